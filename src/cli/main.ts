@@ -1,0 +1,50 @@
+/**
+ * The `waterline` CLI: a thin shell over the pipeline. One file per command; each exports
+ * `register(program, ctx)`. Errors print one line (`error: ...`) and a non-zero exit code, no stack.
+ */
+import { Command, CommanderError } from 'commander';
+import { readEnvConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { describeError, isWaterlineError } from '../core/errors.ts';
+import type { CliContext } from './context.ts';
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/** Command modules, in the order of the data flow. Each module exports `register`. */
+const commandModules: (() => Promise<{ register: Register }>)[] = [
+  // scene → tiles
+  // () => import('./infoCommand.ts'),
+  // () => import('./tilesCommand.ts'),
+  // model → tokens → masks → polygons
+];
+
+export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {
+  const env = overrides.env ?? readEnvConfig();
+  const ctx: CliContext = {
+    env,
+    logger: overrides.logger ?? createLogger(process.env.WATERLINE_LOG_LEVEL ?? 'warn'),
+    stdout: overrides.stdout ?? process.stdout,
+    stderr: overrides.stderr ?? process.stderr,
+    isTTY: overrides.isTTY ?? Boolean(process.stderr.isTTY),
+  };
+  const program = new Command()
+    .name('waterline')
+    .description('Map surface water in georeferenced satellite scenes and serve it to map clients.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    });
+  for (const load of commandModules) (await load()).register(program, ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    ctx.stderr.write(`error: ${describeError(err)}\n`);
+    if (!isWaterlineError(err)) ctx.logger.debug({ err }, 'unexpected error');
+    return isWaterlineError(err) && err.status === 499 ? 130 : 1;
+  }
+}

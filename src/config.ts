@@ -1,0 +1,31 @@
+/**
+ * The only reader of process.env. Everything else receives configuration as arguments.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface EnvConfig {
+  /** Where pulled models live (`WATERLINE_MODELS_DIR`, default ~/.cache/waterline/models). */
+  modelsDir: string;
+  /** Hugging Face token for gated models (`HF_TOKEN`). */
+  hfToken?: string;
+  /** Hugging Face endpoint (`HF_ENDPOINT`, default https://huggingface.co); tests point it at a local server. */
+  hfEndpoint: string;
+  /** Log level (`WATERLINE_LOG_LEVEL`, default info). */
+  logLevel: string;
+  /** Default model name or directory (`WATERLINE_MODEL`). */
+  model?: string;
+  /** Default execution device (`WATERLINE_DEVICE`). */
+  device?: string;
+}
+
+export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  return {
+    modelsDir: env.WATERLINE_MODELS_DIR || join(homedir(), '.cache', 'waterline', 'models'),
+    hfToken: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
+    hfEndpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
+    logLevel: env.WATERLINE_LOG_LEVEL || 'info',
+    model: env.WATERLINE_MODEL || undefined,
+    device: env.WATERLINE_DEVICE || undefined,
+  };
+}
