@@ -17,6 +17,19 @@ export interface EnvConfig {
   model?: string;
   /** Default execution device (`WATERLINE_DEVICE`). */
   device?: string;
+  /**
+   * `waterline serve` settings, raw strings as found in the environment (validated by
+   * src/http/serverConfig.ts): WATERLINE_PORT, WATERLINE_HOST, WATERLINE_DATA_DIR, WATERLINE_API_KEY,
+   * WATERLINE_CORS, WATERLINE_MAX_UPLOAD_MB.
+   */
+  server?: {
+    port?: string;
+    host?: string;
+    dataDir?: string;
+    apiKey?: string;
+    cors?: string;
+    maxUploadMb?: string;
+  };
 }
 
 export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
@@ -27,5 +40,13 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     logLevel: env.WATERLINE_LOG_LEVEL || 'info',
     model: env.WATERLINE_MODEL || undefined,
     device: env.WATERLINE_DEVICE || undefined,
+    server: {
+      port: env.WATERLINE_PORT || undefined,
+      host: env.WATERLINE_HOST || undefined,
+      dataDir: env.WATERLINE_DATA_DIR || undefined,
+      apiKey: env.WATERLINE_API_KEY || undefined,
+      cors: env.WATERLINE_CORS || undefined,
+      maxUploadMb: env.WATERLINE_MAX_UPLOAD_MB || undefined,
+    },
   };
 }
