@@ -1,0 +1,122 @@
+/**
+ * Water polygons (a job's RFC 7946 FeatureCollection) as Web Mercator XYZ tiles: Mapbox Vector Tiles
+ * (layer `water`, geojson-vt + vt-pbf) and semi-transparent blue PNG overlay tiles (the same clipped
+ * geojson-vt geometry drawn as SVG and rasterized by sharp/librsvg). One index per FeatureCollection;
+ * build it once per job and keep it (see `WaterTileCache`).
+ */
+import type { FeatureCollection } from 'geojson';
+import GeoJSONVT, { type LegacyFeature } from 'geojson-vt';
+import sharp from 'sharp';
+import { fromGeojsonVt } from 'vt-pbf';
+import { WEB_TILE_SIZE } from '../../core/grid/webMercator.ts';
+
+/** Name of the MVT layer holding the water polygons (the viewer and TileJSON `vector_layers` use it). */
+export const WATER_LAYER = 'water';
+/** MVT coordinate extent (the MVT default). */
+export const MVT_EXTENT = 4096;
+
+export interface WaterTileOptions {
+  /** Deepest zoom with full geometric detail; deeper PNG tiles are cut from it, clients overzoom MVT. */
+  maxZoom?: number;
+  /** Overlay fill colour (CSS), default semi-transparent blue. */
+  fill?: string;
+  stroke?: string;
+}
+
+export interface WaterTiles {
+  readonly maxZoom: number;
+  readonly featureCount: number;
+  /** Names and types of the scalar feature properties kept in the MVT (for TileJSON `vector_layers`). */
+  readonly fields: Record<string, string>;
+  /** The MVT bytes of tile z/x/y, or null when no water touches it (or z > maxZoom). */
+  mvt(z: number, x: number, y: number): Uint8Array | null;
+  /** A 256 px RGBA PNG of the water in tile z/x/y, or null when no water touches it. */
+  png(z: number, x: number, y: number): Promise<Buffer | null>;
+}
+
+/** Keep only scalar properties: MVT values are strings, numbers and booleans. */
+function scalarProperties(fc: FeatureCollection): { fc: FeatureCollection; fields: Record<string, string> } {
+  const fields: Record<string, string> = {};
+  const features = fc.features.map((f) => {
+    const props: Record<string, string | number | boolean> = {};
+    for (const [k, v] of Object.entries(f.properties ?? {})) {
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) {
+        props[k] = v;
+        fields[k] = typeof v === 'number' ? 'Number' : typeof v === 'boolean' ? 'Boolean' : 'String';
+      }
+    }
+    if (f.id !== undefined && props.id === undefined) props.id = f.id;
+    return { ...f, properties: props };
+  });
+  return { fc: { type: 'FeatureCollection', features }, fields };
+}
+
+function svgPath(features: LegacyFeature[]): string {
+  let d = '';
+  for (const f of features) {
+    if (f.type !== 3) continue;
+    for (const ring of f.geometry) {
+      if (ring.length < 3) continue;
+      d += `M${ring[0][0]} ${ring[0][1]}`;
+      for (let i = 1; i < ring.length; i++) d += `L${ring[i][0]} ${ring[i][1]}`;
+      d += 'Z';
+    }
+  }
+  return d;
+}
+
+export function createWaterTiles(collection: FeatureCollection, options: WaterTileOptions = {}): WaterTiles {
+  const maxZoom = Math.max(0, Math.min(24, Math.round(options.maxZoom ?? 16)));
+  const fill = options.fill ?? 'rgba(0, 112, 255, 0.55)';
+  const stroke = options.stroke ?? 'rgba(0, 60, 200, 0.9)';
+  const { fc, fields } = scalarProperties(collection);
+  const index = new GeoJSONVT(fc, { maxZoom, indexMaxZoom: Math.min(5, maxZoom), extent: MVT_EXTENT, buffer: 64, tolerance: 3 });
+
+  function mvt(z: number, x: number, y: number): Uint8Array | null {
+    if (z > maxZoom) return null;
+    const tile = index.getTile(z, x, y);
+    if (!tile || tile.features.length === 0) return null;
+    return fromGeojsonVt({ [WATER_LAYER]: tile }, { version: 2, extent: MVT_EXTENT });
+  }
+
+  async function png(z: number, x: number, y: number): Promise<Buffer | null> {
+    // Beyond maxZoom, draw the ancestor at maxZoom and zoom the SVG viewBox into our sub-square.
+    const dz = Math.max(0, z - maxZoom);
+    const pz = z - dz;
+    const px = x >> dz;
+    const py = y >> dz;
+    const tile = index.getTile(pz, px, py);
+    if (!tile || tile.features.length === 0) return null;
+    const d = svgPath(tile.features);
+    if (!d) return null;
+    const span = MVT_EXTENT / 2 ** dz;
+    const vx = (x - px * 2 ** dz) * span;
+    const vy = (y - py * 2 ** dz) * span;
+    const strokeWidth = Math.max(span / WEB_TILE_SIZE, 1e-6);
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${WEB_TILE_SIZE}" height="${WEB_TILE_SIZE}" viewBox="${vx} ${vy} ${span} ${span}">` +
+      `<path d="${d}" fill="${fill}" fill-rule="evenodd" stroke="${stroke}" stroke-width="${strokeWidth}"/></svg>`;
+    return sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
+  }
+
+  return { maxZoom, featureCount: fc.features.length, fields, mvt, png };
+}
+
+/** A small LRU of built tile indexes keyed by e.g. job id + result version. */
+export class WaterTileCache {
+  private readonly entries = new Map<string, WaterTiles>();
+  constructor(private readonly capacity = 16) {}
+
+  get(key: string, build: () => WaterTiles): WaterTiles {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const made = build();
+    this.entries.set(key, made);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    return made;
+  }
+}
