@@ -1,0 +1,357 @@
+/**
+ * Open a GeoTIFF / COG (local path or http(s) URL, read with HTTP range requests) as a Scene:
+ * metadata up front (SceneInfo), pixels only through windowed reads.
+ */
+import { stat } from 'node:fs/promises';
+import { fromFile, fromUrl, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import type { BandInfo, PixelWindow, SampleType, SceneInfo } from '../../core/scene.ts';
+import type { GeoTransform } from '../../core/grid/affine.ts';
+import type { RasterWindow, SampleArray } from '../../core/grid/rasterWindow.ts';
+import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
+import { crsFromGeoKeys } from './crs.ts';
+
+export type { RasterWindow, SampleArray };
+
+export interface ReadWindowOptions {
+  /** 1-based band numbers; default all bands. */
+  bands?: number[];
+  /** Output size (resampled, nearest neighbour); the best overview is used when smaller than the window. */
+  width?: number;
+  height?: number;
+  signal?: AbortSignal;
+}
+
+export interface Scene {
+  info: SceneInfo;
+  readWindow(window: PixelWindow, opts?: ReadWindowOptions): Promise<RasterWindow>;
+  close(): Promise<void>;
+}
+
+/** Largest scene accepted (pixels per band): refuses headers that claim absurd sizes. */
+export const MAX_SCENE_PIXELS = 4_000_000_000;
+/** Largest single window read (output pixels). */
+export const MAX_WINDOW_PIXELS = 64 * 1024 * 1024;
+const MAX_IFDS = 64;
+
+/** TIFF compression codes geotiff.js decodes, with GDAL's names. */
+const COMPRESSIONS: Record<number, string> = {
+  1: 'NONE', 5: 'LZW', 7: 'JPEG', 8: 'DEFLATE', 32946: 'DEFLATE', 32773: 'PACKBITS', 34887: 'LERC', 50000: 'ZSTD', 50001: 'WEBP',
+};
+
+interface Level {
+  image: GeoTIFFImage;
+  width: number;
+  height: number;
+  /** Per-dataset mask at this level, if any. */
+  mask?: GeoTIFFImage;
+}
+
+function isUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source);
+}
+
+function corrupt(source: string, err: unknown): WaterlineError {
+  if (err instanceof WaterlineError) return err;
+  if (err instanceof Error && err.name === 'AbortError') return new CancelledError(`${source}: read cancelled`);
+  const msg = err instanceof Error ? err.message : String(err);
+  return new InputError('corrupt_tiff', `${source}: cannot decode the TIFF (${msg})`, {
+    hint: 'the file may be truncated or corrupt; re-download or re-export it',
+    cause: err,
+  });
+}
+
+function sampleType(format: number, bits: number): SampleType | null {
+  if (format === 1 && bits === 8) return 'Byte';
+  if (format === 1 && bits === 16) return 'UInt16';
+  if (format === 1 && bits === 32) return 'UInt32';
+  if (format === 2 && bits === 8) return 'Int8';
+  if (format === 2 && bits === 16) return 'Int16';
+  if (format === 2 && bits === 32) return 'Int32';
+  if (format === 3 && bits === 32) return 'Float32';
+  if (format === 3 && bits === 64) return 'Float64';
+  return null;
+}
+
+function toArray(v: unknown): number[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'number') return [v];
+  return Array.from(v as ArrayLike<number>);
+}
+
+/** Per-sample colour interpretation stored by GDAL in GDAL_METADATA (`role="colorinterp"`). */
+function gdalColorInterp(xml: string | undefined): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!xml) return out;
+  const re = /<Item\s+name="COLORINTERP"\s+sample="(\d+)"\s+role="colorinterp">([^<]*)<\/Item>/g;
+  for (const m of xml.matchAll(re)) out.set(Number(m[1]), m[2]);
+  return out;
+}
+
+function colorInterpretations(photometric: number, count: number, extraSamples: number[], fromGdal: Map<number, string>): string[] {
+  const out: string[] = [];
+  const colourCount = photometric === 2 || photometric === 6 ? 3 : 1;
+  for (let i = 0; i < count; i++) {
+    let ci: string;
+    if (i < colourCount && count >= colourCount) {
+      if (photometric === 2 || photometric === 6) ci = ['Red', 'Green', 'Blue'][i];
+      else if (photometric === 3) ci = 'Palette';
+      else ci = 'Gray';
+    } else {
+      const extra = extraSamples[i - colourCount];
+      ci = extra === 1 || extra === 2 ? 'Alpha' : 'Undefined';
+    }
+    out.push(fromGdal.get(i) ?? ci);
+  }
+  return out;
+}
+
+function geoTransformOf(image: GeoTIFFImage, source: string): GeoTransform {
+  const fd = image.fileDirectory;
+  const tiepoints = toArray(fd.getValue('ModelTiepoint'));
+  const scale = toArray(fd.getValue('ModelPixelScale'));
+  const matrix = toArray(fd.getValue('ModelTransformation'));
+  let gt: [number, number, number, number, number, number];
+  if (matrix.length >= 8) {
+    gt = [matrix[3], matrix[0], matrix[1], matrix[7], matrix[4], matrix[5]];
+  } else if (tiepoints.length === 6 && scale.length >= 2) {
+    const [i, j, , x, y] = tiepoints;
+    gt = [x - i * scale[0], scale[0], 0, y + j * scale[1], 0, -scale[1]];
+  } else if (tiepoints.length > 6) {
+    throw new InputError('not_georeferenced', `${source}: georeferenced only by ${tiepoints.length / 6} ground control points (GCPs), with no geotransform`, {
+      hint: 'warp it to a map grid first, e.g. gdalwarp -t_srs EPSG:4326 in.tif out.tif',
+    });
+  } else {
+    throw new InputError('not_georeferenced', `${source}: not georeferenced (no geotransform tags)`, {
+      hint: 'georeference it first, e.g. gdal_translate -a_srs EPSG:xxxx -a_ullr ...',
+    });
+  }
+  if (gt.some((v) => !Number.isFinite(v)) || gt[1] * gt[5] - gt[2] * gt[4] === 0) {
+    throw new InputError('not_georeferenced', `${source}: invalid geotransform [${gt.join(', ')}]`, {
+      hint: 'fix the georeferencing, e.g. gdal_translate -a_ullr ...',
+    });
+  }
+  // PixelIsPoint: GDAL shifts the origin by half a pixel so that (0,0) is the pixel corner.
+  const geoKeys = image.getGeoKeys() as Record<string, unknown> | null;
+  if (geoKeys?.GTRasterTypeGeoKey === 2) {
+    gt[0] -= 0.5 * gt[1] + 0.5 * gt[2];
+    gt[3] -= 0.5 * gt[4] + 0.5 * gt[5];
+  }
+  return gt;
+}
+
+async function checkNotTruncated(image: GeoTIFFImage, fileSize: number, source: string): Promise<void> {
+  const fd = image.fileDirectory;
+  const tiled = fd.hasTag('TileOffsets');
+  const offsets = toArray(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
+  const counts = toArray(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
+  let end = 0;
+  for (let i = 0; i < offsets.length; i++) end = Math.max(end, offsets[i] + (counts[i] ?? 0));
+  if (end > fileSize) {
+    throw new InputError('truncated_tiff', `${source}: truncated TIFF (pixel data runs to byte ${end} but the file has ${fileSize} bytes)`, {
+      hint: 're-download or re-export the file',
+    });
+  }
+}
+
+async function buildInfo(tiff: GeoTIFF, source: string, fileSize: number | null): Promise<{ info: SceneInfo; levels: Level[] }> {
+  const count = await tiff.getImageCount();
+  const main = await tiff.getImage(0);
+  const fd = main.fileDirectory;
+  const width = main.getWidth();
+  const height = main.getHeight();
+  if (!(width > 0 && height > 0)) {
+    throw new InputError('bad_size', `${source}: invalid raster size ${width}x${height}`, { hint: 're-export the file' });
+  }
+  if (width * height > MAX_SCENE_PIXELS) {
+    throw new TooLargeError('scene_too_large', `${source}: header claims ${width}x${height} pixels, more than the ${MAX_SCENE_PIXELS} supported`, {
+      hint: 'check the file; split very large scenes with gdal_translate -srcwin',
+    });
+  }
+  const compressionCode = Number(fd.getValue('Compression') ?? 1);
+  if (!(compressionCode in COMPRESSIONS)) {
+    throw new UnsupportedError('unsupported_compression', `${source}: unsupported TIFF compression ${compressionCode}`, {
+      hint: 'recompress it, e.g. gdal_translate -co COMPRESS=DEFLATE in.tif out.tif',
+    });
+  }
+  const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
+  const spp = main.getSamplesPerPixel();
+  const formats = toArray(fd.getValue('SampleFormat'));
+  const bits = toArray(fd.getValue('BitsPerSample'));
+  const types: SampleType[] = [];
+  for (let i = 0; i < spp; i++) {
+    const t = sampleType(formats[i] ?? formats[0] ?? 1, bits[i] ?? bits[0] ?? 8);
+    if (!t) {
+      throw new UnsupportedError('unsupported_sample_type', `${source}: unsupported sample type (format ${formats[i] ?? 1}, ${bits[i] ?? bits[0]} bits) in band ${i + 1}`, {
+        hint: 'convert it, e.g. gdal_translate -ot UInt16 in.tif out.tif',
+      });
+    }
+    types.push(t);
+  }
+  const geoTransform = geoTransformOf(main, source);
+  const crs = crsFromGeoKeys(main.getGeoKeys() as Record<string, unknown> | null, source);
+  if (fileSize !== null) await checkNotTruncated(main, fileSize, source);
+
+  const noData = main.getGDALNoData();
+  const gdalMetadata = fd.hasTag('GDAL_METADATA') ? String(await fd.loadValue('GDAL_METADATA')) : undefined;
+  const interps = colorInterpretations(photometric, spp, toArray(fd.getValue('ExtraSamples')), gdalColorInterp(gdalMetadata));
+  const bands: BandInfo[] = types.map((type, i) => ({
+    band: i + 1,
+    type,
+    noDataValue: noData === null || Number.isNaN(noData) && !type.startsWith('Float') ? null : noData,
+    colorInterpretation: interps[i],
+  }));
+
+  const levels: Level[] = [{ image: main, width, height }];
+  const masks: GeoTIFFImage[] = [];
+  for (let i = 1; i < Math.min(count, MAX_IFDS); i++) {
+    const img = await tiff.getImage(i);
+    const kind = Number(img.fileDirectory.getValue('NewSubfileType') ?? 0);
+    if (kind & 4) masks.push(img);
+    else if (kind & 1 && img.getSamplesPerPixel() === spp) levels.push({ image: img, width: img.getWidth(), height: img.getHeight() });
+  }
+  for (const level of levels) level.mask = masks.find((m) => m.getWidth() === level.width && m.getHeight() === level.height);
+
+  const compression = compressionCode === 7 && photometric === 6 ? 'YCbCr JPEG' : COMPRESSIONS[compressionCode];
+  const info: SceneInfo = {
+    source,
+    width,
+    height,
+    bands,
+    geoTransform,
+    crs,
+    blockWidth: main.getTileWidth(),
+    blockHeight: main.getTileHeight(),
+    overviews: levels.slice(1).map((l) => ({ width: l.width, height: l.height })),
+    compression,
+    hasMask: Boolean(levels[0].mask) || interps.includes('Alpha'),
+  };
+  return { info, levels };
+}
+
+function checkWindow(info: SceneInfo, w: PixelWindow): void {
+  const ok = [w.x, w.y, w.width, w.height].every(Number.isInteger) && w.x >= 0 && w.y >= 0 && w.width > 0 && w.height > 0 &&
+    w.x + w.width <= info.width && w.y + w.height <= info.height;
+  if (!ok) {
+    throw new InputError('bad_window', `${info.source}: window ${JSON.stringify(w)} is not inside the ${info.width}x${info.height} scene`, {
+      hint: 'request a window of whole pixels inside the scene',
+    });
+  }
+}
+
+/** Open a local GeoTIFF or a COG URL. Reads only the header; pixels come through `readWindow`. */
+export async function openScene(source: string, opts: { signal?: AbortSignal } = {}): Promise<Scene> {
+  let tiff: GeoTIFF;
+  let fileSize: number | null = null;
+  try {
+    if (isUrl(source)) {
+      tiff = await fromUrl(source, { allowFullFile: false } as never, opts.signal);
+    } else {
+      try {
+        const st = await stat(source);
+        if (!st.isFile()) throw new InputError('not_a_file', `${source}: not a file`, { hint: 'pass the path of a GeoTIFF file' });
+        fileSize = st.size;
+      } catch (err) {
+        if (err instanceof WaterlineError) throw err;
+        throw new NotFoundError('scene_not_found', `${source}: no such file`, { hint: 'check the path', cause: err });
+      }
+      tiff = await fromFile(source, opts.signal);
+    }
+  } catch (err) {
+    if (err instanceof WaterlineError) throw err;
+    if (err instanceof Error && err.name === 'AbortError') throw new CancelledError(`${source}: open cancelled`);
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/byte order|magic|Invalid|not a TIFF|offset/i.test(msg)) {
+      throw new InputError('not_tiff', `${source}: not a TIFF/GeoTIFF file (${msg})`, { hint: 'pass a GeoTIFF or COG', cause: err });
+    }
+    throw new InputError('unreadable_scene', `${source}: cannot open (${msg})`, { hint: 'check the path or URL and that it is a GeoTIFF', cause: err });
+  }
+  let built: Awaited<ReturnType<typeof buildInfo>>;
+  try {
+    built = await buildInfo(tiff, source, fileSize);
+  } catch (err) {
+    tiff.close();
+    throw corrupt(source, err);
+  }
+  const { info, levels } = built;
+  const alphaBand = info.bands.find((b) => b.colorInterpretation === 'Alpha')?.band;
+
+  async function readWindow(window: PixelWindow, o: ReadWindowOptions = {}): Promise<RasterWindow> {
+    checkWindow(info, window);
+    const bands = o.bands ?? info.bands.map((b) => b.band);
+    for (const b of bands) {
+      if (!Number.isInteger(b) || b < 1 || b > info.bands.length) {
+        throw new InputError('bad_band', `${source}: band ${b} does not exist (the scene has ${info.bands.length})`, {
+          hint: `choose bands between 1 and ${info.bands.length}`,
+        });
+      }
+    }
+    const outW = o.width ?? window.width;
+    const outH = o.height ?? window.height;
+    if (!(Number.isInteger(outW) && Number.isInteger(outH) && outW > 0 && outH > 0) || outW * outH > MAX_WINDOW_PIXELS) {
+      throw new TooLargeError('window_too_large', `${source}: output size ${outW}x${outH} is invalid or larger than ${MAX_WINDOW_PIXELS} pixels`, {
+        hint: 'read smaller windows',
+      });
+    }
+    // Pick the coarsest level that still has at least the requested resolution.
+    const factor = Math.min(window.width / outW, window.height / outH);
+    let level = levels[0];
+    for (const l of levels.slice(1)) {
+      const s = Math.max(info.width / l.width, info.height / l.height);
+      if (s <= factor + 1e-9) level = l;
+    }
+    const sx = info.width / level.width;
+    const sy = info.height / level.height;
+    const x0 = Math.floor(window.x / sx);
+    const y0 = Math.floor(window.y / sy);
+    const x1 = Math.min(level.width, Math.max(x0 + 1, Math.ceil((window.x + window.width) / sx)));
+    const y1 = Math.min(level.height, Math.max(y0 + 1, Math.ceil((window.y + window.height) / sy)));
+    const resample = x1 - x0 !== outW || y1 - y0 !== outH;
+    const readOpts = {
+      window: [x0, y0, x1, y1],
+      signal: o.signal,
+      ...(resample ? { width: outW, height: outH, resampleMethod: 'nearest' } : {}),
+    };
+    const wanted = [...new Set([...bands, ...(alphaBand ? [alphaBand] : [])])];
+    try {
+      const rasters = (await level.image.readRasters({ ...readOpts, samples: wanted.map((b) => b - 1) } as never)) as unknown as SampleArray[];
+      const byBand = new Map(wanted.map((b, i) => [b, rasters[i]]));
+      const n = outW * outH;
+      const valid = new Uint8Array(n).fill(1);
+      const selected = bands.map((b) => byBand.get(b) as SampleArray);
+      const noData = bands.map((b) => info.bands[b - 1].noDataValue);
+      if (noData.every((v) => v !== null)) {
+        for (let p = 0; p < n; p++) {
+          let all = true;
+          for (let k = 0; k < selected.length && all; k++) {
+            const v = selected[k][p];
+            all = v === noData[k] || (Number.isNaN(v) && Number.isNaN(noData[k] as number));
+          }
+          if (all) valid[p] = 0;
+        }
+      }
+      for (let k = 0; k < selected.length; k++) {
+        const arr = selected[k];
+        if (arr instanceof Float32Array || arr instanceof Float64Array) for (let p = 0; p < n; p++) if (Number.isNaN(arr[p])) valid[p] = 0;
+      }
+      if (alphaBand) {
+        const alpha = byBand.get(alphaBand) as SampleArray;
+        for (let p = 0; p < n; p++) if (alpha[p] === 0) valid[p] = 0;
+      }
+      if (level.mask) {
+        const [m] = (await level.mask.readRasters({ ...readOpts, samples: [0] } as never)) as unknown as SampleArray[];
+        for (let p = 0; p < n; p++) if (m[p] === 0) valid[p] = 0;
+      }
+      return { width: outW, height: outH, bands: selected, valid };
+    } catch (err) {
+      throw corrupt(source, err);
+    }
+  }
+
+  return {
+    info,
+    readWindow,
+    async close() {
+      tiff.close();
+    },
+  };
+}

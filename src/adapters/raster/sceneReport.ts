@@ -1,0 +1,106 @@
+/**
+ * `waterline info` as data: a gdalinfo-style report of a scene, using gdalinfo's JSON key names for the
+ * shared parts (size, bands, geoTransform, cornerCoordinates, wgs84Extent) plus crs, overviews,
+ * blockSize and compression. The HTTP API serves the same object (`GET /scenes/{id}` → info).
+ */
+import type { Polygon } from 'geojson';
+import { applyGeoTransform } from '../../core/grid/affine.ts';
+import type { SceneInfo } from '../../core/scene.ts';
+import { createCrsTransform } from './crs.ts';
+
+export interface SceneReport {
+  description: string;
+  size: [number, number];
+  geoTransform: number[];
+  crs: { epsg: number | null; proj4: string; name: string | null; units: string | null };
+  cornerCoordinates: {
+    upperLeft: [number, number];
+    lowerLeft: [number, number];
+    lowerRight: [number, number];
+    upperRight: [number, number];
+    center: [number, number];
+  };
+  wgs84Extent: Polygon;
+  bands: { band: number; type: string; noDataValue?: number; colorInterpretation: string; block: [number, number] }[];
+  blockSize: [number, number];
+  overviews: { size: [number, number] }[];
+  compression: string;
+  hasMask: boolean;
+}
+
+/** gdalinfo rounds wgs84Extent to 7 decimals; so do we. */
+function round7(v: number): number {
+  return Math.round(v * 1e7) / 1e7;
+}
+
+export function sceneReport(info: SceneInfo): SceneReport {
+  const gt = info.geoTransform;
+  const { width: w, height: h } = info;
+  const corner = (c: number, r: number) => applyGeoTransform(gt, c, r);
+  const cornerCoordinates = {
+    upperLeft: corner(0, 0),
+    lowerLeft: corner(0, h),
+    lowerRight: corner(w, h),
+    upperRight: corner(w, 0),
+    center: corner(w / 2, h / 2),
+  };
+  const t = createCrsTransform(info.crs);
+  const ring = [cornerCoordinates.upperLeft, cornerCoordinates.lowerLeft, cornerCoordinates.lowerRight, cornerCoordinates.upperRight]
+    .map(([x, y]) => t.toWgs84(x, y).map(round7) as [number, number]);
+  ring.push(ring[0]);
+  return {
+    description: info.source,
+    size: [w, h],
+    geoTransform: [...gt],
+    crs: { epsg: info.crs.epsg, proj4: info.crs.proj4, name: info.crs.name ?? null, units: info.crs.units ?? null },
+    cornerCoordinates,
+    wgs84Extent: { type: 'Polygon', coordinates: [ring] },
+    bands: info.bands.map((b) => ({
+      band: b.band,
+      type: b.type,
+      ...(b.noDataValue === null ? {} : { noDataValue: b.noDataValue }),
+      colorInterpretation: b.colorInterpretation,
+      block: [info.blockWidth, info.blockHeight],
+    })),
+    blockSize: [info.blockWidth, info.blockHeight],
+    overviews: info.overviews.map((o) => ({ size: [o.width, o.height] })),
+    compression: info.compression,
+    hasMask: info.hasMask,
+  };
+}
+
+function fmt(v: number, degrees: boolean): string {
+  return degrees ? v.toFixed(7) : v.toFixed(3);
+}
+
+/** The report as gdalinfo-like text. */
+export function formatSceneReport(r: SceneReport): string {
+  const degrees = r.crs.units === 'degree';
+  const lines: string[] = [];
+  lines.push(`Scene: ${r.description}`);
+  lines.push(`Size is ${r.size[0]}, ${r.size[1]}`);
+  lines.push(`Coordinate System: ${r.crs.epsg !== null ? `EPSG:${r.crs.epsg} ` : ''}${r.crs.name ?? 'user-defined'}${r.crs.units ? ` (${r.crs.units})` : ''}`);
+  lines.push(`  proj4: ${r.crs.proj4}`);
+  const gt = r.geoTransform;
+  lines.push(`Origin = (${gt[0].toFixed(15)},${gt[3].toFixed(15)})`);
+  lines.push(`Pixel Size = (${gt[1].toFixed(15)},${gt[5].toFixed(15)})`);
+  if (gt[2] !== 0 || gt[4] !== 0) lines.push(`Rotation = (${gt[2]}, ${gt[4]})`);
+  lines.push(`Compression: ${r.compression}; Block = ${r.blockSize[0]}x${r.blockSize[1]}`);
+  lines.push('Corner Coordinates:');
+  const ring = r.wgs84Extent.coordinates[0];
+  const names: [string, keyof SceneReport['cornerCoordinates'], number | null][] = [
+    ['Upper Left', 'upperLeft', 0], ['Lower Left', 'lowerLeft', 1], ['Upper Right', 'upperRight', 3], ['Lower Right', 'lowerRight', 2], ['Center', 'center', null],
+  ];
+  for (const [label, key, idx] of names) {
+    const [x, y] = r.cornerCoordinates[key];
+    const ll = idx === null ? '' : ` (${ring[idx][0].toFixed(7)}, ${ring[idx][1].toFixed(7)})`;
+    lines.push(`${label.padEnd(12)}(${fmt(x, degrees)}, ${fmt(y, degrees)})${ll}`);
+  }
+  for (const b of r.bands) {
+    lines.push(`Band ${b.band} Block=${b.block[0]}x${b.block[1]} Type=${b.type}, ColorInterp=${b.colorInterpretation}`);
+    if (b.noDataValue !== undefined) lines.push(`  NoData Value=${b.noDataValue}`);
+    if (r.overviews.length) lines.push(`  Overviews: ${r.overviews.map((o) => `${o.size[0]}x${o.size[1]}`).join(', ')}`);
+    if (r.hasMask) lines.push('  Mask: per-dataset mask or alpha band');
+  }
+  return `${lines.join('\n')}\n`;
+}
