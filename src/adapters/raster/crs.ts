@@ -129,7 +129,7 @@ export function crsFromGeoKeys(geoKeys: GeoKeys | null | undefined, source: stri
     });
   }
   // Warnings (both GCS and PCS keys present, vertical CS keys) do not affect the horizontal CRS.
-  const errors = Object.keys((converted as { errors?: Record<string, unknown> }).errors ?? {})
+  const errors = Object.keys((converted as unknown as { errors?: Record<string, unknown> }).errors ?? {})
     .filter((k) => k !== 'bothGCSAndPCSAreSet' && !k.startsWith('vertical'));
   if (!converted.proj4 || errors.length > 0) {
     throw new UnsupportedError('unknown_crs', `${source}: unknown or unsupported user-defined CRS in the GeoKeys (${errors.join(', ') || 'no definition'})`, {

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { fromFile, fromUrl, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { BandInfo, PixelWindow, SampleType, SceneInfo } from '../../core/scene.ts';
 import type { GeoTransform } from '../../core/grid/affine.ts';
-import type { RasterWindow, SampleArray } from '../../core/grid/rasterWindow.ts';
+import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 
