@@ -13,8 +13,8 @@ type Register = (program: Command, ctx: CliContext) => void;
 /** Command modules, in the order of the data flow. Each module exports `register`. */
 const commandModules: (() => Promise<{ register: Register }>)[] = [
   // scene → tiles
-  // () => import('./infoCommand.ts'),
-  // () => import('./tilesCommand.ts'),
+  () => import('./infoCommand.ts'),
+  () => import('./tilesCommand.ts'),
   // model → tokens → masks → polygons
 ];
 

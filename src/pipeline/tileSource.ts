@@ -1,0 +1,126 @@
+/**
+ * Scene → model tiles: the tile grid, the chosen bands, ONE scene-wide contrast stretch, and a reader that
+ * turns each grid tile into a padded tileSize² RGB ModelTile (null when the tile holds no valid pixel).
+ *
+ * Band defaults (1-based), when `bands` is not given:
+ * - colour interpretation names Red, Green and Blue → those bands;
+ * - 1 or 2 bands → band 1 as grey (replicated to RGB);
+ * - 3 or 4 bands → 1,2,3 (RGB, NAIP R,G,B,NIR; for the SWIR1,NIR,Red,Green Pucallpa files this is a
+ *   SWIR1/NIR/Red false-colour composite in which water is dark: pass `--bands 3,4,...` to change it);
+ * - 5 or more bands → 3,2,1 (the Landsat band order B1,B2,B3,...: true colour).
+ *
+ * Stretch: per band the 2nd–98th percentile of valid pixels from a ≤512 px resampled read (served by an
+ * overview when the scene has one) or, for big scenes without overviews, from 16 sampled windows;
+ * 8-bit bands already spanning most of 0..255 pass through.
+ */
+import type { Scene } from '../adapters/raster/openScene.ts';
+import { planTileGrid, TileGridError, type GridTile, type TileGrid } from '../core/grid/tileGrid.ts';
+import { bandStretchFromSample, modelTileFromWindow, type BandStretch } from '../core/grid/bandStretch.ts';
+import type { ModelTile } from '../core/model/segmenter.ts';
+import type { SceneInfo } from '../core/scene.ts';
+import type { SampleArray } from '../core/rasterWindow.ts';
+import { InputError } from '../core/errors.ts';
+
+export interface TileSourceOptions {
+  tileSize?: number;
+  overlap?: number;
+  /** 1-based band numbers: 3 (RGB) or 1 (grey). */
+  bands?: number[];
+  signal?: AbortSignal;
+}
+
+export interface TileSource {
+  grid: TileGrid;
+  /** The chosen 1-based bands, in R,G,B order (one band = grey). */
+  bands: number[];
+  /** Per chosen band, [low, high] sample values mapped to 0 and 255. */
+  stretch: BandStretch;
+  /** The model tile for a grid tile, or null when it is entirely nodata (count it as skipped). */
+  readTile(tile: GridTile, signal?: AbortSignal): Promise<ModelTile | null>;
+}
+
+/** Longest side of the sample used to compute the stretch. */
+const STRETCH_SAMPLE = 512;
+
+export function defaultBands(info: SceneInfo): number[] {
+  const find = (name: string) => info.bands.find((b) => b.colorInterpretation === name)?.band;
+  const [r, g, b] = [find('Red'), find('Green'), find('Blue')];
+  if (r && g && b) return [r, g, b];
+  const n = info.bands.filter((band) => band.colorInterpretation !== 'Alpha').length;
+  if (n <= 2) return [1];
+  if (n <= 4) return [1, 2, 3];
+  return [3, 2, 1];
+}
+
+/** Parse `--bands 3,2,1` (or `1`) against a scene. */
+export function parseBands(text: string, info: SceneInfo): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const bands = parts.map(Number);
+  if (!(bands.length === 1 || bands.length === 3) || bands.some((b) => !Number.isInteger(b) || b < 1 || b > info.bands.length)) {
+    throw new InputError('bad_bands', `${info.source}: --bands "${text}" is not 1 or 3 band numbers between 1 and ${info.bands.length}`, {
+      hint: 'e.g. --bands 3,2,1 or --bands 1',
+    });
+  }
+  return bands;
+}
+
+/**
+ * Scene-wide per-band stretch. With an overview (or a scene small enough): one resampled read of the whole
+ * scene (≤512 px). Otherwise a 4x4 grid of 128 px full-resolution windows, so a big scene without
+ * overviews is never read whole.
+ */
+export async function computeSceneStretch(scene: Scene, bands: number[], signal?: AbortSignal): Promise<BandStretch> {
+  const { width, height, overviews } = scene.info;
+  const unique = [...new Set(bands)];
+  const samples: { bands: SampleArray[]; valid: Uint8Array }[] = [];
+  const smallestOverview = overviews[overviews.length - 1];
+  if (Math.max(width, height) <= 2048 || (smallestOverview && Math.max(smallestOverview.width, smallestOverview.height) <= 2048)) {
+    const scale = Math.min(1, STRETCH_SAMPLE / Math.max(width, height));
+    const outW = Math.max(1, Math.round(width * scale));
+    const outH = Math.max(1, Math.round(height * scale));
+    samples.push(await scene.readWindow({ x: 0, y: 0, width, height }, { bands: unique, width: outW, height: outH, signal }));
+  } else {
+    const size = 128;
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 4; j++) {
+        const x = Math.round(((width - size) * (i + 0.5)) / 4);
+        const y = Math.round(((height - size) * (j + 0.5)) / 4);
+        samples.push(await scene.readWindow({ x, y, width: size, height: size }, { bands: unique, signal }));
+      }
+    }
+  }
+  const concat = (k: number): Float64Array => Float64Array.from(samples.flatMap((s) => Array.from(s.bands[k])));
+  const valid = Uint8Array.from(samples.flatMap((s) => Array.from(s.valid)));
+  const perBand = new Map(unique.map((b, k) => [b, bandStretchFromSample(samples.length === 1 ? samples[0].bands[k] : concat(k), valid, scene.info.bands[b - 1].type)]));
+  return bands.map((b) => perBand.get(b) as [number, number]);
+}
+
+export async function createTileSource(scene: Scene, opts: TileSourceOptions = {}): Promise<TileSource> {
+  const info = scene.info;
+  let grid: TileGrid;
+  try {
+    grid = planTileGrid({ width: info.width, height: info.height, tileSize: opts.tileSize, overlap: opts.overlap });
+  } catch (err) {
+    if (err instanceof TileGridError) throw new InputError('bad_tiling', `${info.source}: ${err.message}`, { hint: 'adjust --size / --overlap' });
+    throw err;
+  }
+  const bands = opts.bands ?? defaultBands(info);
+  if (!(bands.length === 1 || bands.length === 3) || bands.some((b) => !Number.isInteger(b) || b < 1 || b > info.bands.length)) {
+    throw new InputError('bad_bands', `${info.source}: bands [${bands.join(',')}] are not 1 or 3 band numbers between 1 and ${info.bands.length}`, {
+      hint: 'e.g. --bands 3,2,1 or --bands 1',
+    });
+  }
+  const stretch = await computeSceneStretch(scene, bands, opts.signal);
+  const unique = [...new Set(bands)];
+  return {
+    grid,
+    bands,
+    stretch,
+    async readTile(tile, signal) {
+      const raster = await scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
+      if (!raster.valid.some((v) => v === 1)) return null;
+      const ordered = { ...raster, bands: bands.map((b) => raster.bands[unique.indexOf(b)]) };
+      return modelTileFromWindow(tile.id, ordered, stretch, grid.tileSize);
+    },
+  };
+}
