@@ -1,0 +1,307 @@
+#!/usr/bin/python3
+"""Train the Waterline default water model: a compact U-Net on the shared water-bodies pairs.
+
+Reproducible recipe (PyTorch CPU is enough; Debian `python3-torch`):
+
+    nice -n 5 /usr/bin/python3 models/unet/train.py \
+        --data ../shared/data/water-bodies --out models/unet --epochs 24 --budget-min 32
+
+Data: every image/mask pair in DATA/images + DATA/masks (same file name). Images are RGB JPEGs of various
+sizes; each is stretched to 224x224 (PIL bilinear), the same size the Waterline pipeline feeds the model.
+Masks are resized the same way and thresholded at 128 (white = water; the JPEG masks are noisy).
+
+Split: the sorted file names are shuffled with numpy.random.default_rng(SPLIT_SEED) and the first
+VAL_FRACTION become the fixed validation set (written to val_split.txt next to the model).
+
+Input normalisation: x = (rgb / 255 - mean) / std per channel, mean/std from the training split,
+written to manifest.json (the runtime reads them from there). Output: water probability (sigmoid is
+inside the exported graph).
+
+Outputs in --out: unet.onnx (opset 17, input `image` float32 [N,3,H,W], output `probability`
+float32 [N,1,H,W]; dynamic N, H, W with H and W multiples of 8), unet.pt (state_dict, for the PyTorch
+bench), manifest.json, metrics.json, val_split.txt, train_log.txt.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+SPLIT_SEED = 20240611
+VAL_FRACTION = 0.15
+SIZE = 224
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class WaterUNet(nn.Module):
+    """3-level U-Net: c, 2c, 4c, bottleneck 8c; transposed-conv upsampling; logits out."""
+
+    def __init__(self, c=16):
+        super().__init__()
+        self.e1 = Block(3, c)
+        self.e2 = Block(c, 2 * c)
+        self.e3 = Block(2 * c, 4 * c)
+        self.b = Block(4 * c, 8 * c)
+        self.u3 = nn.ConvTranspose2d(8 * c, 4 * c, 2, stride=2)
+        self.d3 = Block(8 * c, 4 * c)
+        self.u2 = nn.ConvTranspose2d(4 * c, 2 * c, 2, stride=2)
+        self.d2 = Block(4 * c, 2 * c)
+        self.u1 = nn.ConvTranspose2d(2 * c, c, 2, stride=2)
+        self.d1 = Block(2 * c, c)
+        self.head = nn.Conv2d(c, 1, 1)
+
+    def forward(self, x):
+        e1 = self.e1(x)
+        e2 = self.e2(F.max_pool2d(e1, 2))
+        e3 = self.e3(F.max_pool2d(e2, 2))
+        b = self.b(F.max_pool2d(e3, 2))
+        d3 = self.d3(torch.cat([self.u3(b), e3], 1))
+        d2 = self.d2(torch.cat([self.u2(d3), e2], 1))
+        d1 = self.d1(torch.cat([self.u1(d2), e1], 1))
+        return self.head(d1)
+
+
+class WithSigmoid(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return torch.sigmoid(self.net(x))
+
+
+def load_pairs(data_dir, cache):
+    if cache and os.path.exists(cache):
+        z = np.load(cache)
+        return list(z['names']), z['images'], z['masks']
+    names = sorted(f for f in os.listdir(os.path.join(data_dir, 'images'))
+                   if os.path.exists(os.path.join(data_dir, 'masks', f)))
+    images = np.zeros((len(names), SIZE, SIZE, 3), np.uint8)
+    masks = np.zeros((len(names), SIZE, SIZE), np.uint8)
+    for i, n in enumerate(names):
+        im = Image.open(os.path.join(data_dir, 'images', n)).convert('RGB').resize((SIZE, SIZE), Image.BILINEAR)
+        m = Image.open(os.path.join(data_dir, 'masks', n)).convert('L').resize((SIZE, SIZE), Image.BILINEAR)
+        images[i] = np.asarray(im)
+        masks[i] = (np.asarray(m) >= 128).astype(np.uint8)
+    if cache:
+        np.savez(cache, names=np.array(names), images=images, masks=masks)
+    return names, images, masks
+
+
+def split(names):
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(names))
+    nval = int(round(len(names) * VAL_FRACTION))
+    return np.sort(order[nval:]), np.sort(order[:nval])
+
+
+def augment_batch(images, masks, idx, crop, rng):
+    """Random crop, flips, 90-degree rotations and mild brightness/contrast jitter."""
+    n = len(idx)
+    x = np.empty((n, crop, crop, 3), np.float32)
+    y = np.empty((n, crop, crop), np.float32)
+    for k, i in enumerate(idx):
+        r, c = rng.integers(0, SIZE - crop + 1, 2)
+        im = images[i, r:r + crop, c:c + crop]
+        m = masks[i, r:r + crop, c:c + crop]
+        if rng.random() < 0.5:
+            im, m = im[:, ::-1], m[:, ::-1]
+        if rng.random() < 0.5:
+            im, m = im[::-1], m[::-1]
+        rot = rng.integers(0, 4)
+        im, m = np.rot90(im, rot), np.rot90(m, rot)
+        f = im.astype(np.float32) / 255.0
+        contrast = rng.uniform(0.75, 1.25)
+        bright = rng.uniform(-0.1, 0.1)
+        f = np.clip((f - f.mean()) * contrast + f.mean() + bright, 0, 1)
+        x[k] = f
+        y[k] = m
+    return x, y
+
+
+def to_tensor(x, mean, std):
+    t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
+    return (t - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+
+
+def dice_loss(logits, target):
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum((1, 2, 3))
+    denom = p.sum((1, 2, 3)) + target.sum((1, 2, 3))
+    return (1 - (2 * inter + 1) / (denom + 1)).mean()
+
+
+@torch.no_grad()
+def evaluate(model, images, masks, idx, mean, std, batch=16):
+    """Pixel-level, micro-averaged over all validation pixels at 224x224, threshold 0.5."""
+    model.eval()
+    tp = fp = fn = tn = 0
+    for s in range(0, len(idx), batch):
+        b = idx[s:s + batch]
+        x = to_tensor(images[b].astype(np.float32) / 255.0, mean, std)
+        pred = (torch.sigmoid(model(x))[:, 0] >= 0.5).numpy()
+        truth = masks[b].astype(bool)
+        tp += int(np.sum(pred & truth))
+        fp += int(np.sum(pred & ~truth))
+        fn += int(np.sum(~pred & truth))
+        tn += int(np.sum(~pred & ~truth))
+    precision = tp / max(tp + fp, 1)
+    recall = tp / max(tp + fn, 1)
+    return {
+        'iou': tp / max(tp + fp + fn, 1),
+        'f1': 2 * tp / max(2 * tp + fp + fn, 1),
+        'precision': precision,
+        'recall': recall,
+        'accuracy': (tp + tn) / max(tp + fp + fn + tn, 1),
+        'count': int(len(idx)),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', default='../shared/data/water-bodies')
+    ap.add_argument('--out', default='models/unet')
+    ap.add_argument('--cache', default='/tmp/waterline-unet-pairs.npz')
+    ap.add_argument('--channels', type=int, default=16)
+    ap.add_argument('--epochs', type=int, default=24)
+    ap.add_argument('--crop', type=int, default=128)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--budget-min', type=float, default=32, help='stop after this many minutes of training')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--seed', type=int, default=7)
+    ap.add_argument('--export-only', action='store_true', help='re-export unet.pt to ONNX')
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    log_file = open(os.path.join(args.out, 'train_log.txt'), 'a' if args.export_only else 'w')
+
+    def log(msg):
+        line = f'[{time.strftime("%H:%M:%S")}] {msg}'
+        print(line, flush=True)
+        log_file.write(line + '\n')
+        log_file.flush()
+
+    t0 = time.time()
+    names, images, masks = load_pairs(args.data, args.cache)
+    train_idx, val_idx = split(names)
+    log(f'loaded {len(names)} pairs in {time.time() - t0:.1f}s; train {len(train_idx)}, val {len(val_idx)}')
+    with open(os.path.join(args.out, 'val_split.txt'), 'w') as f:
+        f.write(''.join(names[i] + '\n' for i in val_idx))
+
+    tr = images[train_idx].reshape(-1, 3).astype(np.float64) / 255.0
+    mean = torch.tensor(tr.mean(0), dtype=torch.float32)
+    std = torch.tensor(tr.std(0), dtype=torch.float32)
+    del tr
+    water_fraction = float(masks[train_idx].mean())
+    log(f'mean {mean.tolist()} std {std.tolist()} train water fraction {water_fraction:.3f}')
+
+    model = WaterUNet(args.channels)
+    nparams = sum(p.numel() for p in model.parameters())
+    log(f'WaterUNet(c={args.channels}): {nparams} parameters')
+    pt_path = os.path.join(args.out, 'unet.pt')
+
+    history = []
+    best = None
+    epochs_run = 0
+    if not args.export_only:
+        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+        steps_per_epoch = math.ceil(len(train_idx) / args.batch)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs,
+                                                    steps_per_epoch=steps_per_epoch, pct_start=0.15)
+        bce = nn.BCEWithLogitsLoss()
+        start = time.time()
+        for epoch in range(1, args.epochs + 1):
+            model.train()
+            perm = rng.permutation(train_idx)
+            te = time.time()
+            total = 0.0
+            for s in range(0, len(perm), args.batch):
+                b = perm[s:s + args.batch]
+                x, y = augment_batch(images, masks, b, args.crop, rng)
+                xt = to_tensor(x, mean, std)
+                yt = torch.from_numpy(y).unsqueeze(1)
+                logits = model(xt)
+                loss = bce(logits, yt) + dice_loss(logits, yt)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                total += float(loss) * len(b)
+            m = evaluate(model, images, masks, val_idx, mean, std)
+            epochs_run = epoch
+            history.append({'epoch': epoch, 'loss': total / len(perm), **m, 'seconds': time.time() - te})
+            log(f'epoch {epoch}/{args.epochs} loss {total / len(perm):.4f} val iou {m["iou"]:.4f} f1 {m["f1"]:.4f} '
+                f'p {m["precision"]:.4f} r {m["recall"]:.4f} ({time.time() - te:.0f}s)')
+            if best is None or m['iou'] > best['iou']:
+                best = {'epoch': epoch, **m}
+                torch.save({'state_dict': model.state_dict(), 'channels': args.channels,
+                            'mean': mean.tolist(), 'std': std.tolist()}, pt_path)
+            if (time.time() - start) / 60 > args.budget_min:
+                log(f'time budget of {args.budget_min} min reached after epoch {epoch}; stopping')
+                break
+        train_minutes = (time.time() - start) / 60
+    ckpt = torch.load(pt_path)
+    model = WaterUNet(ckpt['channels'])
+    model.load_state_dict(ckpt['state_dict'])
+    model.eval()
+    final = evaluate(model, images, masks, val_idx, mean, std)
+    log(f'best checkpoint on the validation split: {json.dumps(final)}')
+
+    onnx_path = os.path.join(args.out, 'unet.onnx')
+    torch.onnx.export(WithSigmoid(model), torch.zeros(1, 3, SIZE, SIZE), onnx_path, opset_version=17,
+                      input_names=['image'], output_names=['probability'],
+                      dynamic_axes={'image': {0: 'batch', 2: 'height', 3: 'width'},
+                                    'probability': {0: 'batch', 2: 'height', 3: 'width'}},
+                      do_constant_folding=True)
+    log(f'exported {onnx_path} ({os.path.getsize(onnx_path)} bytes)')
+
+    manifest = {
+        'name': 'waterline-unet',
+        'kind': 'unet',
+        'file': 'unet.onnx',
+        'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
+                  'size': SIZE, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': ckpt['mean'], 'std': ckpt['std']},
+        'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
+        'parameters': nparams,
+        'architecture': f'WaterUNet(c={ckpt["channels"]}) in models/unet/train.py',
+    }
+    with open(os.path.join(args.out, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')
+    if not args.export_only:
+        metrics = {
+            'validation': final, 'best_epoch': best['epoch'], 'epochs_run': epochs_run,
+            'train_minutes': round(train_minutes, 1), 'train_pairs': int(len(train_idx)),
+            'val_pairs': int(len(val_idx)), 'split_seed': SPLIT_SEED, 'val_fraction': VAL_FRACTION,
+            'settings': {k: v for k, v in vars(args).items() if k not in ('cache', 'export_only')},
+            'history': history,
+        }
+        with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
+            json.dump(metrics, f, indent=2)
+            f.write('\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,205 @@
+/**
+ * The built-in water model: a compact U-Net trained by the project (models/unet/train.py) and shipped in
+ * the repository (models/unet/unet.onnx + manifest.json). It outputs a water probability per pixel
+ * directly, so it needs no tokens and no VAE; it ignores the prompt.
+ *
+ * The manifest says how to feed it (input name, size, scale, per-channel mean/std) and what comes out
+ * (`probability` or `logits`); this module reads it instead of hard-coding constants.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CancelledError, InputError, ModelError } from '../../core/errors.ts';
+import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentation } from '../../core/model/segmenter.ts';
+import type { Logger } from '../../logger.ts';
+import { assertInputs, createOnnxSession, ort, type Device } from './onnxSession.ts';
+
+/** Name users pass as `--model` for this model. */
+export const UNET_MODEL_NAME = 'waterline-unet';
+
+/** Directory of the committed model (models/unet in the repository). */
+export const defaultUnetDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'unet');
+
+const manifestSchema = z.object({
+  name: z.string().default(UNET_MODEL_NAME),
+  file: z.string().default('unet.onnx'),
+  input: z.object({
+    name: z.string(),
+    size: z.number().int().positive(),
+    sizeMultiple: z.number().int().positive().default(1),
+    scale: z.number().positive(),
+    mean: z.array(z.number()).length(3),
+    std: z.array(z.number().positive()).length(3),
+  }),
+  output: z.object({
+    name: z.string(),
+    kind: z.enum(['probability', 'logits']),
+  }),
+});
+
+export type UnetManifest = z.infer<typeof manifestSchema>;
+
+export interface LoadUnetOptions {
+  device?: Device;
+  /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed model. */
+  modelPath?: string;
+  logger?: Logger;
+  /** CPU threads for onnxruntime (default: its own choice). */
+  intraOpNumThreads?: number;
+  /** Most tiles per onnxruntime call (larger batches are split); default 16. */
+  maxBatch?: number;
+}
+
+/** Read and validate the manifest of a U-Net model (file or directory path). */
+export function readUnetManifest(modelPath: string = defaultUnetDir): { manifest: UnetManifest; onnxPath: string; manifestPath: string } {
+  if (!existsSync(modelPath)) {
+    throw new ModelError('model_file_missing', `U-Net model not found: ${modelPath}`, {
+      hint: `pass the directory holding manifest.json and the .onnx file, or --model ${UNET_MODEL_NAME} for the built-in model`,
+    });
+  }
+  const isDir = statSync(modelPath).isDirectory();
+  const dir = isDir ? modelPath : dirname(modelPath);
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new ModelError('model_manifest_missing', `no manifest.json beside the U-Net model ${modelPath}`, {
+      hint: 'a U-Net model directory holds manifest.json (input size, mean/std, output kind) next to the .onnx file; see models/unet/',
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (err) {
+    throw new ModelError('model_manifest_invalid', `${manifestPath} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelError('model_manifest_invalid', `${manifestPath}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+      hint: 'compare with models/unet/manifest.json',
+    });
+  }
+  const onnxPath = isDir ? join(dir, parsed.data.file) : modelPath;
+  return { manifest: parsed.data, onnxPath, manifestPath };
+}
+
+/**
+ * Per-channel lookup tables from 8-bit values to normalised floats: (v * scale - mean) / std.
+ * Index `c * 256 + v`.
+ */
+export function normalisationTable(manifest: UnetManifest): Float32Array {
+  const lut = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) {
+    for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v * manifest.input.scale - manifest.input.mean[c]) / manifest.input.std[c];
+  }
+  return lut;
+}
+
+/** Pack HWC uint8 tiles into one NCHW float32 batch through the lookup table. */
+export function packTiles(tiles: ModelTile[], size: number, lut: Float32Array): Float32Array {
+  const plane = size * size;
+  const out = new Float32Array(tiles.length * 3 * plane);
+  for (let n = 0; n < tiles.length; n++) {
+    const rgb = tiles[n].rgb;
+    const r = out.subarray(n * 3 * plane, n * 3 * plane + plane);
+    const g = out.subarray(n * 3 * plane + plane, n * 3 * plane + 2 * plane);
+    const b = out.subarray(n * 3 * plane + 2 * plane, (n + 1) * 3 * plane);
+    for (let i = 0, j = 0; i < plane; i++, j += 3) {
+      r[i] = lut[rgb[j]];
+      g[i] = lut[256 + rgb[j + 1]];
+      b[i] = lut[512 + rgb[j + 2]];
+    }
+  }
+  return out;
+}
+
+function checkTile(tile: ModelTile, multiple: number): void {
+  const plane = tile.size * tile.size;
+  if (tile.rgb.length !== plane * 3 || tile.valid.length !== plane) {
+    throw new InputError('bad_tile', `tile ${tile.id}: expected ${plane * 3} RGB bytes and ${plane} valid bytes for size ${tile.size}, got ${tile.rgb.length} and ${tile.valid.length}`);
+  }
+  if (tile.size % multiple !== 0) {
+    throw new InputError('bad_tile_size', `tile ${tile.id} is ${tile.size} px; the U-Net needs a multiple of ${multiple}`, {
+      hint: 'use a tile size such as 224',
+    });
+  }
+}
+
+/** Load the U-Net (default: the committed model) as a Segmenter. */
+export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<Segmenter> {
+  const { manifest, onnxPath } = readUnetManifest(options.modelPath ?? defaultUnetDir);
+  const s = await createOnnxSession(onnxPath, {
+    device: options.device ?? 'auto',
+    intraOpNumThreads: options.intraOpNumThreads,
+    onFallback: (message) => options.logger?.warn(message),
+  });
+  assertInputs(s, [manifest.input.name]);
+  if (!s.session.outputNames.includes(manifest.output.name)) {
+    throw new ModelError('model_outputs', `${onnxPath} lacks output ${manifest.output.name}; it has ${s.session.outputNames.join(', ')}`, {
+      hint: 'the manifest does not match the ONNX file',
+    });
+  }
+  const lut = normalisationTable(manifest);
+  const maxBatch = Math.max(1, options.maxBatch ?? 16);
+  const info: SegmenterInfo = {
+    name: UNET_MODEL_NAME,
+    kind: 'unet',
+    inputSize: manifest.input.size,
+    provider: s.provider,
+    usesPrompt: false,
+  };
+  options.logger?.info({ model: onnxPath, provider: s.provider }, 'U-Net segmenter loaded');
+
+  async function runBatch(tiles: ModelTile[]): Promise<TileSegmentation[]> {
+    const size = tiles[0].size;
+    const plane = size * size;
+    const input = new ort.Tensor('float32', packTiles(tiles, size, lut), [tiles.length, 3, size, size]);
+    let data: Float32Array;
+    try {
+      const result = await s.session.run({ [manifest.input.name]: input });
+      data = result[manifest.output.name].data as Float32Array;
+      for (const t of Object.values(result)) t.dispose?.();
+    } catch (err) {
+      throw new ModelError('model_run_failed', `U-Net inference failed on ${tiles.length} tile(s) of ${size} px: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    } finally {
+      input.dispose?.();
+    }
+    return tiles.map((tile, n) => {
+      const probability = data.slice(n * plane, (n + 1) * plane);
+      const valid = tile.valid;
+      if (manifest.output.kind === 'logits') {
+        for (let i = 0; i < plane; i++) probability[i] = valid[i] ? 1 / (1 + Math.exp(-probability[i])) : 0;
+      } else {
+        for (let i = 0; i < plane; i++) if (!valid[i]) probability[i] = 0;
+      }
+      return { tileId: tile.id, probability, defects: [] };
+    });
+  }
+
+  return {
+    info,
+    async segment(tiles: ModelTile[], segmentOptions: SegmentOptions): Promise<TileSegmentation[]> {
+      for (const t of tiles) checkTile(t, manifest.input.sizeMultiple);
+      const out: TileSegmentation[] = new Array(tiles.length);
+      // Group by size (one ONNX call needs one shape), then split into batches of at most maxBatch.
+      const bySize = new Map<number, number[]>();
+      tiles.forEach((t, i) => {
+        const list = bySize.get(t.size);
+        if (list) list.push(i);
+        else bySize.set(t.size, [i]);
+      });
+      for (const indices of bySize.values()) {
+        for (let k = 0; k < indices.length; k += maxBatch) {
+          if (segmentOptions.signal?.aborted) throw new CancelledError('segmentation cancelled');
+          const chunk = indices.slice(k, k + maxBatch);
+          const results = await runBatch(chunk.map((i) => tiles[i]));
+          chunk.forEach((i, j) => { out[i] = results[j]; });
+        }
+      }
+      return out;
+    },
+    async dispose(): Promise<void> {
+      await s.session.release();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * `waterline eval --images DIR --masks DIR [--model NAME|PATH] [--device D] [--json]`: pixel-level IoU, F1,
+ * precision and recall of a model against image/mask pairs (micro-averaged over all pixels).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { InputError, ModelError } from '../core/errors.ts';
+import type { Segmenter } from '../core/model/segmenter.ts';
+import { parseDevice, type Device } from '../adapters/onnx/onnxSession.ts';
+import { loadUnetSegmenter, UNET_MODEL_NAME } from '../adapters/onnx/unetSegmenter.ts';
+import { evaluatePairs, type EvaluationResult } from '../pipeline/evaluate.ts';
+import type { CliContext } from './context.ts';
+
+interface EvalFlags {
+  images: string;
+  masks: string;
+  model?: string;
+  device?: string;
+  json?: boolean;
+  batch: string;
+  threshold: string;
+}
+
+/** The built-in U-Net by name, or a U-Net model directory / .onnx file with a manifest.json beside it. */
+async function loadEvalSegmenter(model: string, device: Device, ctx: CliContext): Promise<Segmenter> {
+  if (model === UNET_MODEL_NAME) return loadUnetSegmenter({ device, logger: ctx.logger });
+  const isUnetPath = existsSync(model) && (statSync(model).isDirectory() ? existsSync(join(model, 'manifest.json')) : model.endsWith('.onnx'));
+  if (isUnetPath) return loadUnetSegmenter({ device, modelPath: model, logger: ctx.logger });
+  throw new ModelError('model_not_found', `cannot load model "${model}" for eval: not "${UNET_MODEL_NAME}" and not a U-Net directory (manifest.json + .onnx)`, {
+    hint: `use --model ${UNET_MODEL_NAME} or a model directory`,
+  });
+}
+
+function progressReporter(ctx: CliContext): { update: (done: number, total: number) => void; stop: () => void } {
+  if (ctx.isTTY) {
+    const bar = new cliProgress.SingleBar({ stream: ctx.stderr as NodeJS.WriteStream, format: 'eval [{bar}] {value}/{total} pairs | {eta_formatted} left' }, cliProgress.Presets.shades_classic);
+    let started = false;
+    return {
+      update(done, total) {
+        if (!started) { bar.start(total, done); started = true; } else bar.update(done);
+      },
+      stop: () => { if (started) bar.stop(); started = false; },
+    };
+  }
+  let lastPercent = -1;
+  return {
+    update(done, total) {
+      const percent = total ? Math.floor((done / total) * 10) * 10 : 100;
+      if (percent !== lastPercent) {
+        lastPercent = percent;
+        ctx.stderr.write(`eval: ${done}/${total} pairs (${percent}%)\n`);
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+function formatReport(r: EvaluationResult): string {
+  const f = (x: number) => x.toFixed(4);
+  return [
+    `model      ${r.model} (${r.provider})`,
+    `pairs      ${r.count}${r.unmatched ? ` (${r.unmatched} images without a mask skipped)` : ''}, resized to ${r.inputSize}x${r.inputSize}, ${r.pixels} pixels`,
+    `IoU        ${f(r.iou)}`,
+    `F1         ${f(r.f1)}`,
+    `precision  ${f(r.precision)}`,
+    `recall     ${f(r.recall)}`,
+    `(pixel-level, micro-averaged over all pixels; water = probability >= ${r.threshold}, mask >= 128)`,
+  ].join('\n');
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('eval')
+    .description('Score a model against image/mask pairs: pixel-level IoU, F1, precision, recall (micro-averaged)')
+    .requiredOption('--images <dir>', 'directory of RGB images')
+    .requiredOption('--masks <dir>', 'directory of masks (white = water), matched to images by file stem')
+    .option('--model <name|path>', `model name or directory (default: WATERLINE_MODEL or ${UNET_MODEL_NAME})`)
+    .option('--device <device>', 'auto | cpu | cuda | webgpu')
+    .option('--batch <n>', 'tiles per model call', '8')
+    .option('--threshold <p>', 'probability at or above which a pixel is water', '0.5')
+    .option('--json', 'print the metrics as one JSON object')
+    .action(async (flags: EvalFlags) => {
+      const device = parseDevice(flags.device ?? ctx.env.device);
+      const batchSize = Number(flags.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError('bad_batch', `--batch must be a positive integer, got "${flags.batch}"`);
+      const threshold = Number(flags.threshold);
+      if (!(threshold > 0 && threshold <= 1)) throw new InputError('bad_threshold', `--threshold must be in (0, 1], got "${flags.threshold}"`);
+      const segmenter = await loadEvalSegmenter(flags.model ?? ctx.env.model ?? UNET_MODEL_NAME, device, ctx);
+      const progress = progressReporter(ctx);
+      try {
+        const result = await evaluatePairs(flags.images, flags.masks, { segmenter, batchSize, threshold, onProgress: progress.update });
+        progress.stop();
+        ctx.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${formatReport(result)}\n`);
+      } finally {
+        progress.stop();
+        await segmenter.dispose();
+      }
+    });
+}

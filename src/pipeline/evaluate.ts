@@ -1,0 +1,138 @@
+/**
+ * `waterline eval`: score any Segmenter against image/mask pairs.
+ *
+ * Pairs are matched by file stem (`images/lake_1.jpg` ↔ `masks/lake_1.png`). Each image is stretched to the
+ * model's input size (sharp, bilinear, aspect ratio not kept — the same preparation the U-Net was trained
+ * with), run through the segmenter as one tile (all pixels valid), and compared with its mask resized the
+ * same way and thresholded at 128 (white = water). Metrics are pixel-level and micro-averaged: the
+ * confusion matrix is summed over every pixel of every pair before IoU/F1/precision/recall are computed.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join, basename } from 'node:path';
+import sharp from 'sharp';
+import { CancelledError, InputError } from '../core/errors.ts';
+import { accumulateConfusion, emptyConfusion, metricsFromConfusion, type ConfusionCounts, type MaskMetrics } from '../core/masks/metrics.ts';
+import type { ModelTile, Segmenter } from '../core/model/segmenter.ts';
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
+
+export interface ImageMaskPair {
+  stem: string;
+  image: string;
+  mask: string;
+}
+
+export interface EvaluationResult extends MaskMetrics {
+  /** Number of image/mask pairs scored. */
+  count: number;
+  /** Pixels scored (count x inputSize²). */
+  pixels: number;
+  model: string;
+  provider: string;
+  /** Side of the square each pair was resized to (the model input size). */
+  inputSize: number;
+  averaging: 'micro';
+  threshold: number;
+  /** Images in DIR without a mask (by stem), not scored. */
+  unmatched: number;
+}
+
+export interface EvaluatePairsOptions {
+  segmenter: Segmenter;
+  /** Tiles per segmenter call (default 8). */
+  batchSize?: number;
+  /** Probability at or above which a pixel is water (default 0.5). */
+  threshold?: number;
+  prompt?: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+function listImages(dir: string, what: string): Map<string, string> {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    entries = readdirSync(dir);
+  } catch {
+    throw new InputError('bad_directory', `${what} directory not found or not a directory: ${dir}`, { hint: `pass --${what} DIR with image files` });
+  }
+  const out = new Map<string, string>();
+  for (const name of entries.sort()) {
+    const ext = extname(name).toLowerCase();
+    if (!IMAGE_EXTENSIONS.has(ext)) continue;
+    const stem = basename(name, extname(name));
+    if (!out.has(stem)) out.set(stem, join(dir, name));
+  }
+  return out;
+}
+
+/** Image/mask pairs matched by file stem, sorted by stem; `unmatched` counts images without a mask. */
+export function findPairs(imagesDir: string, masksDir: string): { pairs: ImageMaskPair[]; unmatched: number } {
+  const images = listImages(imagesDir, 'images');
+  const masks = listImages(masksDir, 'masks');
+  const pairs: ImageMaskPair[] = [];
+  let unmatched = 0;
+  for (const [stem, image] of images) {
+    const mask = masks.get(stem);
+    if (mask) pairs.push({ stem, image, mask });
+    else unmatched++;
+  }
+  if (pairs.length === 0) {
+    throw new InputError('no_pairs', `no image/mask pairs: none of the ${images.size} images in ${imagesDir} has a mask with the same file stem in ${masksDir}`, {
+      hint: 'masks are matched by name without extension, e.g. images/a.jpg ↔ masks/a.png',
+    });
+  }
+  return { pairs, unmatched };
+}
+
+/** An image file as a size x size RGB model tile (stretched, bilinear). */
+export async function imageToTile(path: string, size: number, id: string): Promise<ModelTile> {
+  try {
+    const rgb = await sharp(path).removeAlpha().toColourspace('srgb').resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+    return { id, size, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), valid: new Uint8Array(size * size).fill(1) };
+  } catch (err) {
+    throw new InputError('bad_image', `cannot read image ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** A mask file as size x size 8-bit grey values (stretched, bilinear; water is >= 128). */
+export async function readMask(path: string, size: number): Promise<Uint8Array> {
+  try {
+    const grey = await sharp(path).removeAlpha().greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
+    return new Uint8Array(grey.buffer, grey.byteOffset, grey.length);
+  } catch (err) {
+    throw new InputError('bad_mask', `cannot read mask ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Score `segmenter` on the pairs of two directories. */
+export async function evaluatePairs(imagesDir: string, masksDir: string, options: EvaluatePairsOptions): Promise<EvaluationResult> {
+  const { pairs, unmatched } = findPairs(imagesDir, masksDir);
+  const size = options.segmenter.info.inputSize;
+  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const threshold = options.threshold ?? 0.5;
+  const counts: ConfusionCounts = emptyConfusion();
+  let done = 0;
+  options.onProgress?.(0, pairs.length);
+  for (let k = 0; k < pairs.length; k += batchSize) {
+    if (options.signal?.aborted) throw new CancelledError('evaluation cancelled');
+    const batch = pairs.slice(k, k + batchSize);
+    const tiles = await Promise.all(batch.map((p) => imageToTile(p.image, size, p.stem)));
+    const masks = await Promise.all(batch.map((p) => readMask(p.mask, size)));
+    const results = await options.segmenter.segment(tiles, { prompt: options.prompt ?? 'segment water', signal: options.signal });
+    results.forEach((r, i) => accumulateConfusion(counts, r.probability, masks[i], { threshold, truthThreshold: 128 }));
+    done += batch.length;
+    options.onProgress?.(done, pairs.length);
+  }
+  return {
+    ...metricsFromConfusion(counts),
+    count: pairs.length,
+    pixels: counts.tp + counts.fp + counts.fn + counts.tn,
+    model: options.segmenter.info.name,
+    provider: options.segmenter.info.provider,
+    inputSize: size,
+    averaging: 'micro',
+    threshold,
+    unmatched,
+  };
+}
