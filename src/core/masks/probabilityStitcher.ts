@@ -1,0 +1,214 @@
+/**
+ * Stitches overlapping per-tile water probabilities into one scene-size probability raster.
+ *
+ * Blending: every tile contributes `p * w` and `w` per pixel, with `w` the feathered ramp of
+ * blendWeights.ts (times 0 where the tile pixel is nodata or padding, marked NaN in its probability);
+ * the result is `Σ p·w / Σ w`. No last-writer-wins, so a lake crossing tile boundaries has no seam.
+ *
+ * Bounded memory: float accumulators exist only for the horizontal bands of rows that can still
+ * receive tiles. A band is finalized (quantized into the output and its accumulators freed) as soon as
+ * every grid row that touches it is complete (tiles added, skipped or failed). With tiles arriving
+ * roughly in grid-row order, at most ~tileSize/stride + 1 bands are alive: O(width × tileSize) floats.
+ * The only scene-size allocation is the output, one byte per pixel:
+ *   0..254  probability round(p * 254) (p = q / 254),
+ *   255     no data (no valid tile pixel covered it).
+ */
+import type { PixelWindow } from '../scene.ts';
+import { tileBlendWeights } from './blendWeights.ts';
+
+/** Quantized value meaning "no valid tile covered this pixel". */
+export const PROBABILITY_NODATA = 255;
+/** Quantization scale: q = round(p * PROBABILITY_SCALE). */
+export const PROBABILITY_SCALE = 254;
+
+/** What the stitcher needs to know about a tile: its grid row and the scene window it covers. */
+export interface StitchTile {
+  id: string;
+  row: number;
+  /** Scene pixels covered, top-left at the tile's (0,0); may be smaller than tileSize at scene edges. */
+  window: PixelWindow;
+}
+
+export interface ProbabilityStitcherOptions {
+  width: number;
+  height: number;
+  tileSize: number;
+  overlap: number;
+  /** Every tile of the grid (used to know when a band of rows can receive no more tiles). */
+  tiles: readonly StitchTile[];
+}
+
+interface Band {
+  y0: number;
+  y1: number;
+  sum: Float32Array | null;
+  weight: Float32Array | null;
+}
+
+export interface StitcherStats {
+  /** Bands currently holding float accumulators. */
+  liveBands: number;
+  /** Most bands alive at once so far. */
+  peakLiveBands: number;
+  /** Bands finalized into the output. */
+  finalizedBands: number;
+  totalBands: number;
+}
+
+export class ProbabilityStitcher {
+  readonly width: number;
+  readonly height: number;
+  readonly tileSize: number;
+  /** Scene-size quantized probability (see module doc); complete once `finish()` returned. */
+  readonly output: Uint8Array;
+  private readonly weights: Float32Array;
+  private readonly bands: Band[];
+  /** Grid rows sorted by their top y; index = grid row number. */
+  private readonly rowY0: number[];
+  private readonly pending: number[];
+  /** For each band, the last grid row whose tiles reach into it. */
+  private readonly lastRowForBand: number[];
+  private completePrefix = 0;
+  private nextBandToFinalize = 0;
+  private live = 0;
+  private peakLive = 0;
+  private readonly done = new Set<string>();
+
+  constructor(options: ProbabilityStitcherOptions) {
+    const { width, height, tileSize, overlap, tiles } = options;
+    this.width = width;
+    this.height = height;
+    this.tileSize = tileSize;
+    this.output = new Uint8Array(width * height).fill(PROBABILITY_NODATA);
+    this.weights = tileBlendWeights(tileSize, overlap);
+    const rows = tiles.reduce((m, t) => Math.max(m, t.row + 1), 0);
+    this.rowY0 = new Array<number>(rows).fill(Number.POSITIVE_INFINITY);
+    this.pending = new Array<number>(rows).fill(0);
+    for (const t of tiles) {
+      this.rowY0[t.row] = Math.min(this.rowY0[t.row], t.window.y);
+      this.pending[t.row]++;
+    }
+    for (let r = 0; r < rows; r++) if (!Number.isFinite(this.rowY0[r])) this.rowY0[r] = r > 0 ? this.rowY0[r - 1] : 0;
+    // Bands: [0, y0 of row 1), [y0 of row 1, y0 of row 2), ... , [y0 of last row, height).
+    const starts = [0, ...this.rowY0.slice(1)].map((y) => Math.min(Math.max(0, y), height));
+    this.bands = starts.map((y0, i) => ({ y0, y1: i + 1 < starts.length ? starts[i + 1] : height, sum: null, weight: null }));
+    if (this.bands.length === 0) this.bands.push({ y0: 0, y1: height, sum: null, weight: null });
+    this.lastRowForBand = this.bands.map((b) => {
+      let last = -1;
+      for (let r = 0; r < rows; r++) if (this.rowY0[r] < b.y1) last = r;
+      return last;
+    });
+    this.advance();
+  }
+
+  /**
+   * Add one tile's probability (tileSize², row-major). NaN marks pixels that are nodata or padding.
+   * `valid` (optional, tileSize²) additionally excludes pixels where it is 0.
+   */
+  addTile(tile: StitchTile, probability: Float32Array, valid?: Uint8Array): void {
+    const size = this.tileSize;
+    if (probability.length !== size * size) {
+      throw new RangeError(`tile ${tile.id}: probability has ${probability.length} values, expected ${size * size}`);
+    }
+    if (this.done.has(tile.id)) return;
+    const x0 = tile.window.x;
+    const y0 = tile.window.y;
+    const w = Math.min(tile.window.width, size, this.width - x0);
+    const h = Math.min(tile.window.height, size, this.height - y0);
+    for (let r = 0; r < h; r++) {
+      const y = y0 + r;
+      const band = this.bandFor(y);
+      if (!band.sum || !band.weight) continue; // already finalized (tile arrived after its rows closed)
+      const rowOffset = (y - band.y0) * this.width + x0;
+      const tileRow = r * size;
+      for (let c = 0; c < w; c++) {
+        const p = probability[tileRow + c];
+        if (p !== p) continue; // NaN: nodata / padding
+        if (valid && valid[tileRow + c] === 0) continue;
+        const wt = this.weights[tileRow + c];
+        band.sum[rowOffset + c] += (p < 0 ? 0 : p > 1 ? 1 : p) * wt;
+        band.weight[rowOffset + c] += wt;
+      }
+    }
+    this.markDone(tile);
+  }
+
+  /** A tile that contributes nothing (all nodata, or failed): its rows may still be finalized. */
+  skipTile(tile: StitchTile): void {
+    if (this.done.has(tile.id)) return;
+    this.markDone(tile);
+  }
+
+  /** Finalize every remaining band (tiles never added count as nodata) and return the output. */
+  finish(): Uint8Array {
+    while (this.nextBandToFinalize < this.bands.length) this.finalizeBand(this.nextBandToFinalize++);
+    return this.output;
+  }
+
+  stats(): StitcherStats {
+    return { liveBands: this.live, peakLiveBands: this.peakLive, finalizedBands: this.nextBandToFinalize, totalBands: this.bands.length };
+  }
+
+  private markDone(tile: StitchTile): void {
+    this.done.add(tile.id);
+    if (tile.row >= 0 && tile.row < this.pending.length) this.pending[tile.row]--;
+    this.advance();
+  }
+
+  private bandFor(y: number): Band {
+    // Bands are few (one per grid row); binary search by y.
+    let lo = 0;
+    let hi = this.bands.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.bands[mid].y0 <= y) lo = mid;
+      else hi = mid - 1;
+    }
+    const band = this.bands[lo];
+    if (!band.sum && lo >= this.nextBandToFinalize) {
+      const n = (band.y1 - band.y0) * this.width;
+      band.sum = new Float32Array(n);
+      band.weight = new Float32Array(n);
+      this.live++;
+      this.peakLive = Math.max(this.peakLive, this.live);
+    }
+    return band;
+  }
+
+  private advance(): void {
+    while (this.completePrefix < this.pending.length && this.pending[this.completePrefix] <= 0) this.completePrefix++;
+    while (
+      this.nextBandToFinalize < this.bands.length &&
+      this.lastRowForBand[this.nextBandToFinalize] < this.completePrefix
+    ) {
+      this.finalizeBand(this.nextBandToFinalize++);
+    }
+  }
+
+  private finalizeBand(index: number): void {
+    const band = this.bands[index];
+    if (band.sum && band.weight) {
+      const offset = band.y0 * this.width;
+      const { sum, weight } = band;
+      for (let i = 0; i < sum.length; i++) {
+        const wt = weight[i];
+        if (wt > 0) this.output[offset + i] = Math.round((sum[i] / wt) * PROBABILITY_SCALE);
+      }
+      band.sum = null;
+      band.weight = null;
+      this.live--;
+    }
+  }
+}
+
+/** Threshold a quantized probability raster into a 0/1 water mask (nodata is never water). */
+export function thresholdProbability(q: Uint8Array, threshold: number): Uint8Array {
+  const mask = new Uint8Array(q.length);
+  // water where p >= threshold, i.e. q/254 >= threshold (with a half-step tolerance for quantization)
+  const cut = threshold * PROBABILITY_SCALE - 1e-6;
+  for (let i = 0; i < q.length; i++) {
+    const v = q[i];
+    mask[i] = v !== PROBABILITY_NODATA && v >= cut ? 1 : 0;
+  }
+  return mask;
+}
