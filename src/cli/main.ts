@@ -16,6 +16,7 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./infoCommand.ts'),
   () => import('./tilesCommand.ts'),
   // model → tokens → masks → polygons
+  () => import('./evalCommand.ts'),
 ];
 
 export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {
