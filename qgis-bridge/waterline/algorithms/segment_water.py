@@ -1,0 +1,259 @@
+"""Processing algorithm *Segment water*: send a raster to Waterline, run a job, load the water polygons."""
+
+import os
+import time
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+
+from .. import settings
+from ..client import TERMINAL_STATES, WaterlineClientError, job_progress
+from ..icon import plugin_icon
+
+POLL_INTERVAL_S = 0.5
+WGS84 = "EPSG:4326"
+
+
+class UploadCancelled(Exception):
+    pass
+
+
+class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
+    INPUT = "INPUT"
+    SERVER_PATH = "SERVER_PATH"
+    PROMPT = "PROMPT"
+    MODEL = "MODEL"
+    THRESHOLD = "THRESHOLD"
+    MIN_AREA = "MIN_AREA"
+    OUTPUT_CRS = "OUTPUT_CRS"
+    OUTPUT = "OUTPUT"
+    JOB_ID = "JOB_ID"
+    SCENE_ID = "SCENE_ID"
+
+    def __init__(self, client_factory=None):
+        super().__init__()
+        self._client_factory = client_factory
+
+    def createInstance(self):
+        return SegmentWaterAlgorithm(self._client_factory)
+
+    def name(self):
+        return "segmentwater"
+
+    def displayName(self):
+        return "Segment water"
+
+    def group(self):
+        return ""
+
+    def groupId(self):
+        return ""
+
+    def icon(self):
+        return plugin_icon()
+
+    def shortHelpString(self):
+        return (
+            "Sends a raster layer to the Waterline server (uploads the GeoTIFF file, or registers a file that "
+            "is already in the server's data directory), runs a segmentation job and outputs the water "
+            "polygons, reprojected from WGS84 to the project CRS (or the chosen output CRS). Cancel cancels "
+            "the job on the server. Configure the server under Plugins → Waterline → Settings."
+        )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INPUT, "Raster layer (file-based GeoTIFF, uploaded)", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.SERVER_PATH, "…or a scene path inside the server's data directory (registered, not uploaded)",
+            optional=True))
+        self.addParameter(QgsProcessingParameterString(self.PROMPT, "Prompt", defaultValue="segment water"))
+        self.addParameter(QgsProcessingParameterString(
+            self.MODEL, "Model (empty: the server's default)", optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.THRESHOLD, "Water probability threshold", QgsProcessingParameterNumber.Double,
+            defaultValue=0.5, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_AREA, "Minimum polygon area (m²)", QgsProcessingParameterNumber.Double,
+            defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterCrs(
+            self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, "Water", QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputString(self.JOB_ID, "Waterline job id"))
+        self.addOutput(QgsProcessingOutputString(self.SCENE_ID, "Waterline scene id"))
+
+    # ------------------------------------------------------------------
+    def processAlgorithm(self, parameters, context, feedback):
+        client = self._client(feedback)
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        server_path = (self.parameterAsString(parameters, self.SERVER_PATH, context) or "").strip()
+        prompt = self.parameterAsString(parameters, self.PROMPT, context) or None
+        model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
+        threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        min_area = self.parameterAsDouble(parameters, self.MIN_AREA, context)
+
+        try:
+            scene = self._scene(client, layer, server_path, feedback)
+            scene_id = scene["id"]
+            feedback.pushInfo("Waterline scene {} ({})".format(scene_id, scene.get("name", "")))
+            job = client.start_job(scene_id, prompt=prompt, model=model,
+                                   options={"threshold": threshold, "minArea": min_area})
+            job_id = job["id"]
+            feedback.pushInfo("Waterline job {} started on {}".format(job_id, client.base_url))
+            job = self._wait(client, job, feedback)
+            feedback.setProgressText("Downloading water polygons")
+            raw = client.water_geojson_bytes(job_id)
+        except WaterlineClientError as err:
+            raise QgsProcessingException(str(err))
+        except KeyError as err:
+            raise QgsProcessingException(
+                "Waterline server answer lacks the field {}; is {} a Waterline server of a matching version?".format(
+                    err, client.base_url))
+
+        src = self._open_geojson(raw, job_id)
+        dest_crs = self._output_crs(parameters, context, layer)
+        (sink, dest_id) = self.parameterAsSink(
+            parameters, self.OUTPUT, context, src.fields(), QgsWkbTypes.MultiPolygon, dest_crs)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        count = self._copy_features(src, sink, dest_crs, context, feedback)
+        feedback.pushInfo("{} water polygon(s) in {}".format(count, dest_crs.authid() or dest_crs.description()))
+        feedback.setProgress(100)
+        return {self.OUTPUT: dest_id, self.JOB_ID: job_id, self.SCENE_ID: scene_id}
+
+    # ------------------------------------------------------------------
+    def _client(self, feedback):
+        try:
+            return self._client_factory() if self._client_factory else settings.client_from_settings()
+        except WaterlineClientError as err:
+            raise QgsProcessingException(str(err))
+
+    def _scene(self, client, layer, server_path, feedback):
+        if server_path:
+            feedback.setProgressText("Registering {} on the server".format(server_path))
+            return client.register_scene(server_path)
+        if layer is None:
+            raise QgsProcessingException(
+                "Segment water needs a raster layer (a GeoTIFF file) or a scene path in the server's data directory")
+        path = raster_file_path(layer)
+        if path is None:
+            raise QgsProcessingException(
+                "Raster layer {!r} is not a local GeoTIFF file (provider {}, source {}); export it to GeoTIFF "
+                "first or give a scene path inside the server's data directory".format(
+                    layer.name(), layer.providerType(), layer.source()))
+        size_mb = os.path.getsize(path) / 1e6
+        feedback.setProgressText("Uploading {} ({:.1f} MB)".format(os.path.basename(path), size_mb))
+
+        def on_progress(sent, total):
+            if feedback.isCanceled():
+                raise UploadCancelled()
+            if total:
+                feedback.setProgress(10.0 * sent / total)
+
+        try:
+            return client.upload_scene(path, on_progress=on_progress)
+        except UploadCancelled:
+            raise QgsProcessingException("Cancelled during the upload of {}".format(path))
+
+    def _wait(self, client, job, feedback):
+        """Poll the job until it finishes, mirroring progress; Cancel cancels the job on the server."""
+        job_id = job["id"]
+        feedback.setProgressText("Segmenting (job {})".format(job_id))
+        last = None
+        while True:
+            state = job.get("state")
+            done, total, fraction = job_progress(job)
+            if fraction is not None:
+                feedback.setProgress(10.0 + 85.0 * fraction)
+            if (done, total, state) != last:
+                feedback.pushInfo("job {}: {} — tiles {}/{}".format(job_id, state, done, total))
+                last = (done, total, state)
+            if state in TERMINAL_STATES:
+                break
+            if self._sleep_or_cancel(feedback):
+                try:
+                    client.cancel_job(job_id)
+                    feedback.pushInfo("Cancelled Waterline job {}".format(job_id))
+                except WaterlineClientError as err:
+                    feedback.reportError("Could not cancel Waterline job {}: {}".format(job_id, err))
+                raise QgsProcessingException("Cancelled: Waterline job {} was cancelled".format(job_id))
+            job = client.get_job(job_id)
+        if state != "succeeded":
+            reason = job.get("error")
+            if isinstance(reason, dict):
+                reason = reason.get("detail") or reason.get("title") or reason.get("message")
+            raise QgsProcessingException("Waterline job {} {}{}".format(
+                job_id, state, ": {}".format(reason) if reason else ""))
+        return job
+
+    @staticmethod
+    def _sleep_or_cancel(feedback):
+        deadline = time.monotonic() + POLL_INTERVAL_S
+        while time.monotonic() < deadline:
+            if feedback.isCanceled():
+                return True
+            time.sleep(0.05)
+        return feedback.isCanceled()
+
+    def _output_crs(self, parameters, context, layer):
+        crs = self.parameterAsCrs(parameters, self.OUTPUT_CRS, context)
+        if crs.isValid():
+            return crs
+        project = context.project()
+        if project is not None and project.crs().isValid():
+            return project.crs()
+        if layer is not None and layer.crs().isValid():
+            return layer.crs()
+        return QgsCoordinateReferenceSystem(WGS84)
+
+    def _open_geojson(self, raw, job_id):
+        path = os.path.join(QgsProcessingUtils.tempFolder(), "waterline-{}-water.geojson".format(job_id))
+        with open(path, "wb") as fh:
+            fh.write(raw)
+        src = QgsVectorLayer(path, "water", "ogr")
+        if not src.isValid():
+            raise QgsProcessingException(
+                "Waterline job {} returned water.geojson that OGR cannot read (saved at {})".format(job_id, path))
+        return src
+
+    def _copy_features(self, src, sink, dest_crs, context, feedback):
+        transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem(WGS84), dest_crs, context.transformContext())
+        count = 0
+        for feature in src.getFeatures():
+            if feedback.isCanceled():
+                break
+            out = QgsFeature(feature)
+            geom = out.geometry()
+            if geom is not None and not geom.isNull():
+                geom.convertToMultiType()
+                geom.transform(transform)
+                out.setGeometry(geom)
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+            count += 1
+        return count
+
+
+def raster_file_path(layer):
+    """Local file behind a GDAL raster layer (``path|option`` suffixes stripped), or None."""
+    if layer is None or layer.providerType() != "gdal":
+        return None
+    source = layer.source().split("|")[0]
+    if source.startswith("/vsi") or not os.path.isfile(source):
+        return None
+    return source
