@@ -20,6 +20,7 @@ import {
   type ZoomRange,
 } from '../../core/grid/webMercator.ts';
 import type { RasterWindow } from '../../core/rasterWindow.ts';
+import { stretchValue } from '../../core/grid/bandStretch.ts';
 import { createCrsTransform, type CrsTransform } from './crs.ts';
 import type { Scene } from './openScene.ts';
 
@@ -93,11 +94,6 @@ export function sceneFootprint(info: SceneInfo, transform: CrsTransform = create
   };
 }
 
-function toByte(v: number, low: number, scale: number): number {
-  const b = (v - low) * scale;
-  return b <= 0 ? 0 : b >= 255 ? 255 : Math.round(b);
-}
-
 export function createSceneTileRenderer(scene: Scene, options: SceneTileOptions): SceneTileRenderer {
   const { info } = scene;
   if (options.bands.length !== 1 && options.bands.length !== 3) {
@@ -106,8 +102,7 @@ export function createSceneTileRenderer(scene: Scene, options: SceneTileOptions)
   const transform = createCrsTransform(info.crs);
   const footprint = sceneFootprint(info, transform);
   const inv = invertGeoTransform(info.geoTransform);
-  const scales = options.stretch.map(([lo, hi]) => 255 / Math.max(hi - lo, 1e-12));
-  const lows = options.stretch.map(([lo]) => lo);
+  const [s0, s1, s2] = options.bands.length === 1 ? [options.stretch[0], options.stretch[0], options.stretch[0]] : options.stretch;
 
   /** Scene pixel (col,row) of mercator (mx,my), NaN when the transform fails. */
   function scenePixel(mx: number, my: number): [number, number] {
@@ -195,14 +190,14 @@ export function createSceneTileRenderer(scene: Scene, options: SceneTileOptions)
       if (!raster.valid[s]) continue;
       const o = p * 4;
       if (grey) {
-        const g = toByte(raster.bands[0][s], lows[0], scales[0]);
+        const g = stretchValue(raster.bands[0][s], s0[0], s0[1]);
         out[o] = g;
         out[o + 1] = g;
         out[o + 2] = g;
       } else {
-        out[o] = toByte(raster.bands[0][s], lows[0], scales[0]);
-        out[o + 1] = toByte(raster.bands[1][s], lows[1], scales[1]);
-        out[o + 2] = toByte(raster.bands[2][s], lows[2], scales[2]);
+        out[o] = stretchValue(raster.bands[0][s], s0[0], s0[1]);
+        out[o + 1] = stretchValue(raster.bands[1][s], s1[0], s1[1]);
+        out[o + 2] = stretchValue(raster.bands[2][s], s2[0], s2[1]);
       }
       out[o + 3] = 255;
       any = true;

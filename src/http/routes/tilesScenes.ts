@@ -1,0 +1,81 @@
+/**
+ * Open scenes for the tile and on-demand routes: each registered scene is opened once (header only),
+ * with its default bands, scene-wide stretch (the same as the model input, from src/pipeline/tileSource.ts)
+ * and a Web Mercator tile renderer. A small LRU closes scenes nobody asked for lately.
+ */
+import { NotFoundError } from '../../core/errors.ts';
+import { openScene, type Scene } from '../../adapters/raster/openScene.ts';
+import { createSceneTileRenderer, type SceneTileRenderer } from '../../adapters/raster/tileRenderer.ts';
+import { computeSceneStretch, defaultBands } from '../../pipeline/tileSource.ts';
+import type { BandStretch } from '../../core/grid/bandStretch.ts';
+import type { SceneRecord } from '../../adapters/store/records.ts';
+import type { AppContext } from '../appContext.ts';
+import { idSchema } from '../validation.ts';
+
+export interface OpenSceneEntry {
+  record: SceneRecord;
+  scene: Scene;
+  bands: number[];
+  stretch: BandStretch;
+  renderer: SceneTileRenderer;
+}
+
+export class OpenScenes {
+  private readonly entries = new Map<string, Promise<OpenSceneEntry>>();
+
+  constructor(private readonly ctx: AppContext, private readonly capacity = 8) {}
+
+  /** The scene's record, or a 404 naming the id. */
+  record(id: string): SceneRecord {
+    const rec = idSchema.safeParse(id).success ? this.ctx.store.getScene(id) : undefined;
+    if (!rec) throw new NotFoundError('scene_not_found', `no scene with id ${id}`, { hint: 'list scenes with GET /scenes' });
+    return rec;
+  }
+
+  get(id: string): Promise<OpenSceneEntry> {
+    const rec = this.record(id);
+    let entry = this.entries.get(id);
+    if (entry) {
+      this.entries.delete(id);
+      this.entries.set(id, entry);
+      return entry;
+    }
+    entry = (async () => {
+      const scene = await openScene(rec.path);
+      try {
+        const bands = defaultBands(scene.info);
+        const stretch = await computeSceneStretch(scene, bands);
+        return { record: rec, scene, bands, stretch, renderer: createSceneTileRenderer(scene, { bands, stretch }) };
+      } catch (err) {
+        await scene.close();
+        throw err;
+      }
+    })();
+    entry.catch(() => this.entries.delete(id));
+    this.entries.set(id, entry);
+    while (this.entries.size > this.capacity) {
+      const [oldId, old] = this.entries.entries().next().value as [string, Promise<OpenSceneEntry>];
+      this.entries.delete(oldId);
+      old.then((e) => e.scene.close()).catch(() => undefined);
+    }
+    return entry;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((p) => p.then((e) => e.scene.close()).catch(() => undefined)));
+  }
+}
+
+const registries = new WeakMap<AppContext, OpenScenes>();
+
+/** One registry per app (the tile and on-demand routes share it). */
+export function openScenesFor(ctx: AppContext): OpenScenes {
+  let r = registries.get(ctx);
+  if (!r) {
+    r = new OpenScenes(ctx);
+    registries.set(ctx, r);
+  }
+  return r;
+}
