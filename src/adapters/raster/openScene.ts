@@ -238,6 +238,18 @@ function checkWindow(info: SceneInfo, w: PixelWindow): void {
   }
 }
 
+function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
+  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+  for (let i = 0; i < y.length; i++) {
+    const Y = y[i];
+    const Cb = cb[i] - 128;
+    const Cr = cr[i] - 128;
+    y[i] = clamp(Y + 1.402 * Cr);
+    cb[i] = clamp(Y - 0.344136 * Cb - 0.714136 * Cr);
+    cr[i] = clamp(Y + 1.772 * Cb);
+  }
+}
+
 /** Open a local GeoTIFF or a COG URL. Reads only the header; pixels come through `readWindow`. */
 export async function openScene(source: string, opts: { signal?: AbortSignal } = {}): Promise<Scene> {
   let tiff: GeoTIFF;
@@ -274,6 +286,8 @@ export async function openScene(source: string, opts: { signal?: AbortSignal } =
   }
   const { info, levels } = built;
   const alphaBand = info.bands.find((b) => b.colorInterpretation === 'Alpha')?.band;
+  // geotiff.js returns JPEG-compressed YCbCr samples as Y, Cb, Cr: convert to RGB (JFIF equations) like GDAL.
+  const ycbcr = Number(levels[0].image.fileDirectory.getValue('PhotometricInterpretation')) === 6 && info.bands.length >= 3;
 
   async function readWindow(window: PixelWindow, o: ReadWindowOptions = {}): Promise<RasterWindow> {
     checkWindow(info, window);
@@ -311,9 +325,10 @@ export async function openScene(source: string, opts: { signal?: AbortSignal } =
       signal: o.signal,
       ...(resample ? { width: outW, height: outH, resampleMethod: 'nearest' } : {}),
     };
-    const wanted = [...new Set([...bands, ...(alphaBand ? [alphaBand] : [])])];
+    const wanted = [...new Set([...(ycbcr ? [1, 2, 3] : []), ...bands, ...(alphaBand ? [alphaBand] : [])])];
     try {
       const rasters = (await level.image.readRasters({ ...readOpts, samples: wanted.map((b) => b - 1) } as never)) as unknown as SampleArray[];
+      if (ycbcr) ycbcrToRgb(rasters[0], rasters[1], rasters[2]);
       const byBand = new Map(wanted.map((b, i) => [b, rasters[i]]));
       const n = outW * outH;
       const valid = new Uint8Array(n).fill(1);
