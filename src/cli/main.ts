@@ -17,6 +17,8 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./tilesCommand.ts'),
   // model → tokens → masks → polygons
   () => import('./evalCommand.ts'),
+  // serving
+  () => import('./serveCommand.ts'),
 ];
 
 export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {

@@ -1,0 +1,261 @@
+/**
+ * The server's embedded database (better-sqlite3, WAL): scenes, jobs, per-tile results and job outputs,
+ * in `<dataDir>/waterline.db`. Every finished tile is committed the moment it is reported, so a job
+ * killed with SIGKILL resumes from the tiles already stored: none lost, none done twice.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { SegmentationDefect } from '../../core/model/segmenter.ts';
+import { dequantizeProbability, quantizeProbability } from './probabilityCodec.ts';
+import {
+  EMPTY_PROGRESS,
+  type JobOptions,
+  type JobProgress,
+  type JobRecord,
+  type JobState,
+  type SceneRecord,
+} from './records.ts';
+
+export const DATABASE_FILE = 'waterline.db';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS scenes (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL UNIQUE,
+  info TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  scene_id TEXT NOT NULL REFERENCES scenes(id),
+  prompt TEXT NOT NULL,
+  model TEXT,
+  options TEXT NOT NULL,
+  state TEXT NOT NULL,
+  progress TEXT NOT NULL,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, created_at);
+CREATE TABLE IF NOT EXISTS job_tiles (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  tile_id TEXT NOT NULL,
+  probability BLOB NOT NULL,
+  defects TEXT NOT NULL,
+  done_at TEXT NOT NULL,
+  PRIMARY KEY (job_id, tile_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_results (
+  job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+  geojson TEXT NOT NULL
+);
+`;
+
+interface JobRow {
+  id: string;
+  scene_id: string;
+  prompt: string;
+  model: string | null;
+  options: string;
+  state: JobState;
+  progress: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface SceneRow {
+  id: string;
+  name: string;
+  path: string;
+  info: string;
+  created_at: string;
+}
+
+function toJob(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    scene: row.scene_id,
+    prompt: row.prompt,
+    model: row.model,
+    options: JSON.parse(row.options) as JobOptions,
+    state: row.state,
+    progress: { ...EMPTY_PROGRESS, ...(JSON.parse(row.progress) as Partial<JobProgress>) },
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toScene(row: SceneRow): SceneRecord {
+  return { id: row.id, name: row.name, path: row.path, info: JSON.parse(row.info), createdAt: row.created_at };
+}
+
+const now = (): string => new Date().toISOString();
+
+export interface NewJob {
+  scene: string;
+  prompt: string;
+  model: string | null;
+  options: JobOptions;
+}
+
+export class JobStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private closed = false;
+
+  /** Open (or create) `<dataDir>/waterline.db`. */
+  static open(dataDir: string): JobStore {
+    mkdirSync(dataDir, { recursive: true });
+    return new JobStore(join(dataDir, DATABASE_FILE));
+  }
+
+  constructor(file: string) {
+    this.file = file;
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable against process crashes (kill -9) in WAL mode; only an OS crash may lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ---- scenes ----
+
+  insertScene(input: { name: string; path: string; info: unknown }): SceneRecord {
+    const existing = this.findSceneByPath(input.path);
+    if (existing) return existing;
+    const scene: SceneRecord = { id: randomUUID(), name: input.name, path: input.path, info: input.info, createdAt: now() };
+    this.db.prepare('INSERT INTO scenes (id, name, path, info, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(scene.id, scene.name, scene.path, JSON.stringify(scene.info), scene.createdAt);
+    return scene;
+  }
+
+  getScene(id: string): SceneRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM scenes WHERE id = ?').get(id) as SceneRow | undefined;
+    return row && toScene(row);
+  }
+
+  findSceneByPath(path: string): SceneRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM scenes WHERE path = ?').get(path) as SceneRow | undefined;
+    return row && toScene(row);
+  }
+
+  listScenes(): SceneRecord[] {
+    return (this.db.prepare('SELECT * FROM scenes ORDER BY created_at, id').all() as SceneRow[]).map(toScene);
+  }
+
+  // ---- jobs ----
+
+  createJob(input: NewJob): JobRecord {
+    const t = now();
+    const id = randomUUID();
+    this.db.prepare(`INSERT INTO jobs (id, scene_id, prompt, model, options, state, progress, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
+      .run(id, input.scene, input.prompt, input.model, JSON.stringify(input.options), JSON.stringify(EMPTY_PROGRESS), t, t);
+    return this.getJob(id)!;
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  listJobs(filter: { state?: JobState } = {}): JobRecord[] {
+    const rows = filter.state
+      ? this.db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY created_at, id').all(filter.state)
+      : this.db.prepare('SELECT * FROM jobs ORDER BY created_at, id').all();
+    return (rows as JobRow[]).map(toJob);
+  }
+
+  /** Jobs a restarted server must pick up again: queued, and running when the process died. */
+  unfinishedJobs(): JobRecord[] {
+    return (this.db.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id").all() as JobRow[]).map(toJob);
+  }
+
+  setJobState(id: string, state: JobState, fields: { error?: string | null } = {}): JobRecord {
+    const t = now();
+    const started = state === 'running' ? t : null;
+    const finished = state === 'succeeded' || state === 'failed' || state === 'cancelled' ? t : null;
+    this.db.prepare(`UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?,
+        started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?`)
+      .run(state, fields.error ?? null, t, started, finished, id);
+    return this.getJob(id)!;
+  }
+
+  /**
+   * Move a job from one of `from` to `to` atomically; returns the updated job, or undefined when the
+   * job was not in one of those states (e.g. cancelling a job that just finished).
+   */
+  transitionJob(id: string, from: readonly JobState[], to: JobState, fields: { error?: string | null } = {}): JobRecord | undefined {
+    const tx = this.db.transaction(() => {
+      const job = this.getJob(id);
+      if (!job || !from.includes(job.state)) return undefined;
+      return this.setJobState(id, to, fields);
+    });
+    return tx();
+  }
+
+  updateProgress(id: string, progress: JobProgress): void {
+    this.db.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(progress), now(), id);
+  }
+
+  // ---- per-tile results ----
+
+  /** Persist one finished tile (committed immediately). A tile stored twice keeps its first result. */
+  putTile(jobId: string, tileId: string, probability: Float32Array, defects: SegmentationDefect[]): boolean {
+    const result = this.db.prepare('INSERT OR IGNORE INTO job_tiles (job_id, tile_id, probability, defects, done_at) VALUES (?, ?, ?, ?, ?)')
+      .run(jobId, tileId, Buffer.from(quantizeProbability(probability)), JSON.stringify(defects), now());
+    return result.changes === 1;
+  }
+
+  /** The finished tiles of a job, tile id → probability (dequantized), for `segmentScene`'s `completed`. */
+  loadTiles(jobId: string): Map<string, Float32Array> {
+    const rows = this.db.prepare('SELECT tile_id, probability FROM job_tiles WHERE job_id = ?').all(jobId) as { tile_id: string; probability: Buffer }[];
+    const tiles = new Map<string, Float32Array>();
+    for (const row of rows) tiles.set(row.tile_id, dequantizeProbability(new Uint8Array(row.probability.buffer, row.probability.byteOffset, row.probability.byteLength)));
+    return tiles;
+  }
+
+  loadTileDefects(jobId: string): Map<string, SegmentationDefect[]> {
+    const rows = this.db.prepare("SELECT tile_id, defects FROM job_tiles WHERE job_id = ? AND defects <> '[]'").all(jobId) as { tile_id: string; defects: string }[];
+    return new Map(rows.map((r) => [r.tile_id, JSON.parse(r.defects) as SegmentationDefect[]]));
+  }
+
+  countTiles(jobId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM job_tiles WHERE job_id = ?').get(jobId) as { n: number }).n;
+  }
+
+  // ---- results ----
+
+  putResult(jobId: string, geojson: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO job_results (job_id, geojson) VALUES (?, ?)').run(jobId, geojson);
+  }
+
+  getResult(jobId: string): string | undefined {
+    const row = this.db.prepare('SELECT geojson FROM job_results WHERE job_id = ?').get(jobId) as { geojson: string } | undefined;
+    return row?.geojson;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What the server persists: registered scenes, segmentation jobs and their progress. Plain data shared by
+ * the store, the job queue/runner and the HTTP routes.
+ */
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface SceneRecord {
+  id: string;
+  /** File name shown to users (relative path inside the data directory). */
+  name: string;
+  /** Absolute real path of the file, always inside the data directory. */
+  path: string;
+  /** `waterline info --json` for the scene. */
+  info: unknown;
+  createdAt: string;
+}
+
+/** Options of one segmentation job (the `options` of `POST /jobs`). */
+export interface JobOptions {
+  threshold?: number;
+  minArea?: number;
+  simplify?: number;
+  overlap?: number;
+  bands?: number[];
+}
+
+export interface JobProgress {
+  tilesDone: number;
+  tilesTotal: number;
+  tilesSkipped: number;
+  tilesFailed: number;
+  tilesPerSecond: number;
+  /** Seconds left at the current rate; null when unknown. */
+  etaSeconds: number | null;
+}
+
+export interface JobRecord {
+  id: string;
+  scene: string;
+  prompt: string;
+  model: string | null;
+  options: JobOptions;
+  state: JobState;
+  progress: JobProgress;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export const EMPTY_PROGRESS: JobProgress = {
+  tilesDone: 0, tilesTotal: 0, tilesSkipped: 0, tilesFailed: 0, tilesPerSecond: 0, etaSeconds: null,
+};

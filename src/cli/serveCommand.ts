@@ -1,0 +1,65 @@
+/**
+ * `waterline serve`: the HTTP tile service (jobs, GeoJSON, OGC API – Features, tiles). Settings come from
+ * flags, then WATERLINE_* environment variables, validated at start-up. SIGTERM/SIGINT shut it down
+ * gracefully: the tile in flight finishes and is stored, interrupted jobs resume at the next start.
+ */
+import type { Command } from 'commander';
+import { resolveServerConfig } from '../http/serverConfig.ts';
+import { startServer } from '../http/server.ts';
+import { inspectSceneFile } from '../http/sceneInspector.ts';
+import { serverModelLoader } from '../http/modelLoader.ts';
+import { pipelineSegmentScene } from '../http/pipelineBinding.ts';
+import type { CliContext } from './context.ts';
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  model?: string;
+  device?: string;
+  apiKey?: string;
+  cors?: string;
+  maxUploadMb?: string;
+  maxRunningJobs?: string;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the HTTP server: scenes, segmentation jobs, GeoJSON, OGC API – Features, map tiles')
+    .option('--port <n>', 'TCP port (env WATERLINE_PORT, default 8080; 0 = any free port)')
+    .option('--host <addr>', 'address to listen on (env WATERLINE_HOST, default 127.0.0.1)')
+    .option('--data-dir <dir>', 'scenes, uploads and the job database (env WATERLINE_DATA_DIR, default ./waterline-data)')
+    .option('--model <name|dir>', 'default model (env WATERLINE_MODEL, default waterline-unet)')
+    .option('--device <device>', 'auto | cpu | cuda | webgpu (env WATERLINE_DEVICE, default auto)')
+    .option('--api-key <key>', 'require this key on write requests (env WATERLINE_API_KEY)')
+    .option('--cors <origins>', 'CORS: *, off, or comma-separated origins (env WATERLINE_CORS, default off)')
+    .option('--max-upload-mb <n>', 'largest scene upload in MB (env WATERLINE_MAX_UPLOAD_MB, default 2048)')
+    .option('--max-running-jobs <n>', 'jobs run at the same time (default 1)')
+    .action(async (flags: ServeFlags) => {
+      const config = resolveServerConfig(flags, ctx.env);
+      const running = await startServer({
+        config,
+        logger: ctx.logger,
+        segmentScene: pipelineSegmentScene,
+        loadSegmenter: serverModelLoader(config.model, config.device, ctx.logger),
+        inspectScene: inspectSceneFile,
+      });
+      ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          ctx.stderr.write(`${signal}: shutting down (letting the running tile finish)...\n`);
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          running.close().then(resolve, (err: unknown) => {
+            ctx.logger.error({ err }, 'shutdown failed');
+            resolve();
+          });
+        };
+        const onTerm = (): void => stop('SIGTERM');
+        const onInt = (): void => stop('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+    });
+}

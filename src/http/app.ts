@@ -1,0 +1,56 @@
+/**
+ * The Waterline HTTP app (express 5). `createApp(deps)` builds it from injected dependencies so tests run
+ * it in-process on port 0; `startServer` (src/http/server.ts) adds listening and graceful shutdown.
+ *
+ * Order: request id + log → CORS → API key on writes → JSON body parser (size-limited) → route modules →
+ * 404 → problem+json error mapping.
+ */
+import express, { type Express } from 'express';
+import { NotFoundError } from '../core/errors.ts';
+import { realDataDir } from './dataDir.ts';
+import { problemHandler } from './problem.ts';
+import { requestLog } from './requestLog.ts';
+import { cors, requireApiKey } from './security.ts';
+import { buildOpenApiDocument } from './openapiDocument.ts';
+import type { AppContext, AppDeps, RouteModule } from './appContext.ts';
+
+/**
+ * Every route module, one per resource, in the order they are matched. Adding a resource is one line
+ * here: `() => import('./routes/<name>.ts')`, a module exporting `registerRoutes(router, ctx)` and,
+ * optionally, `openapiPaths` (merged into /openapi.json).
+ * Part B (tiles, on-demand segmentation, viewer): add `tiles.ts`, `onDemand.ts`, `viewer.ts` here.
+ */
+const routeModules: (() => Promise<RouteModule>)[] = [
+  () => import('./routes/health.ts'),
+  () => import('./routes/openapi.ts'),
+  () => import('./routes/scenes.ts'),
+  () => import('./routes/jobs.ts'),
+  () => import('./routes/ogcFeatures.ts'),
+  () => import('./routes/tiles.ts'),
+];
+
+export async function createApp(deps: AppDeps): Promise<Express> {
+  const modules = await Promise.all(routeModules.map((load) => load()));
+  const ctx: AppContext = {
+    ...deps,
+    dataRoot: realDataDir(deps.config.dataDir),
+    openapi: buildOpenApiDocument(Object.assign({}, ...modules.map((m) => m.openapiPaths ?? {}))),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+  app.use(requestLog(deps.logger));
+  app.use(cors(deps.config.corsOrigins));
+  app.use(requireApiKey(deps.config.apiKey));
+  app.use(express.json({ limit: deps.config.maxJsonBytes, type: ['application/json', 'application/*+json'] }));
+
+  const router = express.Router();
+  for (const m of modules) m.registerRoutes(router, ctx);
+  app.use(router);
+
+  app.use((req, _res, next) => next(new NotFoundError('not_found', `no resource at ${req.method} ${req.path}`, { hint: 'see /openapi.json for the API' })));
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,40 @@
+/**
+ * What `createApp` needs (its dependencies, injected so tests start the app in-process with their own
+ * store, queue and models) and what every route module receives.
+ */
+import type { Router } from 'express';
+import type { Logger } from '../logger.ts';
+import type { JobStore } from '../adapters/store/jobStore.ts';
+import type { JobQueue } from '../pipeline/jobQueue.ts';
+import type { SegmenterProvider } from '../pipeline/jobRunner.ts';
+import type { ServerConfig } from './serverConfig.ts';
+
+/**
+ * Opens a scene file and returns its `waterline info --json` object; throws a WaterlineError (400/422)
+ * when the file is not a readable, georeferenced GeoTIFF. The server uses the raster adapter's
+ * `openScene` (src/adapters/raster/openScene.ts).
+ */
+export type SceneInspector = (path: string) => Promise<unknown>;
+
+export interface AppDeps {
+  config: ServerConfig;
+  store: JobStore;
+  queue: JobQueue;
+  segmenters: SegmenterProvider;
+  inspectScene: SceneInspector;
+  logger: Logger;
+}
+
+export interface AppContext extends AppDeps {
+  /** Real path (symlinks resolved) of `config.dataDir`. */
+  dataRoot: string;
+  /** The OpenAPI document served at /openapi.json (built from every route module's `openapi` paths). */
+  openapi: Record<string, unknown>;
+}
+
+/** A route module: one resource's routes, plus its part of the OpenAPI document. */
+export interface RouteModule {
+  registerRoutes(router: Router, ctx: AppContext): void;
+  /** OpenAPI 3 path items this module serves, keyed by path. */
+  openapiPaths?: Record<string, unknown>;
+}

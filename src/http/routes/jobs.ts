@@ -1,0 +1,156 @@
+/**
+ * Segmentation jobs: create (202 + Location), show with progress, list, cancel, and the result GeoJSON.
+ * Jobs live in the store; the queue runs them.
+ */
+import type { Router } from 'express';
+import { ConflictError, InputError, NotFoundError, WaterlineError } from '../../core/errors.ts';
+import type { JobRecord } from '../../adapters/store/records.ts';
+import type { AppContext } from '../appContext.ts';
+import { createJobBody, idSchema, listJobsQuery, parseInput } from '../validation.ts';
+import { jsonResponse, problemResponses } from '../openapiDocument.ts';
+
+export const DEFAULT_PROMPT = 'segment water';
+
+export function jobBody(job: JobRecord): Record<string, unknown> {
+  const links: { rel: string; href: string; type?: string }[] = [
+    { rel: 'self', href: `/jobs/${job.id}` },
+    { rel: 'scene', href: `/scenes/${job.scene}` },
+  ];
+  if (job.state === 'succeeded') {
+    links.push({ rel: 'water', href: `/jobs/${job.id}/water.geojson`, type: 'application/geo+json' });
+    links.push({ rel: 'collection', href: `/ogc/collections/water-${job.id}`, type: 'application/json' });
+  }
+  return {
+    id: job.id,
+    scene: job.scene,
+    prompt: job.prompt,
+    model: job.model,
+    options: job.options,
+    state: job.state,
+    progress: job.progress,
+    ...(job.error ? { error: job.error } : {}),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    links,
+  };
+}
+
+export function findJob(ctx: AppContext, id: string): JobRecord {
+  const job = idSchema.safeParse(id).success ? ctx.store.getJob(id) : undefined;
+  if (!job) throw new NotFoundError('job_not_found', `job ${id} does not exist`, { hint: 'list jobs with GET /jobs' });
+  return job;
+}
+
+export function registerRoutes(router: Router, ctx: AppContext): void {
+  router.post('/jobs', (req, res) => {
+    if (!req.is('application/json')) throw new WaterlineError('unsupported_media_type', 'POST /jobs takes a JSON body {"scene": ...}', 415);
+    const body = parseInput(createJobBody, req.body, 'job body');
+    if (!idSchema.safeParse(body.scene).success || !ctx.store.getScene(body.scene)) {
+      throw new InputError('unknown_scene', `scene ${body.scene} is not registered`, { hint: 'register or upload it with POST /scenes first' });
+    }
+    const { queued } = ctx.queue.stats();
+    if (queued >= ctx.config.maxQueuedJobs) {
+      res.setHeader('Retry-After', '30');
+      throw new WaterlineError('queue_full', `the job queue is full (${queued} jobs waiting)`, 503, { hint: 'retry later' });
+    }
+    const job = ctx.store.createJob({
+      scene: body.scene,
+      prompt: body.prompt ?? DEFAULT_PROMPT,
+      model: body.model ?? null,
+      options: body.options ?? {},
+    });
+    ctx.queue.enqueue(job.id);
+    res.status(202).location(`/jobs/${job.id}`).json(jobBody(ctx.store.getJob(job.id) ?? job));
+  });
+
+  router.get('/jobs', (req, res) => {
+    const query = parseInput(listJobsQuery, req.query, 'query');
+    res.json({ jobs: ctx.store.listJobs(query).map(jobBody) });
+  });
+
+  router.get('/jobs/:id', (req, res) => {
+    res.json(jobBody(findJob(ctx, req.params.id)));
+  });
+
+  const cancel = (id: string): JobRecord => {
+    const job = findJob(ctx, id);
+    const cancelled = ctx.queue.cancel(job.id);
+    if (!cancelled) throw new ConflictError('job_finished', `job ${job.id} has already ${job.state === 'succeeded' ? 'succeeded' : `ended (${job.state})`} and cannot be cancelled`);
+    return cancelled;
+  };
+  router.post('/jobs/:id/cancel', (req, res) => {
+    res.json(jobBody(cancel(req.params.id)));
+  });
+  router.delete('/jobs/:id', (req, res) => {
+    res.json(jobBody(cancel(req.params.id)));
+  });
+
+  router.get('/jobs/:id/water.geojson', (req, res) => {
+    const job = findJob(ctx, req.params.id);
+    const geojson = job.state === 'succeeded' ? ctx.store.getResult(job.id) : undefined;
+    if (!geojson) throw new ConflictError('job_not_succeeded', `job ${job.id} has no result yet (state: ${job.state})`, { hint: 'poll GET /jobs/{id} until state is succeeded' });
+    res.type('application/geo+json').send(geojson);
+  });
+}
+
+const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+const jobSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    scene: { type: 'string' },
+    prompt: { type: 'string' },
+    state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+    progress: {
+      type: 'object',
+      properties: {
+        tilesDone: { type: 'integer' }, tilesTotal: { type: 'integer' }, tilesSkipped: { type: 'integer' },
+        tilesFailed: { type: 'integer' }, tilesPerSecond: { type: 'number' }, etaSeconds: { type: 'number', nullable: true },
+      },
+    },
+    error: { type: 'string' },
+  },
+};
+const writeSecurity = [{}, { apiKey: [] }, { bearer: [] }];
+
+export const openapiPaths = {
+  '/jobs': {
+    get: {
+      summary: 'List jobs',
+      parameters: [{ name: 'state', in: 'query', required: false, schema: { type: 'string' } }],
+      responses: { '200': jsonResponse('jobs', { type: 'object', properties: { jobs: { type: 'array', items: jobSchema } } }) },
+    },
+    post: {
+      summary: 'Start a segmentation job',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['scene'],
+              properties: {
+                scene: { type: 'string' }, prompt: { type: 'string' }, model: { type: 'string' },
+                options: { type: 'object', properties: { threshold: { type: 'number' }, minArea: { type: 'number' }, simplify: { type: 'number' }, overlap: { type: 'integer' }, bands: { type: 'array', items: { type: 'integer' } } } },
+              },
+            },
+          },
+        },
+      },
+      security: writeSecurity,
+      responses: { '202': { ...jsonResponse('the job, queued', jobSchema), headers: { Location: { schema: { type: 'string' } } } }, ...problemResponses },
+    },
+  },
+  '/jobs/{id}': {
+    get: { summary: 'One job with its progress', parameters: idParam, responses: { '200': jsonResponse('the job', jobSchema), '404': problemResponses['404'] } },
+    delete: { summary: 'Cancel a job', parameters: idParam, security: writeSecurity, responses: { '200': jsonResponse('the cancelled job', jobSchema), '404': problemResponses['404'] } },
+  },
+  '/jobs/{id}/cancel': {
+    post: { summary: 'Cancel a queued or running job', parameters: idParam, security: writeSecurity, responses: { '200': jsonResponse('the cancelled job', jobSchema), '404': problemResponses['404'] } },
+  },
+  '/jobs/{id}/water.geojson': {
+    get: { summary: "The job's water polygons (RFC 7946)", parameters: idParam, responses: { '200': jsonResponse('FeatureCollection', { type: 'object' }, 'application/geo+json'), '404': problemResponses['404'] } },
+  },
+};

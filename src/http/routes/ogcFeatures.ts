@@ -1,0 +1,194 @@
+/**
+ * OGC API – Features (Part 1: Core, GeoJSON, OAS 3.0) under /ogc: one collection per succeeded job,
+ * `water-{jobId}`, CRS84. QGIS and GDAL open it as `OAPIF:http://host:port/ogc`.
+ */
+import { bbox as turfBbox } from '@turf/turf';
+import type { Feature, FeatureCollection } from 'geojson';
+import type { Request, Router } from 'express';
+import { NotFoundError } from '../../core/errors.ts';
+import type { JobRecord } from '../../adapters/store/records.ts';
+import type { AppContext } from '../appContext.ts';
+import { idSchema, itemsQuery, parseInput } from '../validation.ts';
+import { jsonResponse, problemResponses } from '../openapiDocument.ts';
+
+const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+const GEOJSON = 'application/geo+json';
+export const CONFORMANCE = [
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
+];
+
+type BBox = [number, number, number, number];
+
+interface CachedCollection {
+  features: Feature[];
+  bboxes: BBox[];
+  extent: BBox | null;
+}
+
+/** Parsed job results, most recently used last (results are immutable once a job succeeded). */
+const MAX_CACHED = 8;
+
+function baseUrl(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
+
+function intersects(a: BBox, b: BBox): boolean {
+  // b may cross the antimeridian (minLon > maxLon): test both halves.
+  if (b[0] > b[2]) return intersects(a, [b[0], b[1], 180, b[3]]) || intersects(a, [-180, b[1], b[2], b[3]]);
+  return a[0] <= b[2] && a[2] >= b[0] && a[1] <= b[3] && a[3] >= b[1];
+}
+
+export function registerRoutes(router: Router, ctx: AppContext): void {
+  const cache = new Map<string, CachedCollection>();
+
+  const load = (job: JobRecord): CachedCollection => {
+    const hit = cache.get(job.id);
+    if (hit) {
+      cache.delete(job.id);
+      cache.set(job.id, hit);
+      return hit;
+    }
+    const fc = JSON.parse(ctx.store.getResult(job.id) ?? '{"type":"FeatureCollection","features":[]}') as FeatureCollection;
+    const features = fc.features.map((f, i) => ({ ...f, id: f.id ?? i + 1 }));
+    const bboxes = features.map((f) => turfBbox(f) as BBox);
+    let extent: BBox | null = null;
+    for (const b of bboxes) {
+      extent = extent ? [Math.min(extent[0], b[0]), Math.min(extent[1], b[1]), Math.max(extent[2], b[2]), Math.max(extent[3], b[3])] : [...b];
+    }
+    const entry = { features, bboxes, extent };
+    cache.set(job.id, entry);
+    while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+    return entry;
+  };
+
+  const collectionJob = (cid: string): JobRecord => {
+    const id = cid.startsWith('water-') ? cid.slice('water-'.length) : '';
+    const job = idSchema.safeParse(id).success ? ctx.store.getJob(id) : undefined;
+    if (!job || job.state !== 'succeeded') throw new NotFoundError('collection_not_found', `collection ${cid} does not exist`, { hint: 'list collections at /ogc/collections' });
+    return job;
+  };
+
+  const collection = (req: Request, job: JobRecord): Record<string, unknown> => {
+    const base = `${baseUrl(req)}/ogc/collections/water-${job.id}`;
+    const scene = ctx.store.getScene(job.scene);
+    const { extent } = load(job);
+    return {
+      id: `water-${job.id}`,
+      title: `Water — ${scene?.name ?? job.scene}`,
+      description: `Water polygons from job ${job.id} (prompt "${job.prompt}"${job.model ? `, model ${job.model}` : ''}).`,
+      extent: {
+        spatial: { bbox: [extent ?? [-180, -90, 180, 90]], crs: CRS84 },
+        temporal: { interval: [[job.createdAt, job.finishedAt ?? job.updatedAt]], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' },
+      },
+      itemType: 'feature',
+      crs: [CRS84],
+      links: [
+        { rel: 'self', href: base, type: 'application/json', title: 'this collection' },
+        { rel: 'items', href: `${base}/items`, type: GEOJSON, title: 'water polygons' },
+        { rel: 'alternate', href: `${baseUrl(req)}/jobs/${job.id}/water.geojson`, type: GEOJSON, title: 'the whole result' },
+      ],
+    };
+  };
+
+  router.get(['/ogc', '/ogc/'], (req, res) => {
+    const b = baseUrl(req);
+    res.json({
+      title: 'Waterline',
+      description: 'Surface water polygons mapped by Waterline segmentation jobs.',
+      links: [
+        { rel: 'self', href: `${b}/ogc`, type: 'application/json', title: 'this document' },
+        { rel: 'service-desc', href: `${b}/openapi.json`, type: 'application/vnd.oai.openapi+json;version=3.0', title: 'the API definition' },
+        { rel: 'conformance', href: `${b}/ogc/conformance`, type: 'application/json', title: 'conformance classes' },
+        { rel: 'data', href: `${b}/ogc/collections`, type: 'application/json', title: 'collections' },
+      ],
+    });
+  });
+
+  router.get('/ogc/conformance', (_req, res) => {
+    res.json({ conformsTo: CONFORMANCE });
+  });
+
+  router.get('/ogc/collections', (req, res) => {
+    const jobs = ctx.store.listJobs({ state: 'succeeded' });
+    res.json({
+      links: [{ rel: 'self', href: `${baseUrl(req)}/ogc/collections`, type: 'application/json' }],
+      collections: jobs.map((job) => collection(req, job)),
+    });
+  });
+
+  router.get('/ogc/collections/:cid', (req, res) => {
+    res.json(collection(req, collectionJob(req.params.cid)));
+  });
+
+  router.get('/ogc/collections/:cid/items', (req, res) => {
+    const job = collectionJob(req.params.cid);
+    const q = parseInput(itemsQuery, req.query, 'items query');
+    const { features, bboxes } = load(job);
+    const matching = q.bbox ? features.filter((_f, i) => intersects(bboxes[i], q.bbox!)) : features;
+    const page = matching.slice(q.offset, q.offset + q.limit);
+    const self = new URL(`${baseUrl(req)}/ogc/collections/${req.params.cid}/items`);
+    const link = (rel: string, offset: number) => {
+      const u = new URL(self);
+      if (q.bbox) u.searchParams.set('bbox', q.bbox.join(','));
+      u.searchParams.set('limit', String(q.limit));
+      u.searchParams.set('offset', String(offset));
+      return { rel, href: u.toString(), type: GEOJSON };
+    };
+    const links = [link('self', q.offset), { rel: 'collection', href: `${baseUrl(req)}/ogc/collections/${req.params.cid}`, type: 'application/json' }];
+    if (q.offset + page.length < matching.length) links.push(link('next', q.offset + q.limit));
+    if (q.offset > 0) links.push(link('prev', Math.max(0, q.offset - q.limit)));
+    res.type(GEOJSON).send(JSON.stringify({
+      type: 'FeatureCollection',
+      features: page,
+      numberMatched: matching.length,
+      numberReturned: page.length,
+      timeStamp: new Date().toISOString(),
+      links,
+    }));
+  });
+
+  router.get('/ogc/collections/:cid/items/:fid', (req, res) => {
+    const job = collectionJob(req.params.cid);
+    const feature = load(job).features.find((f) => String(f.id) === req.params.fid);
+    if (!feature) throw new NotFoundError('feature_not_found', `feature ${req.params.fid} does not exist in ${req.params.cid}`);
+    const b = `${baseUrl(req)}/ogc/collections/${req.params.cid}`;
+    res.type(GEOJSON).send(JSON.stringify({
+      ...feature,
+      links: [
+        { rel: 'self', href: `${b}/items/${encodeURIComponent(req.params.fid)}`, type: GEOJSON },
+        { rel: 'collection', href: b, type: 'application/json' },
+      ],
+    }));
+  });
+}
+
+const cidParam = { name: 'collectionId', in: 'path', required: true, schema: { type: 'string' } };
+const json = (d: string) => jsonResponse(d);
+
+export const openapiPaths = {
+  '/ogc': { get: { summary: 'OGC API – Features landing page', responses: { '200': json('landing page') } } },
+  '/ogc/conformance': { get: { summary: 'Conformance classes', responses: { '200': json('conformance') } } },
+  '/ogc/collections': { get: { summary: 'Collections (one per succeeded job)', responses: { '200': json('collections') } } },
+  '/ogc/collections/{collectionId}': { get: { summary: 'One collection', parameters: [cidParam], responses: { '200': json('collection'), '404': problemResponses['404'] } } },
+  '/ogc/collections/{collectionId}/items': {
+    get: {
+      summary: 'Water polygons, paged',
+      parameters: [
+        cidParam,
+        { name: 'bbox', in: 'query', required: false, style: 'form', explode: false, schema: { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } },
+        { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+      ],
+      responses: { '200': jsonResponse('features', { type: 'object' }, GEOJSON), '400': problemResponses['400'], '404': problemResponses['404'] },
+    },
+  },
+  '/ogc/collections/{collectionId}/items/{featureId}': {
+    get: {
+      summary: 'One water polygon',
+      parameters: [cidParam, { name: 'featureId', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '200': jsonResponse('feature', { type: 'object' }, GEOJSON), '404': problemResponses['404'] },
+    },
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * A running Waterline server: wires the store, job runner, queue and app for a config, listens, resumes
+ * unfinished jobs, and shuts down gracefully (stop accepting, let the tile in flight finish and persist,
+ * leave interrupted jobs resumable, close the database).
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.ts';
+import { JobStore } from '../adapters/store/jobStore.ts';
+import { InProcessJobQueue, type JobQueue } from '../pipeline/jobQueue.ts';
+import { JobRunner, type SegmentSceneFn, type SegmenterProvider } from '../pipeline/jobRunner.ts';
+import { createApp } from './app.ts';
+import type { AppDeps, SceneInspector } from './appContext.ts';
+import type { ServerConfig } from './serverConfig.ts';
+import { createSegmenterProvider, type SegmenterLoader } from './segmenterProvider.ts';
+
+export interface ServerServices {
+  config: ServerConfig;
+  logger: Logger;
+  /** The pipeline entry point the job runner calls. */
+  segmentScene: SegmentSceneFn;
+  loadSegmenter: SegmenterLoader;
+  inspectScene: SceneInspector;
+  /** Minimum time between progress writes (default 500 ms). */
+  progressIntervalMs?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  port: number;
+  deps: AppDeps;
+  /** Graceful shutdown; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Build the app's dependencies for a configuration: opens the job database in the data directory. */
+export function createServerDeps(services: ServerServices): AppDeps {
+  const { config, logger } = services;
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = JobStore.open(config.dataDir);
+  const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger);
+  const runner = new JobRunner({ store, segmentScene: services.segmentScene, segmenters, logger, progressIntervalMs: services.progressIntervalMs });
+  const queue: JobQueue = new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
+  return { config, store, queue, segmenters, inspectScene: services.inspectScene, logger };
+}
+
+export async function startServer(services: ServerServices): Promise<RunningServer> {
+  const deps = createServerDeps(services);
+  const app = await createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(services.config.port, services.config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    s.once('error', reject);
+  });
+  server.requestTimeout = 0; // uploads of large scenes may take long; the size limit bounds them
+  server.headersTimeout = 60_000;
+  const port = (server.address() as AddressInfo).port;
+  const host = services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  deps.queue.resume();
+  const resumed = deps.queue.stats();
+  services.logger.info({ url, dataDir: services.config.dataDir, resumedJobs: resumed.running + resumed.queued }, 'waterline server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      services.logger.info('shutting down: no new requests; letting the running tile finish');
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await deps.queue.close();
+      await deps.segmenters.dispose();
+      // Requests still in flight get a few seconds, then their connections are cut.
+      const timer = setTimeout(() => server.closeAllConnections(), 5000);
+      await stopped;
+      clearTimeout(timer);
+      deps.store.close();
+      services.logger.info('server stopped');
+    })();
+    return closing;
+  };
+  return { server, url, port, deps, close };
+}

@@ -1,0 +1,70 @@
+/**
+ * Request validation in one place: zod schemas for every body and query the API accepts, and one
+ * `parseInput` that turns a zod failure into an InputError (→ 400 problem+json) naming the field.
+ */
+import { z } from 'zod';
+import { InputError } from '../core/errors.ts';
+
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.length ? issue.path.join('.') : what;
+  throw new InputError('invalid_request', `invalid ${what}: ${field}: ${issue.message}`, { hint: 'see /openapi.json for the expected shape' });
+}
+
+/** Ids are UUIDs we generate; anything else cannot exist (and never reaches the database). */
+export const idSchema = z.string().regex(/^[0-9a-f-]{36}$/i);
+
+export const registerSceneBody = z.object({
+  path: z.string().min(1).max(4096),
+}).strict();
+
+export const uploadSceneQuery = z.object({
+  name: z.string().min(1).max(255)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(tif|tiff)$/i, 'must be a plain file name ending in .tif or .tiff (letters, digits, . _ -)'),
+});
+
+export const jobOptionsSchema = z.object({
+  threshold: z.number().min(0).max(1).optional(),
+  minArea: z.number().min(0).optional(),
+  simplify: z.number().min(0).optional(),
+  overlap: z.number().int().min(0).max(200).optional(),
+  bands: z.array(z.number().int().min(1).max(1000)).min(1).max(4).optional(),
+}).strict();
+
+export const createJobBody = z.object({
+  scene: z.string().min(1),
+  prompt: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(500).optional(),
+  options: jobOptionsSchema.optional(),
+}).strict();
+
+export const listJobsQuery = z.object({
+  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+});
+
+/** `bbox=minLon,minLat,maxLon,maxLat` (OGC API – Features, CRS84). */
+export const bboxSchema = z.string().transform((s, ctx) => {
+  const parts = s.split(',').map((p) => Number(p.trim()));
+  if ((parts.length !== 4 && parts.length !== 6) || parts.some((n) => !Number.isFinite(n))) {
+    ctx.addIssue({ code: 'custom', message: 'must be 4 numbers: minLon,minLat,maxLon,maxLat' });
+    return z.NEVER;
+  }
+  const [minX, minY, maxX, maxY] = parts.length === 6 ? [parts[0], parts[1], parts[3], parts[4]] : parts;
+  if (minY > maxY || minY < -90 || maxY > 90 || minX < -180 || maxX > 180) {
+    ctx.addIssue({ code: 'custom', message: 'must be lon/lat in degrees with minLat <= maxLat' });
+    return z.NEVER;
+  }
+  return [minX, minY, maxX, maxY] as [number, number, number, number];
+});
+
+export const MAX_ITEMS_LIMIT = 10_000;
+
+export const itemsQuery = z.object({
+  bbox: bboxSchema.optional(),
+  // OGC API – Features: a limit above the maximum is not an error; the maximum is used.
+  limit: z.coerce.number().int().min(1).default(100).transform((n) => Math.min(n, MAX_ITEMS_LIMIT)),
+  offset: z.coerce.number().int().min(0).default(0),
+  f: z.enum(['json', 'geojson']).optional(),
+});

@@ -1,0 +1,95 @@
+/**
+ * The job queue: the seam between the HTTP API (which stores jobs) and the workers that run them.
+ * `InProcessJobQueue` runs jobs in this process, at most `maxRunning` at once, in creation order. A
+ * distributed backend (e.g. workers sharing a database or a broker) implements the same interface.
+ */
+import type { Logger } from '../logger.ts';
+import type { JobStore } from '../adapters/store/jobStore.ts';
+import type { JobRecord } from '../adapters/store/records.ts';
+import { ABORT_CANCEL, ABORT_SHUTDOWN, type JobRunner } from './jobRunner.ts';
+
+export interface JobQueueStats {
+  running: number;
+  queued: number;
+}
+
+export interface JobQueue {
+  /** Hand a stored job (state `queued`) to the workers. */
+  enqueue(jobId: string): void;
+  /** Cancel a queued or running job. Returns the job after the change, or undefined if it had already finished. */
+  cancel(jobId: string): JobRecord | undefined;
+  /** Pick up jobs left `queued` or `running` in the store (a restart after a crash or a shutdown). */
+  resume(): void;
+  stats(): JobQueueStats;
+  /**
+   * Stop taking jobs and interrupt the running ones after the tile in flight (they stay resumable);
+   * resolves when they have stopped.
+   */
+  close(): Promise<void>;
+}
+
+export interface InProcessJobQueueOptions {
+  store: JobStore;
+  runner: JobRunner;
+  logger: Logger;
+  /** Jobs run at the same time (default 1: one model, a few CPU cores). */
+  maxRunning?: number;
+}
+
+export class InProcessJobQueue implements JobQueue {
+  private readonly pending: string[] = [];
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private closed = false;
+  private readonly maxRunning: number;
+
+  constructor(private readonly options: InProcessJobQueueOptions) {
+    this.maxRunning = Math.max(1, options.maxRunning ?? 1);
+  }
+
+  enqueue(jobId: string): void {
+    if (this.closed || this.pending.includes(jobId) || this.running.has(jobId)) return;
+    this.pending.push(jobId);
+    this.pump();
+  }
+
+  resume(): void {
+    for (const job of this.options.store.unfinishedJobs()) this.enqueue(job.id);
+  }
+
+  cancel(jobId: string): JobRecord | undefined {
+    const { store } = this.options;
+    const job = store.transitionJob(jobId, ['queued', 'running'], 'cancelled');
+    if (!job) return undefined;
+    const index = this.pending.indexOf(jobId);
+    if (index >= 0) this.pending.splice(index, 1);
+    this.running.get(jobId)?.controller.abort(ABORT_CANCEL);
+    return job;
+  }
+
+  stats(): JobQueueStats {
+    return { running: this.running.size, queued: this.pending.length };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pending.length = 0;
+    const stopping = [...this.running.values()];
+    for (const r of stopping) r.controller.abort(ABORT_SHUTDOWN);
+    await Promise.all(stopping.map((r) => r.done));
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running.size < this.maxRunning && this.pending.length > 0) {
+      const jobId = this.pending.shift()!;
+      const controller = new AbortController();
+      const done = this.options.runner.run(jobId, controller.signal)
+        .then(() => undefined)
+        .catch((err: unknown) => this.options.logger.error({ err, job: jobId }, 'job runner crashed'))
+        .finally(() => {
+          this.running.delete(jobId);
+          this.pump();
+        });
+      this.running.set(jobId, { controller, done });
+    }
+  }
+}

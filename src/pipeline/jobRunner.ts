@@ -1,0 +1,162 @@
+/**
+ * Runs one stored segmentation job: loads the tiles already finished (from an earlier, interrupted run),
+ * calls the pipeline's `segmentScene` with them as `completed`, persists every new tile the moment it is
+ * done, keeps the job's progress current, and stores the water GeoJSON at the end. Used by the job queue
+ * (in-process by default); a distributed worker would call the same `run`.
+ */
+import type { FeatureCollection } from 'geojson';
+import type { Segmenter, SegmentationDefect, SegmenterInfo } from '../core/model/segmenter.ts';
+import { CancelledError, NotFoundError, describeError } from '../core/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { JobStore } from '../adapters/store/jobStore.ts';
+import type { JobOptions, JobProgress, JobState } from '../adapters/store/records.ts';
+
+/**
+ * Progress as the pipeline reports it. `tilesDone` counts tiles finished so far (resumed and skipped
+ * nodata tiles included); the rate and ETA, when given, are over this run's tiles.
+ */
+export interface SceneProgress {
+  tilesDone: number;
+  tilesTotal: number;
+  tilesSkipped: number;
+  tilesFailed: number;
+  tilesPerSecond?: number;
+  etaSeconds?: number | null;
+}
+
+/** What the job runner asks of the pipeline (`segmentScene` in src/pipeline/segmentScene.ts). */
+export interface SegmentSceneRequest {
+  scenePath: string;
+  /** The scene's name for provenance (never a server path). */
+  sceneName: string;
+  segmenter: Segmenter;
+  prompt: string;
+  options: JobOptions;
+  /** Tiles finished in an earlier run: tile id → water probability. The pipeline must not run them again. */
+  completed: Map<string, Float32Array>;
+  /** Called once per newly segmented tile, as soon as it is done (the runner persists it synchronously). */
+  onTileDone: (tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => void;
+  onProgress: (progress: SceneProgress) => void;
+  signal: AbortSignal;
+}
+
+export type SegmentSceneFn = (request: SegmentSceneRequest) => Promise<{ geojson: FeatureCollection }>;
+
+/** Where the server gets its models from. */
+export interface SegmenterProvider {
+  /** The segmenter for a job (`model` null → the server's default). Throws UnavailableError while loading. */
+  get(model: string | null): Promise<Segmenter>;
+  /** The default model's info once it is loaded; undefined while loading (or after a load failure). */
+  readonly info: SegmenterInfo | undefined;
+  /** The load failure of the default model, if any. */
+  readonly loadError: string | undefined;
+  dispose(): Promise<void>;
+}
+
+/** Abort reasons the queue uses; anything else is treated as a cancel. */
+export const ABORT_SHUTDOWN = 'shutdown';
+export const ABORT_CANCEL = 'cancel';
+
+export interface JobRunnerDeps {
+  store: JobStore;
+  segmentScene: SegmentSceneFn;
+  segmenters: SegmenterProvider;
+  logger: Logger;
+  /** Minimum time between progress writes to the database (default 500 ms). */
+  progressIntervalMs?: number;
+}
+
+export class JobRunner {
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  /** Run (or resume) a job to its end; resolves with the state the job is left in. */
+  async run(jobId: string, signal: AbortSignal): Promise<JobState> {
+    const { store, logger } = this.deps;
+    const job = store.getJob(jobId);
+    if (!job) throw new NotFoundError('job_not_found', `job ${jobId} does not exist`);
+    const scene = store.getScene(job.scene);
+    if (!scene) {
+      store.setJobState(jobId, 'failed', { error: `scene ${job.scene} is no longer registered` });
+      return 'failed';
+    }
+    if (!store.transitionJob(jobId, ['queued', 'running'], 'running')) return store.getJob(jobId)!.state;
+
+    const completed = store.loadTiles(jobId);
+    const resumedTiles = completed.size;
+    const log = logger.child({ job: jobId, scene: scene.id });
+    log.info({ resumedTiles }, resumedTiles ? 'resuming job' : 'starting job');
+
+    const startedAt = Date.now();
+    let doneThisRun = 0;
+    let reported: SceneProgress = { ...job.progress, tilesDone: resumedTiles };
+    let lastWrite = 0;
+    const interval = this.deps.progressIntervalMs ?? 500;
+    const progress = (): JobProgress => {
+      const seconds = (Date.now() - startedAt) / 1000;
+      const rate = reported.tilesPerSecond ?? (seconds > 0 ? doneThisRun / seconds : 0);
+      const tilesDone = Math.max(reported.tilesDone, resumedTiles + doneThisRun);
+      const remaining = Math.max(0, reported.tilesTotal - tilesDone);
+      const eta = reported.etaSeconds !== undefined ? reported.etaSeconds : rate > 0 ? remaining / rate : null;
+      return {
+        tilesDone,
+        tilesTotal: reported.tilesTotal,
+        tilesSkipped: reported.tilesSkipped,
+        tilesFailed: reported.tilesFailed,
+        tilesPerSecond: Math.round(rate * 1000) / 1000,
+        etaSeconds: eta === null ? null : Math.round(eta),
+      };
+    };
+    const writeProgress = (force = false): void => {
+      const t = Date.now();
+      if (!force && t - lastWrite < interval) return;
+      lastWrite = t;
+      if (store.isOpen) store.updateProgress(jobId, progress());
+    };
+
+    try {
+      const segmenter = await this.deps.segmenters.get(job.model);
+      const { geojson } = await this.deps.segmentScene({
+        scenePath: scene.path,
+        sceneName: scene.name,
+        segmenter,
+        prompt: job.prompt,
+        options: job.options,
+        completed,
+        onTileDone: (tileId, probability, defects) => {
+          if (!store.isOpen) return;
+          if (store.putTile(jobId, tileId, probability, defects)) doneThisRun++;
+          else log.warn({ tile: tileId }, 'tile reported twice; keeping the first result');
+          writeProgress();
+        },
+        onProgress: (p) => {
+          reported = p;
+          writeProgress();
+        },
+        signal,
+      });
+      if (signal.aborted) throw signal.reason ?? new CancelledError();
+      writeProgress(true);
+      store.putResult(jobId, JSON.stringify(geojson));
+      const final = store.transitionJob(jobId, ['running'], 'succeeded');
+      log.info({ tilesDone: progress().tilesDone, features: geojson.features.length }, 'job succeeded');
+      return final?.state ?? store.getJob(jobId)!.state;
+    } catch (err) {
+      if (!store.isOpen) return 'running';
+      writeProgress(true);
+      if (signal.aborted && signal.reason === ABORT_SHUTDOWN) {
+        // Leave it resumable: the next server start picks it up with the tiles stored so far.
+        store.transitionJob(jobId, ['running'], 'queued');
+        log.info({ tilesDone: progress().tilesDone }, 'job interrupted by shutdown; will resume');
+        return 'queued';
+      }
+      if (signal.aborted) {
+        store.transitionJob(jobId, ['queued', 'running'], 'cancelled');
+        log.info('job cancelled');
+        return 'cancelled';
+      }
+      store.transitionJob(jobId, ['running'], 'failed', { error: describeError(err) });
+      log.error({ err }, 'job failed');
+      return 'failed';
+    }
+  }
+}
