@@ -1,0 +1,277 @@
+/**
+ * The streaming segmentation job: scene → tiles → model → stitched probability → water polygons.
+ *
+ * - Reading/preprocessing overlaps inference: while the model runs batch k (onnxruntime works off the
+ *   main thread), batch k+1 is read and contrast-stretched. At most two batches of tiles are held
+ *   (the one being inferred and the one prefetched): a bounded queue.
+ * - Each finished tile is blended into the rolling-band ProbabilityStitcher at once (float accumulators
+ *   only for rows still receiving tiles; the scene-size state is one byte per pixel), and handed to
+ *   `onTileDone` so a job runner can persist it; tiles in `completed` are blended without re-running.
+ * - A batch whose inference throws is retried tile by tile once; a tile that fails again is skipped
+ *   (its area has no data) and listed in the summary and in the output's `waterline.failedTiles`.
+ * - Vectorization runs once all tiles are stitched (on the whole-scene byte probability).
+ * - `signal` cancels between batches and inside reads/inference (CancelledError).
+ */
+import type { Scene } from '../adapters/raster/openScene.ts';
+import { createCrsTransform } from '../adapters/raster/crs.ts';
+import { CancelledError, describeError } from '../core/errors.ts';
+import type { GridTile } from '../core/grid/tileGrid.ts';
+import { PROBABILITY_SCALE, ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
+import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
+import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
+import type { Connectivity } from '../core/vector/traceMask.ts';
+import { vectorizeMask } from '../core/vector/vectorizeMask.ts';
+import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
+import { createTileSource } from './tileSource.ts';
+
+export interface SegmentProgress {
+  tilesDone: number;
+  tilesTotal: number;
+  tilesSkipped: number;
+  tilesFailed: number;
+  tilesPerSecond: number;
+  /** Seconds left at the current rate; null until a rate is known. */
+  etaSeconds: number | null;
+}
+
+export interface SegmentSceneOptions {
+  prompt?: string;
+  /** Tiles per model call (default 4). */
+  batch?: number;
+  overlap?: number;
+  /** 1-based bands (3 = RGB, 1 = grey); default chosen by the tile source. */
+  bands?: number[];
+  /** Water where the blended probability ≥ threshold (default 0.5). */
+  threshold?: number;
+  minAreaM2?: number;
+  /** Simplification tolerance in pixels (default 0 = off). */
+  simplify?: number;
+  connectivity?: Connectivity;
+  signal?: AbortSignal;
+  /** Tiles already finished (resume): probability per tile id, not recomputed. NaN = no data. */
+  completed?: ReadonlyMap<string, Float32Array>;
+  /** Called once per newly finished tile, before the next batch: persist it for resume. NaN = no data. */
+  onTileDone?: (tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => void | Promise<void>;
+  onProgress?: (progress: SegmentProgress) => void;
+  /** Scene CRS → lon/lat (default: from the scene's CRS). */
+  toWgs84?: ToWgs84;
+  /** Name recorded as the scene in provenance (default: the scene's source). */
+  sceneName?: string;
+  /** Clock for provenance (tests). */
+  now?: () => Date;
+}
+
+export interface SegmentSummary extends SegmentProgress {
+  failedTiles: { tileId: string; error: string }[];
+  skippedTiles: string[];
+  defects: TileDefectReport[];
+  /** Tiles taken from `completed`. */
+  tilesResumed: number;
+  polygons: number;
+  waterAreaM2: number;
+  seconds: number;
+  stitcher: StitcherStats;
+}
+
+export interface SegmentSceneResult {
+  collection: WaterCollection;
+  summary: SegmentSummary;
+  /** Scene-size blended probability, one byte per pixel (0..254 = p·254, 255 = no data). */
+  probability: Uint8Array;
+}
+
+interface ReadBatch {
+  tiles: { grid: GridTile; model: ModelTile }[];
+  skipped: GridTile[];
+}
+
+export async function segmentScene(scene: Scene, segmenter: Segmenter, options: SegmentSceneOptions = {}): Promise<SegmentSceneResult> {
+  const started = Date.now();
+  const { signal } = options;
+  const prompt = options.prompt ?? 'segment water';
+  const batchSize = Math.max(1, Math.floor(options.batch ?? 4));
+  const threshold = options.threshold ?? 0.5;
+  const info = scene.info;
+  const checkAbort = (): void => {
+    if (signal?.aborted) throw new CancelledError(`segmentation of ${info.source} cancelled`);
+  };
+  checkAbort();
+  const source = await createTileSource(scene, { tileSize: segmenter.info.inputSize, overlap: options.overlap, bands: options.bands, signal });
+  const { grid } = source;
+  const stitcher = new ProbabilityStitcher({ width: info.width, height: info.height, tileSize: grid.tileSize, overlap: grid.overlap, tiles: grid.tiles });
+
+  const tilesTotal = grid.tiles.length;
+  let tilesDone = 0;
+  let tilesResumed = 0;
+  const skippedTiles: string[] = [];
+  const failedTiles: { tileId: string; error: string }[] = [];
+  const defects: TileDefectReport[] = [];
+
+  const pending: GridTile[] = [];
+  for (const tile of grid.tiles) {
+    const prior = options.completed?.get(tile.id);
+    if (prior) {
+      stitcher.addTile(tile, prior);
+      tilesDone++;
+      tilesResumed++;
+    } else pending.push(tile);
+  }
+
+  const report = (): void => {
+    if (!options.onProgress) return;
+    const elapsed = (Date.now() - started) / 1000;
+    const fresh = tilesDone - tilesResumed;
+    const rate = elapsed > 0 ? fresh / elapsed : 0;
+    options.onProgress({
+      tilesDone,
+      tilesTotal,
+      tilesSkipped: skippedTiles.length,
+      tilesFailed: failedTiles.length,
+      tilesPerSecond: rate,
+      etaSeconds: rate > 0 ? (tilesTotal - tilesDone) / rate : null,
+    });
+  };
+  report();
+
+  // Reader: fills batches of up to batchSize non-empty tiles, one batch ahead of inference.
+  let cursor = 0;
+  const readBatch = async (): Promise<ReadBatch> => {
+    const out: ReadBatch = { tiles: [], skipped: [] };
+    while (cursor < pending.length && out.tiles.length < batchSize) {
+      const tile = pending[cursor++];
+      const model = await source.readTile(tile, signal);
+      if (model) out.tiles.push({ grid: tile, model });
+      else out.skipped.push(tile);
+    }
+    return out;
+  };
+
+  const finishTile = async (tile: GridTile, model: ModelTile, result: TileSegmentation): Promise<void> => {
+    const probability = result.probability;
+    if (probability.length !== model.size * model.size) {
+      throw new Error(`model returned ${probability.length} probabilities for tile ${tile.id}, expected ${model.size * model.size}`);
+    }
+    for (let i = 0; i < probability.length; i++) if (!model.valid[i]) probability[i] = Number.NaN;
+    stitcher.addTile(tile, probability);
+    for (const d of result.defects) defects.push({ tileId: tile.id, ...d });
+    await options.onTileDone?.(tile.id, probability, result.defects);
+    tilesDone++;
+  };
+
+  const infer = async (batch: ReadBatch): Promise<void> => {
+    for (const tile of batch.skipped) {
+      stitcher.skipTile(tile);
+      skippedTiles.push(tile.id);
+      tilesDone++;
+    }
+    if (batch.tiles.length === 0) return;
+    let results: TileSegmentation[] | null = null;
+    try {
+      results = await segmenter.segment(batch.tiles.map((t) => t.model), { prompt, signal });
+      if (results.length !== batch.tiles.length) throw new Error(`model returned ${results.length} results for ${batch.tiles.length} tiles`);
+    } catch (err) {
+      checkAbort();
+      if (err instanceof CancelledError) throw err;
+      results = null;
+    }
+    for (let k = 0; k < batch.tiles.length; k++) {
+      const { grid: tile, model } = batch.tiles[k];
+      if (results) {
+        try {
+          await finishTile(tile, model, results[k]);
+          continue;
+        } catch (err) {
+          checkAbort();
+          if (err instanceof CancelledError) throw err;
+        }
+      }
+      // retry this tile once on its own
+      try {
+        const [retry] = await segmenter.segment([model], { prompt, signal });
+        if (!retry) throw new Error('model returned no result');
+        await finishTile(tile, model, retry);
+      } catch (err) {
+        checkAbort();
+        if (err instanceof CancelledError) throw err;
+        failedTiles.push({ tileId: tile.id, error: describeError(err) });
+        stitcher.skipTile(tile);
+        tilesDone++;
+      }
+    }
+  };
+
+  let next: Promise<ReadBatch> | null = pending.length ? readBatch() : null;
+  while (next) {
+    const batch = await next;
+    checkAbort();
+    next = cursor < pending.length ? readBatch() : null;
+    // keep a rejected prefetch from being reported as unhandled while inference runs
+    next?.catch(() => undefined);
+    try {
+      await infer(batch);
+    } catch (err) {
+      await next?.catch(() => undefined);
+      throw err;
+    }
+    report();
+  }
+  checkAbort();
+
+  const probability = stitcher.finish();
+  const mask = thresholdProbability(probability, threshold);
+  const toWgs84 = options.toWgs84 ?? createCrsTransform(info.crs).toWgs84;
+  const connectivity = options.connectivity ?? 4;
+  const simplify = options.simplify ?? 0;
+  const minAreaM2 = options.minAreaM2 ?? 0;
+  const features = vectorizeMask(mask, info.width, info.height, {
+    geoTransform: info.geoTransform,
+    toWgs84,
+    connectivity,
+    simplify,
+    minAreaM2,
+    values: probability,
+    valueScale: PROBABILITY_SCALE,
+  });
+  const now = options.now ?? (() => new Date());
+  const collection = waterCollection(features, {
+    scene: options.sceneName ?? info.source,
+    model: segmenter.info.name,
+    modelKind: segmenter.info.kind,
+    provider: segmenter.info.provider,
+    prompt: segmenter.info.usesPrompt ? prompt : undefined,
+    threshold,
+    connectivity,
+    simplify,
+    minAreaM2,
+    created: now().toISOString(),
+    tileSize: grid.tileSize,
+    overlap: grid.overlap,
+    bands: source.bands,
+    tilesTotal,
+    skippedTiles,
+    failedTiles,
+    defects,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const fresh = tilesDone - tilesResumed;
+  return {
+    collection,
+    probability,
+    summary: {
+      tilesDone,
+      tilesTotal,
+      tilesSkipped: skippedTiles.length,
+      tilesFailed: failedTiles.length,
+      tilesPerSecond: seconds > 0 ? fresh / seconds : 0,
+      etaSeconds: 0,
+      failedTiles,
+      skippedTiles,
+      defects,
+      tilesResumed,
+      polygons: features.length,
+      waterAreaM2: features.reduce((s, f) => s + f.properties.area_m2, 0),
+      seconds,
+      stitcher: stitcher.stats(),
+    },
+  };
+}
