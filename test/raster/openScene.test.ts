@@ -26,7 +26,7 @@ describeShared('openScene windowed reads', () => {
   ] as const) {
     it(`${name}: window ${win.join(',')} equals GDAL's pixels`, async (t) => {
       const file = scenePath(name);
-      const ref = gdalWindow(file, ...win);
+      const ref = gdalWindow(file, win[0], win[1], win[2], win[3]);
       if (!ref) return t.skip('python3-gdal not available');
       const scene = await openScene(file);
       const r = await scene.readWindow({ x: win[0], y: win[1], width: win[2], height: win[3] });
