@@ -1,0 +1,78 @@
+/**
+ * One entry point for every model: `--model` is a PaliGemma export directory, a name from the models
+ * cache (`waterline models list`), or `waterline-unet` (the built-in U-Net, also the default when no
+ * model is configured).
+ */
+import { existsSync } from 'node:fs';
+import type { Logger } from '../../logger.ts';
+import type { Segmenter } from '../../core/model/segmenter.ts';
+import { ModelError, NotFoundError } from '../../core/errors.ts';
+import { findCachedModel } from '../hub/modelsCache.ts';
+import { defaultVaePath } from '../vae/vaeCheckpoint.ts';
+import { loadSegmentationVae } from '../vae/segmentationVae.ts';
+import { decodeInstancesToTileProbability } from '../vae/decodeInstanceMasks.ts';
+import type { Device } from './onnxSession.ts';
+import { isPaliGemmaDir, type Dtype } from './paligemmaModelDir.ts';
+import { loadPaliGemmaSegmenter, type PaliGemmaSegmenterOptions } from './paligemmaSegmenter.ts';
+
+export const UNET_NAME = 'waterline-unet';
+
+export interface LoadSegmenterOptions {
+  /** Model name (cache) or directory; default: the U-Net. */
+  model?: string;
+  device?: Device;
+  dtype?: Dtype;
+  /** vae-oid.npz for PaliGemma masks; default `<modelsDir>/vae/vae-oid.npz`. */
+  vaePath?: string;
+  modelsDir: string;
+  logger?: Logger;
+  intraOpNumThreads?: number;
+  /** PaliGemma decoding settings (grammar, maxInstances, ...). */
+  paligemma?: Omit<PaliGemmaSegmenterOptions, 'device' | 'dtype' | 'logger' | 'decodeInstances' | 'intraOpNumThreads'>;
+}
+
+/** Resolve `model` to a PaliGemma directory, or `unet` for the built-in model. */
+export function resolveModel(model: string | undefined, modelsDir: string): { kind: 'unet'; path?: string } | { kind: 'paligemma'; dir: string } {
+  if (!model || model === UNET_NAME) return { kind: 'unet' };
+  if (existsSync(model)) {
+    if (isPaliGemmaDir(model)) return { kind: 'paligemma', dir: model };
+    if (existsSync(`${model}/manifest.json`) || model.endsWith('.onnx')) return { kind: 'unet', path: model };
+    throw new ModelError('model_unknown_layout', `${model} is neither a PaliGemma export (config.json with model_type "paligemma" and onnx/) nor a U-Net (manifest.json)`, { hint: 'point --model at a model directory or use a name from `waterline models list`' });
+  }
+  const cached = findCachedModel(modelsDir, model);
+  if (cached && isPaliGemmaDir(cached)) return { kind: 'paligemma', dir: cached };
+  throw new NotFoundError('model_not_found', `model "${model}" is not a directory and not in the models cache ${modelsDir}`, { hint: `run \`waterline models pull ${model.includes('/') ? model : '<owner>/<repo>'}\` or \`waterline models list\`` });
+}
+
+export async function loadSegmenter(options: LoadSegmenterOptions): Promise<Segmenter> {
+  const resolved = resolveModel(options.model, options.modelsDir);
+  if (resolved.kind === 'unet') {
+    let mod: typeof import('./unetSegmenter.ts');
+    try {
+      mod = await import('./unetSegmenter.ts');
+    } catch (err) {
+      throw new ModelError('unet_unavailable', `the built-in U-Net is not available yet: ${(err as Error).message.split('\n')[0]}`, { hint: 'use --model <PaliGemma directory>' });
+    }
+    return mod.loadUnetSegmenter({ device: options.device, modelPath: resolved.path, logger: options.logger, intraOpNumThreads: options.intraOpNumThreads });
+  }
+  const vaePath = options.vaePath ?? defaultVaePath(options.modelsDir);
+  if (!existsSync(vaePath)) {
+    throw new ModelError('vae_missing', `the segmentation VAE ${vaePath} is missing (PaliGemma masks are decoded with it)`, { hint: 'run `waterline models pull vae` or pass --vae <vae-oid.npz>' });
+  }
+  const vae = await loadSegmentationVae(vaePath, { device: options.device === 'auto' ? 'cpu' : options.device, intraOpNumThreads: options.intraOpNumThreads, onWarning: (m: string) => options.logger?.warn(m) });
+  const segmenter = await loadPaliGemmaSegmenter(resolved.dir, {
+    ...options.paligemma,
+    device: options.device,
+    dtype: options.dtype,
+    logger: options.logger,
+    intraOpNumThreads: options.intraOpNumThreads,
+    decodeInstances: (instances, size) => decodeInstancesToTileProbability(instances, size, vae),
+  });
+  const dispose = segmenter.dispose.bind(segmenter);
+  return Object.assign(segmenter, {
+    async dispose() {
+      await dispose();
+      await vae.dispose();
+    },
+  });
+}
