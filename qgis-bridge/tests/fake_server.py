@@ -122,6 +122,9 @@ class FakeWaterline:
                 if method == "GET" and parts == ["slow"]:
                     time.sleep(fake.delay_s)
                     return self._send(200, {"status": "slow"})
+                if method == "GET" and parts == ["openapi.json"]:
+                    return self._send(200, {"openapi": "3.0.3", "info": {"title": "fake", "version": "0"},
+                                            "paths": {}}, "application/vnd.oai.openapi+json;version=3.0")
                 if method == "GET" and parts == ["notjson"]:
                     return self._send(200, b"<html>hello</html>", "text/html")
                 if method == "POST" and parts == ["scenes"]:
@@ -195,6 +198,9 @@ class FakeWaterline:
                     return self._send(200, {"title": "fake", "links": [
                         {"href": base, "rel": "self", "type": "application/json"},
                         {"href": base + "/conformance", "rel": "conformance", "type": "application/json"},
+                        # QGIS's OAPIF provider refuses a landing page without an OpenAPI service-desc link
+                        {"href": fake.url + "/openapi.json", "rel": "service-desc",
+                         "type": "application/vnd.oai.openapi+json;version=3.0"},
                         {"href": base + "/collections", "rel": "data", "type": "application/json"}]})
                 if parts == ["conformance"]:
                     return self._send(200, {"conformsTo": [

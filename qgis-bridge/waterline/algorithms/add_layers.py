@@ -134,7 +134,9 @@ class AddLayersAlgorithm(QgsProcessingAlgorithm):
 
         for key, layer in layers:
             if not layer.isValid():
-                err = layer.error().summary() if layer.error() else ""
+                # (QgsMapLayer.error() crashes on a layer whose provider failed to load; ask the provider)
+                provider = layer.dataProvider()
+                err = provider.error().summary() if provider is not None else ""
                 raise QgsProcessingException(
                     "QGIS could not open {} from {} ({}); check the server URL in Waterline settings".format(
                         layer.name(), layer.source(), err or "invalid layer"))

@@ -1,0 +1,359 @@
+"""The plugin inside real headless QGIS (python3-qgis), against the in-process fake server:
+processing.run of both algorithms, progress/cancel/error paths, the plugin object with a stub iface,
+settings and the settings dialog, and the packaged zip."""
+
+import os
+import socket
+import sys
+import tempfile
+import unittest
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+try:
+    import qgis_env
+
+    qgis_env.start()
+    HAVE_QGIS = True
+except ImportError as err:  # python3-qgis absent
+    HAVE_QGIS = False
+    WHY = "python3-qgis is not installed ({}); install Debian's python3-qgis".format(err)
+
+from fake_server import WATER, FakeWaterline  # noqa: E402
+
+if HAVE_QGIS:
+    import processing
+    from osgeo import gdal, osr
+    from qgis.core import (
+        Qgis,
+        QgsApplication,
+        QgsCoordinateReferenceSystem,
+        QgsDistanceArea,
+        QgsGeometry,
+        QgsProcessingException,
+        QgsProcessingFeedback,
+        QgsProject,
+        QgsRasterLayer,
+        QgsVectorLayer,
+    )
+
+    from waterline import settings as wl_settings
+    from waterline.client import WaterlineClient
+    from waterline.provider import WaterlineProvider
+
+    class RecordingFeedback(QgsProcessingFeedback):
+        """Keeps what the algorithm reported; optionally cancels when a message contains ``cancel_on``."""
+
+        def __init__(self, cancel_on=None):
+            super().__init__()
+            self.infos, self.errors, self.progress = [], [], []
+            self.cancel_on = cancel_on
+            self.progressChanged.connect(self.progress.append)
+
+        def pushInfo(self, info):  # noqa: N802
+            self.infos.append(info)
+            if self.cancel_on and self.cancel_on in info:
+                self.cancel()
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803
+            self.errors.append(error)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_utm_raster(path):
+    """A 64x64 3-band GeoTIFF in EPSG:32618 around (-75.69, 45.41) — where the fake's water lies."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32618)
+    ds = gdal.GetDriverByName("GTiff").Create(path, 64, 64, 3, gdal.GDT_Byte)
+    ds.SetGeoTransform((443000.0, 60.0, 0.0, 5031000.0, 0.0, -60.0))
+    ds.SetProjection(srs.ExportToWkt())
+    for b in range(1, 4):
+        ds.GetRasterBand(b).Fill(40 * b)
+    ds = None
+
+
+@unittest.skipUnless(HAVE_QGIS, "" if HAVE_QGIS else WHY)
+class QgisPluginTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakeWaterline(api_key="k").__enter__()
+        cls.target = {"url": cls.fake.url, "key": "k"}
+        cls.add_test_provider()
+        cls.tmp = tempfile.mkdtemp(prefix="waterline-plugin-test-", dir=qgis_env.tmp_dir())
+        cls.raster = os.path.join(cls.tmp, "scene.tif")
+        write_utm_raster(cls.raster)
+
+    @classmethod
+    def add_test_provider(cls):
+        # The registry owns (and deletes) removed providers, so each registration gets a new object.
+        cls.provider = WaterlineProvider(lambda: WaterlineClient(cls.target["url"], cls.target["key"], timeout=5))
+        assert QgsApplication.processingRegistry().addProvider(cls.provider)
+
+    @classmethod
+    def tearDownClass(cls):
+        QgsApplication.processingRegistry().removeProvider(cls.provider)
+        cls.fake.__exit__()
+
+    def setUp(self):
+        self.fake.polls_to_finish = 3
+        self.fake.job_final_state = "succeeded"
+        self.fake.job_error = None
+        self.fake.fail_jobs_with = None
+        self.target.update(url=self.fake.url, key="k")
+        QgsProject.instance().clear()
+        QgsProject.instance().setCrs(QgsCoordinateReferenceSystem("EPSG:32618"))
+
+    def run_segment(self, feedback=None, **params):
+        out = os.path.join(self.tmp, "water-{}.gpkg".format(len(os.listdir(self.tmp))))
+        base = {"INPUT": self.raster, "PROMPT": "segment water", "THRESHOLD": 0.4, "MIN_AREA": 50, "OUTPUT": out}
+        base.update(params)
+        return processing.run("waterline:segmentwater", base, feedback=feedback or RecordingFeedback())
+
+    def failing_segment(self, **params):
+        feedback = params.pop("feedback", None) or RecordingFeedback()
+        with self.assertRaises(QgsProcessingException) as ctx:
+            self.run_segment(feedback=feedback, **params)
+        # processing.run re-raises the algorithm's own QgsProcessingException (the text users see)
+        return " | ".join([str(ctx.exception)] + feedback.errors)
+
+    # ---------------------------------------------------------------- Segment water
+    def test_provider_lists_both_algorithms(self):
+        ids = sorted(a.id() for a in self.provider.algorithms())
+        self.assertEqual(ids, ["waterline:addlayers", "waterline:segmentwater"])
+        self.assertEqual(self.provider.name(), "Waterline")
+
+    def test_segment_water_uploads_polls_and_outputs_water_in_project_crs(self):
+        feedback = RecordingFeedback()
+        n_uploads = len(self.fake.uploads)
+        result = self.run_segment(feedback=feedback, MODEL="waterline-unet")
+        self.assertEqual(self.fake.uploads[n_uploads:], [{
+            "name": "scene.tif", "bytes": os.path.getsize(self.raster), "content_type": "image/tiff"}])
+        job = self.fake.jobs[result["JOB_ID"]]
+        self.assertEqual(job["request"], {"scene": result["SCENE_ID"], "prompt": "segment water",
+                                          "model": "waterline-unet", "options": {"threshold": 0.4, "minArea": 50.0}})
+        self.assertTrue(any("tiles 6/6" in i for i in feedback.infos), feedback.infos)
+        self.assertTrue(any("tiles 2/6" in i for i in feedback.infos), feedback.infos)
+        self.assertEqual(feedback.progress[-1], 100)
+        self.assertEqual(feedback.progress, sorted(feedback.progress))  # monotonic
+
+        layer = QgsVectorLayer(result["OUTPUT"], "water", "ogr")
+        self.assertTrue(layer.isValid())
+        self.assertEqual(layer.crs().authid(), "EPSG:32618")
+        self.assertEqual(layer.featureCount(), len(WATER["features"]))
+        self.assertIn("area_m2", layer.fields().names())
+        feats = sorted(layer.getFeatures(), key=lambda f: f["area_m2"], reverse=True)
+        # first vertex (-75.70, 45.40) transformed independently with GDAL/OSR
+        wgs, utm = osr.SpatialReference(), osr.SpatialReference()
+        wgs.ImportFromEPSG(4326)
+        utm.ImportFromEPSG(32618)
+        wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        x, y, _ = osr.CoordinateTransformation(wgs, utm).TransformPoint(-75.70, 45.40)
+        vertex = feats[0].geometry().vertexAt(0)
+        self.assertAlmostEqual(vertex.x(), x, delta=0.01)
+        self.assertAlmostEqual(vertex.y(), y, delta=0.01)
+        # planar UTM area ≈ ellipsoidal area of the WGS84 polygon (within 0.5 %)
+        da = QgsDistanceArea()
+        da.setSourceCrs(QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance().transformContext())
+        da.setEllipsoid("WGS84")
+        wgs_geom = QgsGeometry.fromWkt("POLYGON((-75.70 45.40,-75.69 45.40,-75.69 45.41,-75.70 45.41,-75.70 45.40))")
+        self.assertAlmostEqual(feats[0].geometry().area() / da.measureArea(wgs_geom), 1.0, delta=0.005)
+        self.assertEqual(QgsGeometry(feats[1].geometry()).wkbType(), 6)  # MultiPolygon
+
+    def test_output_crs_parameter_overrides_the_project(self):
+        result = self.run_segment(OUTPUT_CRS="EPSG:3857")
+        layer = QgsVectorLayer(result["OUTPUT"], "water", "ogr")
+        self.assertEqual(layer.crs().authid(), "EPSG:3857")
+        self.assertGreater(abs(layer.extent().xMinimum()), 8e6)  # Web Mercator metres, not degrees
+
+    def test_server_path_is_registered_not_uploaded(self):
+        n_uploads = len(self.fake.uploads)
+        result = self.run_segment(INPUT=None, SERVER_PATH="scenes/ottawa.tif")
+        self.assertEqual(len(self.fake.uploads), n_uploads)
+        self.assertEqual(self.fake.scenes[result["SCENE_ID"]]["name"], "scenes/ottawa.tif")
+
+    def test_cancel_cancels_the_job_on_the_server(self):
+        self.fake.polls_to_finish = None  # runs until cancelled
+        feedback = RecordingFeedback(cancel_on="tiles 2/6")
+        errors = self.failing_segment(feedback=feedback)
+        self.assertIn("cancelled", errors)
+        job_id = sorted(self.fake.jobs, key=lambda j: int(j[1:]))[-1]
+        self.assertEqual(self.fake.cancelled[-1], job_id)
+        self.assertEqual(self.fake.jobs[job_id]["state"], "cancelled")
+
+    def test_server_error_message_reaches_processing(self):
+        self.fake.fail_jobs_with = (422, "model 'big' is not installed; run waterline models pull big")
+        errors = self.failing_segment(MODEL="big")
+        self.assertIn("model 'big' is not installed", errors)
+        self.assertIn("HTTP 422", errors)
+
+    def test_failed_job_reports_the_jobs_error(self):
+        self.fake.job_final_state = "failed"
+        self.fake.job_error = "tile r2c3 failed twice: out of memory"
+        errors = self.failing_segment()
+        self.assertIn("failed: tile r2c3 failed twice: out of memory", errors)
+
+    def test_unreachable_server(self):
+        self.target["url"] = "http://127.0.0.1:{}".format(free_port())
+        errors = self.failing_segment()
+        self.assertIn("unreachable", errors)
+
+    def test_wrong_api_key(self):
+        self.target["key"] = "nope"
+        errors = self.failing_segment()
+        self.assertIn("API key", errors)
+
+    def test_non_file_raster_is_refused_with_advice(self):
+        xyz = QgsRasterLayer("type=xyz&url=http://127.0.0.1:9/%7Bz%7D/%7Bx%7D/%7By%7D.png", "xyz", "wms")
+        errors = self.failing_segment(INPUT=xyz)
+        self.assertIn("not a local GeoTIFF file", errors)
+        errors = self.failing_segment(INPUT=None)
+        self.assertIn("needs a raster layer", errors)
+
+    # ---------------------------------------------------------------- Add layers
+    def test_add_layers_adds_oapif_and_xyz_layers(self):
+        result = self.run_segment()
+        job_id, scene_id = result["JOB_ID"], result["SCENE_ID"]
+        added = processing.run("waterline:addlayers", {"JOB_ID": job_id}, feedback=RecordingFeedback())
+        project = QgsProject.instance()
+        features = project.mapLayer(added["FEATURES_LAYER"])
+        self.assertEqual(features.providerType(), "OAPIF")
+        self.assertTrue(features.isValid())
+        self.assertEqual(features.featureCount(), len(WATER["features"]))
+        water_tiles = project.mapLayer(added["WATER_TILES_LAYER"])
+        scene_tiles = project.mapLayer(added["SCENE_TILES_LAYER"])
+        self.assertEqual(water_tiles.providerType(), "wms")
+        self.assertIn("type=xyz", water_tiles.source())
+        self.assertIn("/jobs/{}/tiles/".format(job_id), water_tiles.dataProvider().dataSourceUri().replace(
+            "%2F", "/"))
+        self.assertIn("/scenes/{}/tiles/".format(scene_id), scene_tiles.source().replace("%2F", "/"))
+
+    def test_add_layers_for_an_unfinished_or_unknown_job(self):
+        feedback = RecordingFeedback()
+        with self.assertRaises(QgsProcessingException) as ctx:
+            processing.run("waterline:addlayers", {"JOB_ID": "j999"}, feedback=feedback)
+        self.assertIn("no job j999", str(ctx.exception))
+        result = self.run_segment(INPUT=None, SERVER_PATH="a.tif", feedback=RecordingFeedback())
+        self.fake.jobs[result["JOB_ID"]]["state"] = "running"
+        self.fake.polls_to_finish = None  # stays running
+        with self.assertRaises(QgsProcessingException) as ctx:
+            processing.run("waterline:addlayers", {"JOB_ID": result["JOB_ID"]}, feedback=feedback)
+        self.assertIn("is running; its layers exist once it has succeeded", str(ctx.exception))
+
+    # ---------------------------------------------------------------- plugin, settings, packaging
+    def test_plugin_registers_provider_menu_and_reports_server_state(self):
+        from waterline import classFactory
+
+        iface = StubIface()
+        QgsApplication.processingRegistry().removeProvider(self.provider)
+        self.addCleanup(type(self).add_test_provider)
+        plugin = classFactory(iface)
+        plugin.initGui()
+        try:
+            registered = QgsApplication.processingRegistry().providerById("waterline")
+            self.assertIsNotNone(registered)
+            self.assertEqual(len(registered.algorithms()), 2)
+            self.assertEqual([a.text() for _, a in iface.menu], ["Segment water…", "Check server connection",
+                                                                  "Settings…"])
+            wl_settings.save(self.fake.url, "k")
+            self.assertTrue(plugin.check_server())
+            self.assertEqual(iface.bar.messages[-1][2], Qgis.Success)
+            self.assertIn("model fake on cpu", iface.bar.messages[-1][1])
+            wl_settings.save("http://127.0.0.1:{}".format(free_port()), "")
+            self.assertFalse(plugin.check_server())
+            title, text, level = iface.bar.messages[-1]
+            self.assertEqual((title, level), ("Waterline", Qgis.Critical))
+            self.assertIn("unreachable", text)
+            wl_settings.save("not a url", "")
+            self.assertFalse(plugin.check_server())
+            self.assertIn("not an http(s) URL", iface.bar.messages[-1][1])
+        finally:
+            plugin.unload()
+        self.assertIsNone(QgsApplication.processingRegistry().providerById("waterline"))
+        self.assertEqual(iface.menu, [])
+
+    def test_settings_round_trip_and_dialog(self):
+        from waterline.settings_dialog import SettingsDialog
+
+        wl_settings.save(" http://example.invalid:1/ ", " key1 ", 12)
+        self.assertEqual((wl_settings.server_url(), wl_settings.api_key(), wl_settings.timeout_seconds()),
+                         ("http://example.invalid:1/", "key1", 12.0))
+        client = wl_settings.client_from_settings()
+        self.assertEqual((client.base_url, client.api_key, client.timeout), ("http://example.invalid:1", "key1", 12.0))
+
+        dialog = SettingsDialog()
+        self.assertEqual(dialog.url_edit.text(), "http://example.invalid:1/")
+        dialog.url_edit.setText(self.fake.url)
+        dialog.key_edit.setText("k")
+        ok, message = dialog.test_connection()
+        self.assertTrue(ok, message)
+        self.assertIn("model fake", dialog.status_label.text())
+        dialog.accept()
+        self.assertEqual((wl_settings.server_url(), wl_settings.api_key()), (self.fake.url, "k"))
+
+    def test_package_builds_an_installable_zip(self):
+        sys.path.insert(0, qgis_env.BRIDGE)
+        import package
+
+        out = os.path.join(self.tmp, "dist", "waterline.zip")
+        meta, count = package.build(out)
+        with zipfile.ZipFile(out) as zf:
+            names = zf.namelist()
+            zf.extractall(os.path.join(self.tmp, "installed"))
+        self.assertEqual(len(names), count)
+        for name in ("waterline/__init__.py", "waterline/metadata.txt", "waterline/icon.png",
+                     "waterline/algorithms/segment_water.py"):
+            self.assertIn(name, names)
+        self.assertFalse([n for n in names if "__pycache__" in n or n.endswith(".pyc")])
+        self.assertEqual(meta["qgisMinimumVersion"], "3.22")
+        # QGIS's own plugin discovery reads the extracted folder
+        import qgis.utils
+
+        found = dict(qgis.utils.findPlugins(os.path.join(self.tmp, "installed")))
+        self.assertEqual(found["waterline"].get("general", "qgisMinimumVersion"), "3.22")
+        self.assertTrue(qgis.utils.isPluginLoaded("waterline") is False)
+
+
+class StubBar:
+    def __init__(self):
+        self.messages = []
+
+    def pushMessage(self, title, text, level=0, duration=0):  # noqa: N802
+        self.messages.append((title, text, level))
+
+
+class StubIface:
+    """The few QgisInterface calls the plugin makes."""
+
+    def __init__(self):
+        self.bar = StubBar()
+        self.menu = []
+        self.toolbar = []
+
+    def mainWindow(self):  # noqa: N802
+        return None
+
+    def messageBar(self):  # noqa: N802
+        return self.bar
+
+    def addPluginToMenu(self, name, action):  # noqa: N802
+        self.menu.append((name, action))
+
+    def removePluginMenu(self, name, action):  # noqa: N802
+        self.menu.remove((name, action))
+
+    def addToolBarIcon(self, action):  # noqa: N802
+        self.toolbar.append(action)
+
+    def removeToolBarIcon(self, action):  # noqa: N802
+        if action in self.toolbar:
+            self.toolbar.remove(action)
+
+
+if __name__ == "__main__":
+    unittest.main()
