@@ -16,7 +16,10 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./infoCommand.ts'),
   () => import('./tilesCommand.ts'),
   // model → tokens → masks → polygons
+  () => import('./modelsCommand.ts'),
   () => import('./evalCommand.ts'),
+  () => import('./tokensCommand.ts'),
+  () => import('./prepareCommand.ts'),
   // serving
   () => import('./serveCommand.ts'),
 ];

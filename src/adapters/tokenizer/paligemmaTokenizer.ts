@@ -52,7 +52,7 @@ export function fromJson(json: unknown, config: unknown, source = 'tokenizer.jso
   check(segToken(0), SEG_BASE_ID);
   const encode = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids;
   const newline = encode('\n');
-  let separator: number[] | undefined;
+  let separator: number[] = [];
   return {
     vocabSize: LOC_BASE_ID,
     encode,
@@ -77,7 +77,7 @@ export function fromJson(json: unknown, config: unknown, source = 'tokenizer.jso
       return out;
     },
     separatorIds() {
-      if (!separator) separator = encode(' ; ');
+      if (!separator.length) separator = encode(' ; ');
       return separator;
     },
   };
