@@ -27,6 +27,7 @@ const routeModules: (() => Promise<RouteModule>)[] = [
   () => import('./routes/jobs.ts'),
   () => import('./routes/ogcFeatures.ts'),
   () => import('./routes/tiles.ts'),
+  () => import('./routes/viewer.ts'),
 ];
 
 export async function createApp(deps: AppDeps): Promise<Express> {
