@@ -112,7 +112,7 @@ export interface NewJob {
 
 export class JobStore {
   readonly file: string;
-  private readonly db: Database.Database;
+  private readonly connection: Database.Database;
   private closed = false;
 
   /** Open (or create) `<dataDir>/waterline.db`. */
@@ -123,13 +123,18 @@ export class JobStore {
 
   constructor(file: string) {
     this.file = file;
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.connection = new Database(file);
+    this.connection.pragma('journal_mode = WAL');
     // NORMAL is durable against process crashes (kill -9) in WAL mode; only an OS crash may lose the last commits.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.connection.pragma('synchronous = NORMAL');
+    this.connection.pragma('foreign_keys = ON');
+    this.connection.pragma('busy_timeout = 5000');
+    this.connection.exec(SCHEMA);
+  }
+
+  /** The underlying connection (tests, maintenance). */
+  db(): Database.Database {
+    return this.connection;
   }
 
   get isOpen(): boolean {
@@ -139,7 +144,7 @@ export class JobStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    this.connection.close();
   }
 
   // ---- scenes ----
@@ -148,23 +153,23 @@ export class JobStore {
     const existing = this.findSceneByPath(input.path);
     if (existing) return existing;
     const scene: SceneRecord = { id: randomUUID(), name: input.name, path: input.path, info: input.info, createdAt: now() };
-    this.db.prepare('INSERT INTO scenes (id, name, path, info, created_at) VALUES (?, ?, ?, ?, ?)')
+    this.connection.prepare('INSERT INTO scenes (id, name, path, info, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(scene.id, scene.name, scene.path, JSON.stringify(scene.info), scene.createdAt);
     return scene;
   }
 
   getScene(id: string): SceneRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM scenes WHERE id = ?').get(id) as SceneRow | undefined;
+    const row = this.connection.prepare('SELECT * FROM scenes WHERE id = ?').get(id) as SceneRow | undefined;
     return row && toScene(row);
   }
 
   findSceneByPath(path: string): SceneRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM scenes WHERE path = ?').get(path) as SceneRow | undefined;
+    const row = this.connection.prepare('SELECT * FROM scenes WHERE path = ?').get(path) as SceneRow | undefined;
     return row && toScene(row);
   }
 
   listScenes(): SceneRecord[] {
-    return (this.db.prepare('SELECT * FROM scenes ORDER BY created_at, id').all() as SceneRow[]).map(toScene);
+    return (this.connection.prepare('SELECT * FROM scenes ORDER BY created_at, id').all() as SceneRow[]).map(toScene);
   }
 
   // ---- jobs ----
@@ -172,34 +177,34 @@ export class JobStore {
   createJob(input: NewJob): JobRecord {
     const t = now();
     const id = randomUUID();
-    this.db.prepare(`INSERT INTO jobs (id, scene_id, prompt, model, options, state, progress, created_at, updated_at)
+    this.connection.prepare(`INSERT INTO jobs (id, scene_id, prompt, model, options, state, progress, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
       .run(id, input.scene, input.prompt, input.model, JSON.stringify(input.options), JSON.stringify(EMPTY_PROGRESS), t, t);
     return this.getJob(id)!;
   }
 
   getJob(id: string): JobRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.connection.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row && toJob(row);
   }
 
   listJobs(filter: { state?: JobState } = {}): JobRecord[] {
     const rows = filter.state
-      ? this.db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY created_at, id').all(filter.state)
-      : this.db.prepare('SELECT * FROM jobs ORDER BY created_at, id').all();
+      ? this.connection.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY created_at, id').all(filter.state)
+      : this.connection.prepare('SELECT * FROM jobs ORDER BY created_at, id').all();
     return (rows as JobRow[]).map(toJob);
   }
 
   /** Jobs a restarted server must pick up again: queued, and running when the process died. */
   unfinishedJobs(): JobRecord[] {
-    return (this.db.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id").all() as JobRow[]).map(toJob);
+    return (this.connection.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id").all() as JobRow[]).map(toJob);
   }
 
   setJobState(id: string, state: JobState, fields: { error?: string | null } = {}): JobRecord {
     const t = now();
     const started = state === 'running' ? t : null;
     const finished = state === 'succeeded' || state === 'failed' || state === 'cancelled' ? t : null;
-    this.db.prepare(`UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?,
+    this.connection.prepare(`UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?,
         started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?`)
       .run(state, fields.error ?? null, t, started, finished, id);
     return this.getJob(id)!;
@@ -210,7 +215,7 @@ export class JobStore {
    * job was not in one of those states (e.g. cancelling a job that just finished).
    */
   transitionJob(id: string, from: readonly JobState[], to: JobState, fields: { error?: string | null } = {}): JobRecord | undefined {
-    const tx = this.db.transaction(() => {
+    const tx = this.connection.transaction(() => {
       const job = this.getJob(id);
       if (!job || !from.includes(job.state)) return undefined;
       return this.setJobState(id, to, fields);
@@ -219,43 +224,43 @@ export class JobStore {
   }
 
   updateProgress(id: string, progress: JobProgress): void {
-    this.db.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(progress), now(), id);
+    this.connection.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(progress), now(), id);
   }
 
   // ---- per-tile results ----
 
   /** Persist one finished tile (committed immediately). A tile stored twice keeps its first result. */
   putTile(jobId: string, tileId: string, probability: Float32Array, defects: SegmentationDefect[]): boolean {
-    const result = this.db.prepare('INSERT OR IGNORE INTO job_tiles (job_id, tile_id, probability, defects, done_at) VALUES (?, ?, ?, ?, ?)')
+    const result = this.connection.prepare('INSERT OR IGNORE INTO job_tiles (job_id, tile_id, probability, defects, done_at) VALUES (?, ?, ?, ?, ?)')
       .run(jobId, tileId, Buffer.from(quantizeProbability(probability)), JSON.stringify(defects), now());
     return result.changes === 1;
   }
 
   /** The finished tiles of a job, tile id → probability (dequantized), for `segmentScene`'s `completed`. */
   loadTiles(jobId: string): Map<string, Float32Array> {
-    const rows = this.db.prepare('SELECT tile_id, probability FROM job_tiles WHERE job_id = ?').all(jobId) as { tile_id: string; probability: Buffer }[];
+    const rows = this.connection.prepare('SELECT tile_id, probability FROM job_tiles WHERE job_id = ?').all(jobId) as { tile_id: string; probability: Buffer }[];
     const tiles = new Map<string, Float32Array>();
     for (const row of rows) tiles.set(row.tile_id, dequantizeProbability(new Uint8Array(row.probability.buffer, row.probability.byteOffset, row.probability.byteLength)));
     return tiles;
   }
 
   loadTileDefects(jobId: string): Map<string, SegmentationDefect[]> {
-    const rows = this.db.prepare("SELECT tile_id, defects FROM job_tiles WHERE job_id = ? AND defects <> '[]'").all(jobId) as { tile_id: string; defects: string }[];
+    const rows = this.connection.prepare("SELECT tile_id, defects FROM job_tiles WHERE job_id = ? AND defects <> '[]'").all(jobId) as { tile_id: string; defects: string }[];
     return new Map(rows.map((r) => [r.tile_id, JSON.parse(r.defects) as SegmentationDefect[]]));
   }
 
   countTiles(jobId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM job_tiles WHERE job_id = ?').get(jobId) as { n: number }).n;
+    return (this.connection.prepare('SELECT COUNT(*) AS n FROM job_tiles WHERE job_id = ?').get(jobId) as { n: number }).n;
   }
 
   // ---- results ----
 
   putResult(jobId: string, geojson: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO job_results (job_id, geojson) VALUES (?, ?)').run(jobId, geojson);
+    this.connection.prepare('INSERT OR REPLACE INTO job_results (job_id, geojson) VALUES (?, ?)').run(jobId, geojson);
   }
 
   getResult(jobId: string): string | undefined {
-    const row = this.db.prepare('SELECT geojson FROM job_results WHERE job_id = ?').get(jobId) as { geojson: string } | undefined;
+    const row = this.connection.prepare('SELECT geojson FROM job_results WHERE job_id = ?').get(jobId) as { geojson: string } | undefined;
     return row?.geojson;
   }
 }
