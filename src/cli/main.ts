@@ -20,6 +20,8 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./evalCommand.ts'),
   () => import('./tokensCommand.ts'),
   () => import('./prepareCommand.ts'),
+  () => import('./segmentCommand.ts'),
+  () => import('./vectorizeCommand.ts'),
   // serving
   () => import('./serveCommand.ts'),
 ];
