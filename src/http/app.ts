@@ -27,6 +27,7 @@ const routeModules: (() => Promise<RouteModule>)[] = [
   () => import('./routes/jobs.ts'),
   () => import('./routes/ogcFeatures.ts'),
   () => import('./routes/tiles.ts'),
+  () => import('./routes/onDemand.ts'),
   () => import('./routes/viewer.ts'),
 ];
 
