@@ -108,7 +108,7 @@ describe('server without scenes', () => {
   });
 
   it('refuses non-TIFF and oversized uploads and keeps no file behind', async () => {
-    const upload = (name: string, body: Uint8Array, type = 'image/tiff') =>
+    const upload = (name: string, body: Uint8Array<ArrayBuffer>, type = 'image/tiff') =>
       fetch(`${h.url}/scenes?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': type, 'x-api-key': API_KEY }, body });
     const text = await upload('notes.tif', new TextEncoder().encode('this is not a tiff at all'));
     expect(text.status).toBeGreaterThanOrEqual(400);
