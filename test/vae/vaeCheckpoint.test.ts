@@ -34,7 +34,7 @@ describe('VAE checkpoint', () => {
   });
 
   it('names missing arrays and wrong shapes', () => {
-    const entries = unzipSync(readFileSync(path));
+    const entries: Record<string, Uint8Array> = unzipSync(readFileSync(path));
     delete entries['decoder.12.bias.npy'];
     entries['encoder.10.bias.npy'] = npy('<f4', [3], new Uint8Array(12));
     const dir = mkdtempSync(join(tmpdir(), 'vae-'));
