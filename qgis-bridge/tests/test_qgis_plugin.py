@@ -105,6 +105,7 @@ class QgisPluginTest(unittest.TestCase):
         self.fake.job_final_state = "succeeded"
         self.fake.job_error = None
         self.fake.fail_jobs_with = None
+        self.fake.tiles_failed = 0
         self.target.update(url=self.fake.url, key="k")
         QgsProject.instance().clear()
         QgsProject.instance().setCrs(QgsCoordinateReferenceSystem("EPSG:32618"))
@@ -197,6 +198,18 @@ class QgisPluginTest(unittest.TestCase):
         self.fake.job_error = "tile r2c3 failed twice: out of memory"
         errors = self.failing_segment()
         self.assertIn("failed: tile r2c3 failed twice: out of memory", errors)
+
+    def test_failed_tiles_warn_and_all_failed_is_an_error(self):
+        self.fake.tiles_failed = 2
+        feedback = RecordingFeedback()
+        result = self.run_segment(feedback=feedback)
+        self.assertEqual(QgsVectorLayer(result["OUTPUT"], "w", "ogr").featureCount(), 2)
+        self.assertIn("2 of 6 tiles failed on the Waterline server (first: tile r0c0: decoder exploded); "
+                      "the water layer has gaps there", feedback.errors)
+        self.fake.tiles_failed = 6
+        errors = self.failing_segment()
+        self.assertIn("6 of 6 tiles failed", errors)
+        self.assertIn("no water could be mapped", errors)
 
     def test_unreachable_server(self):
         self.target["url"] = "http://127.0.0.1:{}".format(free_port())

@@ -1,5 +1,6 @@
 """Processing algorithm *Segment water*: send a raster to Waterline, run a job, load the water polygons."""
 
+import json
 import os
 import time
 
@@ -119,6 +120,7 @@ class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
             job = self._wait(client, job, feedback)
             feedback.setProgressText("Downloading water polygons")
             raw = client.water_geojson_bytes(job_id)
+            self._check_failed_tiles(job, raw, feedback)
         except WaterlineClientError as err:
             raise QgsProcessingException(str(err))
         except KeyError as err:
@@ -201,6 +203,28 @@ class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException("Waterline job {} {}{}".format(
                 job_id, state, ": {}".format(reason) if reason else ""))
         return job
+
+    @staticmethod
+    def _check_failed_tiles(job, raw, feedback):
+        """Tiles the server could not segment leave gaps: warn, or fail when no tile succeeded."""
+        progress = job.get("progress") or {}
+        failed = int(progress.get("tilesFailed") or 0)
+        total = int(progress.get("tilesTotal") or 0)
+        if failed <= 0:
+            return
+        first = ""
+        try:
+            meta = json.loads(raw.decode("utf-8")).get("waterline") or {}
+            tiles = meta.get("failedTiles") or []
+            if tiles:
+                first = " (first: {})".format(tiles[0].get("error") or tiles[0])
+        except (ValueError, AttributeError):
+            pass
+        message = "{} of {} tiles failed on the Waterline server{}".format(failed, total, first)
+        skipped = int(progress.get("tilesSkipped") or 0)
+        if total and failed >= total - skipped:
+            raise WaterlineClientError(message + "; no water could be mapped — check the server log and model")
+        feedback.reportError(message + "; the water layer has gaps there")
 
     @staticmethod
     def _sleep_or_cancel(feedback):
