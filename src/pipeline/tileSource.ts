@@ -89,8 +89,22 @@ export async function computeSceneStretch(scene: Scene, bands: number[], signal?
       }
     }
   }
-  const concat = (k: number): Float64Array => Float64Array.from(samples.flatMap((s) => Array.from(s.bands[k])));
-  const valid = Uint8Array.from(samples.flatMap((s) => Array.from(s.valid)));
+  const total = samples.reduce((n, s) => n + s.valid.length, 0);
+  const concat = (k: number): Float64Array => {
+    const out = new Float64Array(total);
+    let at = 0;
+    for (const s of samples) {
+      out.set(s.bands[k], at);
+      at += s.bands[k].length;
+    }
+    return out;
+  };
+  const valid = new Uint8Array(total);
+  let at = 0;
+  for (const s of samples) {
+    valid.set(s.valid, at);
+    at += s.valid.length;
+  }
   const perBand = new Map(unique.map((b, k) => [b, bandStretchFromSample(samples.length === 1 ? samples[0].bands[k] : concat(k), valid, scene.info.bands[b - 1].type)]));
   return bands.map((b) => perBand.get(b) as [number, number]);
 }
@@ -118,7 +132,7 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
     stretch,
     async readTile(tile, signal) {
       const raster = await scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
-      if (!raster.valid.some((v) => v === 1)) return null;
+      if (raster.valid.indexOf(1) === -1) return null;
       const ordered = { ...raster, bands: bands.map((b) => raster.bands[unique.indexOf(b)]) };
       return modelTileFromWindow(tile.id, ordered, stretch, grid.tileSize);
     },

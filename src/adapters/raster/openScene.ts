@@ -9,6 +9,8 @@ import type { GeoTransform } from '../../core/grid/affine.ts';
 import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
+import { BlockCache } from './blockCache.ts';
+import { createBlockWindowReader, type BlockWindowReader } from './blockWindowReader.ts';
 
 export type { RasterWindow, SampleArray };
 
@@ -32,6 +34,19 @@ export const MAX_SCENE_PIXELS = 4_000_000_000;
 /** Largest single window read (output pixels). */
 export const MAX_WINDOW_PIXELS = 64 * 1024 * 1024;
 const MAX_IFDS = 64;
+/**
+ * Decoded-block cache per Scene: three block rows of the full-resolution image (a model tile row with
+ * overlap spans at most that many, and tiles are read in row-major order), at least 16 MiB and never more
+ * than 256 MiB, whatever the scene size.
+ */
+export const BLOCK_CACHE_MIN_BYTES = 16 * 1024 * 1024;
+export const BLOCK_CACHE_MAX_BYTES = 256 * 1024 * 1024;
+
+export interface OpenSceneOptions {
+  signal?: AbortSignal;
+  /** Budget of the decoded-block cache in bytes (0 disables it); default: see BLOCK_CACHE_MAX_BYTES. */
+  blockCacheBytes?: number;
+}
 
 /** TIFF compression codes geotiff.js decodes, with GDAL's names. */
 const COMPRESSIONS: Record<number, string> = {
@@ -44,6 +59,8 @@ interface Level {
   height: number;
   /** Per-dataset mask at this level, if any. */
   mask?: GeoTIFFImage;
+  reader?: BlockWindowReader;
+  maskReader?: BlockWindowReader;
 }
 
 function isUrl(source: string): boolean {
@@ -251,7 +268,7 @@ function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
 }
 
 /** Open a local GeoTIFF or a COG URL. Reads only the header; pixels come through `readWindow`. */
-export async function openScene(source: string, opts: { signal?: AbortSignal } = {}): Promise<Scene> {
+export async function openScene(source: string, opts: OpenSceneOptions = {}): Promise<Scene> {
   let tiff: GeoTIFF;
   let fileSize: number | null = null;
   try {
@@ -285,6 +302,14 @@ export async function openScene(source: string, opts: { signal?: AbortSignal } =
     throw corrupt(source, err);
   }
   const { info, levels } = built;
+  let cacheBytes = opts.blockCacheBytes;
+  const cache = new BlockCache<ArrayBufferLike>(0);
+  levels.forEach((level, i) => {
+    level.reader = createBlockWindowReader(level.image, cache, `L${i}`);
+    if (level.mask) level.maskReader = createBlockWindowReader(level.mask, cache, `M${i}`);
+  });
+  cacheBytes ??= Math.min(BLOCK_CACHE_MAX_BYTES, Math.max(BLOCK_CACHE_MIN_BYTES, 3 * ((levels[0].reader?.blockRowBytes ?? 0) + (levels[0].maskReader?.blockRowBytes ?? 0))));
+  cache.resize(cacheBytes);
   const alphaBand = info.bands.find((b) => b.colorInterpretation === 'Alpha')?.band;
   // geotiff.js returns JPEG-compressed YCbCr samples as Y, Cb, Cr: convert to RGB (JFIF equations) like GDAL.
   const ycbcr = Number(levels[0].image.fileDirectory.getValue('PhotometricInterpretation')) === 6 && info.bands.length >= 3;
@@ -319,15 +344,10 @@ export async function openScene(source: string, opts: { signal?: AbortSignal } =
     const y0 = Math.floor(window.y / sy);
     const x1 = Math.min(level.width, Math.max(x0 + 1, Math.ceil((window.x + window.width) / sx)));
     const y1 = Math.min(level.height, Math.max(y0 + 1, Math.ceil((window.y + window.height) / sy)));
-    const resample = x1 - x0 !== outW || y1 - y0 !== outH;
-    const readOpts = {
-      window: [x0, y0, x1, y1],
-      signal: o.signal,
-      ...(resample ? { width: outW, height: outH, resampleMethod: 'nearest' } : {}),
-    };
     const wanted = [...new Set([...(ycbcr ? [1, 2, 3] : []), ...bands, ...(alphaBand ? [alphaBand] : [])])];
     try {
-      const rasters = (await level.image.readRasters({ ...readOpts, samples: wanted.map((b) => b - 1) } as never)) as unknown as SampleArray[];
+      const reader = level.reader as BlockWindowReader;
+      const rasters = await reader.read([x0, y0, x1, y1], wanted.map((b) => b - 1), outW, outH, o.signal);
       if (ycbcr) ycbcrToRgb(rasters[0], rasters[1], rasters[2]);
       const byBand = new Map(wanted.map((b, i) => [b, rasters[i]]));
       const n = outW * outH;
@@ -352,8 +372,8 @@ export async function openScene(source: string, opts: { signal?: AbortSignal } =
         const alpha = byBand.get(alphaBand) as SampleArray;
         for (let p = 0; p < n; p++) if (alpha[p] === 0) valid[p] = 0;
       }
-      if (level.mask) {
-        const [m] = (await level.mask.readRasters({ ...readOpts, samples: [0] } as never)) as unknown as SampleArray[];
+      if (level.maskReader) {
+        const [m] = await level.maskReader.read([x0, y0, x1, y1], [0], outW, outH, o.signal);
         for (let p = 0; p < n; p++) if (m[p] === 0) valid[p] = 0;
       }
       return { width: outW, height: outH, bands: selected, valid };
@@ -366,6 +386,7 @@ export async function openScene(source: string, opts: { signal?: AbortSignal } =
     info,
     readWindow,
     async close() {
+      cache.clear();
       tiff.close();
     },
   };

@@ -11,13 +11,49 @@ export type BandStretch = [number, number][];
 
 export const DEFAULT_PERCENTILES: [number, number] = [2, 98];
 
+/** Integer sample arrays small enough to rank with a histogram: [values offset, number of bins]. */
+function histogramRange(values: SampleArray): [number, number] | null {
+  if (values instanceof Uint8Array) return [0, 256];
+  if (values instanceof Int8Array) return [128, 256];
+  if (values instanceof Uint16Array) return [0, 65536];
+  if (values instanceof Int16Array) return [32768, 65536];
+  return null;
+}
+
 /** The p-th percentile (0..100) of the valid samples (nearest rank); null when none are valid. */
 export function percentile(values: SampleArray, valid: Uint8Array, ps: number[]): (number | null)[] {
-  const picked: number[] = [];
-  for (let i = 0; i < values.length; i++) if (valid[i] && Number.isFinite(values[i])) picked.push(values[i]);
-  if (picked.length === 0) return ps.map(() => null);
-  const sorted = Float64Array.from(picked).sort();
-  return ps.map((p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]);
+  const ranks = (count: number) => ps.map((p) => Math.min(count - 1, Math.max(0, Math.round((p / 100) * (count - 1)))));
+  const range = histogramRange(values);
+  if (range && values.length >= range[1] / 4) {
+    // Counting sort: exact nearest-rank percentiles in O(n) for 8/16-bit integers.
+    const [offset, bins] = range;
+    const counts = new Uint32Array(bins);
+    let count = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (valid[i]) {
+        counts[values[i] + offset]++;
+        count++;
+      }
+    }
+    if (count === 0) return ps.map(() => null);
+    return ranks(count).map((rank) => {
+      let seen = 0;
+      for (let b = 0; b < bins; b++) {
+        seen += counts[b];
+        if (seen > rank) return b - offset;
+      }
+      return bins - 1 - offset;
+    });
+  }
+  const picked = new Float64Array(values.length);
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (valid[i] && Number.isFinite(v)) picked[count++] = v;
+  }
+  if (count === 0) return ps.map(() => null);
+  const sorted = picked.subarray(0, count).sort();
+  return ranks(count).map((rank) => sorted[rank]);
 }
 
 /**
@@ -62,15 +98,42 @@ export function modelTileFromWindow(
   }
   const rgb = new Uint8Array(tileSize * tileSize * 3);
   const valid = new Uint8Array(tileSize * tileSize);
-  const channels = raster.bands.length === 1 ? [raster.bands[0], raster.bands[0], raster.bands[0]] : raster.bands;
-  const ranges = raster.bands.length === 1 ? [stretch[0], stretch[0], stretch[0]] : stretch;
-  for (let y = 0; y < raster.height; y++) {
-    for (let x = 0; x < raster.width; x++) {
-      const src = y * raster.width + x;
-      if (!raster.valid[src]) continue;
-      const dst = (y + offsetY) * tileSize + (x + offsetX);
-      valid[dst] = 1;
-      for (let c = 0; c < 3; c++) rgb[dst * 3 + c] = stretchValue(channels[c][src], ranges[c][0], ranges[c][1]);
+  const { width, height } = raster;
+  const src = raster.valid;
+  for (let y = 0; y < height; y++) {
+    const s0 = y * width;
+    const d0 = (y + offsetY) * tileSize + offsetX;
+    for (let x = 0; x < width; x++) if (src[s0 + x]) valid[d0 + x] = 1;
+  }
+  const channels = raster.bands.length === 1 ? [0] : [0, 1, 2];
+  for (const c of channels) {
+    const band = raster.bands[c];
+    const [low, high] = stretch[c];
+    const span = high - low;
+    // Same arithmetic as stretchValue, per sample; 8-bit bands go through a 256-entry table of it.
+    let table: Uint8Array | null = null;
+    if (band instanceof Uint8Array) {
+      table = new Uint8Array(256);
+      for (let v = 0; v < 256; v++) table[v] = stretchValue(v, low, high);
+    }
+    // One band (grey) fills all three channels.
+    const first = raster.bands.length === 1 ? 0 : c;
+    const last = raster.bands.length === 1 ? 2 : c;
+    for (let y = 0; y < height; y++) {
+      const s0 = y * width;
+      const d0 = (y + offsetY) * tileSize + offsetX;
+      for (let x = 0; x < width; x++) {
+        if (!src[s0 + x]) continue;
+        let out: number;
+        if (table) {
+          out = table[band[s0 + x]];
+        } else {
+          const t = ((band[s0 + x] - low) * 255) / span;
+          out = t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
+        }
+        const d = (d0 + x) * 3;
+        for (let k = first; k <= last; k++) rgb[d + k] = out;
+      }
     }
   }
   return { id, size: tileSize, rgb, valid };

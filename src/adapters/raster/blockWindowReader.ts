@@ -1,0 +1,204 @@
+/**
+ * Windowed reads of one GeoTIFF image (a resolution level or a mask) through a shared BlockCache of
+ * decoded blocks, giving exactly the samples `GeoTIFFImage.readRasters` gives for the same window.
+ *
+ * - Every block the image decodes goes through the cache: the image's `getTileOrStrip` is wrapped, so
+ *   even the general path (geotiff.js `readRasters`, used for bit-packed masks, big-endian multi-byte
+ *   samples and mixed sample types) decodes a block once while it stays in the cache.
+ * - The common case (byte-aligned samples of one type, native byte order) is assembled here with typed
+ *   array copies (`set` of whole block rows when a block holds one sample) instead of geotiff.js's
+ *   per-pixel DataView reads, then resampled with the same nearest-neighbour rule as geotiff.js.
+ */
+import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
+import type { SampleArray } from '../../core/rasterWindow.ts';
+import type { BlockCache } from './blockCache.ts';
+
+/** [x0, y0, x1, y1] in this image's pixels (x1, y1 exclusive). */
+export type ImageWindow = [number, number, number, number];
+
+export interface BlockWindowReader {
+  /**
+   * The 0-based `samples` of `window`, each resampled (nearest neighbour, geotiff.js's rule) to
+   * outW x outH when that differs from the window size. Always fresh arrays (never views of the cache).
+   */
+  read(window: ImageWindow, samples: number[], outW: number, outH: number, signal?: AbortSignal): Promise<SampleArray[]>;
+  /** Bytes of decoded block row `y` (all samples) — for sizing caches. */
+  blockRowBytes: number;
+}
+
+type ArrayCtor = new (bufferOrLength: ArrayBuffer | number, byteOffset?: number, length?: number) => SampleArray;
+
+function arrayType(format: number, bits: number): ArrayCtor | null {
+  if (format === 1 || format === 2) {
+    const signed = format === 2;
+    if (bits === 8) return signed ? Int8Array : Uint8Array;
+    if (bits === 16) return signed ? Int16Array : Uint16Array;
+    if (bits === 32) return signed ? Int32Array : Uint32Array;
+  }
+  if (format === 3 && bits === 32) return Float32Array;
+  if (format === 3 && bits === 64) return Float64Array;
+  return null;
+}
+
+function toNumbers(v: unknown): number[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'number') return [v];
+  return Array.from(v as ArrayLike<number>);
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}
+
+/** geotiff.js's nearest-neighbour resampling (resample.js resampleNearest), index for index. */
+function resampleNearest(src: SampleArray, inW: number, inH: number, outW: number, outH: number, Ctor: ArrayCtor): SampleArray {
+  const out = new Ctor(outW * outH);
+  const relX = inW / outW;
+  const relY = inH / outH;
+  const cols = new Int32Array(outW);
+  for (let x = 0; x < outW; x++) cols[x] = Math.min(Math.round(relX * x), inW - 1);
+  for (let y = 0; y < outH; y++) {
+    const row = Math.min(Math.round(relY * y), inH - 1) * inW;
+    const o = y * outW;
+    for (let x = 0; x < outW; x++) out[o + x] = src[row + cols[x]];
+  }
+  return out;
+}
+
+/**
+ * The decoder geotiff.js would build for this image (compression/index.js: default parameters, plus
+ * JPEGTables / LercParameters / SamplesPerPixel for the codecs that take them).
+ */
+async function decoderFor(image: GeoTIFFImage): Promise<BaseDecoder> {
+  const fd = image.fileDirectory;
+  const compression = Number(fd.getValue('Compression') ?? 1);
+  const tiled = !fd.hasTag('StripOffsets');
+  const params: Record<string, unknown> = {
+    tileWidth: tiled ? await fd.loadValue('TileWidth') : await fd.loadValue('ImageWidth'),
+    tileHeight: tiled ? await fd.loadValue('TileLength') : (await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength')),
+    planarConfiguration: await fd.loadValue('PlanarConfiguration'),
+    bitsPerSample: await fd.loadValue('BitsPerSample'),
+    predictor: (await fd.loadValue('Predictor')) || 1,
+  };
+  if (compression === 7) params.JPEGTables = await fd.loadValue('JPEGTables');
+  if (compression === 34887) params.LercParameters = await fd.loadValue('LercParameters');
+  if (compression === 50001) params.samplesPerPixel = Number(await fd.loadValue('SamplesPerPixel')) || 4;
+  return getDecoder(compression, params as never);
+}
+
+export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<ArrayBufferLike>, id: string): BlockWindowReader {
+  const fd = image.fileDirectory;
+  const spp = image.getSamplesPerPixel();
+  const bits = toNumbers(fd.getValue('BitsPerSample'));
+  const formats = toNumbers(fd.getValue('SampleFormat'));
+  const planar = image.planarConfiguration;
+  const tileW = image.getTileWidth();
+  const tileH = image.getTileHeight();
+  const imageW = image.getWidth();
+  const imageH = image.getHeight();
+  const tilesAcross = Math.ceil(imageW / tileW);
+  const tilesDown = Math.ceil(imageH / tileH);
+  const sampleBytes = Array.from({ length: spp }, (_, i) => Math.ceil((bits[i] ?? bits[0] ?? 8) / 8));
+  const pixelBytes = sampleBytes.reduce((a, b) => a + b, 0);
+
+  // Fast path: every sample the same byte-aligned type that needs no bit unpacking, in native order.
+  const format0 = formats[0] ?? 1;
+  const bits0 = bits[0] ?? 8;
+  const uniform = Array.from({ length: spp }, (_, i) => (formats[i] ?? format0) === format0 && (bits[i] ?? bits0) === bits0).every(Boolean);
+  const Ctor = uniform ? arrayType(format0, bits0) : null;
+  const fast = Ctor !== null && (image.littleEndian || bits0 === 8);
+  const elementBytes = bits0 / 8;
+
+  let decoder: Promise<BaseDecoder> | null = null;
+  const original = image.getTileOrStrip.bind(image);
+
+  function blockBytes(y: number): number {
+    return tileW * image.getBlockHeight(y) * (planar === 2 ? Math.max(...sampleBytes) : pixelBytes);
+  }
+
+  async function cachedBlock(x: number, y: number, sample: number, load: () => Promise<ArrayBufferLike>, signal?: AbortSignal): Promise<ArrayBufferLike> {
+    const key = `${id}:${x}:${y}:${planar === 2 ? sample : 0}`;
+    try {
+      return await cache.get(key, blockBytes(y), load);
+    } catch (err) {
+      // Another read's cancellation must not fail this read: decode again under our own signal.
+      if (isAbort(err) && !signal?.aborted) {
+        cache.remove(key);
+        return cache.get(key, blockBytes(y), load);
+      }
+      throw err;
+    }
+  }
+
+  // Route geotiff.js's own block fetches (readRasters) through the cache too.
+  image.getTileOrStrip = async (x, y, sample, poolOrDecoder, signal) => {
+    const data = await cachedBlock(x, y, sample, async () => (await original(x, y, sample, poolOrDecoder, signal)).data, signal);
+    return { x, y, sample, data };
+  };
+
+  async function block(x: number, y: number, sample: number, signal?: AbortSignal): Promise<ArrayBufferLike> {
+    return cachedBlock(x, y, sample, async () => {
+      decoder ??= decoderFor(image);
+      return (await original(x, y, sample, await decoder, signal)).data;
+    }, signal);
+  }
+
+  async function readFast(win: ImageWindow, samples: number[], signal: AbortSignal | undefined, C: ArrayCtor): Promise<SampleArray[]> {
+    const [x0, y0, x1, y1] = win;
+    const ww = x1 - x0;
+    const outs = samples.map(() => new C(ww * (y1 - y0)));
+    const minXT = Math.max(Math.floor(x0 / tileW), 0);
+    const maxXT = Math.min(Math.ceil(x1 / tileW), tilesAcross);
+    const minYT = Math.max(Math.floor(y0 / tileH), 0);
+    const maxYT = Math.min(Math.ceil(y1 / tileH), tilesDown);
+
+    const copy = (buffer: ArrayBufferLike, xt: number, yt: number, out: SampleArray, stride: number, offset: number): void => {
+      const src = new C(buffer as ArrayBuffer, 0, Math.floor(buffer.byteLength / elementBytes));
+      const bx = xt * tileW;
+      const by = yt * tileH;
+      const cx0 = Math.max(x0, bx);
+      const cx1 = Math.min(x1, bx + tileW, imageW);
+      const cy0 = Math.max(y0, by);
+      const cy1 = Math.min(y1, by + image.getBlockHeight(yt), imageH);
+      const dst = out as Float64Array;
+      for (let y = cy0; y < cy1; y++) {
+        const srcRow = (y - by) * tileW - bx;
+        const dstRow = (y - y0) * ww - x0;
+        if (stride === 1) {
+          dst.set(src.subarray(srcRow + cx0, srcRow + cx1) as unknown as Float64Array, dstRow + cx0);
+        } else {
+          for (let x = cx0; x < cx1; x++) dst[dstRow + x] = src[(srcRow + x) * stride + offset];
+        }
+      }
+    };
+
+    const jobs: Promise<void>[] = [];
+    for (let yt = minYT; yt < maxYT; yt++) {
+      for (let xt = minXT; xt < maxXT; xt++) {
+        if (planar === 1) {
+          jobs.push(block(xt, yt, 0, signal).then((buf) => {
+            for (let k = 0; k < samples.length; k++) copy(buf, xt, yt, outs[k], spp, samples[k]);
+          }));
+        } else {
+          for (let k = 0; k < samples.length; k++) jobs.push(block(xt, yt, samples[k], signal).then((buf) => copy(buf, xt, yt, outs[k], 1, 0)));
+        }
+      }
+    }
+    await Promise.all(jobs);
+    return outs;
+  }
+
+  return {
+    blockRowBytes: tilesAcross * tileW * tileH * pixelBytes,
+    async read(win, samples, outW, outH, signal) {
+      const [x0, y0, x1, y1] = win;
+      const resample = x1 - x0 !== outW || y1 - y0 !== outH;
+      if (fast && Ctor) {
+        const full = await readFast(win, samples, signal, Ctor);
+        return resample ? full.map((a) => resampleNearest(a, x1 - x0, y1 - y0, outW, outH, Ctor)) : full;
+      }
+      const opts = { window: win, samples, signal, ...(resample ? { width: outW, height: outH, resampleMethod: 'nearest' } : {}) };
+      return (await image.readRasters(opts as never)) as unknown as SampleArray[];
+    },
+  };
+}
