@@ -99,18 +99,20 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     return job;
   }
 
-  /** The water tile index of a succeeded job, with the zooms of its scene. */
+  /** The water tile index of a succeeded job (built once from its GeoJSON), with the zooms of its scene. */
   async function waterOf(id: string): Promise<{ job: JobRecord; tiles: WaterTiles; scene: OpenSceneEntry }> {
     const job = jobOf(id);
-    const text = job.state === 'succeeded' ? ctx.store.getResult(job.id) : undefined;
-    if (text === undefined) {
-      throw new ConflictError('job_not_succeeded', `job ${id} has no water result yet (state: ${job.state})`, {
-        hint: 'water tiles exist once the job has succeeded; poll GET /jobs/{id}',
-      });
-    }
+    const notYet = () => new ConflictError('job_not_succeeded', `job ${id} has no water result yet (state: ${job.state})`, {
+      hint: 'water tiles exist once the job has succeeded; poll GET /jobs/{id}',
+    });
+    if (job.state !== 'succeeded') throw notYet();
     const scene = await scenes.get(job.scene);
     const maxZoom = Math.min(MAX_ZOOM, scene.renderer.footprint.zoom.maxzoom + 2);
-    const tiles = waterIndexes.get(`${job.id}@${job.updatedAt}`, () => createWaterTiles(JSON.parse(text) as FeatureCollection, { maxZoom }));
+    const tiles = waterIndexes.get(`${job.id}@${job.updatedAt}`, () => {
+      const text = ctx.store.getResult(job.id);
+      if (text === undefined) throw notYet();
+      return createWaterTiles(JSON.parse(text) as FeatureCollection, { maxZoom });
+    });
     return { job, tiles, scene };
   }
 

@@ -33,13 +33,13 @@ export class OpenScenes {
   }
 
   get(id: string): Promise<OpenSceneEntry> {
-    const rec = this.record(id);
     let entry = this.entries.get(id);
     if (entry) {
       this.entries.delete(id);
       this.entries.set(id, entry);
       return entry;
     }
+    const rec = this.record(id);
     entry = (async () => {
       const scene = await openScene(rec.path);
       try {
