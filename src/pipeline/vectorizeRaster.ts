@@ -1,0 +1,85 @@
+/**
+ * `waterline vectorize`: any mask raster → water polygons, with the same vectorizer as `segment`.
+ * The raster is read in strips of rows (never whole, beyond the 1-byte mask); a pixel is water when
+ * its band value equals `value` (default 1: flood labels -1/0/1, 0/1 masks) or, with `above`, when it
+ * is greater than that threshold (continuous rasters such as NDWI). Nodata/masked pixels are never water.
+ */
+import { openScene } from '../adapters/raster/openScene.ts';
+import { createCrsTransform } from '../adapters/raster/crs.ts';
+import { CancelledError, InputError } from '../core/errors.ts';
+import type { Connectivity } from '../core/vector/traceMask.ts';
+import { vectorizeMask } from '../core/vector/vectorizeMask.ts';
+import { waterCollection, type WaterCollection } from '../core/vector/waterCollection.ts';
+
+export interface VectorizeRasterOptions {
+  /** 1-based band (default 1). */
+  band?: number;
+  /** Water value (default 1); ignored when `above` is set. */
+  value?: number;
+  /** Water where the value is > above. */
+  above?: number;
+  connectivity?: Connectivity;
+  simplify?: number;
+  minAreaM2?: number;
+  signal?: AbortSignal;
+  now?: () => Date;
+  onProgress?: (rowsDone: number, rows: number) => void;
+}
+
+const STRIP_PIXELS = 16 * 1024 * 1024;
+
+export async function readWaterMask(
+  source: string,
+  options: Pick<VectorizeRasterOptions, 'band' | 'value' | 'above' | 'signal' | 'onProgress'> = {},
+) {
+  const scene = await openScene(source, { signal: options.signal });
+  try {
+    const { info } = scene;
+    const band = options.band ?? 1;
+    if (!Number.isInteger(band) || band < 1 || band > info.bands.length) {
+      throw new InputError('bad_band', `${source}: --band ${band} does not exist (the raster has ${info.bands.length} band(s))`, { hint: `use a band between 1 and ${info.bands.length}` });
+    }
+    const { width, height } = info;
+    const mask = new Uint8Array(width * height);
+    const rowsPerStrip = Math.max(1, Math.min(height, Math.floor(STRIP_PIXELS / width)));
+    const value = options.value ?? 1;
+    const above = options.above;
+    for (let y = 0; y < height; y += rowsPerStrip) {
+      if (options.signal?.aborted) throw new CancelledError(`vectorizing ${source} cancelled`);
+      const h = Math.min(rowsPerStrip, height - y);
+      const strip = await scene.readWindow({ x: 0, y, width, height: h }, { bands: [band], signal: options.signal });
+      const data = strip.bands[0];
+      const offset = y * width;
+      for (let i = 0; i < data.length; i++) {
+        if (!strip.valid[i]) continue;
+        const v = data[i];
+        if (above !== undefined ? v > above : v === value) mask[offset + i] = 1;
+      }
+      options.onProgress?.(y + h, height);
+    }
+    return { info, mask };
+  } finally {
+    await scene.close();
+  }
+}
+
+export async function vectorizeRaster(source: string, options: VectorizeRasterOptions = {}): Promise<WaterCollection> {
+  const { info, mask } = await readWaterMask(source, options);
+  const connectivity = options.connectivity ?? 4;
+  const features = vectorizeMask(mask, info.width, info.height, {
+    geoTransform: info.geoTransform,
+    toWgs84: createCrsTransform(info.crs).toWgs84,
+    connectivity,
+    simplify: options.simplify ?? 0,
+    minAreaM2: options.minAreaM2 ?? 0,
+  });
+  return waterCollection(features, {
+    scene: source,
+    band: options.band ?? 1,
+    waterRule: options.above !== undefined ? `value > ${options.above}` : `value == ${options.value ?? 1}`,
+    connectivity,
+    simplify: options.simplify ?? 0,
+    minAreaM2: options.minAreaM2 ?? 0,
+    created: (options.now ?? (() => new Date()))().toISOString(),
+  });
+}
