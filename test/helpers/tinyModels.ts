@@ -419,6 +419,11 @@ export function scriptedPaliGemma(tokens: string | number[], options: ScriptedOp
 
 /** Tokens in `<bos>{prompt}\n` under the Gemma tokenizer. */
 function promptTokenCount(prompt: string): number {
+  try {
+    return 1 + tokenIds(`${prompt}\n`).length; // <bos> + single-token words (the common case, no tokenizer build)
+  } catch {
+    // a word that is not one Gemma token: use the real tokenizer below
+  }
   // Encoded with the real tokenizer library so the count matches what the segmenter feeds.
   const { Tokenizer } = require('@huggingface/tokenizers') as typeof import('@huggingface/tokenizers');
   if (!promptTokenizer) {

@@ -3,6 +3,7 @@
  * prompts (`<image>` x N, `<bos>`, prompt, `\n`) and decodes generated ids back to text, with loc/seg
  * tokens rendered as `<loc0123>` / `<seg045>`.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -22,12 +23,24 @@ export interface PaliGemmaTokenizer {
   readonly vocabSize: number;
 }
 
+// Parsing a 17 MB tokenizer.json takes seconds: keep loaded tokenizers per file content.
+const loaded = new Map<string, PaliGemmaTokenizer>();
+
 /** Load `tokenizer.json` (+ `tokenizer_config.json` when present) from a model directory. */
 export function loadPaliGemmaTokenizer(modelDir: string): PaliGemmaTokenizer {
   const file = join(modelDir, 'tokenizer.json');
   if (!existsSync(file)) {
     throw new ModelError('model_file_missing', `tokenizer.json not found in ${modelDir}`, { hint: 'the model directory needs the tokenizer.json of the export; re-run `waterline models pull`' });
   }
+  const key = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const cached = loaded.get(key);
+  if (cached) return cached;
+  const tokenizer = readTokenizer(modelDir, file);
+  loaded.set(key, tokenizer);
+  return tokenizer;
+}
+
+function readTokenizer(modelDir: string, file: string): PaliGemmaTokenizer {
   let json: any;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
