@@ -45,6 +45,38 @@ const getJob = async (url: string, id: string): Promise<Job> => (await (await fe
 const tileLog = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 const totalArea = (fc: FeatureCollection): number => fc.features.reduce((s, f) => s + turfArea(f), 0);
 
+describeShared('graceful shutdown', () => {
+  it('lets the tile in flight finish, leaves the job queued, and resumes it on the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'waterline-term-'));
+    dirs.push(dataDir);
+    const seen: string[] = [];
+    const a = await startHarness({}, { delayMs: 200, onTile: (t) => seen.push(t) }, {}, dataDir);
+    a.addFile(scenePath(SCENE));
+    const s = (await (await fetch(`${a.url}/scenes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: SCENE }) })).json()) as { id: string };
+    const j = (await (await fetch(`${a.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: s.id }) })).json()) as Job;
+    await waitFor(async () => ((await getJob(a.url, j.id)).progress.tilesDone >= 4 ? true : undefined), 'four tiles');
+    await a.close();
+    const store = JobStore.open(dataDir);
+    expect(store.getJob(j.id)!.state).toBe('queued');
+    // every tile the model finished before the shutdown was stored
+    expect(store.countTiles(j.id)).toBe(seen.length);
+    store.close();
+    const before = seen.length;
+    const b = await startHarness({}, { onTile: (t) => seen.push(t) }, {}, dataDir);
+    try {
+      const done = await waitFor(async () => {
+        const job = await getJob(b.url, j.id);
+        return job.state === 'succeeded' ? job : undefined;
+      }, 'resumed job');
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.length).toBeGreaterThan(before);
+      expect(seen.length + done.progress.tilesSkipped).toBe(done.progress.tilesTotal);
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describeShared('job resume after kill -9', () => {
   it('keeps committed tiles, segments the rest exactly once, and gives the uninterrupted result', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'waterline-kill-'));
