@@ -1,0 +1,35 @@
+# Waterline with the CUDA execution provider (onnxruntime-node + CUDA 12 / cuDNN 9).
+#   docker build -t waterline .
+#   docker run --gpus all -p 8080:8080 -v ~/.cache/waterline/models:/models -e HF_TOKEN waterline
+# Check the provider in use: `curl localhost:8080/readyz` (provider field) or the "PaliGemma model
+# loaded" log line ({"provider":"cuda"}); `--device cuda` fails loudly instead of falling back to CPU.
+
+# Node 20 binaries, copied into the CUDA runtime image below.
+FROM node:20-bookworm-slim AS node
+
+FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && apt-get update && apt-get install -y --no-install-recommends ca-certificates python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# .npmrc skips onnxruntime-node's CUDA download (for offline CI); this env var overrides it so the
+# install script fetches the CUDA 12 provider libraries.
+ENV ONNXRUNTIME_NODE_INSTALL=cuda12
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY src ./src
+COPY models ./models
+
+ENV NODE_ENV=production \
+    WATERLINE_MODELS_DIR=/models \
+    WATERLINE_DEVICE=cuda \
+    WATERLINE_HOST=0.0.0.0 \
+    WATERLINE_PORT=8080
+VOLUME /models
+EXPOSE 8080
+ENTRYPOINT ["node", "bin/waterline.mjs"]
+CMD ["serve"]
