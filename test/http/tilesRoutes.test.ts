@@ -130,6 +130,13 @@ describeShared('tile routes (Ottawa COG in the real server)', () => {
     expect(tj.tiles[0]).toMatch(/\.png$/);
   });
 
+  it('documents the tile and on-demand routes in /openapi.json', async () => {
+    const paths = Object.keys((await request(server.url).get('/openapi.json').expect(200)).body.paths);
+    for (const p of ['/scenes/{id}/tiles/{z}/{x}/{y}.png', '/scenes/{id}/tilejson.json', '/jobs/{id}/tiles/{z}/{x}/{y}.mvt', '/jobs/{id}/tilejson.json', '/scenes/{id}/water.geojson', '/']) {
+      expect(paths).toContain(p);
+    }
+  });
+
   it('refuses water tiles of a job that has not succeeded', async () => {
     const job = server.deps.store.createJob({ scene: sceneId, prompt: 'segment water', model: null, options: {} });
     const res = await request(server.url).get(`/jobs/${job.id}/tiles/1/0/0.mvt`).expect(409);
