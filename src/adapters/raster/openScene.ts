@@ -10,6 +10,7 @@ import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 import { BlockCache } from './blockCache.ts';
+import './zlibDeflateDecoder.ts';
 import { createBlockWindowReader, type BlockWindowReader } from './blockWindowReader.ts';
 
 export type { RasterWindow, SampleArray };
