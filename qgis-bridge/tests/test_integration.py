@@ -5,6 +5,8 @@ Environment (set by test/qgis/qgisBridge.test.ts; all optional):
                          400x200 px, 2 model tiles, EPSG:4326 → reprojected to the EPSG:32618 project)
   WATERLINE_QGIS_MODEL   --model for the server (default: the server's default model)
   WATERLINE_MODELS_DIR   models cache the server reads (e.g. the segmentation VAE for a PaliGemma test model)
+  WATERLINE_QGIS_SERVER_URL  use this already running server (started with --api-key qgis-bridge-test-key)
+                         instead of starting one
 Skips with the reason when QGIS, node, the scene or the `serve` command is absent.
 """
 
@@ -44,6 +46,8 @@ def why_skip():
         return "node is not on PATH"
     if not os.path.isfile(SCENE):
         return "shared scene {} not found (../shared/data beside the checkout, or WATERLINE_SHARED_DIR)".format(SCENE)
+    if os.environ.get("WATERLINE_QGIS_SERVER_URL"):
+        return None
     if not os.path.isfile(os.path.join(REPO, "src", "cli", "serveCommand.ts")):
         return "this checkout has no `waterline serve` command yet"
     return None
@@ -115,6 +119,28 @@ class Server:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+class ExternalServer(Server):
+    """A server someone else started (WATERLINE_QGIS_SERVER_URL)."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self.lines = ["(external server {}; see its own log)".format(self.url)]
+        self.proc = None
+
+    def stop(self):
+        pass
+
+    def wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=5) as resp:
+                    return json.loads(resp.read())
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+
+
 @unittest.skipIf(SKIP is not None, SKIP or "")
 class RealServerTest(unittest.TestCase):
     @classmethod
@@ -125,7 +151,8 @@ class RealServerTest(unittest.TestCase):
         from waterline.client import WaterlineClient
         from waterline.provider import WaterlineProvider
 
-        cls.server = Server()
+        external = os.environ.get("WATERLINE_QGIS_SERVER_URL")
+        cls.server = ExternalServer(external) if external else Server()
         try:
             cls.ready = cls.server.wait_ready()
         except Exception:

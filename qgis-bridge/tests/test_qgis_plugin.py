@@ -82,6 +82,9 @@ def write_utm_raster(path):
 class QgisPluginTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        from waterline.algorithms import segment_water
+
+        segment_water.POLL_INTERVAL_S = 0.05  # the fake answers at once; keep the suite fast
         cls.fake = FakeWaterline(api_key="k").__enter__()
         cls.target = {"url": cls.fake.url, "key": "k"}
         cls.add_test_provider()
