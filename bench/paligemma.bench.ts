@@ -25,7 +25,7 @@ async function bareDecode(dir: string, spec: TinyPaliGemmaSpec, batch: number, p
   const t0 = performance.now();
   let feeds: Record<string, ort.Tensor> = {};
   for (let i = 0; i < spec.layers; i++) for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, spec.kvHeads, 0, spec.headDim]);
-  let embeds = new ort.Tensor('float32', new Float32Array(batch * prefix * spec.hidden).fill(0.01), [batch, prefix, spec.hidden]);
+  let embeds: ort.Tensor = new ort.Tensor('float32', new Float32Array(batch * prefix * spec.hidden).fill(0.01), [batch, prefix, spec.hidden]);
   let total = prefix;
   let pos = BigInt64Array.from({ length: batch * prefix }, (_, i) => BigInt((i % prefix) + 1));
   for (let t = 0; t < steps; t++) {
