@@ -17,7 +17,9 @@ class WaterlinePlugin:
         self.provider = None
         self.actions = []
 
-    def initProcessing(self):
+    def initProcessing(self):  # noqa: N802 (QGIS calls it for hasProcessingProvider=yes plugins)
+        if self.provider is not None:
+            return
         self.provider = WaterlineProvider()
         QgsApplication.processingRegistry().addProvider(self.provider)
 
