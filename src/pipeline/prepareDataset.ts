@@ -61,8 +61,8 @@ export function findImageMaskPairs(imagesDir: string, masksDir: string): ImageMa
     .map((f) => ({ name: stem(f), image: join(imagesDir, f), mask: masks.get(stem(f))! }));
 }
 
-/** Stable hash of a name to [0,1) (FNV-1a), salted per use. */
-function unitHash(text: string, salt: string): number {
+/** Stable hash of a name to [0,1) (FNV-1a), salted per use: the split and empty-keep draws. */
+export function unitHash(text: string, salt: string): number {
   let h = 0x811c9dc5;
   for (const ch of salt + text) {
     h ^= ch.charCodeAt(0);
@@ -71,7 +71,8 @@ function unitHash(text: string, salt: string): number {
   return h / 2 ** 32;
 }
 
-function listedImages(file: string): Set<string> {
+/** `image` values already in a JSONL file (what a resumed run skips). */
+export function listedImages(file: string): Set<string> {
   const out = new Set<string>();
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {

@@ -98,7 +98,7 @@ describe('rasterizePolygons', () => {
     const centre = 15 * W + 20;
     expect([eo[centre], nz[centre]]).toEqual([0, 1]);
     // areas of the regular pentagram (R = 14): points = 5 triangles; inner pentagon r = R·sin18°/sin126°... check against shoelace
-    const outerPts: PixelRing = [];
+    const outerPts: [number, number][] = [];
     for (let k = 0; k < 10; k++) {
       const t = -Math.PI / 2 + (k * Math.PI) / 5;
       const rad = k % 2 === 0 ? 14 : (14 * Math.sin(Math.PI / 10)) / Math.sin((7 * Math.PI) / 10);

@@ -24,6 +24,9 @@ export interface RasterizeOptions {
   fillRule?: FillRule;
   /** Mask to OR into (width*height, row-major); a new one is allocated when absent. */
   into?: Uint8Array;
+  /** Where the mask's top-left corner lies in the polygons' coordinates (a window of a larger grid); default 0,0. */
+  originX?: number;
+  originY?: number;
 }
 
 interface Edge {
@@ -45,14 +48,16 @@ interface Crossing {
   polygon: number;
 }
 
-function collectEdges(polygons: readonly PixelPolygon[], height: number): Edge[] {
+function collectEdges(polygons: readonly PixelPolygon[], height: number, ox: number, oy: number): Edge[] {
   const edges: Edge[] = [];
   polygons.forEach((polygon, p) => {
     for (const ring of polygon) {
       const n = ring.length;
       for (let i = 0; i < n; i++) {
-        const a = ring[i];
-        const b = ring[(i + 1) % n];
+        const pa = ring[i];
+        const pb = ring[(i + 1) % n];
+        const a = [pa[0] - ox, pa[1] - oy] as const;
+        const b = [pb[0] - ox, pb[1] - oy] as const;
         if (!Number.isFinite(a[0]) || !Number.isFinite(a[1]) || !Number.isFinite(b[0]) || !Number.isFinite(b[1])) continue;
         if (a[1] === b[1]) continue; // horizontal: never crosses a scanline under the half-open rule
         const [top, bottom, dir] = a[1] < b[1] ? [a, b, 1] : [b, a, -1];
@@ -82,7 +87,7 @@ export function rasterizePolygons(polygons: readonly PixelPolygon[], width: numb
   const mask = options.into ?? new Uint8Array(width * height);
   if (mask.length !== width * height) throw new RangeError(`'into' holds ${mask.length} pixels, expected ${width * height}`);
   const evenOdd = (options.fillRule ?? 'evenodd') === 'evenodd';
-  const edges = collectEdges(polygons, height);
+  const edges = collectEdges(polygons, height, options.originX ?? 0, options.originY ?? 0);
   const state = new Int32Array(polygons.length);
   let next = 0;
   let active: Edge[] = [];
