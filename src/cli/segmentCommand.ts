@@ -28,6 +28,7 @@ interface SegmentFlags {
   simplify: string;
   connectivity: string;
   format: string;
+  vae?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -47,6 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--simplify <px>', 'simplification tolerance in pixels (0 = exact pixel edges)', '0')
     .option('--connectivity <4|8>', 'pixel connectivity of a water body', '4')
     .option('--format <format>', 'geojson | geojsonseq', 'geojson')
+    .option('--vae <file>', 'segmentation VAE (vae-oid.npz) for PaliGemma models (default: <models dir>/vae/vae-oid.npz)')
     .action(async (source: string, flags: SegmentFlags) => {
       const batch = numberOption('batch', flags.batch, { integer: true, min: 1, max: 1024 });
       const overlap = numberOption('overlap', flags.overlap, { integer: true, min: 0 });
@@ -65,7 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
       const progress = createProgressReporter(ctx, 'segment', 'tiles');
       try {
         const bands = flags.bands ? parseBands(flags.bands, scene.info) : undefined;
-        const segmenter = await loadSegmenter({ model: flags.model ?? ctx.env.model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
+        const segmenter = await loadSegmenter({ model: flags.model ?? ctx.env.model, device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger });
         try {
           const { collection, summary } = await segmentScene(scene, segmenter, {
             prompt: flags.prompt,
