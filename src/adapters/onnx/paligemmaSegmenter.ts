@@ -124,7 +124,7 @@ export async function loadPaliGemmaSegmenter(dir: string, options: PaliGemmaSegm
         const tile = tiles[k];
         const ids = all[k];
         const text = tokenizer.decode(ids);
-        // Boxes are parsed at the model's input size and then scaled into the tile by the mask decoder.
+        // Loc bins are relative (0..1023 over the model input), so boxes are parsed straight at the tile size.
         const parsed = parseSegmentationIds(ids, { size: tile.size, detokenize: (x) => tokenizer.decode(x) });
         const withMasks = parsed.instances.filter((inst) => inst.codes);
         let probability: Float32Array;
