@@ -36,7 +36,11 @@ const jsonl = (dir: string) => ['train.jsonl', 'val.jsonl'].flatMap((f) => {
     return [];
   }
 });
-const count = (m: ArrayLike<number>) => Array.prototype.reduce.call(m, (n: number, v: number) => n + (v ? 1 : 0), 0) as number;
+const count = (m: ArrayLike<number>) => {
+  let n = 0;
+  for (let i = 0; i < m.length; i++) if (m[i]) n++;
+  return n;
+};
 
 describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)', () => {
   const sceneTif = join(sharedData, 'scenes', 'landsat8-grenada-rgb16-utm20.tif');
@@ -76,7 +80,7 @@ describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)
     }
     expect(water / (width * height)).toBeGreaterThan(0.57);
     expect(water / (width * height)).toBeLessThan(0.63);
-    expect(differ / (width * height)).toBeLessThan(0.001);
+    expect(differ).toBeLessThanOrEqual(10); // of 219,000 (0 with GDAL 3.6)
   });
 
   it('mask rasters: the same grid is copied exactly (--mask-value); an EPSG:4326 mask is warped onto the scene', async () => {

@@ -44,6 +44,9 @@ describe('rasterizePolygons', () => {
       let bad = 0;
       for (let r = 0; r + dy < H; r++) for (let c = 0; c + dx < W; c++) if (shifted[(r + dy) * W + c + dx] !== a[r * W + c]) bad++;
       expect(bad).toBe(0);
+      // a window of a larger grid (originX/Y) is the same as translating the polygon
+      const windowed = rasterizePolygons([[ring.map(([x, y]) => [x + dx, y + dy] as const)]], W, H, { originX: dx, originY: dy });
+      expect(same(windowed, a)).toBe(true);
     }), { numRuns: 150 });
   });
 
