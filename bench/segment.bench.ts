@@ -1,0 +1,91 @@
+/**
+ * Pipeline overhead: `segmentScene` (read tiles + stretch + stitch overlapping tiles + vectorize) with a
+ * trivial threshold model, so the figure is Waterline's own cost per scene, vs GDAL doing the
+ * equivalent whole-scene job in the same run (osgeo.gdal read + numpy threshold + gdal_polygonize +
+ * ogr2ogr to WGS84 GeoJSON). Also reports the peak RSS of this process. The scene is the Chicago SPOT
+ * pan scene upsampled to 4000 x 4000 px (synthesized at bench time).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './run.ts';
+import { openScene } from '../src/adapters/raster/openScene.ts';
+import type { ModelTile, Segmenter } from '../src/core/model/segmenter.ts';
+import { segmentScene } from '../src/pipeline/segmentScene.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(here, '..', '..', 'shared'), 'data', 'scenes');
+const SIZE = 4000;
+
+/** Bench tool, not a model: water where the stretched grey value is below 90. */
+const thresholdModel: Segmenter = {
+  info: { name: 'bench-threshold', kind: 'bench', inputSize: 224, provider: 'cpu', usesPrompt: false },
+  async segment(tiles: ModelTile[]) {
+    return tiles.map((t) => {
+      const p = new Float32Array(t.size * t.size);
+      for (let i = 0; i < p.length; i++) p[i] = t.rgb[i * 3] < 90 ? 1 : 0;
+      return { tileId: t.id, probability: p, defects: [] };
+    });
+  },
+  async dispose() {},
+};
+
+const GDAL_SCRIPT = `
+import sys, subprocess, time
+import numpy as np
+from osgeo import gdal
+src, mask, gpkg, out = sys.argv[1:5]
+t0 = time.perf_counter()
+d = gdal.Open(src)
+a = d.GetRasterBand(1).ReadAsArray()
+lo, hi = np.percentile(a, [2, 98])
+m = ((a.astype(np.float32) - lo) / max(hi - lo, 1) * 255 < 90).astype(np.uint8)
+o = gdal.GetDriverByName('GTiff').Create(mask, d.RasterXSize, d.RasterYSize, 1, gdal.GDT_Byte)
+o.SetGeoTransform(d.GetGeoTransform()); o.SetProjection(d.GetProjection()); o.GetRasterBand(1).WriteArray(m); o = None
+subprocess.check_call(['/usr/bin/python3', '/usr/bin/gdal_polygonize.py', '-q', '-mask', mask, mask, '-b', '1', '-f', 'GPKG', gpkg, 'water', 'DN'])
+subprocess.check_call(['ogr2ogr', '-t_srs', 'EPSG:4326', '-f', 'GeoJSON', out, gpkg])
+print(time.perf_counter() - t0)
+`;
+
+export default async function bench(): Promise<BenchResult[]> {
+  if (!existsSync(scenesDir)) throw new Error(`shared scenes not found at ${scenesDir}`);
+  const dir = mkdtempSync(join(tmpdir(), 'waterline-bench-seg-'));
+  try {
+    const scenePath = join(dir, 'chicago-4k.tif');
+    execFileSync('gdal_translate', ['-q', '-outsize', String(SIZE), String(SIZE), '-r', 'bilinear', '-co', 'TILED=YES', join(scenesDir, 'spot-chicago-pan-stateplane-ft.tif'), scenePath]);
+    const scene = await openScene(scenePath);
+    const t0 = performance.now();
+    let summary;
+    try {
+      ({ summary } = await segmentScene(scene, thresholdModel, { batch: 16, overlap: 32 }));
+    } finally {
+      await scene.close();
+    }
+    const ours = (performance.now() - t0) / 1000;
+    const ref = Number(execFileSync('/usr/bin/python3', ['-c', GDAL_SCRIPT, scenePath, join(dir, 'mask.tif'), join(dir, 'm.gpkg'), join(dir, 'm.geojson')]).toString().trim());
+    return [
+      {
+        bench: 'segment',
+        metric: `scene → polygons, ${SIZE}x${SIZE} px, threshold model`,
+        ours,
+        reference: ref,
+        referenceName: 'GDAL read+threshold+polygonize+ogr2ogr',
+        unit: 's',
+        higherIsBetter: false,
+        note: `${summary.tilesTotal} tiles (overlap 32, blended), ${summary.polygons} polygons, ${summary.tilesPerSecond.toFixed(0)} tiles/s`,
+      },
+      {
+        bench: 'segment',
+        metric: `peak RSS after the ${SIZE}x${SIZE} run`,
+        ours: process.resourceUsage().maxRSS / 1024,
+        unit: 'MiB',
+        higherIsBetter: false,
+        note: 'whole bench process',
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
