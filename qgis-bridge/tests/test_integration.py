@@ -169,6 +169,30 @@ class RealServerTest(unittest.TestCase):
         QgsApplication.processingRegistry().removeProvider(cls.provider)
         cls.server.stop()
 
+    def test_cancel_cancels_the_running_job_on_the_server(self):
+        import processing
+        from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+        from waterline.client import WaterlineClient
+
+        ottawa = os.path.join(os.path.dirname(SCENE), "landsat8-ottawa-rgb16-utm18-cog.tif")
+        scene = ottawa if os.path.isfile(ottawa) else SCENE  # 16 model tiles: still running when cancelled
+        infos = []
+
+        class CancelWhenRunning(QgsProcessingFeedback):
+            def pushInfo(self, info):  # noqa: N802
+                infos.append(info)
+                if ": running" in info:
+                    self.cancel()
+
+        with self.assertRaises(QgsProcessingException) as ctx:
+            processing.run("waterline:segmentwater", {
+                "INPUT": scene, "PROMPT": "segment water", "OUTPUT": "memory:"}, feedback=CancelWhenRunning())
+        self.assertIn("cancelled", str(ctx.exception))
+        job_id = re.search(r"Waterline job (\S+) started", "\n".join(infos)).group(1)
+        job = WaterlineClient(self.server.url, API_KEY).get_job(job_id)
+        self.assertEqual(job["state"], "cancelled", job)
+
     def test_segment_water_on_a_shared_scene_then_add_layers(self):
         import processing
         from qgis.core import (

@@ -71,9 +71,13 @@ describe('QGIS bridge (Python)', () => {
         WATERLINE_MODELS_DIR: tmp,
         WATERLINE_QGIS_SCENE: scenePath(SCENE),
       });
-      if (result.code !== 0 && result.output.includes('no VAE decoder is loaded')) {
+      const failures = result.output.match(/^(FAIL|ERROR): \S+/gm) ?? [];
+      const onlyVaeGap = failures.length === 1 && failures[0] === 'FAIL: test_segment_water_on_a_shared_scene_then_add_layers'
+        && result.output.includes('no VAE decoder is loaded');
+      if (result.code !== 0 && onlyVaeGap) {
         // Known server gap, reported to the lead: src/http/modelLoader.ts loads PaliGemma models without the
-        // segmentation VAE, so every tile fails. Only this exact failure is tolerated; anything else fails.
+        // segmentation VAE, so every tile fails. Only this exact failure is tolerated (the cancel test against
+        // the real server must still pass); anything else fails.
         const note = 'waterline serve loads PaliGemma models without the VAE (src/http/modelLoader.ts): every tile failed';
         process.stderr.write(`[qgis-bridge] SKIPPED end-to-end test: ${note}\n`);
         ctx.skip(note);
