@@ -169,6 +169,14 @@ class QgisPluginTest(unittest.TestCase):
         self.assertAlmostEqual(feats[0].geometry().area() / da.measureArea(wgs_geom), 1.0, delta=0.005)
         self.assertEqual(QgsGeometry(feats[1].geometry()).wkbType(), 6)  # MultiPolygon
 
+    def test_no_water_gives_an_empty_polygon_layer(self):
+        self.fake.water = {"type": "FeatureCollection", "features": []}
+        self.addCleanup(setattr, self.fake, "water", WATER)
+        layer = QgsVectorLayer(self.run_segment()["OUTPUT"], "water", "ogr")
+        self.assertTrue(layer.isValid())
+        self.assertEqual(layer.featureCount(), 0)
+        self.assertEqual(layer.crs().authid(), "EPSG:32618")
+
     def test_output_crs_parameter_overrides_the_project(self):
         result = self.run_segment(OUTPUT_CRS="EPSG:3857")
         layer = QgsVectorLayer(result["OUTPUT"], "water", "ogr")
