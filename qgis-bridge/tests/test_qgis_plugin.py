@@ -4,7 +4,9 @@ settings and the settings dialog, and the packaged zip."""
 
 import os
 import socket
+import subprocess
 import sys
+import textwrap
 import tempfile
 import unittest
 import zipfile
@@ -340,7 +342,34 @@ class QgisPluginTest(unittest.TestCase):
 
         found = dict(qgis.utils.findPlugins(os.path.join(self.tmp, "installed")))
         self.assertEqual(found["waterline"].get("general", "qgisMinimumVersion"), "3.22")
-        self.assertTrue(qgis.utils.isPluginLoaded("waterline") is False)
+        # and QGIS's plugin loader starts it from there (a fresh process: this one imported the source tree)
+        probe = textwrap.dedent("""
+            import sys, qgis.utils
+            sys.path.insert(0, {here!r})
+            import qgis_env
+            qgis_env.start()
+            sys.path.remove(qgis_env.BRIDGE)
+            from qgis.core import QgsApplication
+
+            class StubIface:
+                def __getattr__(self, name):
+                    return lambda *args, **kwargs: None
+
+            qgis.utils.iface = StubIface()
+            qgis.utils.plugin_paths = [{installed!r}]
+            sys.path.insert(0, {installed!r})
+            assert qgis.utils.loadPlugin("waterline"), "loadPlugin failed"
+            assert qgis.utils.startPlugin("waterline"), "startPlugin failed"
+            import waterline
+            assert waterline.__file__.startswith({installed!r}), waterline.__file__
+            provider = QgsApplication.processingRegistry().providerById("waterline")
+            print("ALGS", sorted(a.id() for a in provider.algorithms()))
+            qgis.utils.plugins["waterline"].unload()
+            assert QgsApplication.processingRegistry().providerById("waterline") is None
+        """).format(here=os.path.dirname(os.path.abspath(__file__)), installed=os.path.join(self.tmp, "installed"))
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("ALGS ['waterline:addlayers', 'waterline:segmentwater']", done.stdout)
 
 
 class StubBar:
