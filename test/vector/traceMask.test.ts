@@ -133,6 +133,19 @@ describe('traceMask', () => {
 });
 
 describe('vectorizeMask', () => {
+  it('simplified output is always valid, with the same polygon count (fast-check)', () => {
+    fc.assert(
+      fc.property(maskArb, fc.double({ min: 0.5, max: 3, noNaN: true }), ({ w, h, mask }, simplify) => {
+        const opts = { geoTransform: [0, 0.001, 0, 0, 0, -0.001] as const, toWgs84: (x: number, y: number): [number, number] => [x, y] };
+        const exact = vectorizeMask(mask, w, h, opts);
+        const simple = vectorizeMask(mask, w, h, { ...opts, simplify });
+        expect(simple.length).toBe(exact.length);
+        for (const f of simple) expect(booleanValid(f.geometry)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('produces RFC 7946 polygons: CCW shells, CW holes, areas in m²', () => {
     // 10 m UTM-like pixels, lon/lat via a local equirectangular approximation near the equator
     const w = 6, h = 6;

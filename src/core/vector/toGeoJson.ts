@@ -13,6 +13,7 @@
 import { area as turfArea, length as turfLength, lineString } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
 import { applyGeoTransform, type GeoTransform } from '../grid/affine.ts';
+import { partIsValid } from './partValidity.ts';
 import { simplifyRing } from './simplifyRing.ts';
 import type { PixelRing, TraceResult } from './traceMask.ts';
 
@@ -86,7 +87,12 @@ export function tracedToFeatures(trace: TraceResult, options: ToGeoJsonOptions):
     nextId++;
     const polygons: Position[][][] = [];
     for (const part of poly.parts) {
-      const rings = part.map((r) => (simplify > 0 ? simplifyRing(r, simplify, isAnchor) : r));
+      let rings = part;
+      if (simplify > 0) {
+        // keep the exact rings when simplifying would make edges cross (never output invalid geometry)
+        const simplified = part.map((r) => simplifyRing(r, simplify, isAnchor));
+        if (partIsValid(simplified)) rings = simplified;
+      }
       const shell = orient(project(rings[0]), true);
       if (shell.length < 4) continue;
       const coords = [shell];
