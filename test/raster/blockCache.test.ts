@@ -94,4 +94,23 @@ describeShared('block-cached scene reads', () => {
     await scene.close();
     tiff.close();
   });
+
+  it('the 1-bit internal mask read through the cache equals geotiff.js readRasters of the mask', async () => {
+    const file = scenePath('aerial-korea-nowater-3857-cog.tif');
+    const tiff = await fromFile(file);
+    const main = await tiff.getImage(0);
+    let mask = null;
+    for (let i = 1; i < (await tiff.getImageCount()) && !mask; i++) {
+      const img = await tiff.getImage(i);
+      if (Number(img.fileDirectory.getValue('NewSubfileType') ?? 0) & 4 && img.getWidth() === main.getWidth()) mask = img;
+    }
+    expect(mask).not.toBeNull();
+    const scene = await openScene(file);
+    const [x, y, w, h] = [400, 380, 300, 260];
+    const [ref] = (await mask!.readRasters({ window: [x, y, x + w, y + h], samples: [0] })) as unknown as Uint8Array[];
+    const got = await scene.readWindow({ x, y, width: w, height: h });
+    expect(Array.from(got.valid)).toEqual(Array.from(ref, (v) => (v === 0 ? 0 : 1)));
+    await scene.close();
+    tiff.close();
+  });
 });

@@ -5,7 +5,8 @@
  * - Every block the image decodes goes through the cache: the image's `getTileOrStrip` is wrapped, so
  *   even the general path (geotiff.js `readRasters`, used for bit-packed masks, big-endian multi-byte
  *   samples and mixed sample types) decodes a block once while it stays in the cache.
- * - The common case (byte-aligned samples of one type, native byte order) is assembled here with typed
+ * - The common case (byte-aligned samples of one type in native byte order, or one bit-packed sample such
+ *   as a 1-bit mask, which geotiff.js unpacks to a byte per pixel when it decodes) is assembled here with typed
  *   array copies (`set` of whole block rows when a block holds one sample) instead of geotiff.js's
  *   per-pixel DataView reads, then resampled with the same nearest-neighbour rule as geotiff.js.
  */
@@ -105,9 +106,11 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
   const format0 = formats[0] ?? 1;
   const bits0 = bits[0] ?? 8;
   const uniform = Array.from({ length: spp }, (_, i) => (formats[i] ?? format0) === format0 && (bits[i] ?? bits0) === bits0).every(Boolean);
-  const Ctor = uniform ? arrayType(format0, bits0) : null;
-  const fast = Ctor !== null && (image.littleEndian || bits0 === 8);
-  const elementBytes = bits0 / 8;
+  // One bit-packed unsigned sample (e.g. a 1-bit mask): geotiff.js unpacks each block to one byte per pixel.
+  const unpacked = spp === 1 && format0 === 1 && bits0 < 8;
+  const Ctor = uniform ? (arrayType(format0, bits0) ?? (unpacked ? Uint8Array : null)) : null;
+  const elementBytes = Ctor ? (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 1;
+  const fast = Ctor !== null && (image.littleEndian || elementBytes === 1);
 
   let decoder: Promise<BaseDecoder> | null = null;
   const original = image.getTileOrStrip.bind(image);

@@ -257,14 +257,16 @@ function checkWindow(info: SceneInfo, w: PixelWindow): void {
 }
 
 function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
-  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
   for (let i = 0; i < y.length; i++) {
     const Y = y[i];
     const Cb = cb[i] - 128;
     const Cr = cr[i] - 128;
-    y[i] = clamp(Y + 1.402 * Cr);
-    cb[i] = clamp(Y - 0.344136 * Cb - 0.714136 * Cr);
-    cr[i] = clamp(Y + 1.772 * Cb);
+    const r = Y + 1.402 * Cr;
+    const g = Y - 0.344136 * Cb - 0.714136 * Cr;
+    const b = Y + 1.772 * Cb;
+    y[i] = r < 0 ? 0 : r > 255 ? 255 : Math.round(r);
+    cb[i] = g < 0 ? 0 : g > 255 ? 255 : Math.round(g);
+    cr[i] = b < 0 ? 0 : b > 255 ? 255 : Math.round(b);
   }
 }
 
