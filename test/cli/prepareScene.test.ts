@@ -182,4 +182,13 @@ describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)
     const mixed = await run(['prepare', '--scene', sceneTif, '--images', tmp, '--water', seas, '--out', join(tmp, 'x')]);
     expect(mixed.err).toMatch(/either --images DIR --masks DIR .* or --scene/);
   }, 60_000);
+
+  it('a scene with a nodata collar (Landsat 7 Bahamas): all-nodata tiles skipped, water counted on valid pixels only (~85%)', async () => {
+    const bahamas = join(sharedData, 'scenes', 'landsat7-bahamas-rgb-utm18.tif');
+    const out = join(tmp, 'ds-bahamas');
+    const r = await run(['prepare', '--scene', bahamas, '--water', join(sharedData, 'osm-water', 'landsat7-bahamas.osm_seas10m.geojson'), '--out', out, '--vae', fillVaePath(), '--empty-ratio', '1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/from 16 tiles .* water 8[2-8]\.\d% of the valid pixels read; 0 already there, 2 nodata, 0 water-free skipped, 0 failed/);
+    expect(jsonl(out)).toHaveLength(14);
+  }, 60_000);
 });
