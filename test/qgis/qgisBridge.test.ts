@@ -48,7 +48,7 @@ describe('QGIS bridge (Python)', () => {
 
   it.skipIf(!hasQgis)(`plugin in headless QGIS against a fake server${hasQgis ? '' : ` [skipped: ${noQgis}]`}`, async () => {
     const result = await unittest(['tests.test_qgis_plugin']);
-    expectPassed(result, 15);
+    expectPassed(result, 17);
     expect(result.output).not.toMatch(/skipped/);
   }, 120_000);
 
