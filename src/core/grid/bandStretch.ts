@@ -78,6 +78,67 @@ export function stretchValue(v: number, low: number, high: number): number {
   return t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
 }
 
+interface StretchTable {
+  low: number;
+  high: number;
+  /** First integer sample value the table covers; below it the stretch gives 0, above its end 255. */
+  first: number;
+  values: Uint8Array;
+}
+
+/** Tables per [low, high] entry of a BandStretch (the same entry serves every tile of a scene). */
+const tables = new WeakMap<[number, number], StretchTable>();
+const MAX_TABLE = 65537;
+
+/** stretchValue for every integer in [floor(low), ceil(high)], memoised per stretch entry; null when too wide. */
+function stretchTable(range: [number, number]): StretchTable | null {
+  const [low, high] = range;
+  const known = tables.get(range);
+  if (known && known.low === low && known.high === high) return known;
+  const first = Math.floor(low);
+  const size = Math.ceil(high) - first + 1;
+  if (!(high > low) || !(size <= MAX_TABLE)) return null;
+  const values = new Uint8Array(size);
+  for (let i = 0; i < size; i++) values[i] = stretchValue(first + i, low, high);
+  const table = { low, high, first, values };
+  tables.set(range, table);
+  return table;
+}
+
+function isIntegerArray(a: SampleArray): boolean {
+  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Int16Array || a instanceof Int8Array;
+}
+
+/** stretchValue of every valid sample into `out` (0 where invalid); 8/16-bit bands through a lookup table. */
+function stretchPlane(band: SampleArray, valid: Uint8Array, range: [number, number], out: Uint8Array): void {
+  const n = out.length;
+  const table = isIntegerArray(band) ? stretchTable(range) : null;
+  if (table) {
+    // Integer samples below the table are below low (0), above it above high (255).
+    const { first, values } = table;
+    const last = values.length - 1;
+    for (let i = 0; i < n; i++) {
+      if (!valid[i]) {
+        out[i] = 0;
+        continue;
+      }
+      const k = band[i] - first;
+      out[i] = k < 0 ? 0 : k > last ? 255 : values[k];
+    }
+    return;
+  }
+  const [low, high] = range;
+  const span = high - low;
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) {
+      out[i] = 0;
+      continue;
+    }
+    const t = ((band[i] - low) * 255) / span;
+    out[i] = t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
+  }
+}
+
 /**
  * Build a tileSize² model tile from a window read of a scene: band k of `raster` becomes channel k (one
  * band → grey replicated to RGB), placed at (offsetX, offsetY) inside the tile; everything else is padding
@@ -105,34 +166,24 @@ export function modelTileFromWindow(
     const d0 = (y + offsetY) * tileSize + offsetX;
     for (let x = 0; x < width; x++) if (src[s0 + x]) valid[d0 + x] = 1;
   }
-  const channels = raster.bands.length === 1 ? [0] : [0, 1, 2];
-  for (const c of channels) {
-    const band = raster.bands[c];
-    const [low, high] = stretch[c];
-    const span = high - low;
-    // Same arithmetic as stretchValue, per sample; 8-bit bands go through a 256-entry table of it.
-    let table: Uint8Array | null = null;
-    if (band instanceof Uint8Array) {
-      table = new Uint8Array(256);
-      for (let v = 0; v < 256; v++) table[v] = stretchValue(v, low, high);
-    }
-    // One band (grey) fills all three channels.
-    const first = raster.bands.length === 1 ? 0 : c;
-    const last = raster.bands.length === 1 ? 2 : c;
+  // Stretch each band into a byte plane (same arithmetic as stretchValue), then interleave it into RGB;
+  // one band (grey) fills all three channels.
+  const plane = new Uint8Array(width * height);
+  const grey = raster.bands.length === 1;
+  for (let c = 0; c < raster.bands.length; c++) {
+    stretchPlane(raster.bands[c], src, stretch[c], plane);
     for (let y = 0; y < height; y++) {
       const s0 = y * width;
-      const d0 = (y + offsetY) * tileSize + offsetX;
-      for (let x = 0; x < width; x++) {
-        if (!src[s0 + x]) continue;
-        let out: number;
-        if (table) {
-          out = table[band[s0 + x]];
-        } else {
-          const t = ((band[s0 + x] - low) * 255) / span;
-          out = t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
+      let d = ((y + offsetY) * tileSize + offsetX) * 3 + c;
+      if (grey) {
+        for (let x = 0; x < width; x++, d += 3) {
+          const v = plane[s0 + x];
+          rgb[d] = v;
+          rgb[d + 1] = v;
+          rgb[d + 2] = v;
         }
-        const d = (d0 + x) * 3;
-        for (let k = first; k <= last; k++) rgb[d + k] = out;
+      } else {
+        for (let x = 0; x < width; x++, d += 3) rgb[d] = plane[s0 + x];
       }
     }
   }
