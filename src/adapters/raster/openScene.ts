@@ -358,14 +358,18 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
       const selected = bands.map((b) => byBand.get(b) as SampleArray);
       const noData = bands.map((b) => info.bands[b - 1].noDataValue);
       if (noData.every((v) => v !== null)) {
-        for (let p = 0; p < n; p++) {
-          let all = true;
-          for (let k = 0; k < selected.length && all; k++) {
-            const v = selected[k][p];
-            all = v === noData[k] || (Number.isNaN(v) && Number.isNaN(noData[k] as number));
+        // A pixel is nodata when every selected band holds its nodata value (NaN matching NaN).
+        const all = new Uint8Array(n).fill(1);
+        for (let k = 0; k < selected.length; k++) {
+          const arr = selected[k];
+          const nd = noData[k] as number;
+          if (Number.isNaN(nd)) {
+            for (let p = 0; p < n; p++) if (!Number.isNaN(arr[p])) all[p] = 0;
+          } else {
+            for (let p = 0; p < n; p++) if (arr[p] !== nd) all[p] = 0;
           }
-          if (all) valid[p] = 0;
         }
+        for (let p = 0; p < n; p++) if (all[p]) valid[p] = 0;
       }
       for (let k = 0; k < selected.length; k++) {
         const arr = selected[k];
