@@ -36,7 +36,7 @@ const GDAL_SCRIPT = `
 import sys, subprocess, time
 import numpy as np
 from osgeo import gdal
-src, mask, gpkg, out = sys.argv[1:5]
+src, mask, fgb, out = sys.argv[1:5]
 t0 = time.perf_counter()
 d = gdal.Open(src)
 a = d.GetRasterBand(1).ReadAsArray()
@@ -44,8 +44,8 @@ lo, hi = np.percentile(a, [2, 98])
 m = ((a.astype(np.float32) - lo) / max(hi - lo, 1) * 255 < 90).astype(np.uint8)
 o = gdal.GetDriverByName('GTiff').Create(mask, d.RasterXSize, d.RasterYSize, 1, gdal.GDT_Byte)
 o.SetGeoTransform(d.GetGeoTransform()); o.SetProjection(d.GetProjection()); o.GetRasterBand(1).WriteArray(m); o = None
-subprocess.check_call(['/usr/bin/python3', '/usr/bin/gdal_polygonize.py', '-q', '-mask', mask, mask, '-b', '1', '-f', 'GPKG', gpkg, 'water', 'DN'])
-subprocess.check_call(['ogr2ogr', '-t_srs', 'EPSG:4326', '-f', 'GeoJSON', out, gpkg])
+subprocess.check_call(['/usr/bin/python3', '/usr/bin/gdal_polygonize.py', '-q', '-mask', mask, mask, '-b', '1', '-f', 'FlatGeobuf', fgb, 'water', 'DN'])
+subprocess.check_call(['ogr2ogr', '-t_srs', 'EPSG:4326', '-f', 'GeoJSON', out, fgb])
 print(time.perf_counter() - t0)
 `;
 
@@ -64,7 +64,7 @@ export default async function bench(): Promise<BenchResult[]> {
       await scene.close();
     }
     const ours = (performance.now() - t0) / 1000;
-    const ref = Number(execFileSync('/usr/bin/python3', ['-c', GDAL_SCRIPT, scenePath, join(dir, 'mask.tif'), join(dir, 'm.gpkg'), join(dir, 'm.geojson')]).toString().trim());
+    const ref = Number(execFileSync('/usr/bin/python3', ['-c', GDAL_SCRIPT, scenePath, join(dir, 'mask.tif'), join(dir, 'm.fgb'), join(dir, 'm.geojson')]).toString().trim());
     return [
       {
         bench: 'segment',

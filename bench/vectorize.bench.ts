@@ -1,6 +1,6 @@
 /**
  * Vectorization speed: `waterline vectorize` (read mask + trace + project to WGS84 + write GeoJSON) vs
- * GDAL doing the same job in the same run (gdal_polygonize.py to GPKG + ogr2ogr -t_srs EPSG:4326 to
+ * GDAL doing the same job in the same run (gdal_polygonize.py to FlatGeobuf + ogr2ogr -t_srs EPSG:4326 to
  * GeoJSON). Masks are thresholded from real scenes at bench time (native size and upsampled 4x).
  */
 import { execFileSync } from 'node:child_process';
@@ -44,13 +44,13 @@ export default async function bench(): Promise<BenchResult[]> {
       }
       let ref = Infinity;
       for (let round = 0; round < 2; round++) {
-        const gpkg = join(dir, `gdal-${round}.gpkg`);
+        const fgb = join(dir, `gdal-${round}.fgb`);
         const out = join(dir, `gdal-${round}.geojson`);
         ref = Math.min(
           ref,
           seconds(() => {
-            execFileSync(PY, ['/usr/bin/gdal_polygonize.py', '-q', '-mask', mask, mask, '-b', '1', '-f', 'GPKG', gpkg, 'water', 'DN']);
-            execFileSync('ogr2ogr', ['-t_srs', 'EPSG:4326', '-f', 'GeoJSON', out, gpkg]);
+            execFileSync(PY, ['/usr/bin/gdal_polygonize.py', '-q', '-mask', mask, mask, '-b', '1', '-f', 'FlatGeobuf', fgb, 'water', 'DN']);
+            execFileSync('ogr2ogr', ['-t_srs', 'EPSG:4326', '-f', 'GeoJSON', out, fgb]);
           }),
         );
       }

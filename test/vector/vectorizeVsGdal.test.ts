@@ -17,11 +17,11 @@ const PY = '/usr/bin/python3';
 const makeMask = join(repoRoot, 'test', 'fixtures', 'vector', 'make_mask.py');
 
 function gdalReference(mask: string, dir: string, where = 'DN=1', maskSelf = true): FeatureCollection {
-  // GPKG keeps CRSs without an EPSG code (GeoJSON would drop them and ogr2ogr would not reproject)
-  const native = join(dir, `${Math.random().toString(36).slice(2)}-native.gpkg`);
-  const wgs84 = native.replace('-native.gpkg', '-4326.geojson');
+  // FlatGeobuf keeps CRSs without an EPSG code (GeoJSON would drop them and ogr2ogr would not reproject)
+  const native = join(dir, `${Math.random().toString(36).slice(2)}-native.fgb`);
+  const wgs84 = native.replace('-native.fgb', '-4326.geojson');
   // with the mask as its own validity mask, gdal_polygonize only emits the non-zero (water) regions
-  execFileSync(PY, ['/usr/bin/gdal_polygonize.py', '-q', ...(maskSelf ? ['-mask', mask] : []), mask, '-b', '1', '-f', 'GPKG', native, 'water', 'DN']);
+  execFileSync(PY, ['/usr/bin/gdal_polygonize.py', '-q', ...(maskSelf ? ['-mask', mask] : []), mask, '-b', '1', '-f', 'FlatGeobuf', native, 'water', 'DN']);
   execFileSync('ogr2ogr', ['-t_srs', 'EPSG:4326', '-where', where, '-f', 'GeoJSON', wgs84, native]);
   return JSON.parse(readFileSync(wgs84, 'utf8')) as FeatureCollection;
 }
