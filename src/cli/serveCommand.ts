@@ -21,6 +21,7 @@ interface ServeFlags {
   cors?: string;
   maxUploadMb?: string;
   maxRunningJobs?: string;
+  vae?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -36,13 +37,14 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cors <origins>', 'CORS: *, off, or comma-separated origins (env WATERLINE_CORS, default off)')
     .option('--max-upload-mb <n>', 'largest scene upload in MB (env WATERLINE_MAX_UPLOAD_MB, default 2048)')
     .option('--max-running-jobs <n>', 'jobs run at the same time (default 1)')
+    .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache, see `waterline models pull vae`)')
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, ctx.env);
       const running = await startServer({
         config,
         logger: ctx.logger,
         segmentScene: pipelineSegmentScene,
-        loadSegmenter: serverModelLoader(config.model, config.device, ctx.logger),
+        loadSegmenter: serverModelLoader({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }),
         inspectScene: inspectSceneFile,
       });
       ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''})\n`);

@@ -12,10 +12,10 @@ import { defaultVaePath } from '../vae/vaeCheckpoint.ts';
 import { loadSegmentationVae } from '../vae/segmentationVae.ts';
 import { decodeInstancesToTileProbability } from '../vae/decodeInstanceMasks.ts';
 import type { Device } from './onnxSession.ts';
+import { UNET_MODEL_NAME, loadUnetSegmenter } from './unetSegmenter.ts';
 import { isPaliGemmaDir, type Dtype } from './paligemmaModelDir.ts';
 import { loadPaliGemmaSegmenter, type PaliGemmaSegmenterOptions } from './paligemmaSegmenter.ts';
 
-export const UNET_NAME = 'waterline-unet';
 
 export interface LoadSegmenterOptions {
   /** Model name (cache) or directory; default: the U-Net. */
@@ -33,7 +33,7 @@ export interface LoadSegmenterOptions {
 
 /** Resolve `model` to a PaliGemma directory, or `unet` for the built-in model. */
 export function resolveModel(model: string | undefined, modelsDir: string): { kind: 'unet'; path?: string } | { kind: 'paligemma'; dir: string } {
-  if (!model || model === UNET_NAME) return { kind: 'unet' };
+  if (!model || model === UNET_MODEL_NAME) return { kind: 'unet' };
   if (existsSync(model)) {
     if (isPaliGemmaDir(model)) return { kind: 'paligemma', dir: model };
     if (existsSync(`${model}/manifest.json`) || model.endsWith('.onnx')) return { kind: 'unet', path: model };
@@ -47,13 +47,7 @@ export function resolveModel(model: string | undefined, modelsDir: string): { ki
 export async function loadSegmenter(options: LoadSegmenterOptions): Promise<Segmenter> {
   const resolved = resolveModel(options.model, options.modelsDir);
   if (resolved.kind === 'unet') {
-    let mod: typeof import('./unetSegmenter.ts');
-    try {
-      mod = await import('./unetSegmenter.ts');
-    } catch (err) {
-      throw new ModelError('unet_unavailable', `the built-in U-Net is not available yet: ${(err as Error).message.split('\n')[0]}`, { hint: 'use --model <PaliGemma directory>' });
-    }
-    return mod.loadUnetSegmenter({ device: options.device, modelPath: resolved.path, logger: options.logger, intraOpNumThreads: options.intraOpNumThreads });
+    return loadUnetSegmenter({ device: options.device, modelPath: resolved.path, logger: options.logger, intraOpNumThreads: options.intraOpNumThreads });
   }
   const vaePath = options.vaePath ?? defaultVaePath(options.modelsDir);
   if (!existsSync(vaePath)) {
