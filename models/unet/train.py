@@ -188,13 +188,15 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=7)
     ap.add_argument('--export-only', action='store_true', help='re-export unet.pt to ONNX')
+    ap.add_argument('--init', help='stage 2: start from this checkpoint (e.g. a copy of unet.pt from stage 1) '
+                    'and keep its validation IoU as the bar a new checkpoint must beat')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.out, exist_ok=True)
-    log_file = open(os.path.join(args.out, 'train_log.txt'), 'a' if args.export_only else 'w')
+    log_file = open(os.path.join(args.out, 'train_log.txt'), 'a' if args.export_only or args.init else 'w')
 
     def log(msg):
         line = f'[{time.strftime("%H:%M:%S")}] {msg}'
@@ -224,6 +226,16 @@ def main():
     history = []
     best = None
     epochs_run = 0
+    stage1 = None
+    if args.init:
+        init = torch.load(args.init)
+        model.load_state_dict(init['state_dict'])
+        metrics_path = os.path.join(args.out, 'metrics.json')
+        if os.path.exists(metrics_path):
+            with open(metrics_path) as f:
+                stage1 = json.load(f)
+            best = {'epoch': 0, **stage1['validation']}
+        log(f'stage 2: initialised from {args.init}' + (f' (val iou {best["iou"]:.4f})' if best else ''))
     if not args.export_only:
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
         steps_per_epoch = math.ceil(len(train_idx) / args.batch)
@@ -297,6 +309,8 @@ def main():
             'settings': {k: v for k, v in vars(args).items() if k not in ('cache', 'export_only')},
             'history': history,
         }
+        if stage1 is not None:
+            metrics['stage1'] = stage1
         with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
             json.dump(metrics, f, indent=2)
             f.write('\n')

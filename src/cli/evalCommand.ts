@@ -2,14 +2,12 @@
  * `waterline eval --images DIR --masks DIR [--model NAME|PATH] [--device D] [--json]`: pixel-level IoU, F1,
  * precision and recall of a model against image/mask pairs (micro-averaged over all pixels).
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { InputError, ModelError } from '../core/errors.ts';
-import type { Segmenter } from '../core/model/segmenter.ts';
-import { parseDevice, type Device } from '../adapters/onnx/onnxSession.ts';
-import { loadUnetSegmenter, UNET_MODEL_NAME } from '../adapters/onnx/unetSegmenter.ts';
+import { InputError } from '../core/errors.ts';
+import { parseDevice } from '../adapters/onnx/onnxSession.ts';
+import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
+import { UNET_MODEL_NAME } from '../adapters/onnx/unetSegmenter.ts';
 import { evaluatePairs, type EvaluationResult } from '../pipeline/evaluate.ts';
 import type { CliContext } from './context.ts';
 
@@ -21,16 +19,6 @@ interface EvalFlags {
   json?: boolean;
   batch: string;
   threshold: string;
-}
-
-/** The built-in U-Net by name, or a U-Net model directory / .onnx file with a manifest.json beside it. */
-async function loadEvalSegmenter(model: string, device: Device, ctx: CliContext): Promise<Segmenter> {
-  if (model === UNET_MODEL_NAME) return loadUnetSegmenter({ device, logger: ctx.logger });
-  const isUnetPath = existsSync(model) && (statSync(model).isDirectory() ? existsSync(join(model, 'manifest.json')) : model.endsWith('.onnx'));
-  if (isUnetPath) return loadUnetSegmenter({ device, modelPath: model, logger: ctx.logger });
-  throw new ModelError('model_not_found', `cannot load model "${model}" for eval: not "${UNET_MODEL_NAME}" and not a U-Net directory (manifest.json + .onnx)`, {
-    hint: `use --model ${UNET_MODEL_NAME} or a model directory`,
-  });
 }
 
 function progressReporter(ctx: CliContext): { update: (done: number, total: number) => void; stop: () => void } {
@@ -76,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Score a model against image/mask pairs: pixel-level IoU, F1, precision, recall (micro-averaged)')
     .requiredOption('--images <dir>', 'directory of RGB images')
     .requiredOption('--masks <dir>', 'directory of masks (white = water), matched to images by file stem')
-    .option('--model <name|path>', `model name or directory (default: WATERLINE_MODEL or ${UNET_MODEL_NAME})`)
+    .option('--model <name|path>', `${UNET_MODEL_NAME}, a PaliGemma or U-Net model directory, or a cached model name (default: WATERLINE_MODEL, else ${UNET_MODEL_NAME})`)
     .option('--device <device>', 'auto | cpu | cuda | webgpu')
     .option('--batch <n>', 'tiles per model call', '8')
     .option('--threshold <p>', 'probability at or above which a pixel is water', '0.5')
@@ -87,7 +75,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError('bad_batch', `--batch must be a positive integer, got "${flags.batch}"`);
       const threshold = Number(flags.threshold);
       if (!(threshold > 0 && threshold <= 1)) throw new InputError('bad_threshold', `--threshold must be in (0, 1], got "${flags.threshold}"`);
-      const segmenter = await loadEvalSegmenter(flags.model ?? ctx.env.model ?? UNET_MODEL_NAME, device, ctx);
+      const segmenter = await loadSegmenter({ model: flags.model ?? ctx.env.model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
       const progress = progressReporter(ctx);
       try {
         const result = await evaluatePairs(flags.images, flags.masks, { segmenter, batchSize, threshold, onProgress: progress.update });

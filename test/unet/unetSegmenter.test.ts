@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelError, InputError } from '../../src/core/errors.ts';
+import type { Segmenter } from '../../src/core/model/segmenter.ts';
+import { accumulateConfusion, emptyConfusion, metricsFromConfusion } from '../../src/core/masks/metrics.ts';
+import { defaultUnetDir, loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { imageToTile, readMask } from '../../src/pipeline/evaluate.ts';
+import { describeShared, sharedData } from '../helpers/shared.ts';
+
+/** The first 12 names of the committed fixed validation split (never seen in training). */
+const valNames = readFileSync(join(defaultUnetDir, 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
+
+describe('U-Net manifest and packing', () => {
+  it('reads the committed manifest', () => {
+    const { manifest, onnxPath } = readUnetManifest();
+    expect(manifest.input).toMatchObject({ name: 'image', size: 224 });
+    expect(manifest.output.kind).toBe('probability');
+    expect(onnxPath.endsWith('unet.onnx')).toBe(true);
+  });
+
+  it('packs HWC uint8 into normalised NCHW planes', () => {
+    const { manifest } = readUnetManifest();
+    const lut = normalisationTable(manifest);
+    const rgb = new Uint8Array([0, 128, 255, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    const out = packTiles([{ id: 'a', size: 2, rgb, valid: new Uint8Array(4).fill(1) }], 2, lut);
+    const norm = (v: number, c: number) => (v / 255 - manifest.input.mean[c]) / manifest.input.std[c];
+    expect(out.length).toBe(12);
+    expect(out[0]).toBeCloseTo(norm(0, 0), 5); // R plane, pixel 0
+    expect(out[1]).toBeCloseTo(norm(10, 0), 5); // R plane, pixel 1
+    expect(out[4]).toBeCloseTo(norm(128, 1), 5); // G plane, pixel 0
+    expect(out[11]).toBeCloseTo(norm(90, 2), 5); // B plane, pixel 3
+  });
+
+  it('names a missing model directory and a directory without a manifest', async () => {
+    await expect(loadUnetSegmenter({ modelPath: '/nonexistent/unet' })).rejects.toThrow(/U-Net model not found: \/nonexistent\/unet/);
+    const dir = mkdtempSync(join(tmpdir(), 'unet-nomanifest-'));
+    writeFileSync(join(dir, 'unet.onnx'), 'not a model');
+    await expect(loadUnetSegmenter({ modelPath: join(dir, 'unet.onnx') })).rejects.toBeInstanceOf(ModelError);
+    await expect(loadUnetSegmenter({ modelPath: dir })).rejects.toThrow(/no manifest.json/);
+  });
+});
+
+describe('U-Net segmenter on the committed model', () => {
+  let segmenter: Segmenter;
+  beforeAll(async () => {
+    segmenter = await loadUnetSegmenter({ device: 'cpu', intraOpNumThreads: 1 });
+  });
+  afterAll(async () => {
+    await segmenter?.dispose();
+  });
+
+  it('reports itself as the prompt-free waterline-unet', () => {
+    expect(segmenter.info).toEqual({ name: 'waterline-unet', kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false });
+  });
+
+  it('gives probabilities in [0,1], and exactly 0 on invalid pixels', async () => {
+    const size = 224;
+    const rgb = new Uint8Array(size * size * 3);
+    for (let i = 0; i < rgb.length; i += 3) { rgb[i] = 20; rgb[i + 1] = 60; rgb[i + 2] = 110; } // dark blue: water-like
+    const valid = new Uint8Array(size * size).fill(1);
+    valid.fill(0, 0, size * 100); // top 100 rows are nodata
+    const [out] = await segmenter.segment([{ id: 'r0c0', size, rgb, valid }], { prompt: 'ignored' });
+    expect(out.tileId).toBe('r0c0');
+    expect(out.probability.length).toBe(size * size);
+    expect(out.defects).toEqual([]);
+    for (let i = 0; i < size * 100; i++) expect(out.probability[i]).toBe(0);
+    for (const p of out.probability) expect(p >= 0 && p <= 1).toBe(true);
+  });
+
+  it('keeps the order of a mixed batch and refuses tiles that are not a multiple of 8', async () => {
+    const mk = (id: string, size: number, v: number) => ({ id, size, rgb: new Uint8Array(size * size * 3).fill(v), valid: new Uint8Array(size * size).fill(1) });
+    const out = await segmenter.segment([mk('a', 64, 10), mk('b', 32, 200), mk('c', 64, 90)], { prompt: '' });
+    expect(out.map((o) => [o.tileId, o.probability.length])).toEqual([['a', 64 * 64], ['b', 32 * 32], ['c', 64 * 64]]);
+    await expect(segmenter.segment([mk('d', 30, 1)], { prompt: '' })).rejects.toBeInstanceOf(InputError);
+  });
+
+  describeShared('on shared water-bodies validation pairs', () => {
+    it('reaches a sane IoU on 12 fixed validation images', async () => {
+      const dir = join(sharedData, 'water-bodies');
+      const tiles = await Promise.all(valNames.map((n) => imageToTile(join(dir, 'images', n), 224, n)));
+      const masks = await Promise.all(valNames.map((n) => readMask(join(dir, 'masks', n), 224)));
+      const out = await segmenter.segment(tiles, { prompt: '' });
+      const counts = emptyConfusion();
+      out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
+      const m = metricsFromConfusion(counts);
+      expect(m.iou).toBeGreaterThan(0.5);
+      expect(m.f1).toBeGreaterThan(0.65);
+    });
+  });
+});
