@@ -1,21 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { describeShared, scenePath, scenesDir, hasShared } from '../helpers/shared.ts';
-
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(args, { stdout: out, stderr: err, logger: silentLogger, isTTY: false });
-  return { code, stdout, stderr };
-}
+import { runCli } from '../helpers/runCli.ts';
 
 function gdalinfoJson(file: string): any | null {
   try {

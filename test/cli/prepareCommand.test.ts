@@ -1,26 +1,15 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { readEnvConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { parseSegmentationText } from '../../src/core/tokens/segmentationParser.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 import { randomVaePath } from '../helpers/vaeFixture.ts';
+import { runCli } from '../helpers/runCli.ts';
 
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, env: readEnvConfig({}), logger: silentLogger, isTTY: false });
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(args, { env: readEnvConfig({}) });
 
 describeShared('waterline prepare on the water-bodies pairs', () => {
   const wb = join(sharedData, 'water-bodies');
@@ -42,7 +31,7 @@ describeShared('waterline prepare on the water-bodies pairs', () => {
     const args = ['prepare', '--images', images, '--masks', masks, '--out', out, '--vae', randomVaePath(), '--val', '0.3', '--empty-ratio', '1'];
     const first = await run(args);
     expect(first.code).toBe(0);
-    expect(first.err).toMatch(/skipped broken: cannot read mask image/);
+    expect(first.stderr).toMatch(/skipped broken: cannot read mask image/);
     const pairs = new Set(names).size;
     const lines = ['train.jsonl', 'val.jsonl'].flatMap((f) => {
       try { return readFileSync(join(out, f), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)); } catch { return []; }
@@ -68,6 +57,6 @@ describeShared('waterline prepare on the water-bodies pairs', () => {
 
     const again = await run(args);
     expect(again.code).toBe(0);
-    expect(again.out).toContain(`wrote 0 train + 0 val examples (0 water instances) to ${out}; ${pairs} already there`);
+    expect(again.stdout).toContain(`wrote 0 train + 0 val examples (0 water instances) to ${out}; ${pairs} already there`);
   });
 });

@@ -2,12 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { readEnvConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { openScene, type Scene } from '../../src/adapters/raster/openScene.ts';
 import { loadSegmentationVae, type SegmentationVae } from '../../src/adapters/vae/segmentationVae.ts';
 import { decodeInstancesToTileMasks } from '../../src/adapters/vae/decodeInstanceMasks.ts';
@@ -17,17 +14,9 @@ import { planTileGrid } from '../../src/core/grid/tileGrid.ts';
 import { waterMasksFromGeoJson, waterMasksFromRaster } from '../../src/pipeline/sceneWaterMasks.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 import { fillVaePath } from '../helpers/vaeFixture.ts';
+import { runCli } from '../helpers/runCli.ts';
 
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, env: readEnvConfig({}), logger: silentLogger, isTTY: false });
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(args, { env: readEnvConfig({}) });
 
 const jsonl = (dir: string) => ['train.jsonl', 'val.jsonl'].flatMap((f) => {
   try {
@@ -114,9 +103,9 @@ describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)
     const out = join(tmp, 'ds');
     const args = ['prepare', '--scene', sceneTif, '--water', seas, '--out', out, '--vae', fillVaePath(), '--val', '0.3', '--empty-ratio', '1'];
     const first = await run(args);
-    expect(first.err).not.toMatch(/^error/m);
+    expect(first.stderr).not.toMatch(/^error/m);
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/wrote \d+ train \+ \d+ val examples \(\d+ water instances\) from 6 tiles .*water 59\.\d% of the valid pixels read; 0 already there, 0 nodata, 0 water-free skipped, 0 failed/);
+    expect(first.stdout).toMatch(/wrote \d+ train \+ \d+ val examples \(\d+ water instances\) from 6 tiles .*water 59\.\d% of the valid pixels read; 0 already there, 0 nodata, 0 water-free skipped, 0 failed/);
     const lines = jsonl(out);
     expect(lines).toHaveLength(6);
     const geo = await waterMasksFromGeoJson(seas, scene.info);
@@ -149,14 +138,14 @@ describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)
 
     const again = await run(args);
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/wrote 0 train \+ 0 val examples \(0 water instances\) from 6 tiles .* 6 already there/);
+    expect(again.stdout).toMatch(/wrote 0 train \+ 0 val examples \(0 water instances\) from 6 tiles .* 6 already there/);
   }, 60_000);
 
   it('--mask-raster in another CRS gives the same dataset shape; bad inputs are reported, not fatal', async () => {
     const out = join(tmp, 'ds-raster');
     const r = await run(['prepare', '--scene', sceneTif, '--mask-raster', gdal4326, '--mask-value', '1', '--out', out, '--vae', fillVaePath(), '--empty-ratio', '1']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/water (59|60|61)\.\d% of the valid pixels read/);
+    expect(r.stdout).toMatch(/water (59|60|61)\.\d% of the valid pixels read/);
     const lines = jsonl(out);
     expect(lines).toHaveLength(6);
     for (const l of lines) expect(parseSegmentationText(l.suffix, { size: 224 }).defects).toEqual([]);
@@ -169,18 +158,18 @@ describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)
     writeFileSync(messy, JSON.stringify(doc));
     const m = await run(['prepare', '--scene', sceneTif, '--water', messy, '--out', join(tmp, 'ds-messy'), '--vae', fillVaePath(), '--empty-ratio', '1']);
     expect(m.code).toBe(0);
-    expect(m.err).toMatch(/warning: .*messy\.geojson: skipped 2 non-polygon or malformed feature\(s\)/);
-    expect(m.out).toMatch(/water 59\.\d%/);
+    expect(m.stderr).toMatch(/warning: .*messy\.geojson: skipped 2 non-polygon or malformed feature\(s\)/);
+    expect(m.stdout).toMatch(/water 59\.\d%/);
 
     const missing = await run(['prepare', '--scene', sceneTif, '--water', join(tmp, 'nope.geojson'), '--out', join(tmp, 'x'), '--vae', fillVaePath()]);
     expect(missing.code).not.toBe(0);
-    expect(missing.err.trim().split('\n')).toHaveLength(1);
-    expect(missing.err).toMatch(/cannot read water GeoJSON .*nope\.geojson/);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/cannot read water GeoJSON .*nope\.geojson/);
     const both = await run(['prepare', '--scene', sceneTif, '--water', seas, '--mask-raster', gdal4326, '--out', join(tmp, 'x'), '--vae', fillVaePath()]);
     expect(both.code).not.toBe(0);
-    expect(both.err).toMatch(/exactly one water truth/);
+    expect(both.stderr).toMatch(/exactly one water truth/);
     const mixed = await run(['prepare', '--scene', sceneTif, '--images', tmp, '--water', seas, '--out', join(tmp, 'x')]);
-    expect(mixed.err).toMatch(/either --images DIR --masks DIR .* or --scene/);
+    expect(mixed.stderr).toMatch(/either --images DIR --masks DIR .* or --scene/);
   }, 60_000);
 
   it('a scene with a nodata collar (Landsat 7 Bahamas): all-nodata tiles skipped, water counted on valid pixels only (~85%)', async () => {
@@ -188,7 +177,7 @@ describeShared('waterline prepare --scene (Landsat 8 Grenada + OSM sea polygons)
     const out = join(tmp, 'ds-bahamas');
     const r = await run(['prepare', '--scene', bahamas, '--water', join(sharedData, 'osm-water', 'landsat7-bahamas.osm_seas10m.geojson'), '--out', out, '--vae', fillVaePath(), '--empty-ratio', '1']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/from 16 tiles .* water 8[2-8]\.\d% of the valid pixels read; 0 already there, 2 nodata, 0 water-free skipped, 0 failed/);
+    expect(r.stdout).toMatch(/from 16 tiles .* water 8[2-8]\.\d% of the valid pixels read; 0 already there, 2 nodata, 0 water-free skipped, 0 failed/);
     expect(jsonl(out)).toHaveLength(14);
   }, 60_000);
 });

@@ -7,33 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { bbox, booleanValid } from '@turf/turf';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { readEnvConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
 import type { WaterCollection } from '../../src/core/vector/waterCollection.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
 import { scriptedPaliGemma } from '../helpers/tinyModels.ts';
 import { fillVaePath } from '../helpers/vaeFixture.ts';
+import { runCli } from '../helpers/runCli.ts';
 
 const SEGS = Array.from({ length: 16 }, (_, i) => `<seg${String(i * 7).padStart(3, '0')}>`).join('');
 const SCENE = 'landsat8-stlawrence-rgb16-4326-cog.tif';
-
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out = capture();
-  const err = capture();
-  const env = { ...readEnvConfig(), modelsDir: join(tmpdir(), 'waterline-no-models') };
-  const code = await main(args, { env, logger: silentLogger, stdout: out.stream, stderr: err.stream, isTTY: false });
-  return { code, stderr: err.text(), stdout: out.text() };
-}
+const run = (args: string[]) => runCli(args, { env: { ...readEnvConfig(), modelsDir: join(tmpdir(), 'waterline-no-models') } });
 
 /** GDAL's view of the scene: geotransform, valid (band-1 mask) pixel count and valid extent. */
 function gdalFacts(path: string): { gt: number[]; valid: number; cols: [number, number]; rows: [number, number] } {

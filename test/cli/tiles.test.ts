@@ -1,24 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { main } from '../../src/cli/main.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { syntheticTiff } from '../raster/syntheticTiff.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
-
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(args, { stdout: out, stderr: err, logger: silentLogger, isTTY: false });
-  return { code, stdout, stderr };
-}
+import { runCli } from '../helpers/runCli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'waterline-tiles-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

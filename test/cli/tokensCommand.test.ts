@@ -1,26 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { readEnvConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { locToken, segToken } from '../../src/core/tokens/paligemmaTokens.ts';
 import { fillVaePath, randomVaePath } from '../helpers/vaeFixture.ts';
+import { runCli } from '../helpers/runCli.ts';
 
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const env = { ...readEnvConfig({}), modelsDir: mkdtempSync(join(tmpdir(), 'models-')) };
-  const code = await main(args, { stdout, stderr, env, logger: silentLogger, isTTY: false });
-  return { code, out, err };
-}
+/** Every run gets its own empty models directory. */
+const run = (args: string[]) => runCli(args, { env: { ...readEnvConfig({}), modelsDir: mkdtempSync(join(tmpdir(), 'models-')) } });
 
 describe('waterline tokens', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokens-'));
@@ -30,9 +19,9 @@ describe('waterline tokens', () => {
     const out = join(dir, 'mask.png');
     const text = `${[100, 200, 300, 400].map(locToken).join('')}${codes} water ; ${[0, 0, 50, 50].map(locToken).join('')}<seg001> water`;
     const r = await run(['tokens', 'decode', text, '--vae', fillVaePath(), '-o', out]);
-    expect(r.err).toContain('defect wrong_seg_count');
+    expect(r.stderr).toContain('defect wrong_seg_count');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('2 instance(s), 1 drawn, 1 defect(s); 1936 water px');
+    expect(r.stdout).toContain('2 instance(s), 1 drawn, 1 defect(s); 1936 water px');
     const meta = await sharp(out).metadata();
     expect([meta.width, meta.height, meta.channels, meta.format]).toEqual([224, 224, 1, 'png']);
     const data = await sharp(out).extractChannel(0).raw().toBuffer();
@@ -53,7 +42,7 @@ describe('waterline tokens', () => {
     await sharp(grey, { raw: { width: 224, height: 224, channels: 1 } }).png().toFile(maskPath);
     const enc = await run(['tokens', 'encode', maskPath, '--vae', randomVaePath()]);
     expect(enc.code).toBe(0);
-    const suffix = enc.out.trim();
+    const suffix = enc.stdout.trim();
     expect(suffix).toMatch(/^(<loc\d{4}>){4}(<seg\d{3}>){16} water ; (<loc\d{4}>){4}(<seg\d{3}>){16} water$/);
     const back = join(dir, 'back.png');
     expect((await run(['tokens', 'decode', suffix, '--vae', fillVaePath(), '-o', back])).code).toBe(0);
@@ -64,7 +53,7 @@ describe('waterline tokens', () => {
   it('fails in one line when the VAE is missing', async () => {
     const r = await run(['tokens', 'decode', '<loc0000>', '-o', join(dir, 'x.png')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: segmentation VAE checkpoint not found: .*vae-oid\.npz \(run `waterline models pull vae`/);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: segmentation VAE checkpoint not found: .*vae-oid\.npz \(run `waterline models pull vae`/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -2,24 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { area as turfArea } from '@turf/turf';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import { silentLogger } from '../../src/logger.ts';
 import type { WaterCollection } from '../../src/core/vector/waterCollection.ts';
 import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
+import { runCli } from '../helpers/runCli.ts';
 
 const PY = '/usr/bin/python3';
 const makeMask = join(repoRoot, 'test', 'fixtures', 'vector', 'make_mask.py');
-
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const sink = (into: Buffer[]) => new Writable({ write(c, _e, cb) { into.push(Buffer.from(c)); cb(); } });
-  const code = await main(args, { logger: silentLogger, stdout: sink(out), stderr: sink(err), isTTY: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
 
 describeShared('waterline vectorize', () => {
   const dir = mkdtempSync(join(tmpdir(), 'waterline-vcli-'));
@@ -33,36 +23,36 @@ describeShared('waterline vectorize', () => {
 
   it('writes a FeatureCollection with provenance and prints a summary', async () => {
     const out = join(dir, 'out.geojson');
-    const r = await run(['vectorize', binary, '-o', out]);
+    const r = await runCli(['vectorize', binary, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     const fc = JSON.parse(readFileSync(out, 'utf8')) as WaterCollection;
     expect(fc.features.length).toBeGreaterThan(10);
     expect(fc.waterline).toMatchObject({ scene: binary, connectivity: 4, waterRule: 'value == 1' });
     expect(r.stderr).toMatch(new RegExp(`vectorize: ${fc.features.length} polygon\\(s\\)`));
     // stable ids: a second run gives the same ids and geometry
-    const again = await run(['vectorize', binary, '-o', '-', '--format', 'geojsonseq']);
+    const again = await runCli(['vectorize', binary, '-o', '-', '--format', 'geojsonseq']);
     const seq = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l.slice(1)));
     expect(seq.map((f) => f.id)).toEqual(fc.features.map((f) => f.id));
     expect(seq[3].geometry).toEqual(fc.features[3].geometry);
   });
 
   it('8-connectivity merges diagonal neighbours; --min-area drops small polygons; --simplify keeps area close', async () => {
-    const four = JSON.parse((await run(['vectorize', binary, '-o', '-'])).stdout) as WaterCollection;
-    const eight = JSON.parse((await run(['vectorize', binary, '-o', '-', '--connectivity', '8'])).stdout) as WaterCollection;
+    const four = JSON.parse((await runCli(['vectorize', binary, '-o', '-'])).stdout) as WaterCollection;
+    const eight = JSON.parse((await runCli(['vectorize', binary, '-o', '-', '--connectivity', '8'])).stdout) as WaterCollection;
     expect(eight.features.length).toBeLessThan(four.features.length);
     const total = (c: WaterCollection) => c.features.reduce((s, f) => s + turfArea(f), 0);
     expect(Math.abs(total(eight) / total(four) - 1)).toBeLessThan(1e-6);
-    const big = JSON.parse((await run(['vectorize', binary, '-o', '-', '--min-area', '100000'])).stdout) as WaterCollection;
+    const big = JSON.parse((await runCli(['vectorize', binary, '-o', '-', '--min-area', '100000'])).stdout) as WaterCollection;
     expect(big.features.every((f) => f.properties.area_m2 >= 100000)).toBe(true);
     expect(big.features.length).toBe(four.features.filter((f) => f.properties.area_m2 >= 100000).length);
-    const simple = JSON.parse((await run(['vectorize', binary, '-o', '-', '--simplify', '1'])).stdout) as WaterCollection;
+    const simple = JSON.parse((await runCli(['vectorize', binary, '-o', '-', '--simplify', '1'])).stdout) as WaterCollection;
     const vertices = (c: WaterCollection) => JSON.stringify(c.features.map((f) => f.geometry)).split('],[').length;
     expect(vertices(simple)).toBeLessThan(vertices(four));
     expect(Math.abs(total(simple) / total(four) - 1)).toBeLessThan(0.05);
   });
 
   it('--above thresholds a continuous raster like the equivalent binary mask', async () => {
-    const r = await run(['vectorize', ndwi, '-o', '-', '--above', '0.5']);
+    const r = await runCli(['vectorize', ndwi, '-o', '-', '--above', '0.5']);
     expect(r.code, r.stderr).toBe(0);
     const fc = JSON.parse(r.stdout) as WaterCollection;
     expect(fc.waterline.waterRule).toBe('value > 0.5');
@@ -70,10 +60,10 @@ describeShared('waterline vectorize', () => {
   });
 
   it('refuses a bad flag and a missing file in one line', async () => {
-    const bad = await run(['vectorize', binary, '-o', '-', '--connectivity', '6']);
+    const bad = await runCli(['vectorize', binary, '-o', '-', '--connectivity', '6']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: --connectivity 6 must be 4 or 8/);
-    const missing = await run(['vectorize', join(dir, 'missing.tif'), '-o', '-']);
+    const missing = await runCli(['vectorize', join(dir, 'missing.tif'), '-o', '-']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -5,12 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pullHubModel, downloadFile } from '../../src/adapters/hub/hubDownload.ts';
 import { listCachedModels } from '../../src/adapters/hub/modelsCache.ts';
-import { main } from '../../src/cli/main.ts';
 import { readEnvConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { runCli } from '../helpers/runCli.ts';
 
 /** A fake hub: `owner/tiny` with three q4 graphs, one fp32 graph, metadata, LFS sha256; `owner/gated` needs a token. */
 const files: Record<string, Buffer> = {
@@ -124,20 +122,17 @@ describe('models pull (local fake hub)', () => {
 
   it('CLI: 401 without a token explains the gated licence and HF_TOKEN; with a token it works', async () => {
     const dir = fresh();
-    const err: string[] = [];
-    const out: string[] = [];
-    const sink = (a: string[]) => new Writable({ write(c, _e, cb) { a.push(String(c)); cb(); } });
     const env = { ...readEnvConfig({}), modelsDir: dir, hfEndpoint: endpoint };
-    const code = await main(['models', 'pull', 'owner/gated'], { env, logger: silentLogger, stdout: sink(out), stderr: sink(err), isTTY: false });
-    expect(code).toBe(1);
-    expect(err.join('')).toMatch(/error: listing owner\/gated@main: access denied \(HTTP 401\); owner\/gated is gated \(.*accept the Gemma licence.*set HF_TOKEN\)/);
-    const ok = await main(['models', 'pull', 'owner/gated', '--dtype', 'q4'], { env: { ...env, hfToken: 'good' }, logger: silentLogger, stdout: sink(out), stderr: sink(err), isTTY: false });
-    expect(ok).toBe(0);
-    expect(out.join('')).toContain(join(dir, 'owner', 'gated'));
+    const denied = await runCli(['models', 'pull', 'owner/gated'], { env });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/error: listing owner\/gated@main: access denied \(HTTP 401\); owner\/gated is gated \(.*accept the Gemma licence.*set HF_TOKEN\)/);
+    const ok = await runCli(['models', 'pull', 'owner/gated', '--dtype', 'q4'], { env: { ...env, hfToken: 'good' } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(join(dir, 'owner', 'gated'));
     expect(requests.filter((r) => r.url.includes('gated')).every((r) => r.auth === undefined || r.auth === 'Bearer good')).toBe(true);
-    out.length = 0;
-    expect(await main(['models', 'list'], { env, logger: silentLogger, stdout: sink(out), stderr: sink(err), isTTY: false })).toBe(0);
-    expect(out.join('')).toMatch(/owner\/gated {2}paligemma dtypes=q4/);
+    const list = await runCli(['models', 'list'], { env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/owner\/gated {2}paligemma dtypes=q4/);
     rmSync(dir, { recursive: true, force: true });
   });
 
