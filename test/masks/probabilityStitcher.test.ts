@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planTileGrid } from '../../src/core/grid/tileGrid.ts';
-import { PROBABILITY_NODATA, ProbabilityStitcher, thresholdProbability } from '../../src/core/masks/probabilityStitcher.ts';
+import { PROBABILITY_NODATA } from '../../src/core/masks/probabilityCodec.ts';
+import { ProbabilityStitcher, thresholdProbability } from '../../src/core/masks/probabilityStitcher.ts';
 
 const constant = (size: number, p: number) => new Float32Array(size * size).fill(p);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JobStore } from '../../src/adapters/store/jobStore.ts';
-import { dequantizeProbability, quantizeProbability } from '../../src/adapters/store/probabilityCodec.ts';
+import { dequantizeProbability, quantizeProbability } from '../../src/core/masks/probabilityCodec.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {

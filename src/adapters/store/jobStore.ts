@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SegmentationDefect } from '../../core/model/segmenter.ts';
-import { dequantizeProbability, quantizeProbability } from './probabilityCodec.ts';
+import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
 import {
   EMPTY_PROGRESS,
   type JobOptions,

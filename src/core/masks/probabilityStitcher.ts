@@ -9,17 +9,13 @@
  * receive tiles. A band is finalized (quantized into the output and its accumulators freed) as soon as
  * every grid row that touches it is complete (tiles added, skipped or failed). With tiles arriving
  * roughly in grid-row order, at most ~tileSize/stride + 1 bands are alive: O(width × tileSize) floats.
- * The only scene-size allocation is the output, one byte per pixel:
+ * The only scene-size allocation is the output, one byte per pixel (probabilityCodec.ts):
  *   0..254  probability round(p * 254) (p = q / 254),
  *   255     no data (no valid tile pixel covered it).
  */
 import type { PixelWindow } from '../scene.ts';
 import { tileBlendWeights } from './blendWeights.ts';
-
-/** Quantized value meaning "no valid tile covered this pixel". */
-export const PROBABILITY_NODATA = 255;
-/** Quantization scale: q = round(p * PROBABILITY_SCALE). */
-export const PROBABILITY_SCALE = 254;
+import { PROBABILITY_NODATA, PROBABILITY_SCALE } from './probabilityCodec.ts';
 
 /** What the stitcher needs to know about a tile: its grid row and the scene window it covers. */
 export interface StitchTile {

@@ -16,7 +16,7 @@ import { applyGeoTransform, invertGeoTransform } from '../../core/grid/affine.ts
 import { DEFAULT_OVERLAP, planTileGrid, type GridTile } from '../../core/grid/tileGrid.ts';
 import type { SceneInfo } from '../../core/scene.ts';
 import { createCrsTransform } from '../../adapters/raster/crs.ts';
-import { dequantizeProbability, quantizeProbability } from '../../adapters/store/probabilityCodec.ts';
+import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
 import { segmentScene } from '../../pipeline/segmentScene.ts';
 import type { AppContext } from '../appContext.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
