@@ -8,10 +8,10 @@ import { writeWaterGeoJson, parseWaterFormat } from '../adapters/geojson/writeWa
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
-import { InputError } from '../core/errors.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
 import { parseBands } from '../pipeline/tileSource.ts';
 import type { CliContext } from './context.ts';
+import { connectivityOption } from './connectivityOption.ts';
 import { numberOption } from './numberOption.ts';
 import { createProgressReporter, formatSeconds } from './progressReporter.ts';
 
@@ -55,8 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
       const threshold = numberOption('threshold', flags.threshold, { min: 0, max: 1 });
       const minAreaM2 = numberOption('min-area', flags.minArea, { min: 0 });
       const simplify = numberOption('simplify', flags.simplify, { min: 0 });
-      const connectivity = numberOption('connectivity', flags.connectivity, { integer: true, min: 4, max: 8 });
-      if (connectivity !== 4 && connectivity !== 8) throw new InputError('bad_option', `--connectivity ${connectivity} must be 4 or 8`, { hint: 'use --connectivity 4 or --connectivity 8' });
+      const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
       const device = parseDevice(flags.device ?? ctx.env.device);
 

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { parseWaterFormat, writeWaterGeoJson } from '../adapters/geojson/writeWaterGeoJson.ts';
-import { InputError } from '../core/errors.ts';
 import { vectorizeRaster } from '../pipeline/vectorizeRaster.ts';
 import type { CliContext } from './context.ts';
+import { connectivityOption } from './connectivityOption.ts';
 import { numberOption } from './numberOption.ts';
 import { createProgressReporter } from './progressReporter.ts';
 
@@ -35,8 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--min-area <m2>', 'drop polygons smaller than this many square metres', '0')
     .option('--format <format>', 'geojson | geojsonseq', 'geojson')
     .action(async (source: string, flags: VectorizeFlags) => {
-      const connectivity = numberOption('connectivity', flags.connectivity, { integer: true, min: 4, max: 8 });
-      if (connectivity !== 4 && connectivity !== 8) throw new InputError('bad_option', `--connectivity ${connectivity} must be 4 or 8`, { hint: 'use --connectivity 4 or --connectivity 8' });
+      const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
       const progress = createProgressReporter(ctx, 'vectorize', 'rows');
       const started = Date.now();
