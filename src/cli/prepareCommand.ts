@@ -17,6 +17,7 @@ import { prepareFromScene } from '../pipeline/prepareSceneDataset.ts';
 import { waterMasksFromGeoJson, waterMasksFromRaster, type SceneWaterMasks } from '../pipeline/sceneWaterMasks.ts';
 import { parseBands } from '../pipeline/tileSource.ts';
 import type { CliContext } from './context.ts';
+import { numberOption } from './numberOption.ts';
 
 interface PrepareCliOptions {
   images?: string;
@@ -38,14 +39,6 @@ interface PrepareCliOptions {
   emptyRatio: string;
   minArea: string;
   vae?: string;
-}
-
-function num(name: string, value: string, min: number, max: number, integer = false): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new InputError('bad_option', `--${name} "${value}" must be a ${integer ? 'whole ' : ''}number in [${min}, ${max}]`);
-  }
-  return n;
 }
 
 type Progress = (done: number, total: number) => void;
@@ -105,11 +98,11 @@ export function register(program: Command, ctx: CliContext): void {
       const options: Omit<PrepareOptions, 'outDir' | 'onProgress'> & { size: number } = {
         prompt: opts.prompt,
         label: opts.label,
-        size: num('size', opts.size, 16, 4096, true),
-        valFraction: num('val', opts.val, 0, 1),
-        maxInstances: num('max-instances', opts.maxInstances, 1, 1000, true),
-        emptyRatio: num('empty-ratio', opts.emptyRatio, 0, 1),
-        minArea: num('min-area', opts.minArea, 1, 1e12),
+        size: numberOption('size', opts.size, { integer: true, min: 16, max: 4096 }),
+        valFraction: numberOption('val', opts.val, { min: 0, max: 1 }),
+        maxInstances: numberOption('max-instances', opts.maxInstances, { integer: true, min: 1, max: 1000 }),
+        emptyRatio: numberOption('empty-ratio', opts.emptyRatio, { min: 0, max: 1 }),
+        minArea: numberOption('min-area', opts.minArea, { min: 1, max: 1e12 }),
       };
       const loadVae = () => loadSegmentationVae(opts.vae ?? defaultVaePath(ctx.env.modelsDir), { onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`) });
       const progress = progressReporter(ctx);
@@ -136,8 +129,8 @@ export function register(program: Command, ctx: CliContext): void {
         throw new InputError('bad_option', '--scene needs exactly one water truth: --mask-raster m.tif or --water water.geojson');
       }
       if (opts.fillRule !== 'evenodd' && opts.fillRule !== 'nonzero') throw new InputError('bad_option', `--fill-rule "${opts.fillRule}" must be evenodd or nonzero`);
-      const maskValue = opts.maskValue === undefined ? undefined : num('mask-value', opts.maskValue, -Number.MAX_VALUE, Number.MAX_VALUE);
-      const overlap = num('overlap', opts.overlap, 0, 2048, true);
+      const maskValue = opts.maskValue === undefined ? undefined : numberOption('mask-value', opts.maskValue);
+      const overlap = numberOption('overlap', opts.overlap, { integer: true, min: 0, max: 2048 });
       const scene = await openScene(opts.scene as string);
       let water: SceneWaterMasks | null = null;
       let vae: SegmentationVae | null = null;
@@ -145,7 +138,7 @@ export function register(program: Command, ctx: CliContext): void {
         const bands = opts.bands ? parseBands(opts.bands, scene.info) : undefined;
         water = opts.water
           ? await waterMasksFromGeoJson(opts.water, scene.info, { fillRule: opts.fillRule })
-          : await waterMasksFromRaster(opts.maskRaster as string, scene.info, { maskValue, band: num('mask-band', opts.maskBand, 1, 65535, true) });
+          : await waterMasksFromRaster(opts.maskRaster as string, scene.info, { maskValue, band: numberOption('mask-band', opts.maskBand, { integer: true, min: 1, max: 65535 }) });
         for (const w of water.warnings) ctx.stderr.write(`warning: ${w}\n`);
         vae = await loadVae();
         const result = await prepareFromScene(scene, water, vae, {

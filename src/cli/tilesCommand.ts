@@ -10,21 +10,15 @@ import sharp from 'sharp';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { applyGeoTransform } from '../core/grid/affine.ts';
-import { InputError } from '../core/errors.ts';
 import { createTileSource, parseBands } from '../pipeline/tileSource.ts';
 import type { CliContext } from './context.ts';
+import { numberOption } from './numberOption.ts';
 
 interface TilesOptions {
   out: string;
   size: string;
   overlap: string;
   bands?: string;
-}
-
-function intOption(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InputError('bad_option', `--${name} "${value}" is not a whole number`, { hint: `e.g. --${name} 224` });
-  return n;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -37,8 +31,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--overlap <px>', 'overlap between neighbouring tiles in pixels', '32')
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band')
     .action(async (source: string, opts: TilesOptions) => {
-      const tileSize = intOption('size', opts.size);
-      const overlap = intOption('overlap', opts.overlap);
+      const tileSize = numberOption('size', opts.size, { integer: true, example: 224 });
+      const overlap = numberOption('overlap', opts.overlap, { integer: true, example: 32 });
       const scene = await openScene(source);
       try {
         const bands = opts.bands ? parseBands(opts.bands, scene.info) : undefined;

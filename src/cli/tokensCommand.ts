@@ -3,7 +3,6 @@
  * PaliGemma segmentation tokens ⇄ masks through the big_vision VAE, for inspection and debugging.
  */
 import type { Command } from 'commander';
-import { InputError } from '../core/errors.ts';
 import { parseSegmentationText } from '../core/tokens/segmentationParser.ts';
 import { decodeInstancesToTileMasks } from '../adapters/vae/decodeInstanceMasks.ts';
 import { encodeWaterInstances } from '../adapters/vae/encodeWaterInstances.ts';
@@ -11,14 +10,7 @@ import { readMaskImage, writeMaskPng } from '../adapters/vae/maskImageFiles.ts';
 import { loadSegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import { defaultVaePath } from '../adapters/vae/vaeCheckpoint.ts';
 import type { CliContext } from './context.ts';
-
-function numberOption(name: string, value: string, integer: boolean): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && (!Number.isInteger(n) || n <= 0))) {
-    throw new InputError('bad_option', `--${name} "${value}" is not a ${integer ? 'positive whole number' : 'number'}`);
-  }
-  return n;
-}
+import { numberOption } from './numberOption.ts';
 
 export function register(program: Command, ctx: CliContext): void {
   const tokens = program.command('tokens').description('PaliGemma segmentation tokens ⇄ masks (big_vision VAE)');
@@ -35,8 +27,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--vae <path>', vaeHelp)
     .option('--json', 'print instances and defects as JSON')
     .action(async (text: string, opts: { out: string; size: string; threshold: string; vae?: string; json?: boolean }) => {
-      const size = numberOption('size', opts.size, true);
-      const threshold = numberOption('threshold', opts.threshold, false);
+      const size = numberOption('size', opts.size, { integer: true, min: 1 });
+      const threshold = numberOption('threshold', opts.threshold);
       const parsed = parseSegmentationText(text, { size });
       const vae = await loadSegmentationVae(opts.vae ?? defaultVaePath(ctx.env.modelsDir), { onWarning: warn });
       try {
@@ -64,8 +56,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--vae <path>', vaeHelp)
     .option('--json', 'print instances as JSON')
     .action(async (maskPath: string, opts: { maxInstances: string; minArea: string; label: string; vae?: string; json?: boolean }) => {
-      const maxInstances = numberOption('max-instances', opts.maxInstances, true);
-      const minArea = numberOption('min-area', opts.minArea, false);
+      const maxInstances = numberOption('max-instances', opts.maxInstances, { integer: true, min: 1 });
+      const minArea = numberOption('min-area', opts.minArea);
       const mask = await readMaskImage(maskPath);
       const vae = await loadSegmentationVae(opts.vae ?? defaultVaePath(ctx.env.modelsDir), { onWarning: warn });
       try {
