@@ -4,25 +4,15 @@
  * gracefully: the tile in flight finishes and is stored, interrupted jobs resume at the next start.
  */
 import type { Command } from 'commander';
-import { resolveServerConfig } from '../http/serverConfig.ts';
+import { resolveServerConfig, type ServerSettings } from '../http/serverConfig.ts';
 import { startServer } from '../http/server.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
 import { pipelineSegmentScene } from '../http/pipelineBinding.ts';
 import type { CliContext } from './context.ts';
 
-interface ServeFlags {
-  port?: string;
-  host?: string;
-  dataDir?: string;
-  model?: string;
-  device?: string;
-  apiKey?: string;
-  cors?: string;
-  maxUploadMb?: string;
-  maxRunningJobs?: string;
-  vae?: string;
-}
+/** The server settings that have a flag (commander passes them as strings), plus the VAE path. */
+type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs'> & { vae?: string };
 
 export function register(program: Command, ctx: CliContext): void {
   program
