@@ -12,9 +12,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from .. import settings
 from ..client import WaterlineClientError
-from ..icon import plugin_icon
+from .waterline_algorithm import WaterlineAlgorithm
 
 
 def xyz_layer_uri(url, zmin=0, zmax=22):
@@ -35,7 +34,7 @@ def oapif_layer_uri(ogc_url, collection_id):
     return uri.uri(False)
 
 
-class AddLayersAlgorithm(QgsProcessingAlgorithm):
+class AddLayersAlgorithm(WaterlineAlgorithm):
     JOB_ID = "JOB_ID"
     SCENE_ID = "SCENE_ID"
     ADD_FEATURES = "ADD_FEATURES"
@@ -45,27 +44,11 @@ class AddLayersAlgorithm(QgsProcessingAlgorithm):
     WATER_TILES_LAYER = "WATER_TILES_LAYER"
     SCENE_TILES_LAYER = "SCENE_TILES_LAYER"
 
-    def __init__(self, client_factory=None):
-        super().__init__()
-        self._client_factory = client_factory
-
-    def createInstance(self):
-        return AddLayersAlgorithm(self._client_factory)
-
     def name(self):
         return "addlayers"
 
     def displayName(self):
         return "Add Waterline layers"
-
-    def group(self):
-        return ""
-
-    def groupId(self):
-        return ""
-
-    def icon(self):
-        return plugin_icon()
 
     def flags(self):
         # Adds layers to the project: must run on the main thread.
@@ -94,10 +77,7 @@ class AddLayersAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.SCENE_TILES_LAYER, "Scene tiles layer id"))
 
     def processAlgorithm(self, parameters, context, feedback):
-        try:
-            client = self._client_factory() if self._client_factory else settings.client_from_settings()
-        except WaterlineClientError as err:
-            raise QgsProcessingException(str(err))
+        client = self._client()
         job_id = (self.parameterAsString(parameters, self.JOB_ID, context) or "").strip()
         scene_id = (self.parameterAsString(parameters, self.SCENE_ID, context) or "").strip()
         if not job_id:

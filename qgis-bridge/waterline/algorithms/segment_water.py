@@ -10,7 +10,6 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputString,
     QgsProcessingParameterCrs,
@@ -23,9 +22,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from .. import settings
 from ..client import TERMINAL_STATES, WaterlineClientError, job_progress
-from ..icon import plugin_icon
+from .waterline_algorithm import WaterlineAlgorithm
 
 POLL_INTERVAL_S = 0.5
 WGS84 = "EPSG:4326"
@@ -35,7 +33,7 @@ class UploadCancelled(Exception):
     pass
 
 
-class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
+class SegmentWaterAlgorithm(WaterlineAlgorithm):
     INPUT = "INPUT"
     SERVER_PATH = "SERVER_PATH"
     PROMPT = "PROMPT"
@@ -47,27 +45,11 @@ class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
     JOB_ID = "JOB_ID"
     SCENE_ID = "SCENE_ID"
 
-    def __init__(self, client_factory=None):
-        super().__init__()
-        self._client_factory = client_factory
-
-    def createInstance(self):
-        return SegmentWaterAlgorithm(self._client_factory)
-
     def name(self):
         return "segmentwater"
 
     def displayName(self):
         return "Segment water"
-
-    def group(self):
-        return ""
-
-    def groupId(self):
-        return ""
-
-    def icon(self):
-        return plugin_icon()
 
     def shortHelpString(self):
         return (
@@ -101,7 +83,7 @@ class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
 
     # ------------------------------------------------------------------
     def processAlgorithm(self, parameters, context, feedback):
-        client = self._client(feedback)
+        client = self._client()
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         server_path = (self.parameterAsString(parameters, self.SERVER_PATH, context) or "").strip()
         prompt = self.parameterAsString(parameters, self.PROMPT, context) or None
@@ -140,12 +122,6 @@ class SegmentWaterAlgorithm(QgsProcessingAlgorithm):
         return {self.OUTPUT: dest_id, self.JOB_ID: job_id, self.SCENE_ID: scene_id}
 
     # ------------------------------------------------------------------
-    def _client(self, feedback):
-        try:
-            return self._client_factory() if self._client_factory else settings.client_from_settings()
-        except WaterlineClientError as err:
-            raise QgsProcessingException(str(err))
-
     def _scene(self, client, layer, server_path, feedback):
         if server_path:
             feedback.setProgressText("Registering {} on the server".format(server_path))
