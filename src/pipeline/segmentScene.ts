@@ -19,21 +19,14 @@ import type { GridTile } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
+import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
 import type { Connectivity } from '../core/vector/traceMask.ts';
 import { vectorizeMask } from '../core/vector/vectorizeMask.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
 
-export interface SegmentProgress {
-  tilesDone: number;
-  tilesTotal: number;
-  tilesSkipped: number;
-  tilesFailed: number;
-  tilesPerSecond: number;
-  /** Seconds left at the current rate; null until a rate is known. */
-  etaSeconds: number | null;
-}
+export type SegmentProgress = TileProgress;
 
 export interface SegmentSceneOptions {
   prompt?: string;

@@ -2,6 +2,7 @@
  * What the server persists: registered scenes, segmentation jobs and their progress. Plain data shared by
  * the store, the job queue/runner and the HTTP routes.
  */
+import type { TileProgress } from '../../core/tileProgress.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -27,15 +28,7 @@ export interface JobOptions {
   bands?: number[];
 }
 
-export interface JobProgress {
-  tilesDone: number;
-  tilesTotal: number;
-  tilesSkipped: number;
-  tilesFailed: number;
-  tilesPerSecond: number;
-  /** Seconds left at the current rate; null when unknown. */
-  etaSeconds: number | null;
-}
+export type JobProgress = TileProgress;
 
 export interface JobRecord {
   id: string;
