@@ -161,8 +161,8 @@ export default async function bench(): Promise<BenchResult[]> {
     return rows;
   } finally {
     for (const s of bare) s.close();
+    // close() disposes every model the server loaded (here: `segmenter`), so it is not disposed again.
     await running.close();
-    await segmenter.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -27,13 +27,19 @@ describe('server without scenes', () => {
   afterAll(async () => h.stop());
 
   it('answers health, readiness (with the provider) and the OpenAPI document', async () => {
-    expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const live = (await (await fetch(`${h.url}/healthz`)).json()) as { status: string; provider: string | null; providers: string[] };
+    expect(live.status).toBe('ok');
+    // the providers this onnxruntime-node build offers: cpu and webgpu are bundled
+    expect(live.providers).toEqual(expect.arrayContaining(['cpu', 'webgpu']));
     const ready = await waitFor(async () => {
       const r = await fetch(`${h.url}/readyz`);
-      return r.status === 200 ? ((await r.json()) as { status: string; model: Record<string, unknown> }) : undefined;
+      return r.status === 200 ? ((await r.json()) as { status: string; model: Record<string, unknown>; provider: string; providers: string[] }) : undefined;
     }, 'readiness');
     expect(ready.status).toBe('ready');
     expect(ready.model).toEqual({ name: 'test-dark-water', kind: 'test', inputSize: 224, provider: 'cpu' });
+    expect(ready.provider).toBe('cpu');
+    expect(ready.providers).toEqual(live.providers);
+    expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: 'ok', provider: 'cpu', providers: live.providers });
     const res = await fetch(`${h.url}/openapi.json`);
     expect(res.headers.get('content-type')).toMatch(/openapi\+json/);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };

@@ -11,7 +11,7 @@ import { findCachedModel } from '../hub/modelsCache.ts';
 import { defaultVaePath } from '../vae/vaeCheckpoint.ts';
 import { loadSegmentationVae } from '../vae/segmentationVae.ts';
 import { decodeInstancesToTileProbability } from '../vae/decodeInstanceMasks.ts';
-import type { Device } from './onnxSession.ts';
+import { expectedProvider, type Device } from './onnxSession.ts';
 import { UNET_MODEL_NAME, loadUnetSegmenter } from './unetSegmenter.ts';
 import { isPaliGemmaDir, type Dtype } from './paligemmaModelDir.ts';
 import { loadPaliGemmaSegmenter, type PaliGemmaSegmenterOptions } from './paligemmaSegmenter.ts';
@@ -44,7 +44,27 @@ export function resolveModel(model: string | undefined, modelsDir: string): { ki
   throw new NotFoundError('model_not_found', `model "${model}" is not a directory and not in the models cache ${modelsDir}`, { hint: `run \`waterline models pull ${model.includes('/') ? model : '<owner>/<repo>'}\` or \`waterline models list\`` });
 }
 
+/**
+ * Load a model and log one structured line saying where it runs:
+ * `{ model, kind, provider, deviceRequested, fallback? }` (`fallback` only when the provider in use is not
+ * the one the request should give, e.g. `auto` with CUDA installed that ended on CPU).
+ */
 export async function loadSegmenter(options: LoadSegmenterOptions): Promise<Segmenter> {
+  const segmenter = await loadAnySegmenter(options);
+  const requested = options.device ?? 'auto';
+  const expected = expectedProvider(requested);
+  const { name, kind, provider } = segmenter.info;
+  options.logger?.info({
+    model: name,
+    kind,
+    provider,
+    deviceRequested: requested,
+    ...(provider !== expected ? { fallback: `${expected} -> ${provider}` } : {}),
+  }, `model ${name} (${kind}) running on ${provider}`);
+  return segmenter;
+}
+
+async function loadAnySegmenter(options: LoadSegmenterOptions): Promise<Segmenter> {
   const resolved = resolveModel(options.model, options.modelsDir);
   if (resolved.kind === 'unet') {
     return loadUnetSegmenter({ device: options.device, modelPath: resolved.path, logger: options.logger, intraOpNumThreads: options.intraOpNumThreads });

@@ -4,7 +4,9 @@
  * GPU is used: Waterline logs it, prints it in `info`, and serves it on /readyz).
  */
 import * as ort from 'onnxruntime-node';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { ModelError, UnsupportedError } from '../../core/errors.ts';
 
 export { ort };
@@ -28,14 +30,75 @@ export interface CreateSessionOptions {
   onFallback?: (message: string) => void;
 }
 
-/** Which providers this onnxruntime-node build can load, and whether their libraries are present. */
-export function availableProviders(): { name: string; bundled: boolean }[] {
-  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+export interface ProviderStatus {
+  /** onnxruntime's name: `cpu`, `webgpu`, `cuda`, `tensorrt`, ... */
+  name: string;
+  /** Part of the onnxruntime-node binary itself. */
+  bundled: boolean;
+  /** Bundled, or its shared library (`libonnxruntime_providers_<name>.so`) is installed next to the binding. */
+  available: boolean;
+  /** Where it comes from, or why it is not available. */
+  detail: string;
+}
+
+/** The folder holding onnxruntime-node's native binding (and any installed provider libraries). */
+function bindingDir(): string | undefined {
+  try {
+    const root = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin');
+    for (const napi of readdirSync(root).sort().reverse()) {
+      const dir = join(root, napi, process.platform, process.arch);
+      if (existsSync(dir)) return dir;
+    }
+  } catch {
+    // not laid out as the npm package: report non-bundled providers as not installed
+  }
+  return undefined;
+}
+
+function providerLibrary(name: string): string {
+  return process.platform === 'win32' ? `onnxruntime_providers_${name}.dll` : `libonnxruntime_providers_${name}.so`;
+}
+
+let providerCache: ProviderStatus[] | undefined;
+
+/**
+ * The execution providers this onnxruntime-node build offers. Bundled ones (cpu, webgpu) are always
+ * there; others (cuda, tensorrt) only when their shared library was installed next to the binding
+ * (README, GPU section). Computed once per process.
+ */
+export function availableProviders(): ProviderStatus[] {
+  if (providerCache) return providerCache;
+  const dir = bindingDir();
+  providerCache = ort.listSupportedBackends().map((b) => {
+    if (b.bundled) return { name: b.name, bundled: true, available: true, detail: 'bundled' };
+    const lib = providerLibrary(b.name);
+    const present = dir !== undefined && existsSync(join(dir, lib));
+    return { name: b.name, bundled: false, available: present, detail: present ? `${lib} installed` : `${lib} not installed` };
+  });
+  return providerCache;
+}
+
+/** Names of the providers that can be used now (`cpu`, `webgpu`, and `cuda` when installed). */
+export function usableProviderNames(): string[] {
+  return availableProviders().filter((p) => p.available).map((p) => p.name);
+}
+
+/** onnxruntime-node's version. */
+export function onnxRuntimeVersion(): string {
+  return ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
 }
 
 function providerUsable(name: 'cuda' | 'webgpu'): boolean {
-  const entry = availableProviders().find((b) => b.name === name);
-  return Boolean(entry);
+  return availableProviders().some((b) => b.name === name && b.available);
+}
+
+/**
+ * The provider a device request should end up on when everything works: `auto` means CUDA when its
+ * library is installed, else CPU. A segmenter on another provider than this one fell back.
+ */
+export function expectedProvider(device: Device): Exclude<Device, 'auto'> {
+  if (device !== 'auto') return device;
+  return providerUsable('cuda') ? 'cuda' : 'cpu';
 }
 
 export function parseDevice(value: string | undefined): Device {
@@ -59,7 +122,11 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
   const candidates: Exclude<Device, 'auto'>[] = device === 'auto' ? ['cuda', 'cpu'] : [device];
   let lastError: unknown;
   for (const provider of candidates) {
-    if (provider !== 'cpu' && !providerUsable(provider)) continue;
+    if (provider !== 'cpu' && !providerUsable(provider)) {
+      const status = availableProviders().find((b) => b.name === provider);
+      lastError = new Error(status ? status.detail : 'not part of this onnxruntime-node build');
+      continue;
+    }
     try {
       const sessionOptions: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
