@@ -3,6 +3,7 @@
  * the built-in U-Net by name (the default when no model is configured) or directory, a PaliGemma export
  * directory or cached name (with the segmentation VAE its masks need).
  */
+import { availableParallelism } from 'node:os';
 import type { Segmenter } from '../core/model/segmenter.ts';
 import type { Logger } from '../logger.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
@@ -18,6 +19,14 @@ export interface ServerModelOptions {
   logger: Logger;
 }
 
+/**
+ * CPU threads for the server's models: all cores but one, so a running job never leaves the HTTP event
+ * loop without a core (with every core in onnxruntime's pool, tile and health requests waited seconds).
+ */
+export function serverInferenceThreads(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
+
 export function serverModelLoader(options: ServerModelOptions): SegmenterLoader {
   const device = parseDevice(options.device);
   return async (model): Promise<Segmenter> =>
@@ -27,5 +36,6 @@ export function serverModelLoader(options: ServerModelOptions): SegmenterLoader 
       modelsDir: options.modelsDir,
       vaePath: options.vaePath,
       logger: options.logger,
+      intraOpNumThreads: serverInferenceThreads(),
     });
 }

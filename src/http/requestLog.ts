@@ -1,6 +1,9 @@
 /**
  * Request logs (pino-http) with request ids: a client's `X-Request-Id` is kept when it is sane,
  * otherwise a UUID is generated; either way it is echoed in the response's `X-Request-Id`.
+ * Errors log at error/warn, ordinary requests at info; successful tile / TileJSON / readiness requests at
+ * debug (a map view fetches dozens of tiles per pan; with synchronous log writes every line costs the
+ * event loop), and `/healthz` not at all.
  */
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
@@ -8,6 +11,9 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Map tiles, TileJSON and readiness polls: a map client asks for dozens a second; successes log at debug. */
+const CHATTY = /^\/(?:readyz|healthz)(?:\?|$)|\/tiles\/|\/tilejson\.json(?:\?|$)/;
 
 export function requestLog(logger: Logger): RequestHandler {
   return pinoHttp({
@@ -19,8 +25,12 @@ export function requestLog(logger: Logger): RequestHandler {
       return id;
     },
     // 503 (model loading, queue full) is an expected state, not a server fault.
-    customLogLevel: (_req, res, err) => (res.statusCode >= 500 && res.statusCode !== 503 ? 'error' : err || res.statusCode >= 400 ? 'warn' : 'info'),
-    autoLogging: { ignore: (req) => req.url === '/healthz' },
+    customLogLevel: (req, res, err) => {
+      if (res.statusCode >= 500 && res.statusCode !== 503) return 'error';
+      if (err || res.statusCode >= 400) return 'warn';
+      return CHATTY.test(req.url ?? '') ? 'debug' : 'info';
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/healthz?') === true },
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
