@@ -8,12 +8,14 @@ import { InputError } from '../core/errors.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { UNET_MODEL_NAME } from '../adapters/onnx/unetSegmenter.ts';
-import { evaluatePairs, type EvaluationResult } from '../pipeline/evaluate.ts';
+import { evaluatePairs, evaluateScene, type EvaluationResult } from '../pipeline/evaluate.ts';
 import type { CliContext } from './context.ts';
 
 interface EvalFlags {
-  images: string;
-  masks: string;
+  images?: string;
+  masks?: string;
+  scene?: string;
+  mask?: string;
   model?: string;
   device?: string;
   json?: boolean;
@@ -21,9 +23,9 @@ interface EvalFlags {
   threshold: string;
 }
 
-function progressReporter(ctx: CliContext): { update: (done: number, total: number) => void; stop: () => void } {
+function progressReporter(ctx: CliContext, unit: string): { update: (done: number, total: number) => void; stop: () => void } {
   if (ctx.isTTY) {
-    const bar = new cliProgress.SingleBar({ stream: ctx.stderr as NodeJS.WriteStream, format: 'eval [{bar}] {value}/{total} pairs | {eta_formatted} left' }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar({ stream: ctx.stderr as NodeJS.WriteStream, format: 'eval [{bar}] {value}/{total} ' + unit + ' | {eta_formatted} left' }, cliProgress.Presets.shades_classic);
     let started = false;
     return {
       update(done, total) {
@@ -38,7 +40,7 @@ function progressReporter(ctx: CliContext): { update: (done: number, total: numb
       const percent = total ? Math.floor((done / total) * 10) * 10 : 100;
       if (percent !== lastPercent) {
         lastPercent = percent;
-        ctx.stderr.write(`eval: ${done}/${total} pairs (${percent}%)\n`);
+        ctx.stderr.write(`eval: ${done}/${total} ${unit} (${percent}%)\n`);
       }
     },
     stop: () => undefined,
@@ -62,8 +64,10 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('eval')
     .description('Score a model against image/mask pairs: pixel-level IoU, F1, precision, recall (micro-averaged)')
-    .requiredOption('--images <dir>', 'directory of RGB images')
-    .requiredOption('--masks <dir>', 'directory of masks (white = water), matched to images by file stem')
+    .option('--images <dir>', 'directory of RGB images')
+    .option('--masks <dir>', 'directory of masks (white = water), matched to images by file stem')
+    .option('--scene <file>', 'instead of pairs: a georeferenced scene, run through the full pipeline')
+    .option('--mask <file>', 'with --scene: truth raster on the same pixel grid (band 1, non-zero = water)')
     .option('--model <name|path>', `${UNET_MODEL_NAME}, a PaliGemma or U-Net model directory, or a cached model name (default: WATERLINE_MODEL, else ${UNET_MODEL_NAME})`)
     .option('--device <device>', 'auto | cpu | cuda | webgpu')
     .option('--batch <n>', 'tiles per model call', '8')
@@ -75,10 +79,16 @@ export function register(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError('bad_batch', `--batch must be a positive integer, got "${flags.batch}"`);
       const threshold = Number(flags.threshold);
       if (!(threshold > 0 && threshold <= 1)) throw new InputError('bad_threshold', `--threshold must be in (0, 1], got "${flags.threshold}"`);
+      const sceneMode = Boolean(flags.scene || flags.mask);
+      if (sceneMode ? !(flags.scene && flags.mask) || flags.images || flags.masks : !(flags.images && flags.masks)) {
+        throw new InputError('eval_inputs', 'eval needs either --images DIR --masks DIR, or --scene FILE --mask FILE', { hint: 'see waterline eval --help' });
+      }
       const segmenter = await loadSegmenter({ model: flags.model ?? ctx.env.model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
-      const progress = progressReporter(ctx);
+      const progress = progressReporter(ctx, sceneMode ? 'tiles' : 'pairs');
       try {
-        const result = await evaluatePairs(flags.images, flags.masks, { segmenter, batchSize, threshold, onProgress: progress.update });
+        const result = sceneMode
+          ? await evaluateScene(flags.scene as string, flags.mask as string, { segmenter, batch: batchSize, threshold, onProgress: progress.update })
+          : await evaluatePairs(flags.images as string, flags.masks as string, { segmenter, batchSize, threshold, onProgress: progress.update });
         progress.stop();
         ctx.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${formatReport(result)}\n`);
       } finally {

@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { CancelledError, InputError } from '../core/errors.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion, type ConfusionCounts, type MaskMetrics } from '../core/masks/metrics.ts';
 import type { ModelTile, Segmenter } from '../core/model/segmenter.ts';
+import { PROBABILITY_NODATA, PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
 
@@ -135,4 +136,66 @@ export async function evaluatePairs(imagesDir: string, masksDir: string, options
     threshold,
     unmatched,
   };
+}
+
+export interface EvaluateSceneOptions {
+  segmenter: Segmenter;
+  /** Probability at or above which a pixel is water (default 0.5). */
+  threshold?: number;
+  batch?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Score `segmenter` on a georeferenced scene against a truth raster on the same pixel grid (band 1,
+ * non-zero = water; e.g. `gdal_rasterize` of reference polygons onto the scene's extent and size). The scene
+ * goes through the full pipeline (tiling, overlap blending); pixels that are nodata in either raster are not
+ * counted. `count` is 1 (one scene).
+ */
+export async function evaluateScene(scenePath: string, maskPath: string, options: EvaluateSceneOptions): Promise<EvaluationResult> {
+  const { openScene } = await import('../adapters/raster/openScene.ts');
+  const { segmentScene } = await import('./segmentScene.ts');
+  const scene = await openScene(scenePath, { signal: options.signal });
+  const mask = await openScene(maskPath, { signal: options.signal });
+  try {
+    const { width, height } = scene.info;
+    if (mask.info.width !== width || mask.info.height !== height) {
+      throw new InputError('mask_grid_mismatch', `mask ${maskPath} is ${mask.info.width}x${mask.info.height} but scene ${scenePath} is ${width}x${height}`, {
+        hint: 'rasterise the truth onto the scene grid first, e.g. gdal_rasterize -burn 1 -ts WIDTH HEIGHT -te <scene extent>',
+      });
+    }
+    const threshold = options.threshold ?? 0.5;
+    const { probability } = await segmentScene(scene, options.segmenter, {
+      threshold,
+      batch: options.batch,
+      signal: options.signal,
+      onProgress: (p) => options.onProgress?.(p.tilesDone, p.tilesTotal),
+    });
+    const truth = await mask.readWindow({ x: 0, y: 0, width, height }, { bands: [1], signal: options.signal });
+    const band = truth.bands[0];
+    const valid = new Uint8Array(width * height);
+    const predicted = new Float32Array(width * height);
+    const water = new Uint8Array(width * height);
+    for (let i = 0; i < valid.length; i++) {
+      valid[i] = probability[i] !== PROBABILITY_NODATA && truth.valid[i] ? 1 : 0;
+      predicted[i] = probability[i] / PROBABILITY_SCALE;
+      water[i] = band[i] ? 1 : 0;
+    }
+    const counts = accumulateConfusion(emptyConfusion(), predicted, water, { threshold, valid });
+    return {
+      ...metricsFromConfusion(counts),
+      count: 1,
+      pixels: counts.tp + counts.fp + counts.fn + counts.tn,
+      model: options.segmenter.info.name,
+      provider: options.segmenter.info.provider,
+      inputSize: options.segmenter.info.inputSize,
+      averaging: 'micro',
+      threshold,
+      unmatched: 0,
+    };
+  } finally {
+    await scene.close();
+    await mask.close();
+  }
 }

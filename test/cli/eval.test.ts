@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,5 +93,38 @@ describeShared('waterline eval on shared water-bodies pairs', () => {
     const none = await run(['eval', '--images', images, '--masks', join(tmp, 'nothing-here')]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/masks directory not found/);
+  });
+});
+
+describeShared('waterline eval --scene --mask', () => {
+  const scene = join(sharedData, 'scenes', 'aerial-guadeloupe-allwater-3857.tif');
+  const tmp = mkdtempSync(join(tmpdir(), 'waterline-eval-scene-'));
+  const mask = join(tmp, 'allwater.tif');
+  beforeAll(() => {
+    // The scene is 100 % sea (OSM agrees): a constant-1 raster on its grid is the truth.
+    execFileSync('gdal_translate', ['-q', '-b', '1', '-ot', 'Byte', '-scale', '0', '255', '1', '1', scene, mask]);
+  });
+
+  it('scores the full pipeline on a scene: all-water truth gives precision 1 and recall = IoU', async () => {
+    const r = await run(['eval', '--scene', scene, '--mask', mask, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as Record<string, number>;
+    expect(m.count).toBe(1);
+    expect(m.pixels).toBe(512 * 512);
+    expect(m.fp).toBe(0);
+    expect(m.precision).toBe(1);
+    expect(m.recall).toBeCloseTo(m.iou, 12);
+    expect(m.iou).toBeGreaterThan(0);
+    expect(m.iou).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a mask on another grid, and half-given inputs', async () => {
+    const other = join(sharedData, 'scenes', 'world-rgb-4326.tif');
+    const r = await run(['eval', '--scene', scene, '--mask', other]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is 512x256 but scene .* is 512x512/);
+    const half = await run(['eval', '--scene', scene]);
+    expect(half.code).toBe(1);
+    expect(half.stderr).toMatch(/--scene FILE --mask FILE/);
   });
 });
