@@ -6,12 +6,30 @@ Reproducible recipe (PyTorch CPU is enough; Debian `python3-torch`):
     nice -n 5 /usr/bin/python3 models/unet/train.py \
         --data ../shared/data/water-bodies --out models/unet --epochs 24 --budget-min 32
 
+The published model was trained in four stages (each `--init` the previous stage's unet.pt; stages 3-4 with
+`--osm-data ../shared/data --domain-aug P`); the exact flags are in MODEL_CARD.md and metrics.json.
+
 Data: every image/mask pair in DATA/images + DATA/masks (same file name). Images are RGB JPEGs of various
 sizes; each is stretched to 224x224 (PIL bilinear), the same size the Waterline pipeline feeds the model.
 Masks are resized the same way and thresholded at 128 (white = water; the JPEG masks are noisy).
 
 Split: the sorted file names are shuffled with numpy.random.default_rng(SPLIT_SEED) and the first
 VAL_FRACTION become the fixed validation set (written to val_split.txt next to the model).
+
+Domain augmentation (--domain-aug P, per sample): imitates what the Waterline pipeline makes of Landsat,
+aerial and panchromatic scenes (one scene-wide 2-98 % per-band stretch to 8 bit): haze (add a constant,
+lower contrast), per-channel gain/offset (colour balance), a per-channel random percentile stretch
+computed on the whole 224 px image, gamma, random greyscale (single-band scenes become grey RGB),
+down-up-sampling (coarser sensors) and noise, then 8-bit quantisation. Geometric aug (crops, flips,
+90-degree rotations) as before.
+
+OSM extras (--osm-scenes SCENE:PREFIX ..., default the TRAIN_SCENES below): tiles cut from a few shared
+GeoTIFF scenes exactly as the pipeline feeds them (`node bin/waterline.mjs tiles`), labelled with the
+OpenStreetMap water polygons (seas10m + waterbodies10m) rasterised onto the scene grid with GDAL;
+pixels outside the scene / nodata / black collar are ignored. Generated into --osm-cache (a /tmp cache,
+never committed). OSM is coarse, so these pixels get --osm-weight in the loss; --osm-per-epoch of them
+are mixed into every epoch. The scenes of the published OSM comparison (Ottawa, Bahamas, Guadeloupe,
+Recife, Grenada, Korea) are never used for training (HELD_OUT_SCENES).
 
 Input normalisation: x = (rgb / 255 - mean) / std per channel, mean/std from the training split,
 written to manifest.json (the runtime reads them from there). Output: water probability (sigmoid is
@@ -37,6 +55,20 @@ from PIL import Image
 SPLIT_SEED = 20240611
 VAL_FRACTION = 0.15
 SIZE = 224
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Scenes (file in DATA/scenes : prefix in DATA/osm-water) whose OSM-labelled tiles are training extras.
+TRAIN_SCENES = [
+    'landsat8-pucallpa-2020-4326.tif:landsat-pucallpa',
+    'landsat5-pucallpa-1985-4326.tif:landsat-pucallpa',
+    'spot-chicago-pan-stateplane-ft.tif:spot-chicago',
+    'riverside-pan-equal-area.tif:riverside',
+    'atlanta-pan-stateplane-collar.tif:atlanta',
+]
+# Never trained on: the scenes of the OSM comparison in MODEL_CARD.md.
+HELD_OUT_SCENES = [
+    'landsat8-ottawa-rgb16-utm18-cog.tif', 'landsat7-bahamas-rgb-utm18.tif', 'aerial-guadeloupe-allwater-3857.tif',
+    'landsat7-recife-6band-utm25s.tif', 'landsat8-grenada-rgb16-utm20.tif', 'aerial-korea-nowater-3857-cog.tif',
+]
 
 
 class Block(nn.Module):
@@ -136,16 +168,148 @@ def augment_batch(images, masks, idx, crop, rng):
     return x, y
 
 
+def load_osm_tiles(data_root, specs, cache, overlap, log):
+    """Pipeline tiles of the given scenes + OSM water labels: (images uint8 [K,224,224,3], masks uint8,
+    valid uint8, scene name per tile)."""
+    import subprocess
+    from osgeo import gdal
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from compare_osm import rasterise
+    import tempfile
+    gdal.UseExceptions()
+    ims, ms, vs, owners = [], [], [], []
+    for spec in specs:
+        scene, prefix = spec.split(':')
+        if scene in HELD_OUT_SCENES:
+            raise SystemExit(f'{scene} is a held-out scene; it must not be used for training')
+        path = os.path.join(data_root, 'scenes', scene)
+        out = os.path.join(cache, f'{scene}.o{overlap}')
+        if not os.path.exists(os.path.join(out, 'index.json')):
+            subprocess.run(['node', os.path.join(REPO, 'bin', 'waterline.mjs'), 'tiles', path, '--out', out,
+                            '--overlap', str(overlap)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(os.path.join(out, 'index.json')) as f:
+            index = json.load(f)
+        ds = gdal.Open(path)
+        arr = np.stack([ds.GetRasterBand(b + 1).ReadAsArray() for b in range(ds.RasterCount)])
+        nodata = ds.GetRasterBand(1).GetNoDataValue()
+        valid = (arr != 0).any(0)  # black collars (atlanta has no nodata value)
+        if nodata is not None:
+            valid &= arr[0] != nodata
+        with tempfile.TemporaryDirectory() as tmp:
+            osm = rasterise([os.path.join(data_root, 'osm-water', f'{prefix}.osm_seas10m.geojson'),
+                             os.path.join(data_root, 'osm-water', f'{prefix}.osm_waterbodies10m.geojson')], ds, tmp)
+        n0 = len(ims)
+        for t in index['tiles']:
+            w = t['window']
+            x0, y0, ww, hh = w['x'], w['y'], w['width'], w['height']
+            rgba = np.asarray(Image.open(os.path.join(out, t['file'])).convert('RGBA'))
+            m = np.zeros((SIZE, SIZE), np.uint8)
+            v = np.zeros((SIZE, SIZE), np.uint8)
+            m[:hh, :ww] = osm[y0:y0 + hh, x0:x0 + ww]
+            v[:hh, :ww] = valid[y0:y0 + hh, x0:x0 + ww]
+            v &= (rgba[..., 3] > 0).astype(np.uint8)
+            if v.sum() < 0.2 * SIZE * SIZE:
+                continue
+            ims.append(rgba[..., :3].copy())
+            ms.append(m)
+            vs.append(v)
+            owners.append(scene)
+        sel = np.array(vs[n0:], bool)
+        frac = float(np.array(ms[n0:])[sel].mean()) if sel.any() else 0.0
+        log(f'osm extras: {scene} ({prefix}): {len(ims) - n0} tiles, bands {index["bands"]}, '
+            f'OSM water fraction {frac:.3f}')
+    return np.array(ims), np.array(ms), np.array(vs), owners
+
+
+def photometric(full, rng):
+    """Domain augmentation on a whole 224 px image (float32 HxWx3 in [0,1]); see the module docstring."""
+    f = full
+    if rng.random() < 0.3:  # haze: add a bright constant, lower contrast
+        h = rng.uniform(0.05, 0.45)
+        colour = rng.uniform(0.55, 1.0) + rng.uniform(-0.08, 0.08, 3)
+        f = f * (1 - h) + h * colour
+    if rng.random() < 0.6:  # sensor / colour balance: per-channel gain and offset
+        f = f * rng.uniform(0.7, 1.3, 3) + rng.uniform(-0.06, 0.06, 3)
+    if rng.random() < 0.7:  # scene-wide per-band percentile stretch (stats of the whole image, not the crop)
+        lo_p = np.clip(rng.uniform(0, 8) + rng.uniform(-1.5, 1.5, 3), 0, 20)
+        hi_p = np.clip(rng.uniform(92, 100) + rng.uniform(-1.5, 1.5, 3), 80, 100)
+        sub = f[::4, ::4].reshape(-1, 3)
+        for ch in range(3):
+            lo, hi = np.percentile(sub[:, ch], [lo_p[ch], hi_p[ch]])
+            f[..., ch] = (f[..., ch] - lo) / max(hi - lo, 1e-3)
+    f = np.clip(f, 0, 1)
+    if rng.random() < 0.5:  # gamma
+        g = rng.uniform(0.6, 1.6) * rng.uniform(0.92, 1.08, 3)
+        f = f ** g
+    if rng.random() < 0.15:  # single-band scene replicated to grey RGB
+        wts = rng.dirichlet(np.ones(3))
+        f = np.repeat((f @ wts)[..., None], 3, axis=2)
+    return f.astype(np.float32)
+
+
+def degrade(f, rng):
+    """Coarser sensor (down-up-sampling) and noise on a crop, then 8-bit quantisation."""
+    if rng.random() < 0.35:
+        t = torch.from_numpy(np.ascontiguousarray(f)).permute(2, 0, 1)[None]
+        k = rng.uniform(1.5, 3.5)
+        h, w = f.shape[:2]
+        small = F.interpolate(t, size=(max(8, int(h / k)), max(8, int(w / k))), mode='area')
+        f = F.interpolate(small, size=(h, w), mode='bilinear', align_corners=False)[0].permute(1, 2, 0).numpy()
+    if rng.random() < 0.25:
+        f = f + rng.normal(0, rng.uniform(0.005, 0.03), f.shape).astype(np.float32)
+    return np.round(np.clip(f, 0, 1) * 255) / 255
+
+
+def augment_mixed(images, masks, valid, idx, crop, rng, domain_p, osm_weight):
+    """Like augment_batch, for pairs (valid None) and OSM tiles; returns x, y and per-pixel loss weights.
+    With probability domain_p a sample gets the domain augmentation (photometric + degrade)."""
+    n = len(idx)
+    x = np.empty((n, crop, crop, 3), np.float32)
+    y = np.empty((n, crop, crop), np.float32)
+    w = np.empty((n, crop, crop), np.float32)
+    for k, (src, i) in enumerate(idx):
+        img, msk, val = images[src], masks[src], valid[src]
+        full = img[i].astype(np.float32) / 255.0
+        dom = rng.random() < domain_p
+        if dom:
+            full = photometric(full, rng)
+        r, c = rng.integers(0, SIZE - crop + 1, 2)
+        im = full[r:r + crop, c:c + crop]
+        m = msk[i, r:r + crop, c:c + crop]
+        v = val[i, r:r + crop, c:c + crop].astype(np.float32) * osm_weight if val is not None \
+            else np.ones((crop, crop), np.float32)
+        if rng.random() < 0.5:
+            im, m, v = im[:, ::-1], m[:, ::-1], v[:, ::-1]
+        if rng.random() < 0.5:
+            im, m, v = im[::-1], m[::-1], v[::-1]
+        rot = rng.integers(0, 4)
+        im, m, v = np.rot90(im, rot), np.rot90(m, rot), np.rot90(v, rot)
+        f = np.ascontiguousarray(im)
+        if dom:
+            f = degrade(f, rng)
+        contrast = rng.uniform(0.75, 1.25)
+        bright = rng.uniform(-0.1, 0.1)
+        f = np.clip((f - f.mean()) * contrast + f.mean() + bright, 0, 1)
+        x[k] = f
+        y[k] = m
+        w[k] = v
+    return x, y, w
+
+
 def to_tensor(x, mean, std):
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return (t - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
 
 
-def dice_loss(logits, target):
+def dice_loss(logits, target, weight=None):
     p = torch.sigmoid(logits)
-    inter = (p * target).sum((1, 2, 3))
-    denom = p.sum((1, 2, 3)) + target.sum((1, 2, 3))
-    return (1 - (2 * inter + 1) / (denom + 1)).mean()
+    if weight is None:
+        weight = torch.ones_like(target)
+    inter = (p * target * weight).sum((1, 2, 3))
+    denom = (p * weight).sum((1, 2, 3)) + (target * weight).sum((1, 2, 3))
+    per = 1 - (2 * inter + 1) / (denom + 1)
+    wsum = weight.mean((1, 2, 3))
+    return (per * wsum).sum() / wsum.sum().clamp_min(1e-6)
 
 
 @torch.no_grad()
@@ -187,6 +351,14 @@ def main():
     ap.add_argument('--budget-min', type=float, default=32, help='stop after this many minutes of training')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=7)
+    ap.add_argument('--domain-aug', type=float, default=0.0,
+                    help='probability that a training sample gets the domain augmentation (0 = the old recipe)')
+    ap.add_argument('--osm-data', default=None, help='shared data root (scenes/, osm-water/); enables OSM extras')
+    ap.add_argument('--osm-scenes', nargs='*', default=TRAIN_SCENES, help='SCENE:PREFIX of the training scenes')
+    ap.add_argument('--osm-cache', default='/tmp/waterline-unet-osm')
+    ap.add_argument('--osm-overlap', type=int, default=96, help='tile overlap when cutting the extras')
+    ap.add_argument('--osm-weight', type=float, default=0.5, help='loss weight of OSM-labelled pixels')
+    ap.add_argument('--osm-per-epoch', type=int, default=160, help='OSM tiles drawn (with replacement) per epoch')
     ap.add_argument('--export-only', action='store_true', help='re-export unet.pt to ONNX')
     ap.add_argument('--init', help='stage 2: start from this checkpoint (e.g. a copy of unet.pt from stage 1) '
                     'and keep its validation IoU as the bar a new checkpoint must beat')
@@ -218,6 +390,14 @@ def main():
     water_fraction = float(masks[train_idx].mean())
     log(f'mean {mean.tolist()} std {std.tolist()} train water fraction {water_fraction:.3f}')
 
+    osm = None
+    if args.osm_data and not args.export_only:
+        os.makedirs(args.osm_cache, exist_ok=True)
+        oi, om, ov, owners = load_osm_tiles(args.osm_data, args.osm_scenes, args.osm_cache, args.osm_overlap, log)
+        osm = (oi, om, ov)
+        log(f'osm extras: {len(oi)} tiles from {len(set(owners))} scenes, weight {args.osm_weight}, '
+            f'{args.osm_per_epoch} per epoch; held out: {", ".join(HELD_OUT_SCENES)}')
+
     model = WaterUNet(args.channels)
     nparams = sum(p.numel() for p in model.parameters())
     log(f'WaterUNet(c={args.channels}): {nparams} parameters')
@@ -238,23 +418,34 @@ def main():
         log(f'stage 2: initialised from {args.init}' + (f' (val iou {best["iou"]:.4f})' if best else ''))
     if not args.export_only:
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-        steps_per_epoch = math.ceil(len(train_idx) / args.batch)
+        steps_per_epoch = math.ceil((len(train_idx) + (args.osm_per_epoch if osm is not None else 0)) / args.batch)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs,
                                                     steps_per_epoch=steps_per_epoch, pct_start=0.15)
-        bce = nn.BCEWithLogitsLoss()
         start = time.time()
         for epoch in range(1, args.epochs + 1):
             model.train()
-            perm = rng.permutation(train_idx)
+            perm = [(0, int(i)) for i in rng.permutation(train_idx)]
+            if osm is not None:
+                perm += [(1, int(i)) for i in rng.integers(0, len(osm[0]), args.osm_per_epoch)]
+                perm = [perm[j] for j in rng.permutation(len(perm))]
             te = time.time()
             total = 0.0
             for s in range(0, len(perm), args.batch):
                 b = perm[s:s + args.batch]
-                x, y = augment_batch(images, masks, b, args.crop, rng)
+                if osm is None and args.domain_aug == 0:
+                    x, y = augment_batch(images, masks, [i for _, i in b], args.crop, rng)
+                    w = np.ones_like(y)
+                else:
+                    sources = ((images, masks, None), osm or (None, None, None))
+                    x, y, w = augment_mixed([q[0] for q in sources], [q[1] for q in sources],
+                                            [q[2] for q in sources], b, args.crop, rng, args.domain_aug,
+                                            args.osm_weight)
                 xt = to_tensor(x, mean, std)
                 yt = torch.from_numpy(y).unsqueeze(1)
+                wt = torch.from_numpy(w).unsqueeze(1)
                 logits = model(xt)
-                loss = bce(logits, yt) + dice_loss(logits, yt)
+                bce_px = F.binary_cross_entropy_with_logits(logits, yt, reduction='none')
+                loss = (bce_px * wt).sum() / wt.sum().clamp_min(1e-6) + dice_loss(logits, yt, wt)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
