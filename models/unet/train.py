@@ -144,6 +144,23 @@ def split(names):
     return np.sort(order[nval:]), np.sort(order[:nval])
 
 
+def flip_rotate(rng, *arrays):
+    """The same random horizontal/vertical flip and 90-degree rotation applied to every array."""
+    if rng.random() < 0.5:
+        arrays = [a[:, ::-1] for a in arrays]
+    if rng.random() < 0.5:
+        arrays = [a[::-1] for a in arrays]
+    rot = rng.integers(0, 4)
+    return [np.rot90(a, rot) for a in arrays]
+
+
+def jitter(f, rng):
+    """Mild global contrast (x0.75-1.25 about the mean) and brightness (+-0.1) jitter, clipped to [0, 1]."""
+    contrast = rng.uniform(0.75, 1.25)
+    bright = rng.uniform(-0.1, 0.1)
+    return np.clip((f - f.mean()) * contrast + f.mean() + bright, 0, 1)
+
+
 def augment_batch(images, masks, idx, crop, rng):
     """Random crop, flips, 90-degree rotations and mild brightness/contrast jitter."""
     n = len(idx)
@@ -153,17 +170,8 @@ def augment_batch(images, masks, idx, crop, rng):
         r, c = rng.integers(0, SIZE - crop + 1, 2)
         im = images[i, r:r + crop, c:c + crop]
         m = masks[i, r:r + crop, c:c + crop]
-        if rng.random() < 0.5:
-            im, m = im[:, ::-1], m[:, ::-1]
-        if rng.random() < 0.5:
-            im, m = im[::-1], m[::-1]
-        rot = rng.integers(0, 4)
-        im, m = np.rot90(im, rot), np.rot90(m, rot)
-        f = im.astype(np.float32) / 255.0
-        contrast = rng.uniform(0.75, 1.25)
-        bright = rng.uniform(-0.1, 0.1)
-        f = np.clip((f - f.mean()) * contrast + f.mean() + bright, 0, 1)
-        x[k] = f
+        im, m = flip_rotate(rng, im, m)
+        x[k] = jitter(im.astype(np.float32) / 255.0, rng)
         y[k] = m
     return x, y
 
@@ -260,15 +268,16 @@ def degrade(f, rng):
     return np.round(np.clip(f, 0, 1) * 255) / 255
 
 
-def augment_mixed(images, masks, valid, idx, crop, rng, domain_p, osm_weight):
-    """Like augment_batch, for pairs (valid None) and OSM tiles; returns x, y and per-pixel loss weights.
+def augment_mixed(sources, idx, crop, rng, domain_p, osm_weight):
+    """Like augment_batch, for samples (source, index) of sources = ((images, masks, valid), ...): pairs
+    (valid None) and OSM tiles; returns x, y and per-pixel loss weights.
     With probability domain_p a sample gets the domain augmentation (photometric + degrade)."""
     n = len(idx)
     x = np.empty((n, crop, crop, 3), np.float32)
     y = np.empty((n, crop, crop), np.float32)
     w = np.empty((n, crop, crop), np.float32)
     for k, (src, i) in enumerate(idx):
-        img, msk, val = images[src], masks[src], valid[src]
+        img, msk, val = sources[src]
         full = img[i].astype(np.float32) / 255.0
         dom = rng.random() < domain_p
         if dom:
@@ -278,19 +287,11 @@ def augment_mixed(images, masks, valid, idx, crop, rng, domain_p, osm_weight):
         m = msk[i, r:r + crop, c:c + crop]
         v = val[i, r:r + crop, c:c + crop].astype(np.float32) * osm_weight if val is not None \
             else np.ones((crop, crop), np.float32)
-        if rng.random() < 0.5:
-            im, m, v = im[:, ::-1], m[:, ::-1], v[:, ::-1]
-        if rng.random() < 0.5:
-            im, m, v = im[::-1], m[::-1], v[::-1]
-        rot = rng.integers(0, 4)
-        im, m, v = np.rot90(im, rot), np.rot90(m, rot), np.rot90(v, rot)
+        im, m, v = flip_rotate(rng, im, m, v)
         f = np.ascontiguousarray(im)
         if dom:
             f = degrade(f, rng)
-        contrast = rng.uniform(0.75, 1.25)
-        bright = rng.uniform(-0.1, 0.1)
-        f = np.clip((f - f.mean()) * contrast + f.mean() + bright, 0, 1)
-        x[k] = f
+        x[k] = jitter(f, rng)
         y[k] = m
         w[k] = v
     return x, y, w
@@ -436,10 +437,8 @@ def main():
                     x, y = augment_batch(images, masks, [i for _, i in b], args.crop, rng)
                     w = np.ones_like(y)
                 else:
-                    sources = ((images, masks, None), osm or (None, None, None))
-                    x, y, w = augment_mixed([q[0] for q in sources], [q[1] for q in sources],
-                                            [q[2] for q in sources], b, args.crop, rng, args.domain_aug,
-                                            args.osm_weight)
+                    sources = ((images, masks, None), osm)
+                    x, y, w = augment_mixed(sources, b, args.crop, rng, args.domain_aug, args.osm_weight)
                 xt = to_tensor(x, mean, std)
                 yt = torch.from_numpy(y).unsqueeze(1)
                 wt = torch.from_numpy(w).unsqueeze(1)
