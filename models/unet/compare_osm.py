@@ -37,6 +37,11 @@ def rasterise(vectors, ds, tmp):
     return out.GetRasterBand(1).ReadAsArray().astype(bool)
 
 
+def osm_water_files(data, prefix):
+    """The OSM sea and water-body GeoJSON files of a scene (either may be absent)."""
+    return [os.path.join(data, 'osm-water', f'{prefix}.osm_{kind}10m.geojson') for kind in ('seas', 'waterbodies')]
+
+
 def main():
     data = sys.argv[1]
     model = os.environ.get('WATERLINE_MODEL', 'waterline-unet')
@@ -53,8 +58,7 @@ def main():
             nodata = band.GetNoDataValue()
             valid = np.ones(arr.shape, bool) if nodata is None else arr != nodata
             pred = rasterise([ours], ds, tmp) & valid
-            osm = rasterise([os.path.join(data, 'osm-water', f'{prefix}.osm_seas10m.geojson'),
-                             os.path.join(data, 'osm-water', f'{prefix}.osm_waterbodies10m.geojson')], ds, tmp) & valid
+            osm = rasterise(osm_water_files(data, prefix), ds, tmp) & valid
             inter = int(np.sum(pred & osm))
             union = int(np.sum(pred | osm))
             print(json.dumps({'scene': scene, 'model': model, 'validPixels': int(valid.sum()),

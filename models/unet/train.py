@@ -182,7 +182,7 @@ def load_osm_tiles(data_root, specs, cache, overlap, log):
     import subprocess
     from osgeo import gdal
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from compare_osm import rasterise
+    from compare_osm import osm_water_files, rasterise
     import tempfile
     gdal.UseExceptions()
     ims, ms, vs, owners = [], [], [], []
@@ -204,8 +204,7 @@ def load_osm_tiles(data_root, specs, cache, overlap, log):
         if nodata is not None:
             valid &= arr[0] != nodata
         with tempfile.TemporaryDirectory() as tmp:
-            osm = rasterise([os.path.join(data_root, 'osm-water', f'{prefix}.osm_seas10m.geojson'),
-                             os.path.join(data_root, 'osm-water', f'{prefix}.osm_waterbodies10m.geojson')], ds, tmp)
+            osm = rasterise(osm_water_files(data_root, prefix), ds, tmp)
         n0 = len(ims)
         for t in index['tiles']:
             w = t['window']
