@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { formatRuntimeReport, runtimeReport, type RuntimeReport } from '../adapters/onnx/runtimeReport.ts';
-import { openScene } from '../adapters/raster/openScene.ts';
-import { formatSceneReport, sceneReport, type SceneReport } from '../adapters/raster/sceneReport.ts';
+import { formatSceneReport, readSceneReport } from '../adapters/raster/sceneReport.ts';
 import type { CliContext } from './context.ts';
 
 interface InfoFlags {
@@ -29,15 +28,6 @@ async function describeRuntime(flags: InfoFlags, ctx: CliContext): Promise<Runti
   }
 }
 
-async function describeScene(source: string): Promise<SceneReport> {
-  const scene = await openScene(source);
-  try {
-    return sceneReport(scene.info);
-  } finally {
-    await scene.close();
-  }
-}
-
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('info')
@@ -48,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--device <device>', 'with --model: auto | cpu | cuda | webgpu (default: WATERLINE_DEVICE or auto)')
     .option('--vae <file>', 'with a PaliGemma --model: segmentation VAE (default: <models dir>/vae/vae-oid.npz)')
     .action(async (source: string | undefined, flags: InfoFlags) => {
-      const report = source ? await describeScene(source) : undefined;
+      const report = source ? await readSceneReport(source) : undefined;
       const runtime = await describeRuntime(flags, ctx);
       if (flags.json) {
         ctx.stdout.write(`${JSON.stringify({ ...report, runtime }, null, 2)}\n`);

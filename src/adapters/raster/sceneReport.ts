@@ -7,6 +7,7 @@ import type { Polygon } from 'geojson';
 import { applyGeoTransform } from '../../core/grid/affine.ts';
 import type { SceneInfo } from '../../core/scene.ts';
 import { createCrsTransform } from './crs.ts';
+import { openScene } from './openScene.ts';
 
 export interface SceneReport {
   description: string;
@@ -67,6 +68,16 @@ export function sceneReport(info: SceneInfo): SceneReport {
     compression: info.compression,
     hasMask: info.hasMask,
   };
+}
+
+/** Open a scene (path or http(s) URL), report it and close it: `waterline info` and the server's scene validation. */
+export async function readSceneReport(source: string): Promise<SceneReport> {
+  const scene = await openScene(source);
+  try {
+    return sceneReport(scene.info);
+  } finally {
+    await scene.close();
+  }
 }
 
 function fmt(v: number, degrees: boolean): string {
