@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { DTYPES, DTYPE_SUFFIX, PALIGEMMA_GRAPHS } from '../onnx/paligemmaModelDir.ts';
 
 export interface CachedModel {
   /** `owner/repo` (or `vae`). */
@@ -32,8 +33,6 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-const SUFFIXES: Record<string, string> = { '': 'fp32', _fp16: 'fp16', _quantized: 'q8', _q4: 'q4', _q4f16: 'q4f16', _int8: 'int8', _uint8: 'uint8', _bnb4: 'bnb4' };
-
 export function listCachedModels(modelsDir: string): CachedModel[] {
   if (!existsSync(modelsDir)) return [];
   const out: CachedModel[] = [];
@@ -41,9 +40,7 @@ export function listCachedModels(modelsDir: string): CachedModel[] {
     if (existsSync(join(dir, 'config.json'))) {
       const onnxDir = join(dir, 'onnx');
       const files = existsSync(onnxDir) ? readdirSync(onnxDir) : [];
-      const dtypes = Object.entries(SUFFIXES)
-        .filter(([s]) => ['vision_encoder', 'embed_tokens', 'decoder_model_merged'].every((g) => files.includes(`${g}${s}.onnx`)))
-        .map(([, d]) => d);
+      const dtypes: string[] = DTYPES.filter((d) => PALIGEMMA_GRAPHS.every((g) => files.includes(`${g}${DTYPE_SUFFIX[d]}.onnx`)));
       out.push({ name: relative(modelsDir, dir).split(/[\\/]/).join('/'), dir, kind: dtypes.length ? 'paligemma' : 'other', dtypes, bytes: dirBytes(dir) });
       return;
     }
