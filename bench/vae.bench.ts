@@ -4,24 +4,15 @@
  * timed in the same run on the same machine.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import { loadSegmentationVae } from '../src/adapters/vae/segmentationVae.ts';
+import { PYTHON, VAE_SCRIPT, randomVaePath } from '../test/helpers/vaeFixture.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const script = join(root, 'models', 'vae', 'make_random_vae.py');
 const N = 64;
 
 export default async function bench(): Promise<BenchResult[]> {
-  const dir = join(root, 'test', '.out', 'vae');
-  const path = join(dir, 'random-seed0.npz');
-  if (!existsSync(path)) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('/usr/bin/python3', [script, 'generate', path]);
-  }
-  const ref = JSON.parse(execFileSync('/usr/bin/python3', [script, 'bench', path, String(N)]).toString()) as Record<string, number>;
+  const path = randomVaePath();
+  const ref = JSON.parse(execFileSync(PYTHON, [VAE_SCRIPT, 'bench', path, String(N)]).toString()) as Record<string, number>;
   const vae = await loadSegmentationVae(path, { intraOpNumThreads: 2 });
   const codes = Array.from({ length: N }, (_, b) => Array.from({ length: 16 }, (_, k) => (b * 31 + k * 7) % 128));
   const masks = Array.from({ length: N }, (_, b) => Float32Array.from({ length: 4096 }, (_, k) => ((k * (b + 3)) % 7 < 3 ? 1 : 0)));
