@@ -52,11 +52,16 @@ export function defaultBands(info: SceneInfo): number[] {
   return [3, 2, 1];
 }
 
+/** Whether `bands` is 1 or 3 band numbers of the scene (1-based). */
+function isBandList(bands: number[], info: SceneInfo): boolean {
+  return (bands.length === 1 || bands.length === 3) && bands.every((b) => Number.isInteger(b) && b >= 1 && b <= info.bands.length);
+}
+
 /** Parse `--bands 3,2,1` (or `1`) against a scene. */
 export function parseBands(text: string, info: SceneInfo): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const bands = parts.map(Number);
-  if (!(bands.length === 1 || bands.length === 3) || bands.some((b) => !Number.isInteger(b) || b < 1 || b > info.bands.length)) {
+  if (!isBandList(bands, info)) {
     throw new InputError('bad_bands', `${info.source}: --bands "${text}" is not 1 or 3 band numbers between 1 and ${info.bands.length}`, {
       hint: 'e.g. --bands 3,2,1 or --bands 1',
     });
@@ -119,7 +124,7 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
     throw err;
   }
   const bands = opts.bands ?? defaultBands(info);
-  if (!(bands.length === 1 || bands.length === 3) || bands.some((b) => !Number.isInteger(b) || b < 1 || b > info.bands.length)) {
+  if (!isBandList(bands, info)) {
     throw new InputError('bad_bands', `${info.source}: bands [${bands.join(',')}] are not 1 or 3 band numbers between 1 and ${info.bands.length}`, {
       hint: 'e.g. --bands 3,2,1 or --bands 1',
     });

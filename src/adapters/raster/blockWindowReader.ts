@@ -41,7 +41,8 @@ function arrayType(format: number, bits: number): ArrayCtor | null {
   return null;
 }
 
-function toNumbers(v: unknown): number[] {
+/** A TIFF tag value (absent, one number or an array) as a plain number list. */
+export function toNumbers(v: unknown): number[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'number') return [v];
   return Array.from(v as ArrayLike<number>);

@@ -5,15 +5,13 @@
 import { stat } from 'node:fs/promises';
 import { fromFile, fromUrl, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { BandInfo, PixelWindow, SampleType, SceneInfo } from '../../core/scene.ts';
-import type { GeoTransform } from '../../core/grid/affine.ts';
+import { pixelArea, type GeoTransform } from '../../core/grid/affine.ts';
 import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 import { BlockCache } from './blockCache.ts';
 import './zlibDeflateDecoder.ts';
-import { createBlockWindowReader, type BlockWindowReader } from './blockWindowReader.ts';
-
-export type { RasterWindow, SampleArray };
+import { createBlockWindowReader, toNumbers, type BlockWindowReader } from './blockWindowReader.ts';
 
 export interface ReadWindowOptions {
   /** 1-based band numbers; default all bands. */
@@ -90,12 +88,6 @@ function sampleType(format: number, bits: number): SampleType | null {
   return null;
 }
 
-function toArray(v: unknown): number[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'number') return [v];
-  return Array.from(v as ArrayLike<number>);
-}
-
 /** Per-sample colour interpretation stored by GDAL in GDAL_METADATA (`role="colorinterp"`). */
 function gdalColorInterp(xml: string | undefined): Map<number, string> {
   const out = new Map<number, string>();
@@ -125,9 +117,9 @@ function colorInterpretations(photometric: number, count: number, extraSamples: 
 
 function geoTransformOf(image: GeoTIFFImage, source: string): GeoTransform {
   const fd = image.fileDirectory;
-  const tiepoints = toArray(fd.getValue('ModelTiepoint'));
-  const scale = toArray(fd.getValue('ModelPixelScale'));
-  const matrix = toArray(fd.getValue('ModelTransformation'));
+  const tiepoints = toNumbers(fd.getValue('ModelTiepoint'));
+  const scale = toNumbers(fd.getValue('ModelPixelScale'));
+  const matrix = toNumbers(fd.getValue('ModelTransformation'));
   let gt: [number, number, number, number, number, number];
   if (matrix.length >= 8) {
     gt = [matrix[3], matrix[0], matrix[1], matrix[7], matrix[4], matrix[5]];
@@ -143,7 +135,7 @@ function geoTransformOf(image: GeoTIFFImage, source: string): GeoTransform {
       hint: 'georeference it first, e.g. gdal_translate -a_srs EPSG:xxxx -a_ullr ...',
     });
   }
-  if (gt.some((v) => !Number.isFinite(v)) || gt[1] * gt[5] - gt[2] * gt[4] === 0) {
+  if (gt.some((v) => !Number.isFinite(v)) || pixelArea(gt) === 0) {
     throw new InputError('not_georeferenced', `${source}: invalid geotransform [${gt.join(', ')}]`, {
       hint: 'fix the georeferencing, e.g. gdal_translate -a_ullr ...',
     });
@@ -160,8 +152,8 @@ function geoTransformOf(image: GeoTIFFImage, source: string): GeoTransform {
 async function checkNotTruncated(image: GeoTIFFImage, fileSize: number, source: string): Promise<void> {
   const fd = image.fileDirectory;
   const tiled = fd.hasTag('TileOffsets');
-  const offsets = toArray(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
-  const counts = toArray(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
+  const offsets = toNumbers(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
+  const counts = toNumbers(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
   let end = 0;
   for (let i = 0; i < offsets.length; i++) end = Math.max(end, offsets[i] + (counts[i] ?? 0));
   if (end > fileSize) {
@@ -193,8 +185,8 @@ async function buildInfo(tiff: GeoTIFF, source: string, fileSize: number | null)
   }
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
   const spp = main.getSamplesPerPixel();
-  const formats = toArray(fd.getValue('SampleFormat'));
-  const bits = toArray(fd.getValue('BitsPerSample'));
+  const formats = toNumbers(fd.getValue('SampleFormat'));
+  const bits = toNumbers(fd.getValue('BitsPerSample'));
   const types: SampleType[] = [];
   for (let i = 0; i < spp; i++) {
     const t = sampleType(formats[i] ?? formats[0] ?? 1, bits[i] ?? bits[0] ?? 8);
@@ -211,7 +203,7 @@ async function buildInfo(tiff: GeoTIFF, source: string, fileSize: number | null)
 
   const noData = main.getGDALNoData();
   const gdalMetadata = fd.hasTag('GDAL_METADATA') ? String(await fd.loadValue('GDAL_METADATA')) : undefined;
-  const interps = colorInterpretations(photometric, spp, toArray(fd.getValue('ExtraSamples')), gdalColorInterp(gdalMetadata));
+  const interps = colorInterpretations(photometric, spp, toNumbers(fd.getValue('ExtraSamples')), gdalColorInterp(gdalMetadata));
   const bands: BandInfo[] = types.map((type, i) => ({
     band: i + 1,
     type,

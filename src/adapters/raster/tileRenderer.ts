@@ -110,7 +110,7 @@ export function createSceneTileRenderer(scene: Scene, options: SceneTileOptions)
     try {
       const [sx, sy] = transform.fromWgs84(lon, lat);
       if (!Number.isFinite(sx) || !Number.isFinite(sy)) return [Number.NaN, Number.NaN];
-      return [inv[0] + sx * inv[1] + sy * inv[2], inv[3] + sx * inv[4] + sy * inv[5]];
+      return applyGeoTransform(inv, sx, sy);
     } catch {
       return [Number.NaN, Number.NaN];
     }
