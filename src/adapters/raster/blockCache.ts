@@ -36,10 +36,6 @@ export class BlockCache<T> {
     this.max = BlockCache.checked(maxBytes);
   }
 
-  get maxBytes(): number {
-    return this.max;
-  }
-
   /** Change the budget, dropping least recently used entries to fit. */
   resize(maxBytes: number): void {
     this.max = BlockCache.checked(maxBytes);

@@ -120,11 +120,6 @@ export function tilesCoveringBBox(bbox: LonLatBBox, z: number): TileCoord[] {
   return out;
 }
 
-/** Whether two lon/lat bboxes overlap with a positive area. */
-export function bboxesIntersect(a: LonLatBBox, b: LonLatBBox): boolean {
-  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
-}
-
 /** Ground size of one pixel of a 256 px tile at zoom z and latitude lat, in metres. */
 export function groundResolution(z: number, lat: number): number {
   return (2 * MERCATOR_HALF_WORLD_M * Math.cos((clampLat(lat) * Math.PI) / 180)) / (WEB_TILE_SIZE * 2 ** z);
