@@ -5,7 +5,7 @@
  * antialiased bilinear filter, encoded, and its box written as loc bins (core/tokens/locBins.ts).
  */
 import { cropBoxForEncoding } from '../../core/masks/boxPlacement.ts';
-import { findWaterRegions, regionMask } from '../../core/masks/waterRegions.ts';
+import { findWaterRegions } from '../../core/masks/waterRegions.ts';
 import { edgeToBin, type LocBins } from '../../core/tokens/locBins.ts';
 import { formatSegmentationSuffix, type SuffixInstance } from '../../core/tokens/segmentationParser.ts';
 import { VAE_MASK_SIZE, type SegmentationVae } from './segmentationVae.ts';
@@ -36,7 +36,7 @@ export async function encodeWaterInstances(
 ): Promise<EncodedWater> {
   const { labels, regions } = findWaterRegions(mask, width, height);
   const kept = regions.filter((r) => r.area >= (options.minArea ?? 1)).slice(0, options.maxInstances ?? 10);
-  const crops = kept.map((r) => cropBoxForEncoding(regionMask(labels, r.label), width, r.box, VAE_MASK_SIZE));
+  const crops = kept.map((r) => cropBoxForEncoding(labels, r.label, width, r.box, VAE_MASK_SIZE));
   const { codes } = await vae.encode(crops);
   const label = options.label ?? 'water';
   const instances = kept.map((r, k) => ({

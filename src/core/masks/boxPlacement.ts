@@ -65,15 +65,15 @@ export function thresholdLogits(maxLogits: Float32Array, threshold = 0): Uint8Ar
 }
 
 /**
- * Encode side: the region's pixels (value 1 in `mask`, width x height) inside `box`, resized to
- * `outSize` x `outSize` in [0,1] (antialiased bilinear), ready for the VAE encoder.
+ * Encode side: the region's pixels (those with `labels[k] === label`, width x height) inside `box`,
+ * resized to `outSize` x `outSize` in [0,1] (antialiased bilinear), ready for the VAE encoder.
  */
-export function cropBoxForEncoding(mask: Uint8Array, width: number, box: PixelBox, outSize = 64): Float32Array {
+export function cropBoxForEncoding(labels: Int32Array, label: number, width: number, box: PixelBox, outSize = 64): Float32Array {
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
   const crop = new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++) {
-    for (let x = 0; x < bw; x++) crop[y * bw + x] = mask[(box.y0 + y) * width + box.x0 + x] ? 1 : 0;
+    for (let x = 0; x < bw; x++) crop[y * bw + x] = labels[(box.y0 + y) * width + box.x0 + x] === label ? 1 : 0;
   }
   return resizeBilinear(crop, bw, bh, outSize, outSize);
 }

@@ -2,9 +2,9 @@
  * Binary mask → polygons with holes, in pixel coordinates (vertex (x, y) is the top-left corner of
  * pixel (x, y); the grid of vertices is (width+1) x (height+1)).
  *
- * 1. Connected components of water pixels (two-pass union-find), 4-connectivity by default like
- *    gdal_polygonize, 8 optional. Components are numbered in raster-scan order of their first pixel,
- *    which makes polygon ids stable for a given mask.
+ * 1. Connected components of water pixels (two-pass union-find, core/masks/connectedComponents.ts),
+ *    4-connectivity by default like gdal_polygonize, 8 optional. Components are numbered in raster-scan
+ *    order of their first pixel, which makes polygon ids stable for a given mask.
  * 2. Boundary tracing along pixel edges, keeping water on the right (y down). At a saddle vertex
  *    (two water pixels touching only diagonally) the tracer turns right, keeping the diagonal pixels
  *    apart, so rings never cross. With 8-connectivity the 4-connected pieces of one 8-connected
@@ -19,7 +19,9 @@
  * plus one byte of edge flags per vertex, on top of the mask.
  */
 
-export type Connectivity = 4 | 8;
+import { labelComponents, type Connectivity } from '../masks/connectedComponents.ts';
+
+export type { Connectivity };
 
 /** A ring as flat [x0, y0, x1, y1, ...], not closed (the first vertex is not repeated). */
 export type PixelRing = number[];
@@ -57,77 +59,6 @@ export interface TraceOptions {
 // Directions: 0 = E (+x), 1 = S (+y), 2 = W (-x), 3 = N (-y). Right turn = (d + 1) % 4 (y down).
 const DX = [1, 0, -1, 0];
 const DY = [0, 1, 0, -1];
-
-/** Label connected water components; returns labels (0 = not water) and the component count. */
-export function labelComponents(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  connectivity: Connectivity = 4,
-): { labels: Int32Array; count: number } {
-  const labels = new Int32Array(width * height);
-  let parent = new Int32Array(1024);
-  let next = 1;
-  const find = (a: number): number => {
-    let r = a;
-    while (parent[r] !== r) r = parent[r];
-    while (parent[a] !== r) {
-      const n = parent[a];
-      parent[a] = r;
-      a = n;
-    }
-    return r;
-  };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    if (ra < rb) {
-      parent[rb] = ra;
-      return ra;
-    }
-    parent[ra] = rb;
-    return rb;
-  };
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      if (!mask[i]) continue;
-      let l = 0;
-      if (x > 0 && mask[i - 1]) l = labels[i - 1];
-      if (y > 0) {
-        const up = i - width;
-        if (mask[up]) l = l ? union(l, labels[up]) : labels[up];
-        if (connectivity === 8) {
-          if (x > 0 && mask[up - 1]) l = l ? union(l, labels[up - 1]) : labels[up - 1];
-          if (x + 1 < width && mask[up + 1]) l = l ? union(l, labels[up + 1]) : labels[up + 1];
-        }
-      }
-      if (!l) {
-        if (next >= parent.length) {
-          const grown = new Int32Array(parent.length * 2);
-          grown.set(parent);
-          parent = grown;
-        }
-        parent[next] = next;
-        l = next++;
-      }
-      labels[i] = l;
-    }
-  }
-  // Compact roots to 1..count in scan order of first appearance.
-  const compact = new Int32Array(next);
-  let count = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (!l) continue;
-    const r = find(l);
-    if (!compact[r]) compact[r] = ++count;
-    labels[i] = compact[r];
-  }
-  return { labels, count };
-}
 
 /** Trace a 0/1 mask (any non-zero byte is water) into polygons with holes, in pixel coordinates. */
 export function traceMask(mask: Uint8Array, width: number, height: number, options: TraceOptions = {}): TraceResult {
