@@ -11,13 +11,13 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { FeatureCollection } from 'geojson';
-import { ConflictError, InputError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, InputError } from '../../core/errors.ts';
 import { clampLat, isValidTile, MAX_ZOOM } from '../../core/grid/webMercator.ts';
 import { createWaterTiles, WaterTileCache, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
 import type { JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
-import { idSchema } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
+import { findJob } from './jobs.ts';
 import { strongEtag, TileLru, type CachedTile } from './tilesCache.ts';
 import { openScenesFor, type OpenSceneEntry } from './tilesScenes.ts';
 
@@ -93,15 +93,9 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     return tile;
   }
 
-  function jobOf(id: string): JobRecord {
-    const job = idSchema.safeParse(id).success ? ctx.store.getJob(id) : undefined;
-    if (!job) throw new NotFoundError('job_not_found', `no job with id ${id}`, { hint: 'list jobs with GET /jobs' });
-    return job;
-  }
-
   /** The water tile index of a succeeded job (built once from its GeoJSON), with the zooms of its scene. */
   async function waterOf(id: string): Promise<{ job: JobRecord; tiles: WaterTiles; scene: OpenSceneEntry }> {
-    const job = jobOf(id);
+    const job = findJob(ctx, id);
     const notYet = () => new ConflictError('job_not_succeeded', `job ${id} has no water result yet (state: ${job.state})`, {
       hint: 'water tiles exist once the job has succeeded; poll GET /jobs/{id}',
     });

@@ -3,14 +3,13 @@
  * with its default bands, scene-wide stretch (the same as the model input, from src/pipeline/tileSource.ts)
  * and a Web Mercator tile renderer. A small LRU closes scenes nobody asked for lately.
  */
-import { NotFoundError } from '../../core/errors.ts';
 import { openScene, type Scene } from '../../adapters/raster/openScene.ts';
 import { createSceneTileRenderer, type SceneTileRenderer } from '../../adapters/raster/tileRenderer.ts';
 import { computeSceneStretch, defaultBands } from '../../pipeline/tileSource.ts';
 import type { BandStretch } from '../../core/grid/bandStretch.ts';
 import type { SceneRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
-import { idSchema } from '../validation.ts';
+import { findScene } from './scenes.ts';
 
 export interface OpenSceneEntry {
   record: SceneRecord;
@@ -25,13 +24,6 @@ export class OpenScenes {
 
   constructor(private readonly ctx: AppContext, private readonly capacity = 8) {}
 
-  /** The scene's record, or a 404 naming the id. */
-  record(id: string): SceneRecord {
-    const rec = idSchema.safeParse(id).success ? this.ctx.store.getScene(id) : undefined;
-    if (!rec) throw new NotFoundError('scene_not_found', `no scene with id ${id}`, { hint: 'list scenes with GET /scenes' });
-    return rec;
-  }
-
   get(id: string): Promise<OpenSceneEntry> {
     let entry = this.entries.get(id);
     if (entry) {
@@ -39,7 +31,7 @@ export class OpenScenes {
       this.entries.set(id, entry);
       return entry;
     }
-    const rec = this.record(id);
+    const rec = findScene(this.ctx, id);
     entry = (async () => {
       const scene = await openScene(rec.path);
       try {
