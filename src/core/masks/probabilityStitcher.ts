@@ -97,11 +97,8 @@ export class ProbabilityStitcher {
     this.advance();
   }
 
-  /**
-   * Add one tile's probability (tileSize², row-major). NaN marks pixels that are nodata or padding.
-   * `valid` (optional, tileSize²) additionally excludes pixels where it is 0.
-   */
-  addTile(tile: StitchTile, probability: Float32Array, valid?: Uint8Array): void {
+  /** Add one tile's probability (tileSize², row-major). NaN marks pixels that are nodata or padding. */
+  addTile(tile: StitchTile, probability: Float32Array): void {
     const size = this.tileSize;
     if (probability.length !== size * size) {
       throw new RangeError(`tile ${tile.id}: probability has ${probability.length} values, expected ${size * size}`);
@@ -120,7 +117,6 @@ export class ProbabilityStitcher {
       for (let c = 0; c < w; c++) {
         const p = probability[tileRow + c];
         if (p !== p) continue; // NaN: nodata / padding
-        if (valid && valid[tileRow + c] === 0) continue;
         const wt = this.weights[tileRow + c];
         band.sum[rowOffset + c] += (p < 0 ? 0 : p > 1 ? 1 : p) * wt;
         band.weight[rowOffset + c] += wt;
