@@ -8,6 +8,7 @@ import type { Request, Router } from 'express';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
+import { baseUrl } from '../baseUrl.ts';
 import { idSchema, itemsQuery, parseInput } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 
@@ -29,10 +30,6 @@ interface CachedCollection {
 
 /** Parsed job results, most recently used last (results are immutable once a job succeeded). */
 const MAX_CACHED = 8;
-
-function baseUrl(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-}
 
 function intersects(a: BBox, b: BBox): boolean {
   // b may cross the antimeridian (minLon > maxLon): test both halves.

@@ -16,6 +16,7 @@ import { clampLat, isValidTile, MAX_ZOOM } from '../../core/grid/webMercator.ts'
 import { createWaterTiles, WaterTileCache, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
 import type { JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
+import { baseUrl } from '../baseUrl.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { findJob } from './jobs.ts';
 import { strongEtag, TileLru, type CachedTile } from './tilesCache.ts';
@@ -56,10 +57,6 @@ function sendTile(req: Request, res: Response, tile: CachedTile, format: TileFor
     return;
   }
   res.type(CONTENT_TYPES[format]).send(tile.body);
-}
-
-function baseUrl(req: Request): string {
-  return `${req.protocol}://${req.get('host')}`;
 }
 
 function tileJson(name: string, tiles: string, bounds: number[], center: [number, number], minzoom: number, maxzoom: number, extra: Record<string, unknown> = {}) {
