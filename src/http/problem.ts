@@ -62,8 +62,7 @@ export function toProblem(err: unknown, instance?: string): Problem {
   };
 }
 
-export function sendProblem(res: Response, err: unknown, instance?: string): void {
-  const problem = toProblem(err, instance);
+export function sendProblem(res: Response, problem: Problem): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -76,6 +75,6 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem = toProblem(err, req.originalUrl);
     if (problem.status >= 500) (req.log ?? logger).error({ err }, 'request failed');
-    sendProblem(res, err, req.originalUrl);
+    sendProblem(res, problem);
   };
 }
