@@ -8,7 +8,7 @@
  * interior is no longer inside the shell. Segments are swept by x so the check is ~O(n log n).
  */
 import type { PixelRing } from './traceMask.ts';
-import { ringPixelArea } from './traceMask.ts';
+import { pointInRing, ringPixelArea } from './traceMask.ts';
 
 interface Seg {
   ax: number;
@@ -43,16 +43,6 @@ function badPair(s: Seg, t: Seg): boolean {
   const shared = (px: number, py: number, q: Seg) => (px === q.ax && py === q.ay) || (px === q.bx && py === q.by);
   const touches = (px: number, py: number, o: number, q: Seg) => o === 0 && onSegment(q.ax, q.ay, q.bx, q.by, px, py) && !shared(px, py, q);
   return touches(t.ax, t.ay, o1, s) || touches(t.bx, t.by, o2, s) || touches(s.ax, s.ay, o3, t) || touches(s.bx, s.by, o4, t);
-}
-
-function pointInRing(ring: PixelRing, px: number, py: number): boolean {
-  let inside = false;
-  const n = ring.length / 2;
-  for (let i = 0, j = n - 1; i < n; j = i++) {
-    const xi = ring[2 * i], yi = ring[2 * i + 1], xj = ring[2 * j], yj = ring[2 * j + 1];
-    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
 
 export function partIsValid(rings: PixelRing[]): boolean {

@@ -102,20 +102,15 @@ export function traceMask(mask: Uint8Array, width: number, height: number, optio
 
   const emit = (ring: PixelRing): void => {
     if (ring.length < 8) return; // fewer than 4 vertices: cannot enclose area
-    let a2 = 0;
-    const n = ring.length / 2;
-    for (let k = 0; k < n; k++) {
-      const j = (k + 1) % n;
-      a2 += ring[2 * k] * ring[2 * j + 1] - ring[2 * j] * ring[2 * k + 1];
-    }
+    const area = ringPixelArea(ring);
     const x0 = ring[0], y0 = ring[1], x1 = ring[2], y1 = ring[3];
     const d = x1 > x0 ? 0 : y1 > y0 ? 1 : x1 < x0 ? 2 : 3;
     const component = labels[rightPixel(x0, y0, d)];
-    if (a2 > 0) {
+    if (area > 0) {
       const list = shells.get(component);
       if (list) list.push(ring);
       else shells.set(component, [ring]);
-    } else if (a2 < 0) {
+    } else if (area < 0) {
       holes.push({ component, ring });
     }
   };
@@ -250,10 +245,15 @@ function ringContainsRing(outer: PixelRing, inner: PixelRing): boolean {
   // test the midpoint of the inner ring's first edge (never on a pixel corner shared with `outer`'s vertices)
   const px = (inner[0] + inner[2]) / 2 + 0.25 * Math.sign(inner[3] - inner[1]);
   const py = (inner[1] + inner[3]) / 2 + 0.25 * Math.sign(inner[0] - inner[2]);
+  return pointInRing(outer, px, py);
+}
+
+/** Even-odd (crossing number) test of a point against a ring; a point exactly on an edge may go either way. */
+export function pointInRing(ring: PixelRing, px: number, py: number): boolean {
   let inside = false;
-  const n = outer.length / 2;
+  const n = ring.length / 2;
   for (let i = 0, j = n - 1; i < n; j = i++) {
-    const xi = outer[2 * i], yi = outer[2 * i + 1], xj = outer[2 * j], yj = outer[2 * j + 1];
+    const xi = ring[2 * i], yi = ring[2 * i + 1], xj = ring[2 * j], yj = ring[2 * j + 1];
     if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
