@@ -5,7 +5,6 @@
 export const PAD_ID = 0;
 export const EOS_ID = 1;
 export const BOS_ID = 2;
-export const NEWLINE_ID = 108;
 export const LOC_BASE_ID = 256000;
 export const LOC_COUNT = 1024;
 export const SEG_BASE_ID = 257024;
