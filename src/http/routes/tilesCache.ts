@@ -46,20 +46,6 @@ export class TileLru {
     }
   }
 
-  /** Drop every entry whose key starts with `prefix` (e.g. a deleted scene or job). */
-  deletePrefix(prefix: string): void {
-    for (const [k, v] of this.map) {
-      if (k.startsWith(prefix)) {
-        this.map.delete(k);
-        this.bytes -= this.sizeOf(v);
-      }
-    }
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
   private sizeOf(v: CachedTile): number {
     return (v.body?.length ?? 0) + v.etag.length + 64;
   }

@@ -52,12 +52,6 @@ export class OpenScenes {
     }
     return entry;
   }
-
-  async closeAll(): Promise<void> {
-    const all = [...this.entries.values()];
-    this.entries.clear();
-    await Promise.all(all.map((p) => p.then((e) => e.scene.close()).catch(() => undefined)));
-  }
 }
 
 const registries = new WeakMap<AppContext, OpenScenes>();
