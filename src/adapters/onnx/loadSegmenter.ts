@@ -11,7 +11,7 @@ import { findCachedModel } from '../hub/modelsCache.ts';
 import { defaultVaePath } from '../vae/vaeCheckpoint.ts';
 import { loadSegmentationVae } from '../vae/segmentationVae.ts';
 import { decodeInstancesToTileProbability } from '../vae/decodeInstanceMasks.ts';
-import { expectedProvider, type Device } from './onnxSession.ts';
+import { providerFallback, type Device } from './onnxSession.ts';
 import { UNET_MODEL_NAME, loadUnetSegmenter } from './unetSegmenter.ts';
 import { isPaliGemmaDir, type Dtype } from './paligemmaModelDir.ts';
 import { loadPaliGemmaSegmenter, type PaliGemmaSegmenterOptions } from './paligemmaSegmenter.ts';
@@ -52,14 +52,14 @@ export function resolveModel(model: string | undefined, modelsDir: string): { ki
 export async function loadSegmenter(options: LoadSegmenterOptions): Promise<Segmenter> {
   const segmenter = await loadAnySegmenter(options);
   const requested = options.device ?? 'auto';
-  const expected = expectedProvider(requested);
   const { name, kind, provider } = segmenter.info;
+  const fallback = providerFallback(requested, provider);
   options.logger?.info({
     model: name,
     kind,
     provider,
     deviceRequested: requested,
-    ...(provider !== expected ? { fallback: `${expected} -> ${provider}` } : {}),
+    ...(fallback ? { fallback } : {}),
   }, `model ${name} (${kind}) running on ${provider}`);
   return segmenter;
 }

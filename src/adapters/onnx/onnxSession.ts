@@ -101,6 +101,12 @@ export function expectedProvider(device: Device): Exclude<Device, 'auto'> {
   return providerUsable('cuda') ? 'cuda' : 'cpu';
 }
 
+/** `expected -> actual` when a model on `provider` does not run where a request for `device` should have put it; else undefined. */
+export function providerFallback(device: Device, provider: string): string | undefined {
+  const expected = expectedProvider(device);
+  return provider !== expected ? `${expected} -> ${provider}` : undefined;
+}
+
 export function parseDevice(value: string | undefined): Device {
   const v = (value ?? 'auto').toLowerCase();
   if (!(DEVICES as readonly string[]).includes(v)) {

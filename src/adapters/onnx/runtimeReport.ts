@@ -4,7 +4,7 @@
  * provider it actually runs on and whether it fell back from the one requested.
  */
 import type { Segmenter } from '../../core/model/segmenter.ts';
-import { availableProviders, expectedProvider, onnxRuntimeVersion, type Device, type ProviderStatus } from './onnxSession.ts';
+import { availableProviders, onnxRuntimeVersion, providerFallback, usableProviderNames, type Device, type ProviderStatus } from './onnxSession.ts';
 
 export interface RuntimeModelReport {
   name: string;
@@ -27,16 +27,15 @@ export interface RuntimeReport {
 }
 
 export function runtimeReport(loaded?: { segmenter: Segmenter; deviceRequested: Device }): RuntimeReport {
-  const details = availableProviders();
   const report: RuntimeReport = {
     onnxruntime: onnxRuntimeVersion(),
-    providers: details.filter((p) => p.available).map((p) => p.name),
-    providerDetails: details,
+    providers: usableProviderNames(),
+    providerDetails: availableProviders(),
   };
   if (loaded) {
     const { name, kind, inputSize, provider } = loaded.segmenter.info;
-    const expected = expectedProvider(loaded.deviceRequested);
-    report.model = { name, kind, inputSize, provider, deviceRequested: loaded.deviceRequested, ...(provider !== expected ? { fallback: `${expected} -> ${provider}` } : {}) };
+    const fallback = providerFallback(loaded.deviceRequested, provider);
+    report.model = { name, kind, inputSize, provider, deviceRequested: loaded.deviceRequested, ...(fallback ? { fallback } : {}) };
   }
   return report;
 }
