@@ -10,19 +10,7 @@ import { CancelledError, NotFoundError, describeError } from '../core/errors.ts'
 import type { Logger } from '../logger.ts';
 import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobOptions, JobProgress, JobState } from '../adapters/store/records.ts';
-
-/**
- * Progress as the pipeline reports it. `tilesDone` counts tiles finished so far (resumed and skipped
- * nodata tiles included); the rate and ETA, when given, are over this run's tiles.
- */
-export interface SceneProgress {
-  tilesDone: number;
-  tilesTotal: number;
-  tilesSkipped: number;
-  tilesFailed: number;
-  tilesPerSecond?: number;
-  etaSeconds?: number | null;
-}
+import type { TileProgress } from '../core/tileProgress.ts';
 
 /** What the job runner asks of the pipeline (`segmentScene` in src/pipeline/segmentScene.ts). */
 export interface SegmentSceneRequest {
@@ -36,7 +24,11 @@ export interface SegmentSceneRequest {
   completed: Map<string, Float32Array>;
   /** Called once per newly segmented tile, as soon as it is done (the runner persists it synchronously). */
   onTileDone: (tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => void;
-  onProgress: (progress: SceneProgress) => void;
+  /**
+   * Progress as the pipeline reports it: `tilesDone` counts tiles finished so far (resumed and skipped
+   * nodata tiles included); the rate and ETA are over this run's tiles.
+   */
+  onProgress: (progress: TileProgress) => void;
   signal: AbortSignal;
 }
 
@@ -86,23 +78,18 @@ export class JobRunner {
     const log = logger.child({ job: jobId, scene: scene.id });
     log.info({ resumedTiles }, resumedTiles ? 'resuming job' : 'starting job');
 
-    const startedAt = Date.now();
     let doneThisRun = 0;
-    let reported: SceneProgress = { ...job.progress, tilesDone: resumedTiles };
+    let reported: TileProgress = { ...job.progress, tilesDone: resumedTiles };
     let lastWrite = 0;
     const interval = this.deps.progressIntervalMs ?? 500;
     const progress = (): JobProgress => {
-      const seconds = (Date.now() - startedAt) / 1000;
-      const rate = reported.tilesPerSecond ?? (seconds > 0 ? doneThisRun / seconds : 0);
-      const tilesDone = Math.max(reported.tilesDone, resumedTiles + doneThisRun);
-      const remaining = Math.max(0, reported.tilesTotal - tilesDone);
-      const eta = reported.etaSeconds !== undefined ? reported.etaSeconds : rate > 0 ? remaining / rate : null;
+      const eta = reported.etaSeconds;
       return {
-        tilesDone,
+        tilesDone: Math.max(reported.tilesDone, resumedTiles + doneThisRun),
         tilesTotal: reported.tilesTotal,
         tilesSkipped: reported.tilesSkipped,
         tilesFailed: reported.tilesFailed,
-        tilesPerSecond: Math.round(rate * 1000) / 1000,
+        tilesPerSecond: Math.round(reported.tilesPerSecond * 1000) / 1000,
         etaSeconds: eta === null ? null : Math.round(eta),
       };
     };
