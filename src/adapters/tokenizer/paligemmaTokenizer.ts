@@ -32,18 +32,19 @@ export function loadPaliGemmaTokenizer(modelDir: string): PaliGemmaTokenizer {
   if (!existsSync(file)) {
     throw new ModelError('model_file_missing', `tokenizer.json not found in ${modelDir}`, { hint: 'the model directory needs the tokenizer.json of the export; re-run `waterline models pull`' });
   }
-  const key = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const bytes = readFileSync(file); // read once: hashed for the cache key, parsed on a miss
+  const key = createHash('sha256').update(bytes).digest('hex');
   const cached = loaded.get(key);
   if (cached) return cached;
-  const tokenizer = readTokenizer(modelDir, file);
+  const tokenizer = readTokenizer(modelDir, file, bytes);
   loaded.set(key, tokenizer);
   return tokenizer;
 }
 
-function readTokenizer(modelDir: string, file: string): PaliGemmaTokenizer {
+function readTokenizer(modelDir: string, file: string, bytes: Buffer): PaliGemmaTokenizer {
   let json: any;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new ModelError('model_file_invalid', `${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
