@@ -2,7 +2,7 @@
  * Water polygons (a job's RFC 7946 FeatureCollection) as Web Mercator XYZ tiles: Mapbox Vector Tiles
  * (layer `water`, geojson-vt + vt-pbf) and semi-transparent blue PNG overlay tiles (the same clipped
  * geojson-vt geometry drawn as SVG and rasterized by sharp/librsvg). One index per FeatureCollection;
- * build it once per job and keep it (see `WaterTileCache`).
+ * build it once per job and keep it (the tile routes keep the last 16).
  */
 import type { FeatureCollection } from 'geojson';
 import GeoJSONVT, { type LegacyFeature } from 'geojson-vt';
@@ -100,23 +100,4 @@ export function createWaterTiles(collection: FeatureCollection, options: WaterTi
   }
 
   return { maxZoom, featureCount: fc.features.length, fields, mvt, png };
-}
-
-/** A small LRU of built tile indexes keyed by e.g. job id + result version. */
-export class WaterTileCache {
-  private readonly entries = new Map<string, WaterTiles>();
-  constructor(private readonly capacity = 16) {}
-
-  get(key: string, build: () => WaterTiles): WaterTiles {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const made = build();
-    this.entries.set(key, made);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-    return made;
-  }
 }

@@ -9,6 +9,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
 import { baseUrl } from '../baseUrl.ts';
+import { Lru } from '../lru.ts';
 import { idSchema, itemsQuery, parseInput } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 
@@ -38,15 +39,11 @@ function intersects(a: BBox, b: BBox): boolean {
 }
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
-  const cache = new Map<string, CachedCollection>();
+  const cache = new Lru<string, CachedCollection>(MAX_CACHED);
 
   const load = (job: JobRecord): CachedCollection => {
     const hit = cache.get(job.id);
-    if (hit) {
-      cache.delete(job.id);
-      cache.set(job.id, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const fc = JSON.parse(ctx.store.getResult(job.id) ?? '{"type":"FeatureCollection","features":[]}') as FeatureCollection;
     const features = fc.features.map((f, i) => ({ ...f, id: f.id ?? i + 1 }));
     const bboxes = features.map((f) => turfBbox(f) as BBox);
@@ -56,7 +53,6 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     }
     const entry = { features, bboxes, extent };
     cache.set(job.id, entry);
-    while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
     return entry;
   };
 

@@ -20,6 +20,7 @@ import { dequantizeProbability, quantizeProbability } from '../../core/masks/pro
 import { segmentScene } from '../../pipeline/segmentScene.ts';
 import type { AppContext } from '../appContext.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
+import { Lru } from '../lru.ts';
 import { openScenesFor } from './tilesScenes.ts';
 
 export type BBox = [number, number, number, number];
@@ -89,19 +90,16 @@ function featureBBox(f: Feature): BBox {
 
 /** LRU of quantized tile probabilities. */
 class TileProbabilityCache {
-  private readonly map = new Map<string, Uint8Array>();
-  constructor(private readonly capacity: number) {}
+  private readonly lru: Lru<string, Uint8Array>;
+  constructor(capacity: number) {
+    this.lru = new Lru(capacity);
+  }
   get(key: string): Float32Array | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    this.map.delete(key);
-    this.map.set(key, hit);
-    return dequantizeProbability(hit);
+    const hit = this.lru.get(key);
+    return hit ? dequantizeProbability(hit) : undefined;
   }
   set(key: string, probability: Float32Array): void {
-    this.map.delete(key);
-    this.map.set(key, quantizeProbability(probability));
-    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+    this.lru.set(key, quantizeProbability(probability));
   }
 }
 

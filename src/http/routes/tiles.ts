@@ -13,10 +13,11 @@ import type { Request, Response, Router } from 'express';
 import type { FeatureCollection } from 'geojson';
 import { ConflictError, InputError } from '../../core/errors.ts';
 import { clampLat, isValidTile, MAX_ZOOM } from '../../core/grid/webMercator.ts';
-import { createWaterTiles, WaterTileCache, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
+import { createWaterTiles, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
 import type { JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
 import { baseUrl } from '../baseUrl.ts';
+import { Lru } from '../lru.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { findJob } from './jobs.ts';
 import { strongEtag, TileLru, type CachedTile } from './tilesCache.ts';
@@ -78,7 +79,8 @@ function tileJson(name: string, tiles: string, bounds: number[], center: [number
 export function registerRoutes(router: Router, ctx: AppContext): void {
   const scenes = openScenesFor(ctx);
   const rendered = new TileLru(64 * 1024 * 1024);
-  const waterIndexes = new WaterTileCache(16);
+  /** Built tile indexes keyed by job id + result version. */
+  const waterIndexes = new Lru<string, WaterTiles>(16);
 
   async function cached(key: string, make: () => Promise<Buffer | Uint8Array | null>): Promise<CachedTile> {
     const hit = rendered.get(key);
@@ -99,7 +101,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     if (job.state !== 'succeeded') throw notYet();
     const scene = await scenes.get(job.scene);
     const maxZoom = Math.min(MAX_ZOOM, scene.renderer.footprint.zoom.maxzoom + 2);
-    const tiles = waterIndexes.get(`${job.id}@${job.updatedAt}`, () => {
+    const tiles = waterIndexes.getOrSet(`${job.id}@${job.updatedAt}`, () => {
       const text = ctx.store.getResult(job.id);
       if (text === undefined) throw notYet();
       return createWaterTiles(JSON.parse(text) as FeatureCollection, { maxZoom });

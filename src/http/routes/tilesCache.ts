@@ -3,6 +3,7 @@
  * re-reading the scene), and strong ETags derived from the tile bytes.
  */
 import { createHash } from 'node:crypto';
+import { Lru } from '../lru.ts';
 
 export interface CachedTile {
   /** Encoded tile, or null for "no data here" (served as 204). */
@@ -16,37 +17,8 @@ export function strongEtag(data: Buffer | Uint8Array | string): string {
 }
 
 /** Least-recently-used map bounded by the total byte size of its values. */
-export class TileLru {
-  private readonly map = new Map<string, CachedTile>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
-
-  get(key: string): CachedTile | undefined {
-    const hit = this.map.get(key);
-    if (hit) {
-      this.map.delete(key);
-      this.map.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, value: CachedTile): void {
-    const old = this.map.get(key);
-    if (old) {
-      this.bytes -= this.sizeOf(old);
-      this.map.delete(key);
-    }
-    this.map.set(key, value);
-    this.bytes += this.sizeOf(value);
-    while (this.bytes > this.maxBytes && this.map.size > 1) {
-      const [k, v] = this.map.entries().next().value as [string, CachedTile];
-      this.map.delete(k);
-      this.bytes -= this.sizeOf(v);
-    }
-  }
-
-  private sizeOf(v: CachedTile): number {
-    return (v.body?.length ?? 0) + v.etag.length + 64;
+export class TileLru extends Lru<string, CachedTile> {
+  constructor(maxBytes = 64 * 1024 * 1024) {
+    super(maxBytes, { weigh: (v) => (v.body?.length ?? 0) + v.etag.length + 64 });
   }
 }

@@ -9,6 +9,7 @@ import { computeSceneStretch, defaultBands } from '../../pipeline/tileSource.ts'
 import type { BandStretch } from '../../core/grid/bandStretch.ts';
 import type { SceneRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
+import { Lru } from '../lru.ts';
 import { findScene } from './scenes.ts';
 
 export interface OpenSceneEntry {
@@ -20,17 +21,19 @@ export interface OpenSceneEntry {
 }
 
 export class OpenScenes {
-  private readonly entries = new Map<string, Promise<OpenSceneEntry>>();
+  private readonly entries: Lru<string, Promise<OpenSceneEntry>>;
 
-  constructor(private readonly ctx: AppContext, private readonly capacity = 8) {}
+  constructor(private readonly ctx: AppContext, capacity = 8) {
+    this.entries = new Lru(capacity, {
+      onEvict: (_id, old) => {
+        old.then((e) => e.scene.close()).catch(() => undefined);
+      },
+    });
+  }
 
   get(id: string): Promise<OpenSceneEntry> {
     let entry = this.entries.get(id);
-    if (entry) {
-      this.entries.delete(id);
-      this.entries.set(id, entry);
-      return entry;
-    }
+    if (entry) return entry;
     const rec = findScene(this.ctx, id);
     entry = (async () => {
       const scene = await openScene(rec.path);
@@ -45,11 +48,6 @@ export class OpenScenes {
     })();
     entry.catch(() => this.entries.delete(id));
     this.entries.set(id, entry);
-    while (this.entries.size > this.capacity) {
-      const [oldId, old] = this.entries.entries().next().value as [string, Promise<OpenSceneEntry>];
-      this.entries.delete(oldId);
-      old.then((e) => e.scene.close()).catch(() => undefined);
-    }
     return entry;
   }
 }
