@@ -40,6 +40,11 @@ function intersects(a: BBox, b: BBox): boolean {
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
   const cache = new Lru<string, CachedCollection>(MAX_CACHED);
+  /**
+   * Each loaded result's extent (null: no features; 4 numbers per succeeded job), kept after its features
+   * leave `cache`, so listing collections parses each result once, not on every request.
+   */
+  const extents = new Map<string, BBox | null>();
 
   const load = (job: JobRecord): CachedCollection => {
     const hit = cache.get(job.id);
@@ -53,6 +58,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     }
     const entry = { features, bboxes, extent };
     cache.set(job.id, entry);
+    extents.set(job.id, extent);
     return entry;
   };
 
@@ -66,7 +72,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
   const collection = (req: Request, job: JobRecord): Record<string, unknown> => {
     const base = `${baseUrl(req)}/ogc/collections/water-${job.id}`;
     const scene = ctx.store.getScene(job.scene);
-    const { extent } = load(job);
+    const known = extents.get(job.id);
+    const extent = known !== undefined ? known : load(job).extent;
     return {
       id: `water-${job.id}`,
       title: `Water — ${scene?.name ?? job.scene}`,
