@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { FLOAT, INT64, OnnxGraph } from '../../src/adapters/onnx/onnxGraph.ts';
 import { IMAGE_TOKEN_ID, LOC_BASE_ID, LOC_COUNT, SEG_BASE_ID, SEG_COUNT, locToken, segToken } from '../../src/core/tokens/paligemmaTokens.ts';
 
 const { onnx } = onnxProto;
@@ -73,58 +74,28 @@ export function paligemma3bDims(layers: number): TinyPaliGemmaSpec {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// A minimal ONNX graph builder.
+// The generic ONNX graph builder plus external-data initializers and writing to disk.
 
-type Attr = number | number[] | string | { tensor: onnxProto.onnx.ITensorProto };
-
-class Graph {
-  nodes: onnxProto.onnx.INodeProto[] = [];
-  initializers: onnxProto.onnx.ITensorProto[] = [];
-  inputs: onnxProto.onnx.IValueInfoProto[] = [];
-  outputs: onnxProto.onnx.IValueInfoProto[] = [];
-  private n = 0;
+class Graph extends OnnxGraph {
   private external: { name: string; data: Uint8Array }[] = [];
 
-  constructor(private readonly externalThreshold: number) {}
-
-  input(name: string, elemType: number, dims: (number | string)[]): string {
-    this.inputs.push(valueInfo(name, elemType, dims));
-    return name;
+  constructor(private readonly externalThreshold: number) {
+    super();
   }
 
-  output(name: string, elemType: number, dims: (number | string)[]): void {
-    this.outputs.push(valueInfo(name, elemType, dims));
-  }
-
-  op(type: string, inputs: string[], attrs: Record<string, Attr> = {}, outName?: string): string {
-    const out = outName ?? `${type.toLowerCase()}_${this.n++}`;
-    const attribute = Object.entries(attrs).map(([name, v]) => attribute_(name, v));
-    this.nodes.push({ opType: type, input: inputs, output: [out], name: `${type}_${this.n++}`, attribute });
-    return out;
-  }
-
-  floats(data: Float32Array, dims: number[], name?: string): string {
-    const n = name ?? `w_${this.n++}`;
+  /** Initializers bigger than the threshold are written to `<file>_data` by `write`. */
+  override floats(data: Float32Array, dims: number[], name?: string): string {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.byteLength > this.externalThreshold) {
-      this.initializers.push({ name: n, dataType: onnx.TensorProto.DataType.FLOAT, dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [] });
-      this.external.push({ name: n, data: bytes });
-    } else {
-      this.initializers.push({ name: n, dataType: onnx.TensorProto.DataType.FLOAT, dims, rawData: bytes });
-    }
-    return n;
-  }
-
-  ints(values: number[], dims = [values.length]): string {
-    const n = `c_${this.n++}`;
-    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push({ name: n, dataType: onnx.TensorProto.DataType.INT64, dims, rawData: new Uint8Array(data.buffer) });
+    if (bytes.byteLength <= this.externalThreshold) return super.floats(data, dims, name);
+    const n = name ?? this.fresh('w');
+    this.initializers.push({ name: n, dataType: FLOAT, dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [] });
+    this.external.push({ name: n, data: bytes });
     return n;
   }
 
   scalar(value: number): string {
-    const n = `s_${this.n++}`;
-    this.initializers.push({ name: n, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], rawData: new Uint8Array(new Float32Array([value]).buffer) });
+    const n = this.fresh('s');
+    this.initializers.push({ name: n, dataType: FLOAT, dims: [], rawData: new Uint8Array(new Float32Array([value]).buffer) });
     return n;
   }
 
@@ -147,29 +118,8 @@ class Graph {
       }
       closeSync(fd);
     }
-    const model = onnx.ModelProto.create({
-      irVersion: 8,
-      producerName: 'waterline-tiny-models',
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: { name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
-    });
-    writeFileSync(file, onnx.ModelProto.encode(model).finish());
+    writeFileSync(file, this.encode(name, 'waterline-tiny-models'));
   }
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  };
-}
-
-function attribute_(name: string, v: Attr): onnxProto.onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
-  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
-  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
-  return { name, type: T.TENSOR, t: v.tensor };
 }
 
 /** Deterministic normal-ish random numbers (xorshift + Irwin–Hall), fast enough for GB-sized weights. */
@@ -184,9 +134,6 @@ function randomWeights(count: number, scale: number, seed: number): Float32Array
   }
   return out;
 }
-
-const FLOAT = 1;
-const INT64 = 7;
 
 // ---------------------------------------------------------------------------------------------------
 
