@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
+import { JOB_STATES } from '../adapters/store/records.ts';
 
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
@@ -41,7 +42,7 @@ export const createJobBody = z.object({
 }).strict();
 
 export const listJobsQuery = z.object({
-  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+  state: z.enum(JOB_STATES).optional(),
 });
 
 /** `bbox=minLon,minLat,maxLon,maxLat` (OGC API – Features, CRS84). */

@@ -11,6 +11,7 @@ import type { SegmentationDefect } from '../../core/model/segmenter.ts';
 import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
 import {
   EMPTY_PROGRESS,
+  FINISHED_STATES,
   type JobOptions,
   type JobProgress,
   type JobRecord,
@@ -203,7 +204,7 @@ export class JobStore {
   setJobState(id: string, state: JobState, fields: { error?: string | null } = {}): JobRecord {
     const t = now();
     const started = state === 'running' ? t : null;
-    const finished = state === 'succeeded' || state === 'failed' || state === 'cancelled' ? t : null;
+    const finished = FINISHED_STATES.includes(state) ? t : null;
     this.connection.prepare(`UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?,
         started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?`)
       .run(state, fields.error ?? null, t, started, finished, id);

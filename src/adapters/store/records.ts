@@ -4,9 +4,10 @@
  */
 import type { TileProgress } from '../../core/tileProgress.ts';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+/** The states a job never leaves (typed as JobState[] so `FINISHED_STATES.includes(state)` takes any state). */
+export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'] as const;
 
 export interface SceneRecord {
   id: string;

@@ -4,7 +4,7 @@
  */
 import type { Router } from 'express';
 import { ConflictError, InputError, NotFoundError, WaterlineError } from '../../core/errors.ts';
-import type { JobRecord } from '../../adapters/store/records.ts';
+import { JOB_STATES, type JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
 import { createJobBody, idSchema, listJobsQuery, parseInput } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
@@ -102,7 +102,7 @@ const jobSchema = {
     id: { type: 'string' },
     scene: { type: 'string' },
     prompt: { type: 'string' },
-    state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+    state: { type: 'string', enum: [...JOB_STATES] },
     progress: {
       type: 'object',
       properties: {
