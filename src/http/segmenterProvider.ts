@@ -1,6 +1,7 @@
 /**
  * The server's models: the default one starts loading at start-up (readiness reports it), others named
  * by a job are loaded on first use and kept. Jobs submitted while the default model loads wait for it.
+ * A failed load (default or named) is not kept: the next job that needs the model loads it again.
  */
 import type { Segmenter, SegmenterInfo } from '../core/model/segmenter.ts';
 import { UnavailableError, describeError } from '../core/errors.ts';
@@ -26,19 +27,29 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger): 
     return p;
   };
 
-  const defaultModel = loadOne(null).then(
-    (s) => {
-      info = s.info;
-      logger.info({ model: s.info.name, kind: s.info.kind, provider: s.info.provider }, 'model loaded');
-      return s;
-    },
-    (err: unknown) => {
-      loadError = describeError(err);
-      logger.error({ err }, 'model failed to load');
-      throw err;
-    },
-  );
-  defaultModel.catch(() => undefined);
+  /** The default model's load in flight or done; forgotten when it fails, so the next request retries it. */
+  let defaultModel: Promise<Segmenter> | undefined;
+  const loadDefault = (): Promise<Segmenter> => {
+    if (!defaultModel) {
+      defaultModel = loadOne(null).then(
+        (s) => {
+          info = s.info;
+          loadError = undefined;
+          logger.info({ model: s.info.name, kind: s.info.kind, provider: s.info.provider }, 'model loaded');
+          return s;
+        },
+        (err: unknown) => {
+          loadError = describeError(err);
+          defaultModel = undefined;
+          logger.error({ err }, 'model failed to load');
+          throw err;
+        },
+      );
+      defaultModel.catch(() => undefined);
+    }
+    return defaultModel;
+  };
+  void loadDefault();
 
   return {
     get info() {
@@ -49,7 +60,7 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger): 
     },
     async get(model) {
       try {
-        if (model === null || (info && (model === info.name))) return await (info ? loadOne(null) : defaultModel);
+        if (model === null || (info && (model === info.name))) return await loadDefault();
         return await loadOne(model);
       } catch (err) {
         throw new UnavailableError('model_unavailable', `the model ${model ?? '(server default)'} could not be loaded: ${describeError(err)}`, { cause: err });
