@@ -15,6 +15,7 @@
 import type { Scene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { CancelledError, describeError } from '../core/errors.ts';
+import type { BandStretch } from '../core/grid/bandStretch.ts';
 import type { GridTile } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
@@ -35,6 +36,8 @@ export interface SegmentSceneOptions {
   overlap?: number;
   /** 1-based bands (3 = RGB, 1 = grey); default chosen by the tile source. */
   bands?: number[];
+  /** The scene-wide stretch of `bands` when already computed (see TileSourceOptions.stretch). */
+  stretch?: BandStretch;
   /** Water where the blended probability ≥ threshold (default 0.5). */
   threshold?: number;
   minAreaM2?: number;
@@ -90,7 +93,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     if (signal?.aborted) throw new CancelledError(`segmentation of ${info.source} cancelled`);
   };
   checkAbort();
-  const source = await createTileSource(scene, { tileSize: segmenter.info.inputSize, overlap: options.overlap, bands: options.bands, signal });
+  const source = await createTileSource(scene, { tileSize: segmenter.info.inputSize, overlap: options.overlap, bands: options.bands, stretch: options.stretch, signal });
   const { grid } = source;
   const stitcher = new ProbabilityStitcher({ width: info.width, height: info.height, tileSize: grid.tileSize, overlap: grid.overlap, tiles: grid.tiles });
 

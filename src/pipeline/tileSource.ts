@@ -26,6 +26,8 @@ export interface TileSourceOptions {
   overlap?: number;
   /** 1-based band numbers: 3 (RGB) or 1 (grey). */
   bands?: number[];
+  /** The scene-wide stretch of these bands when the caller already has it (computeSceneStretch); computed otherwise. */
+  stretch?: BandStretch;
   signal?: AbortSignal;
 }
 
@@ -129,7 +131,7 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
       hint: 'e.g. --bands 3,2,1 or --bands 1',
     });
   }
-  const stretch = await computeSceneStretch(scene, bands, opts.signal);
+  const stretch = opts.stretch ?? await computeSceneStretch(scene, bands, opts.signal);
   const unique = [...new Set(bands)];
   return {
     grid,

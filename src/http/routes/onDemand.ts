@@ -161,6 +161,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
         prompt,
         overlap: DEFAULT_OVERLAP,
         bands: entry.bands,
+        stretch: entry.stretch,
         completed,
         onTileDone: (tileId, probability) => cache.set(keyOf(tileId), probability),
         sceneName: entry.record.name,
