@@ -150,12 +150,12 @@ export interface EvaluateSceneOptions {
 /**
  * Score `segmenter` on a georeferenced scene against a truth raster on the same pixel grid (band 1,
  * non-zero = water; e.g. `gdal_rasterize` of reference polygons onto the scene's extent and size). The scene
- * goes through the full pipeline (tiling, overlap blending); pixels that are nodata in either raster are not
+ * goes through the pipeline's tiling and overlap blending (not vectorized); pixels that are nodata in either raster are not
  * counted. `count` is 1 (one scene).
  */
 export async function evaluateScene(scenePath: string, maskPath: string, options: EvaluateSceneOptions): Promise<EvaluationResult> {
   const { openScene } = await import('../adapters/raster/openScene.ts');
-  const { segmentScene } = await import('./segmentScene.ts');
+  const { blendSceneProbability } = await import('./segmentScene.ts');
   const scene = await openScene(scenePath, { signal: options.signal });
   const mask = await openScene(maskPath, { signal: options.signal });
   try {
@@ -166,8 +166,7 @@ export async function evaluateScene(scenePath: string, maskPath: string, options
       });
     }
     const threshold = options.threshold ?? 0.5;
-    const { probability } = await segmentScene(scene, options.segmenter, {
-      threshold,
+    const { probability } = await blendSceneProbability(scene, options.segmenter, {
       batch: options.batch,
       signal: options.signal,
       onProgress: (p) => options.onProgress?.(p.tilesDone, p.tilesTotal),

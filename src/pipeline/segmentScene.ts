@@ -16,7 +16,7 @@ import type { Scene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { CancelledError, describeError } from '../core/errors.ts';
 import type { BandStretch } from '../core/grid/bandStretch.ts';
-import type { GridTile } from '../core/grid/tileGrid.ts';
+import type { GridTile, TileGrid } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
@@ -82,12 +82,30 @@ interface ReadBatch {
   skipped: GridTile[];
 }
 
-export async function segmentScene(scene: Scene, segmenter: Segmenter, options: SegmentSceneOptions = {}): Promise<SegmentSceneResult> {
+/** What blendSceneProbability needs: SegmentSceneOptions without the vectorization and provenance ones. */
+export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'sceneName' | 'now'>;
+
+/** The first half of segmentScene: every tile through the model, blended into one scene probability. */
+export interface BlendedScene {
+  /** Scene-size blended probability, one byte per pixel (0..254 = p·254, 255 = no data). */
+  probability: Uint8Array;
+  grid: TileGrid;
+  /** The bands the tiles were built from. */
+  bands: number[];
+  tilesDone: number;
+  tilesResumed: number;
+  skippedTiles: string[];
+  failedTiles: { tileId: string; error: string }[];
+  defects: TileDefectReport[];
+  stitcher: StitcherStats;
+}
+
+/** Tile the scene, run the model (batched, reading one batch ahead, retrying a failed tile once) and blend. */
+export async function blendSceneProbability(scene: Scene, segmenter: Segmenter, options: BlendSceneOptions = {}): Promise<BlendedScene> {
   const started = Date.now();
   const { signal } = options;
   const prompt = options.prompt ?? 'segment water';
   const batchSize = Math.max(1, Math.floor(options.batch ?? 4));
-  const threshold = options.threshold ?? 0.5;
   const info = scene.info;
   const checkAbort = (): void => {
     if (signal?.aborted) throw new CancelledError(`segmentation of ${info.source} cancelled`);
@@ -214,7 +232,26 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   }
   checkAbort();
 
-  const probability = stitcher.finish();
+  return {
+    probability: stitcher.finish(),
+    grid,
+    bands: source.bands,
+    tilesDone,
+    tilesResumed,
+    skippedTiles,
+    failedTiles,
+    defects,
+    stitcher: stitcher.stats(),
+  };
+}
+
+export async function segmentScene(scene: Scene, segmenter: Segmenter, options: SegmentSceneOptions = {}): Promise<SegmentSceneResult> {
+  const started = Date.now();
+  const prompt = options.prompt ?? 'segment water';
+  const threshold = options.threshold ?? 0.5;
+  const info = scene.info;
+  const { probability, grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher } = await blendSceneProbability(scene, segmenter, options);
+  const tilesTotal = grid.tiles.length;
   const mask = thresholdProbability(probability, threshold);
   const toWgs84 = options.toWgs84 ?? createCrsTransform(info.crs).toWgs84;
   const connectivity = options.connectivity ?? 4;
@@ -243,7 +280,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     created: now().toISOString(),
     tileSize: grid.tileSize,
     overlap: grid.overlap,
-    bands: source.bands,
+    bands,
     tilesTotal,
     skippedTiles,
     failedTiles,
@@ -268,7 +305,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       polygons: features.length,
       waterAreaM2: features.reduce((s, f) => s + f.properties.area_m2, 0),
       seconds,
-      stitcher: stitcher.stats(),
+      stitcher,
     },
   };
 }
