@@ -3,13 +3,13 @@
  * precision and recall of a model against image/mask pairs (micro-averaged over all pixels).
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { InputError } from '../core/errors.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { UNET_MODEL_NAME } from '../adapters/onnx/unetSegmenter.ts';
 import { evaluatePairs, evaluateScene, type EvaluationResult } from '../pipeline/evaluate.ts';
 import type { CliContext } from './context.ts';
+import { createProgressReporter } from './progressReporter.ts';
 
 interface EvalFlags {
   images?: string;
@@ -21,30 +21,6 @@ interface EvalFlags {
   json?: boolean;
   batch: string;
   threshold: string;
-}
-
-function progressReporter(ctx: CliContext, unit: string): { update: (done: number, total: number) => void; stop: () => void } {
-  if (ctx.isTTY) {
-    const bar = new cliProgress.SingleBar({ stream: ctx.stderr as NodeJS.WriteStream, format: 'eval [{bar}] {value}/{total} ' + unit + ' | {eta_formatted} left' }, cliProgress.Presets.shades_classic);
-    let started = false;
-    return {
-      update(done, total) {
-        if (!started) { bar.start(total, done); started = true; } else bar.update(done);
-      },
-      stop: () => { if (started) bar.stop(); started = false; },
-    };
-  }
-  let lastPercent = -1;
-  return {
-    update(done, total) {
-      const percent = total ? Math.floor((done / total) * 10) * 10 : 100;
-      if (percent !== lastPercent) {
-        lastPercent = percent;
-        ctx.stderr.write(`eval: ${done}/${total} ${unit} (${percent}%)\n`);
-      }
-    },
-    stop: () => undefined,
-  };
 }
 
 function formatReport(r: EvaluationResult): string {
@@ -84,11 +60,12 @@ export function register(program: Command, ctx: CliContext): void {
         throw new InputError('eval_inputs', 'eval needs either --images DIR --masks DIR, or --scene FILE --mask FILE', { hint: 'see waterline eval --help' });
       }
       const segmenter = await loadSegmenter({ model: flags.model ?? ctx.env.model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
-      const progress = progressReporter(ctx, sceneMode ? 'tiles' : 'pairs');
+      const progress = createProgressReporter(ctx, 'eval', sceneMode ? 'tiles' : 'pairs');
+      const onProgress = (done: number, total: number): void => progress.update({ done, total });
       try {
         const result = sceneMode
-          ? await evaluateScene(flags.scene as string, flags.mask as string, { segmenter, batch: batchSize, threshold, onProgress: progress.update })
-          : await evaluatePairs(flags.images as string, flags.masks as string, { segmenter, batchSize, threshold, onProgress: progress.update });
+          ? await evaluateScene(flags.scene as string, flags.mask as string, { segmenter, batch: batchSize, threshold, onProgress })
+          : await evaluatePairs(flags.images as string, flags.masks as string, { segmenter, batchSize, threshold, onProgress });
         progress.stop();
         ctx.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${formatReport(result)}\n`);
       } finally {

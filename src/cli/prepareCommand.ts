@@ -6,7 +6,6 @@
  * Resumable; unreadable pairs / tiles are reported and skipped.
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { InputError } from '../core/errors.ts';
 import { loadSegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import { defaultVaePath } from '../adapters/vae/vaeCheckpoint.ts';
@@ -17,6 +16,7 @@ import { prepareFromScene } from '../pipeline/prepareSceneDataset.ts';
 import { waterMasksFromGeoJson, waterMasksFromRaster, type SceneWaterMasks } from '../pipeline/sceneWaterMasks.ts';
 import { parseBands } from '../pipeline/tileSource.ts';
 import type { CliContext } from './context.ts';
+import { createProgressReporter } from './progressReporter.ts';
 import { numberOption } from './numberOption.ts';
 
 interface PrepareCliOptions {
@@ -39,31 +39,6 @@ interface PrepareCliOptions {
   emptyRatio: string;
   minArea: string;
   vae?: string;
-}
-
-type Progress = (done: number, total: number) => void;
-
-/** A cli-progress bar on a TTY, plain `prepare: done/total` lines (every 10%) otherwise. */
-function progressReporter(ctx: CliContext): { onProgress: Progress; stop(): void } {
-  const bar = ctx.isTTY ? new cliProgress.SingleBar({ stream: ctx.stderr as NodeJS.WritableStream, format: 'prepare [{bar}] {value}/{total} {eta}s' }, cliProgress.Presets.shades_classic) : null;
-  let started = false;
-  let lastLine = -1;
-  return {
-    onProgress(done, total) {
-      if (bar) {
-        if (!started) bar.start(total, done);
-        else bar.update(done);
-        started = true;
-        return;
-      }
-      const pct = Math.floor((done / total) * 10);
-      if (pct !== lastLine) {
-        lastLine = pct;
-        ctx.stderr.write(`prepare: ${done}/${total}\n`);
-      }
-    },
-    stop: () => bar?.stop(),
-  };
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -105,14 +80,15 @@ export function register(program: Command, ctx: CliContext): void {
         minArea: numberOption('min-area', opts.minArea, { min: 1, max: 1e12 }),
       };
       const loadVae = () => loadSegmentationVae(opts.vae ?? defaultVaePath(ctx.env.modelsDir), { onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`) });
-      const progress = progressReporter(ctx);
+      const progress = createProgressReporter(ctx, 'prepare', pairMode ? 'images' : 'tiles');
+      const onProgress = (done: number, total: number): void => progress.update({ done, total });
       if (pairMode) {
         if (!opts.images || !opts.masks) throw new InputError('bad_option', 'pair mode needs both --images DIR and --masks DIR');
         const pairs = findImageMaskPairs(opts.images, opts.masks);
         if (pairs.length === 0) throw new InputError('no_pairs', `no image/mask pairs with matching names in ${opts.images} and ${opts.masks}`);
         const vae = await loadVae();
         try {
-          const result = await prepareFromPairs(pairs, vae, { ...options, outDir: opts.out, onProgress: progress.onProgress });
+          const result = await prepareFromPairs(pairs, vae, { ...options, outDir: opts.out, onProgress });
           progress.stop();
           for (const f of result.failed) ctx.stderr.write(`skipped ${f.name}: ${f.reason}\n`);
           ctx.stdout.write(
@@ -142,7 +118,7 @@ export function register(program: Command, ctx: CliContext): void {
         for (const w of water.warnings) ctx.stderr.write(`warning: ${w}\n`);
         vae = await loadVae();
         const result = await prepareFromScene(scene, water, vae, {
-          ...options, tileSize: options.size, overlap, bands, outDir: opts.out, onProgress: progress.onProgress,
+          ...options, tileSize: options.size, overlap, bands, outDir: opts.out, onProgress,
         });
         progress.stop();
         for (const f of result.failed) ctx.stderr.write(`skipped ${f.name}: ${f.reason}\n`);

@@ -1,6 +1,7 @@
 /**
  * Progress for long CLI work, shared by commands: a cli-progress bar on a TTY, plain lines otherwise
- * (at most one per 10% step or every 5 s, so logs stay readable). Writes to the context's stderr.
+ * (at most one per 10% step or every 5 s, so logs stay readable). Writes to the context's stderr. Rate and ETA
+ * are derived from the updates when the caller has none.
  */
 import cliProgress from 'cli-progress';
 import type { CliContext } from './context.ts';
@@ -29,7 +30,27 @@ export function formatSeconds(s: number | null | undefined): string {
   return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** Fills in rate and ETA from the updates' own timing when the caller does not supply them. */
+function deriveRate(): (p: ProgressUpdate) => ProgressUpdate {
+  let first: { done: number; time: number } | null = null;
+  return (p) => {
+    if (p.rate !== undefined) return p;
+    const now = Date.now();
+    first ??= { done: p.done, time: now };
+    const seconds = (now - first.time) / 1000;
+    if (seconds <= 0 || p.done <= first.done) return p;
+    const rate = (p.done - first.done) / seconds;
+    return { ...p, rate, etaSeconds: p.etaSeconds ?? (p.total - p.done) / rate };
+  };
+}
+
 export function createProgressReporter(ctx: Pick<CliContext, 'isTTY' | 'stderr'>, label: string, unit: string): ProgressReporter {
+  const reporter = createRawProgressReporter(ctx, label, unit);
+  const derive = deriveRate();
+  return { update: (p) => reporter.update(derive(p)), stop: () => reporter.stop() };
+}
+
+function createRawProgressReporter(ctx: Pick<CliContext, 'isTTY' | 'stderr'>, label: string, unit: string): ProgressReporter {
   if (ctx.isTTY) {
     const bar = new cliProgress.SingleBar(
       {

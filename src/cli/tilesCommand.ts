@@ -5,13 +5,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { applyGeoTransform } from '../core/grid/affine.ts';
 import { createTileSource, parseBands } from '../pipeline/tileSource.ts';
 import type { CliContext } from './context.ts';
+import { createProgressReporter } from './progressReporter.ts';
 import { numberOption } from './numberOption.ts';
 
 interface TilesOptions {
@@ -41,8 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
         const { info } = scene;
         const transform = createCrsTransform(info.crs);
         const total = tiles.grid.tiles.length;
-        const bar = ctx.isTTY ? new cliProgress.SingleBar({ stream: ctx.stderr as NodeJS.WritableStream, format: 'tiles [{bar}] {value}/{total} {eta}s' }, cliProgress.Presets.shades_classic) : null;
-        bar?.start(total, 0);
+        const progress = createProgressReporter(ctx, 'tiles', 'tiles');
         const index: unknown[] = [];
         let skipped = 0;
         let done = 0;
@@ -76,10 +75,9 @@ export function register(program: Command, ctx: CliContext): void {
               },
             });
           }
-          if (bar) bar.update(done);
-          else if (done % 25 === 0 || done === total) ctx.stderr.write(`tiles: ${done}/${total} (${skipped} skipped: nodata)\n`);
+          progress.update({ done, total, detail: `${skipped} skipped: nodata` });
         }
-        bar?.stop();
+        progress.stop();
         const doc = {
           scene: info.source,
           tileSize: tiles.grid.tileSize,
