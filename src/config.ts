@@ -11,7 +11,7 @@ export interface EnvConfig {
   hfToken?: string;
   /** Hugging Face endpoint (`HF_ENDPOINT`, default https://huggingface.co); tests point it at a local server. */
   hfEndpoint: string;
-  /** Log level (`WATERLINE_LOG_LEVEL`, default info). */
+  /** Log level (`WATERLINE_LOG_LEVEL`, default warn: the CLI and server log warnings and errors only). */
   logLevel: string;
   /** Default model name or directory (`WATERLINE_MODEL`). */
   model?: string;
@@ -37,7 +37,7 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     modelsDir: env.WATERLINE_MODELS_DIR || join(homedir(), '.cache', 'waterline', 'models'),
     hfToken: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
     hfEndpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
-    logLevel: env.WATERLINE_LOG_LEVEL || 'info',
+    logLevel: env.WATERLINE_LOG_LEVEL || 'warn',
     model: env.WATERLINE_MODEL || undefined,
     device: env.WATERLINE_DEVICE || undefined,
     server: {

@@ -30,7 +30,7 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
   const env = overrides.env ?? readEnvConfig();
   const ctx: CliContext = {
     env,
-    logger: overrides.logger ?? createLogger(process.env.WATERLINE_LOG_LEVEL ?? 'warn'),
+    logger: overrides.logger ?? createLogger(env.logLevel),
     stdout: overrides.stdout ?? process.stdout,
     stderr: overrides.stderr ?? process.stderr,
     isTTY: overrides.isTTY ?? Boolean(process.stderr.isTTY),
