@@ -10,13 +10,18 @@ export const PROBABILITY_NODATA = 255;
 /** Quantization scale: q = round(p * PROBABILITY_SCALE). */
 export const PROBABILITY_SCALE = 254;
 
+/**
+ * One probability → its byte (NaN → nodata; clamped to 0..1). The stitcher blends these bytes, so a tile
+ * blended from its float output and the same tile reloaded from the store give the same scene.
+ */
+export function quantizeProbabilityValue(p: number): number {
+  // Clamp explicitly: Uint8Array assignment would wrap instead.
+  return Number.isNaN(p) ? PROBABILITY_NODATA : p > 0 ? (p < 1 ? Math.round(p * PROBABILITY_SCALE) : PROBABILITY_SCALE) : 0;
+}
+
 export function quantizeProbability(probability: Float32Array): Uint8Array {
   const out = new Uint8Array(probability.length);
-  for (let i = 0; i < probability.length; i++) {
-    const p = probability[i];
-    // Clamp explicitly: Uint8Array assignment would wrap instead.
-    out[i] = Number.isNaN(p) ? PROBABILITY_NODATA : p > 0 ? (p < 1 ? Math.round(p * PROBABILITY_SCALE) : PROBABILITY_SCALE) : 0;
-  }
+  for (let i = 0; i < probability.length; i++) out[i] = quantizeProbabilityValue(probability[i]);
   return out;
 }
 

@@ -1,21 +1,25 @@
 /**
  * Stitches overlapping per-tile water probabilities into one scene-size probability raster.
  *
- * Blending: every tile contributes `p * w` and `w` per pixel, with `w` the feathered ramp of
+ * Blending: every tile contributes `q * w` and `w` per pixel, with `q` its probability quantized by the
+ * one-byte codec (probabilityCodec.ts, q = round(p·254)) and `w` the integer feathered ramp of
  * blendWeights.ts (times 0 where the tile pixel is nodata or padding, marked NaN in its probability);
- * the result is `Σ p·w / Σ w`. No last-writer-wins, so a lake crossing tile boundaries has no seam.
+ * the result is `round(Σ q·w / Σ w)`. No last-writer-wins, so a lake crossing tile boundaries has no seam.
+ * Both sums are exact integers, so the result is the same whatever order tiles arrive in, and a tile
+ * blended from its float output equals the same tile reloaded from its stored bytes (a resumed or
+ * distributed job gives exactly the uninterrupted run's scene).
  *
- * Bounded memory: float accumulators exist only for the horizontal bands of rows that can still
+ * Bounded memory: integer accumulators (32-bit) exist only for the horizontal bands of rows that can still
  * receive tiles. A band is finalized (quantized into the output and its accumulators freed) as soon as
  * every grid row that touches it is complete (tiles added, skipped or failed). With tiles arriving
- * roughly in grid-row order, at most ~tileSize/stride + 1 bands are alive: O(width × tileSize) floats.
+ * roughly in grid-row order, at most ~tileSize/stride + 1 bands are alive: O(width × tileSize) words.
  * The only scene-size allocation is the output, one byte per pixel (probabilityCodec.ts):
  *   0..254  probability round(p * 254) (p = q / 254),
  *   255     no data (no valid tile pixel covered it).
  */
 import type { PixelWindow } from '../scene.ts';
 import { tileBlendWeights } from './blendWeights.ts';
-import { PROBABILITY_NODATA, PROBABILITY_SCALE } from './probabilityCodec.ts';
+import { PROBABILITY_NODATA, PROBABILITY_SCALE, quantizeProbabilityValue } from './probabilityCodec.ts';
 
 /** What the stitcher needs to know about a tile: its grid row and the scene window it covers. */
 export interface StitchTile {
@@ -37,12 +41,12 @@ export interface ProbabilityStitcherOptions {
 interface Band {
   y0: number;
   y1: number;
-  sum: Float32Array | null;
-  weight: Float32Array | null;
+  sum: Uint32Array | null;
+  weight: Uint32Array | null;
 }
 
 export interface StitcherStats {
-  /** Bands currently holding float accumulators. */
+  /** Bands currently holding accumulators. */
   liveBands: number;
   /** Most bands alive at once so far. */
   peakLiveBands: number;
@@ -57,7 +61,7 @@ export class ProbabilityStitcher {
   readonly tileSize: number;
   /** Scene-size quantized probability (see module doc); complete once `finish()` returned. */
   readonly output: Uint8Array;
-  private readonly weights: Float32Array;
+  private readonly weights: Uint32Array;
   private readonly bands: Band[];
   /** Grid rows sorted by their top y; index = grid row number. */
   private readonly rowY0: number[];
@@ -77,6 +81,8 @@ export class ProbabilityStitcher {
     this.tileSize = tileSize;
     this.output = new Uint8Array(width * height).fill(PROBABILITY_NODATA);
     this.weights = tileBlendWeights(tileSize, overlap);
+    // A pixel lies in at most 4 tiles (overlap < tileSize/2): the integer sums must fit 32 bits.
+    if (4 * PROBABILITY_SCALE * (overlap + 1) ** 2 >= 2 ** 32) throw new RangeError(`overlap ${overlap} is too large to blend`);
     const rows = tiles.reduce((m, t) => Math.max(m, t.row + 1), 0);
     this.rowY0 = new Array<number>(rows).fill(Number.POSITIVE_INFINITY);
     this.pending = new Array<number>(rows).fill(0);
@@ -115,10 +121,10 @@ export class ProbabilityStitcher {
       const rowOffset = (y - band.y0) * this.width + x0;
       const tileRow = r * size;
       for (let c = 0; c < w; c++) {
-        const p = probability[tileRow + c];
-        if (p !== p) continue; // NaN: nodata / padding
+        const q = quantizeProbabilityValue(probability[tileRow + c]);
+        if (q === PROBABILITY_NODATA) continue; // NaN: nodata / padding
         const wt = this.weights[tileRow + c];
-        band.sum[rowOffset + c] += (p < 0 ? 0 : p > 1 ? 1 : p) * wt;
+        band.sum[rowOffset + c] += q * wt;
         band.weight[rowOffset + c] += wt;
       }
     }
@@ -159,8 +165,8 @@ export class ProbabilityStitcher {
     const band = this.bands[lo];
     if (!band.sum && lo >= this.nextBandToFinalize) {
       const n = (band.y1 - band.y0) * this.width;
-      band.sum = new Float32Array(n);
-      band.weight = new Float32Array(n);
+      band.sum = new Uint32Array(n);
+      band.weight = new Uint32Array(n);
       this.live++;
       this.peakLive = Math.max(this.peakLive, this.live);
     }
@@ -184,7 +190,7 @@ export class ProbabilityStitcher {
       const { sum, weight } = band;
       for (let i = 0; i < sum.length; i++) {
         const wt = weight[i];
-        if (wt > 0) this.output[offset + i] = Math.round((sum[i] / wt) * PROBABILITY_SCALE);
+        if (wt > 0) this.output[offset + i] = Math.round(sum[i] / wt);
       }
       band.sum = null;
       band.weight = null;
