@@ -36,6 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
         segmentScene: pipelineSegmentScene,
         loadSegmenter: serverModelLoader({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }),
         inspectScene: inspectSceneFile,
+        modelsDir: ctx.env.modelsDir,
       });
       ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''})\n`);
       await new Promise<void>((resolve) => {

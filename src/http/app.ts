@@ -22,6 +22,7 @@ import type { AppContext, AppDeps, RouteModule } from './appContext.ts';
  */
 const routeModules: (() => Promise<RouteModule>)[] = [
   () => import('./routes/health.ts'),
+  () => import('./routes/models.ts'),
   () => import('./routes/openapi.ts'),
   () => import('./routes/scenes.ts'),
   () => import('./routes/jobs.ts'),

@@ -8,6 +8,7 @@ import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobQueue } from '../pipeline/jobQueue.ts';
 import type { SegmenterProvider } from '../pipeline/jobRunner.ts';
 import type { ServerConfig } from './serverConfig.ts';
+import type { ModelRegistry } from './modelRegistry.ts';
 
 /**
  * Opens a scene file and returns its `waterline info --json` object; throws a WaterlineError (400/422)
@@ -21,6 +22,8 @@ export interface AppDeps {
   store: JobStore;
   queue: JobQueue;
   segmenters: SegmenterProvider;
+  /** The model names requests may use (never a path). */
+  models: ModelRegistry;
   inspectScene: SceneInspector;
   logger: Logger;
 }

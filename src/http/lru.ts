@@ -55,6 +55,11 @@ export class Lru<K, V> {
     return true;
   }
 
+  /** The values, least recently used first. */
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
   private weigh(value: V): number {
     return this.options.weigh ? this.options.weigh(value) : 1;
   }

@@ -8,6 +8,8 @@ import type { Segmenter } from '../core/model/segmenter.ts';
 import type { Logger } from '../logger.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
+import { findCachedModel } from '../adapters/hub/modelsCache.ts';
+import { isBuiltinModelName } from '../core/model/modelNames.ts';
 import type { SegmenterLoader } from './segmenterProvider.ts';
 
 export interface ServerModelOptions {
@@ -31,7 +33,8 @@ export function serverModelLoader(options: ServerModelOptions): SegmenterLoader 
   const device = parseDevice(options.device);
   return async (model): Promise<Segmenter> =>
     loadSegmenter({
-      model: model ?? options.defaultModel,
+      // `model` is a registered name (src/http/modelRegistry.ts): a built-in, or a cached model loaded from its cache directory.
+      model: model === null ? options.defaultModel : isBuiltinModelName(model) ? model : (findCachedModel(options.modelsDir, model) ?? model),
       device,
       modelsDir: options.modelsDir,
       vaePath: options.vaePath,

@@ -2,27 +2,47 @@
  * The server's models: the default one starts loading at start-up (readiness reports it), others named
  * by a job are loaded on first use and kept. Jobs submitted while the default model loads wait for it.
  * A failed load (default or named) is not kept: the next job that needs the model loads it again.
+ *
+ * Named models are keyed by the model they resolve to (`resolve`: the server's model registry, so two
+ * spellings of one model share an entry and a string that is no registered name never loads anything),
+ * and at most `maxLoaded` of them are kept besides the default (least recently used dropped first; a
+ * dropped model is not disposed, since a running job may still hold it — it is freed when unused).
  */
 import type { Segmenter, SegmenterInfo } from '../core/model/segmenter.ts';
 import { UnavailableError, describeError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { SegmenterProvider } from '../pipeline/jobRunner.ts';
+import { Lru } from './lru.ts';
 
 export type SegmenterLoader = (model: string | null) => Promise<Segmenter>;
 
-export function createSegmenterProvider(load: SegmenterLoader, logger: Logger): SegmenterProvider {
-  const loaded = new Map<string, Promise<Segmenter>>();
+export interface SegmenterProviderOptions {
+  /** A request's model → the model it means (null = the default); throws for names that are not registered. */
+  resolve?: (model: string | null) => string | null;
+  /** Named (non-default) models kept loaded at once (default 2). */
+  maxLoaded?: number;
+}
+
+export const DEFAULT_MAX_LOADED_MODELS = 2;
+
+export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, options: SegmenterProviderOptions = {}): SegmenterProvider {
+  const resolve = options.resolve ?? ((m: string | null) => m);
+  const loaded = new Lru<string, Promise<Segmenter>>(options.maxLoaded ?? DEFAULT_MAX_LOADED_MODELS, {
+    onEvict: (model) => logger.info({ model }, 'model dropped from the loaded-models cache'),
+  });
   let info: SegmenterInfo | undefined;
   let loadError: string | undefined;
-  const key = (model: string | null): string => model ?? '';
 
-  const loadOne = (model: string | null): Promise<Segmenter> => {
-    let p = loaded.get(key(model));
+  const loadNamed = (model: string): Promise<Segmenter> => {
+    let p = loaded.get(model);
     if (!p) {
-      p = load(model);
-      loaded.set(key(model), p);
+      const loading = load(model);
+      p = loading;
+      loaded.set(model, loading);
       // A failed load is not cached: the next job retries it.
-      p.catch(() => loaded.delete(key(model)));
+      loading.catch(() => {
+        if (loaded.get(model) === loading) loaded.delete(model);
+      });
     }
     return p;
   };
@@ -31,7 +51,7 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger): 
   let defaultModel: Promise<Segmenter> | undefined;
   const loadDefault = (): Promise<Segmenter> => {
     if (!defaultModel) {
-      defaultModel = loadOne(null).then(
+      defaultModel = load(null).then(
         (s) => {
           info = s.info;
           loadError = undefined;
@@ -58,16 +78,17 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger): 
     get loadError() {
       return loadError;
     },
-    async get(model) {
+    async get(requested) {
+      const model = resolve(requested);
       try {
         if (model === null || (info && (model === info.name))) return await loadDefault();
-        return await loadOne(model);
+        return await loadNamed(model);
       } catch (err) {
         throw new UnavailableError('model_unavailable', `the model ${model ?? '(server default)'} could not be loaded: ${describeError(err)}`, { cause: err });
       }
     },
     async dispose() {
-      const all = await Promise.allSettled([...loaded.values()]);
+      const all = await Promise.allSettled([...(defaultModel ? [defaultModel] : []), ...loaded.values()]);
       for (const r of all) if (r.status === 'fulfilled') await r.value.dispose().catch(() => undefined);
     },
   };

@@ -14,6 +14,7 @@ import { createApp } from './app.ts';
 import type { AppDeps, SceneInspector } from './appContext.ts';
 import type { ServerConfig } from './serverConfig.ts';
 import { createSegmenterProvider, type SegmenterLoader } from './segmenterProvider.ts';
+import { createModelRegistry } from './modelRegistry.ts';
 
 export interface ServerServices {
   config: ServerConfig;
@@ -22,6 +23,8 @@ export interface ServerServices {
   segmentScene: SegmentSceneFn;
   loadSegmenter: SegmenterLoader;
   inspectScene: SceneInspector;
+  /** The models cache whose PaliGemma exports requests may name (default: none, built-in models only). */
+  modelsDir?: string;
   /** Minimum time between progress writes (default 500 ms). */
   progressIntervalMs?: number;
 }
@@ -40,10 +43,11 @@ export function createServerDeps(services: ServerServices): AppDeps {
   const { config, logger } = services;
   mkdirSync(config.dataDir, { recursive: true });
   const store = JobStore.open(config.dataDir);
-  const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger);
+  const models = createModelRegistry({ modelsDir: services.modelsDir ?? '' });
+  const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger, { resolve: (m) => models.resolve(m) });
   const runner = new JobRunner({ store, segmentScene: services.segmentScene, segmenters, logger, progressIntervalMs: services.progressIntervalMs });
   const queue: JobQueue = new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
-  return { config, store, queue, segmenters, inspectScene: services.inspectScene, logger };
+  return { config, store, queue, segmenters, models, inspectScene: services.inspectScene, logger };
 }
 
 export async function startServer(services: ServerServices): Promise<RunningServer> {

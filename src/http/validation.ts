@@ -37,7 +37,8 @@ export const jobOptionsSchema = z.object({
 export const createJobBody = z.object({
   scene: z.string().min(1),
   prompt: z.string().min(1).max(200).optional(),
-  model: z.string().min(1).max(500).optional(),
+  /** A registered model name (checked against the model registry, never used as a path). */
+  model: z.string().optional(),
   options: jobOptionsSchema.optional(),
 }).strict();
 

@@ -67,7 +67,7 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             optional=True))
         self.addParameter(QgsProcessingParameterString(self.PROMPT, "Prompt", defaultValue="segment water"))
         self.addParameter(QgsProcessingParameterString(
-            self.MODEL, "Model (empty: the server's default)", optional=True))
+            self.MODEL, "Model name (empty: the server's default; a name from the server's GET /models, e.g. waterline-unet)", optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, "Water probability threshold", QgsProcessingParameterNumber.Double,
             defaultValue=0.5, minValue=0.0, maxValue=1.0))

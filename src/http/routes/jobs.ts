@@ -58,7 +58,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const job = ctx.store.createJob({
       scene: body.scene,
       prompt: body.prompt ?? DEFAULT_PROMPT,
-      model: body.model ?? null,
+      model: ctx.models.resolve(body.model),
       options: body.options ?? {},
     });
     ctx.queue.enqueue(job.id);

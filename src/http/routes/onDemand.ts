@@ -124,7 +124,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const bbox = parseBBox(req.query.bbox);
     const prompt = req.query.prompt === undefined || req.query.prompt === '' ? 'segment water' : String(req.query.prompt);
     if (prompt.length > 200) throw new InputError('bad_prompt', 'prompt is longer than 200 characters', { hint: 'use a short prompt such as "segment water"' });
-    const model = req.query.model === undefined ? null : String(req.query.model);
+    const model = ctx.models.resolve(req.query.model === undefined ? null : String(req.query.model));
     const entry = await scenes.get(req.params.id);
     const info = entry.scene.info;
     const segmenter = await ctx.segmenters.get(model);
