@@ -5,59 +5,40 @@
  */
 import type { Command } from 'commander';
 import { writeWaterGeoJson, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
-import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
-import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
-import { parseBands } from '../pipeline/tileSource.ts';
 import type { CliContext } from './context.ts';
 import { connectivityOption } from './connectivityOption.ts';
 import { numberOption } from './numberOption.ts';
 import { createProgressReporter, formatSeconds } from './progressReporter.ts';
+import { addSceneModelOptions, loadSceneModel, type SceneModelFlags } from './sceneModelOptions.ts';
 
-interface SegmentFlags {
+interface SegmentFlags extends SceneModelFlags {
   output: string;
-  model?: string;
-  prompt: string;
-  device?: string;
-  batch: string;
-  overlap: string;
-  bands?: string;
   threshold: string;
   minArea: string;
   simplify: string;
   connectivity: string;
   format: string;
-  vae?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  addSceneModelOptions(program
     .command('segment')
     .description('segment water in a scene and write WGS84 water polygons (GeoJSON)')
     .argument('<scene>', 'GeoTIFF / COG path or http(s) URL')
-    .requiredOption('-o, --output <file>', 'output file (- for standard output)')
-    .option('--model <dir|name>', 'PaliGemma export directory, cached model name, or waterline-unet (default: WATERLINE_MODEL or waterline-unet)')
-    .option('--prompt <text>', 'prompt for PaliGemma models', 'segment water')
-    .option('--device <device>', 'auto | cpu | cuda | webgpu (default: WATERLINE_DEVICE or auto)')
-    .option('--batch <n>', 'tiles per model call', '4')
-    .option('--overlap <px>', 'overlap between neighbouring tiles, blended', '32')
-    .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band')
+    .requiredOption('-o, --output <file>', 'output file (- for standard output)'))
     .option('--threshold <p>', 'water where the blended probability is at least this', '0.5')
     .option('--min-area <m2>', 'drop polygons smaller than this many square metres', '0')
     .option('--simplify <px>', 'simplification tolerance in pixels (0 = exact pixel edges)', '0')
     .option('--connectivity <4|8>', 'pixel connectivity of a water body', '4')
     .option('--format <format>', 'geojson | geojsonseq', 'geojson')
-    .option('--vae <file>', 'segmentation VAE (vae-oid.npz) for PaliGemma models (default: <models dir>/vae/vae-oid.npz)')
     .action(async (source: string, flags: SegmentFlags) => {
-      const batch = numberOption('batch', flags.batch, { integer: true, min: 1, max: 1024 });
-      const overlap = numberOption('overlap', flags.overlap, { integer: true, min: 0 });
       const threshold = numberOption('threshold', flags.threshold, { min: 0, max: 1 });
       const minAreaM2 = numberOption('min-area', flags.minArea, { min: 0 });
       const simplify = numberOption('simplify', flags.simplify, { min: 0 });
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
-      const device = parseDevice(flags.device ?? ctx.env.device);
 
       const controller = new AbortController();
       const onSignal = () => controller.abort();
@@ -65,14 +46,11 @@ export function register(program: Command, ctx: CliContext): void {
       const scene = await openScene(source, { signal: controller.signal });
       const progress = createProgressReporter(ctx, 'segment', 'tiles');
       try {
-        const bands = flags.bands ? parseBands(flags.bands, scene.info) : undefined;
-        const segmenter = await loadSegmenter({ model: flags.model ?? ctx.env.model, device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger });
+        const { segmenter, options, bandsFor } = await loadSceneModel(scene, flags, ctx);
         try {
           const { collection, summary } = await segmentScene(scene, segmenter, {
-            prompt: flags.prompt,
-            batch,
-            overlap,
-            bands,
+            ...options,
+            bands: bandsFor(scene.info),
             threshold,
             minAreaM2,
             simplify,
