@@ -15,11 +15,13 @@ RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-# .npmrc skips onnxruntime-node's CUDA download (for offline CI); this env var overrides it so the
-# install script fetches the CUDA 12 provider libraries.
-ENV ONNXRUNTIME_NODE_INSTALL=cuda12
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY package.json package-lock.json ./
+# package.json's allowScripts denies onnxruntime-node's install script (it downloads the CUDA libraries, so a
+# plain `npm ci` works offline); ONNXRUNTIME_NODE_INSTALL=skip does the same for npm versions that ignore
+# allowScripts. Here the script is then run on purpose to fetch the CUDA 12 provider libraries.
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund \
+ && ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js \
+ && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
 COPY models ./models
