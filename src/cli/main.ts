@@ -2,6 +2,7 @@
  * The `waterline` CLI: a thin shell over the pipeline. One file per command; each exports
  * `register(program, ctx)`. Errors print one line (`error: ...`) and a non-zero exit code, no stack.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { readEnvConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
@@ -26,6 +27,12 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./serveCommand.ts'),
 ];
 
+/** The `version` of package.json (the one version number of the product). */
+export function waterlineVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {
   const env = overrides.env ?? readEnvConfig();
   const ctx: CliContext = {
@@ -38,6 +45,9 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
   const program = new Command()
     .name('waterline')
     .description('Map surface water in georeferenced satellite scenes and serve it to map clients.')
+    .version(`waterline ${waterlineVersion()}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print help for a command')
+    .helpCommand('help [command]', 'print help for a command')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),

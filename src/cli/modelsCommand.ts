@@ -36,11 +36,11 @@ function progressReporter(ctx: CliContext, total: number): DownloadProgress & { 
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const models = program.command('models').description('Download and list models (PaliGemma ONNX exports, the segmentation VAE).');
+  const models = program.command('models').description('download and list models (PaliGemma ONNX exports, the segmentation VAE)');
 
   models
     .command('pull')
-    .description('Download a PaliGemma ONNX export from the Hugging Face hub (HF_TOKEN for gated models), or `vae` for big_vision\'s vae-oid.npz')
+    .description('download a PaliGemma ONNX export from the Hugging Face hub (HF_TOKEN for gated models), or `vae` for big_vision\'s vae-oid.npz')
     .argument('<repo>', 'owner/name on the hub (e.g. onnx-community/paligemma2-3b-pt-224), or `vae`')
     .option('--dtype <dtype>', 'weights variant: fp32, fp16, q8, q4, q4f16, int8, uint8, bnb4', 'q4')
     .option('--revision <rev>', 'branch, tag or commit', 'main')
@@ -90,7 +90,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   models
     .command('list')
-    .description('List the models in the cache (WATERLINE_MODELS_DIR)')
+    .description('list the models in the cache (WATERLINE_MODELS_DIR)')
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => {
       const list = listCachedModels(ctx.env.modelsDir);
