@@ -39,7 +39,7 @@ function formatReport(r: EvaluationResult): string {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('eval')
-    .description('Score a model against image/mask pairs: pixel-level IoU, F1, precision, recall (micro-averaged)')
+    .description('score a model against image/mask pairs: pixel-level IoU, F1, precision, recall (micro-averaged)')
     .option('--images <dir>', 'directory of RGB images')
     .option('--masks <dir>', 'directory of masks (white = water), matched to images by file stem')
     .option('--scene <file>', 'instead of pairs: a georeferenced scene, run through the full pipeline')

@@ -6,6 +6,7 @@
  * Resumable; unreadable pairs / tiles are reported and skipped.
  */
 import type { Command } from 'commander';
+import { assertWritableDir } from '../adapters/files/writableOutput.ts';
 import { InputError } from '../core/errors.ts';
 import { loadSegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import { defaultVaePath } from '../adapters/vae/vaeCheckpoint.ts';
@@ -55,7 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--fill-rule <rule>', 'with --water: evenodd | nonzero (within a polygon; polygons are unioned)', 'evenodd')
     .option('--overlap <px>', 'scene mode: tile overlap (0 keeps train and val tiles disjoint)', '0')
     .option('--bands <list>', 'scene mode: 1-based bands, e.g. 3,2,1 or 1 (default: the tiler\'s choice)')
-    .requiredOption('--out <dir>', 'output dataset directory (resumable)')
+    .requiredOption('--out <dir>', 'output dataset directory, required (resumable)')
     .option('--prompt <text>', 'prefix of every example', 'segment water')
     .option('--label <text>', 'instance label in the suffix', 'water')
     .option('--size <px>', 'image (pair mode) or tile (scene mode) size written', '224')
@@ -79,6 +80,7 @@ export function register(program: Command, ctx: CliContext): void {
         emptyRatio: numberOption('empty-ratio', opts.emptyRatio, { min: 0, max: 1 }),
         minArea: numberOption('min-area', opts.minArea, { min: 1, max: 1e12 }),
       };
+      await assertWritableDir(opts.out, '--out');
       const loadVae = () => loadSegmentationVae(opts.vae ?? defaultVaePath(ctx.env.modelsDir), { onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`) });
       const progress = createProgressReporter(ctx, 'prepare', pairMode ? 'images' : 'tiles');
       const onProgress = (done: number, total: number): void => progress.update({ done, total });

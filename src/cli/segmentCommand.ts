@@ -4,6 +4,7 @@
  * (and recorded in the output's `waterline.failedTiles`), never silently left out.
  */
 import type { Command } from 'commander';
+import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { writeWaterGeoJson, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
@@ -26,8 +27,9 @@ export function register(program: Command, ctx: CliContext): void {
   addSceneModelOptions(program
     .command('segment')
     .description('segment water in a scene and write WGS84 water polygons (GeoJSON)')
+    .usage('<scene> -o <file> [options]')
     .argument('<scene>', 'GeoTIFF / COG path or http(s) URL')
-    .requiredOption('-o, --output <file>', 'output file (- for standard output)'))
+    .requiredOption('-o, --output <file>', 'output file, required (- for standard output)'))
     .option('--threshold <p>', 'water where the blended probability is at least this', '0.5')
     .option('--min-area <m2>', 'drop polygons smaller than this many square metres', '0')
     .option('--simplify <px>', 'simplification tolerance in pixels (0 = exact pixel edges)', '0')
@@ -39,6 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
       const simplify = numberOption('simplify', flags.simplify, { min: 0 });
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
+      await assertWritableFile(flags.output, '-o');
 
       const controller = new AbortController();
       const onSignal = () => controller.abort();

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
+import { assertWritableDir } from '../adapters/files/writableOutput.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { applyGeoTransform } from '../core/grid/affine.ts';
@@ -25,14 +26,16 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('tiles')
     .description('cut a scene into model tiles (PNG) with index.json, for inspection')
+    .usage('<scene> --out <dir> [options]')
     .argument('<scene>', 'GeoTIFF / COG path or http(s) URL')
-    .requiredOption('--out <dir>', 'output directory')
+    .requiredOption('--out <dir>', 'output directory, required')
     .option('--size <px>', 'tile size in pixels', '224')
     .option('--overlap <px>', 'overlap between neighbouring tiles in pixels', '32')
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band')
     .action(async (source: string, opts: TilesOptions) => {
       const tileSize = numberOption('size', opts.size, { integer: true, example: 224 });
       const overlap = numberOption('overlap', opts.overlap, { integer: true, example: 32 });
+      await assertWritableDir(opts.out, '--out');
       const scene = await openScene(source);
       try {
         const bands = opts.bands ? parseBands(opts.bands, scene.info) : undefined;

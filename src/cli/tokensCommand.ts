@@ -3,6 +3,7 @@
  * PaliGemma segmentation tokens ⇄ masks through the big_vision VAE, for inspection and debugging.
  */
 import type { Command } from 'commander';
+import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { parseSegmentationText } from '../core/tokens/segmentationParser.ts';
 import { decodeInstancesToTileMasks } from '../adapters/vae/decodeInstanceMasks.ts';
 import { encodeWaterInstances } from '../adapters/vae/encodeWaterInstances.ts';
@@ -21,7 +22,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command('decode')
     .description('decode `<loc>`x4 `<seg>`x16 label instances into a 0/255 PNG mask')
     .argument('<text>', 'model output, e.g. "<loc0100><loc0200><loc0300><loc0400><seg012>… water ; …"')
-    .requiredOption('-o, --out <mask.png>', 'output PNG (0 = dry, 255 = water)')
+    .usage('<text> -o <mask.png> [options]')
+    .requiredOption('-o, --out <mask.png>', 'output PNG, required (0 = dry, 255 = water)')
     .option('--size <px>', 'model input size in pixels', '224')
     .option('--threshold <logit>', 'water where the decoded logit is above this', '0')
     .option('--vae <path>', vaeHelp)
@@ -29,6 +31,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (text: string, opts: { out: string; size: string; threshold: string; vae?: string; json?: boolean }) => {
       const size = numberOption('size', opts.size, { integer: true, min: 1 });
       const threshold = numberOption('threshold', opts.threshold);
+      await assertWritableFile(opts.out, '-o');
       const parsed = parseSegmentationText(text, { size });
       const vae = await loadSegmentationVae(opts.vae ?? defaultVaePath(ctx.env.modelsDir), { onWarning: warn });
       try {

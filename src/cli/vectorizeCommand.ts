@@ -3,6 +3,7 @@
  * any water mask raster → WGS84 polygons with the same vectorizer `segment` uses.
  */
 import type { Command } from 'commander';
+import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { parseWaterFormat, writeWaterGeoJson } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { vectorizeRaster } from '../pipeline/vectorizeRaster.ts';
 import type { CliContext } from './context.ts';
@@ -25,8 +26,9 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('vectorize')
     .description('turn a water mask raster (e.g. flood labels, NDWI threshold) into WGS84 water polygons')
+    .usage('<mask> -o <file> [options]')
     .argument('<mask>', 'GeoTIFF path or http(s) URL')
-    .requiredOption('-o, --output <file>', 'output file (- for standard output)')
+    .requiredOption('-o, --output <file>', 'output file, required (- for standard output)')
     .option('--band <n>', '1-based band to read', '1')
     .option('--value <v>', 'pixel value that means water', '1')
     .option('--above <t>', 'water where the value is greater than this (continuous rasters; overrides --value)')
@@ -37,6 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (source: string, flags: VectorizeFlags) => {
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
+      await assertWritableFile(flags.output, '-o');
       const progress = createProgressReporter(ctx, 'vectorize', 'rows');
       const started = Date.now();
       let collection;
