@@ -20,7 +20,7 @@ export interface EnvConfig {
   /**
    * `waterline serve` settings, raw strings as found in the environment (validated by
    * src/http/serverConfig.ts): WATERLINE_PORT, WATERLINE_HOST, WATERLINE_DATA_DIR, WATERLINE_API_KEY,
-   * WATERLINE_CORS, WATERLINE_MAX_UPLOAD_MB.
+   * WATERLINE_CORS, WATERLINE_MAX_UPLOAD_MB, WATERLINE_MAX_SCENE_PIXELS, WATERLINE_MAX_SCENE_BLOCKS.
    */
   server?: {
     port?: string;
@@ -29,6 +29,8 @@ export interface EnvConfig {
     apiKey?: string;
     cors?: string;
     maxUploadMb?: string;
+    maxScenePixels?: string;
+    maxSceneBlocks?: string;
   };
 }
 
@@ -47,6 +49,8 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       apiKey: env.WATERLINE_API_KEY || undefined,
       cors: env.WATERLINE_CORS || undefined,
       maxUploadMb: env.WATERLINE_MAX_UPLOAD_MB || undefined,
+      maxScenePixels: env.WATERLINE_MAX_SCENE_PIXELS || undefined,
+      maxSceneBlocks: env.WATERLINE_MAX_SCENE_BLOCKS || undefined,
     },
   };
 }

@@ -12,7 +12,7 @@ import { pipelineSegmentScene } from '../http/pipelineBinding.ts';
 import type { CliContext } from './context.ts';
 
 /** The server settings that have a flag (commander passes them as strings), plus the VAE path. */
-type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs'> & { vae?: string };
+type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs' | 'maxScenePixels' | 'maxSceneBlocks'> & { vae?: string };
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -27,6 +27,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cors <origins>', 'CORS: *, off, or comma-separated origins (env WATERLINE_CORS, default off)')
     .option('--max-upload-mb <n>', 'largest scene upload in MB (env WATERLINE_MAX_UPLOAD_MB, default 2048)')
     .option('--max-running-jobs <n>', 'jobs run at the same time (default 1)')
+    .option('--max-scene-pixels <n>', 'largest scene accepted, pixels per band (env WATERLINE_MAX_SCENE_PIXELS, default 1000000000)')
+    .option('--max-scene-blocks <n>', 'most strips/tiles per image of an accepted scene (env WATERLINE_MAX_SCENE_BLOCKS, default 1048576)')
     .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache, see `waterline models pull vae`)')
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, ctx.env);

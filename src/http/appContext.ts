@@ -3,6 +3,7 @@
  * store, queue and models) and what every route module receives.
  */
 import type { Router } from 'express';
+import type { TiffLimits } from '../adapters/raster/tiffStructure.ts';
 import type { Logger } from '../logger.ts';
 import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobQueue } from '../pipeline/jobQueue.ts';
@@ -11,11 +12,12 @@ import type { ServerConfig } from './serverConfig.ts';
 import type { ModelRegistry } from './modelRegistry.ts';
 
 /**
- * Opens a scene file and returns its `waterline info --json` object; throws a WaterlineError (400/422)
- * when the file is not a readable, georeferenced GeoTIFF. The server uses the raster adapter's
- * `openScene` (src/adapters/raster/openScene.ts).
+ * Opens a scene file and returns its `waterline info --json` object; throws a WaterlineError (400/413/422)
+ * when the file is not a readable, georeferenced GeoTIFF or its structure breaks `limits` (IFD chain,
+ * offsets inside the file, pixel and block counts). The server uses the raster adapter's `openScene`
+ * (src/adapters/raster/openScene.ts, structure checked by src/adapters/raster/tiffStructure.ts).
  */
-export type SceneInspector = (path: string) => Promise<unknown>;
+export type SceneInspector = (path: string, limits: Partial<TiffLimits>) => Promise<unknown>;
 
 export interface AppDeps {
   config: ServerConfig;

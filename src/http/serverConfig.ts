@@ -24,6 +24,9 @@ export interface ServerConfig {
   maxRunningJobs: number;
   maxQueuedJobs: number;
   maxConcurrentUploads: number;
+  /** Scene admission (register and upload): largest image in pixels per band, most strips/tiles per image. */
+  maxScenePixels: number;
+  maxSceneBlocks: number;
 }
 
 /** Raw settings as strings (from flags or env) or numbers (from code). */
@@ -40,7 +43,13 @@ export interface ServerSettings {
   maxRunningJobs?: string | number;
   maxQueuedJobs?: string | number;
   maxConcurrentUploads?: string | number;
+  maxScenePixels?: string | number;
+  maxSceneBlocks?: string | number;
 }
+
+/** Default admission limits: 1 gigapixel (≈ 7 GB peak while a job vectorizes it) and 1 Mi strips/tiles per image. */
+export const DEFAULT_MAX_SCENE_PIXELS = 1_000_000_000;
+export const DEFAULT_MAX_SCENE_BLOCKS = 1024 * 1024;
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -57,6 +66,8 @@ const schema = z.object({
   maxRunningJobs: intIn(1, 64).default(1),
   maxQueuedJobs: intIn(1, 100_000).default(1000),
   maxConcurrentUploads: intIn(1, 64).default(2),
+  maxScenePixels: intIn(1, 4_000_000_000).default(DEFAULT_MAX_SCENE_PIXELS),
+  maxSceneBlocks: intIn(1, 16 * 1024 * 1024).default(DEFAULT_MAX_SCENE_BLOCKS),
 });
 
 const FLAG_NAMES: Record<string, string> = {
@@ -68,6 +79,8 @@ const FLAG_NAMES: Record<string, string> = {
   apiKey: '--api-key / WATERLINE_API_KEY',
   cors: '--cors / WATERLINE_CORS',
   maxUploadMb: '--max-upload-mb / WATERLINE_MAX_UPLOAD_MB',
+  maxScenePixels: '--max-scene-pixels / WATERLINE_MAX_SCENE_PIXELS',
+  maxSceneBlocks: '--max-scene-blocks / WATERLINE_MAX_SCENE_BLOCKS',
 };
 
 function parseCors(value: string): string[] {
@@ -99,6 +112,8 @@ export function resolveServerConfig(flags: ServerSettings, env: Pick<EnvConfig, 
     apiKey: pick(flags.apiKey, env.server?.apiKey),
     cors: pick(flags.cors, env.server?.cors),
     maxUploadMb: pick(flags.maxUploadMb, env.server?.maxUploadMb),
+    maxScenePixels: pick(flags.maxScenePixels, env.server?.maxScenePixels),
+    maxSceneBlocks: pick(flags.maxSceneBlocks, env.server?.maxSceneBlocks),
   };
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
@@ -123,5 +138,7 @@ export function resolveServerConfig(flags: ServerSettings, env: Pick<EnvConfig, 
     maxRunningJobs: c.maxRunningJobs,
     maxQueuedJobs: c.maxQueuedJobs,
     maxConcurrentUploads: c.maxConcurrentUploads,
+    maxScenePixels: c.maxScenePixels,
+    maxSceneBlocks: c.maxSceneBlocks,
   };
 }

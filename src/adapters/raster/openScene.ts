@@ -10,6 +10,7 @@ import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 import { BlockCache } from './blockCache.ts';
+import { DEFAULT_TIFF_LIMITS, checkTiffStructure, type TiffLimits } from './tiffStructure.ts';
 import './zlibDeflateDecoder.ts';
 import { createBlockWindowReader, toNumbers, type BlockWindowReader } from './blockWindowReader.ts';
 
@@ -45,6 +46,22 @@ export interface OpenSceneOptions {
   signal?: AbortSignal;
   /** Budget of the decoded-block cache in bytes (0 disables it); default: see BLOCK_CACHE_MAX_BYTES. */
   blockCacheBytes?: number;
+  /** Structure limits checked before anything is decoded (src/adapters/raster/tiffStructure.ts); default DEFAULT_TIFF_LIMITS. */
+  limits?: Partial<TiffLimits>;
+}
+
+/** The structure check through geotiff.js's own byte source (a file, or range requests for a URL); returns the IFD count. */
+async function checkStructure(tiff: GeoTIFF, source: string, fileSize: number | null, opts: OpenSceneOptions): Promise<number> {
+  const bytes = (tiff as unknown as { source: { fetch(slices: { offset: number; length: number }[], signal?: AbortSignal): Promise<ArrayBuffer[]>; fileSize: number | null } }).source;
+  const size = fileSize ?? bytes.fileSize ?? null;
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const n = size === null ? length : Math.max(0, Math.min(length, size - offset));
+    if (n === 0) return new Uint8Array(0);
+    const [buf] = await bytes.fetch([{ offset, length: n }], opts.signal);
+    return new Uint8Array(buf);
+  };
+  const structure = await checkTiffStructure(read, size, source, { ...DEFAULT_TIFF_LIMITS, ...opts.limits });
+  return structure.ifds.length;
 }
 
 /** TIFF compression codes geotiff.js decodes, with GDAL's names. */
@@ -163,8 +180,7 @@ async function checkNotTruncated(image: GeoTIFFImage, fileSize: number, source: 
   }
 }
 
-async function buildInfo(tiff: GeoTIFF, source: string, fileSize: number | null): Promise<{ info: SceneInfo; levels: Level[] }> {
-  const count = await tiff.getImageCount();
+async function buildInfo(tiff: GeoTIFF, source: string, fileSize: number | null, count: number): Promise<{ info: SceneInfo; levels: Level[] }> {
   const main = await tiff.getImage(0);
   const fd = main.fileDirectory;
   const width = main.getWidth();
@@ -291,7 +307,8 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
   }
   let built: Awaited<ReturnType<typeof buildInfo>>;
   try {
-    built = await buildInfo(tiff, source, fileSize);
+    // The checked structure's IFD count: geotiff.js's getImageCount walks the chain without a bound.
+    built = await buildInfo(tiff, source, fileSize, await checkStructure(tiff, source, fileSize, opts));
   } catch (err) {
     tiff.close();
     throw corrupt(source, err);

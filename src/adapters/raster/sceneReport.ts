@@ -7,7 +7,7 @@ import type { Polygon } from 'geojson';
 import { applyGeoTransform } from '../../core/grid/affine.ts';
 import type { SceneInfo } from '../../core/scene.ts';
 import { createCrsTransform } from './crs.ts';
-import { openScene } from './openScene.ts';
+import { openScene, type OpenSceneOptions } from './openScene.ts';
 
 export interface SceneReport {
   description: string;
@@ -71,8 +71,8 @@ export function sceneReport(info: SceneInfo): SceneReport {
 }
 
 /** Open a scene (path or http(s) URL), report it and close it: `waterline info` and the server's scene validation. */
-export async function readSceneReport(source: string): Promise<SceneReport> {
-  const scene = await openScene(source);
+export async function readSceneReport(source: string, options: OpenSceneOptions = {}): Promise<SceneReport> {
+  const scene = await openScene(source, options);
   try {
     return sceneReport(scene.info);
   } finally {

@@ -42,12 +42,19 @@ export function findScene(ctx: AppContext, id: string): SceneRecord {
   return scene;
 }
 
+/**
+ * Admit a scene: its structure within the server's limits (--max-scene-pixels, --max-scene-blocks), then
+ * readable and georeferenced. Errors name the scene as the client knows it (`name`), never the server path.
+ */
 async function inspect(ctx: AppContext, path: string, name: string): Promise<unknown> {
   try {
-    return await ctx.inspectScene(path);
+    return await ctx.inspectScene(path, { maxPixels: ctx.config.maxScenePixels, maxBlocks: ctx.config.maxSceneBlocks });
   } catch (err) {
-    if (err instanceof WaterlineError && err.status < 500) throw err;
-    throw new InputError('invalid_scene', `${name} could not be read as a georeferenced GeoTIFF: ${(err as Error).message}`, { hint: 'upload a GeoTIFF or COG with a geotransform and a CRS', cause: err });
+    const named = (text: string): string => text.split(path).join(name);
+    if (err instanceof WaterlineError && err.status < 500) {
+      throw new WaterlineError(err.code, named(err.message), err.status, { hint: err.hint, cause: err });
+    }
+    throw new InputError('invalid_scene', `${name} could not be read as a georeferenced GeoTIFF: ${named((err as Error).message)}`, { hint: 'upload a GeoTIFF or COG with a geotransform and a CRS', cause: err });
   }
 }
 
