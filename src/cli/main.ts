@@ -22,6 +22,7 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./tokensCommand.ts'),
   () => import('./prepareCommand.ts'),
   () => import('./segmentCommand.ts'),
+  () => import('./changeCommand.ts'),
   () => import('./vectorizeCommand.ts'),
   // serving
   () => import('./serveCommand.ts'),

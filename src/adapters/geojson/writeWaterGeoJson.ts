@@ -11,7 +11,13 @@ import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { InputError } from '../../core/errors.ts';
-import type { WaterCollection } from '../../core/vector/waterCollection.ts';
+import type { Feature } from 'geojson';
+
+/** What gets written: features plus the `waterline` member (a WaterCollection, a ChangeCollection...). */
+export interface WaterlineCollection {
+  features: readonly Feature[];
+  waterline: object;
+}
 
 export type WaterFormat = 'geojson' | 'geojsonseq';
 
@@ -22,7 +28,7 @@ export function parseWaterFormat(text: string): WaterFormat {
   throw new InputError('bad_format', `--format "${text}" is not supported`, { hint: 'use geojson or geojsonseq' });
 }
 
-async function writeAll(out: Writable, collection: WaterCollection, format: WaterFormat): Promise<void> {
+async function writeAll(out: Writable, collection: WaterlineCollection, format: WaterFormat): Promise<void> {
   const put = async (chunk: string): Promise<void> => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
@@ -40,7 +46,7 @@ async function writeAll(out: Writable, collection: WaterCollection, format: Wate
 }
 
 /** Write to `path` (or `stdout` when path is `-`). */
-export async function writeWaterGeoJson(path: string, collection: WaterCollection, format: WaterFormat, stdout?: Writable): Promise<void> {
+export async function writeWaterGeoJson(path: string, collection: WaterlineCollection, format: WaterFormat, stdout?: Writable): Promise<void> {
   if (path === '-') {
     if (!stdout) throw new InputError('bad_output', 'no standard output to write to', { hint: 'pass -o <file>' });
     await writeAll(stdout, collection, format);
