@@ -12,7 +12,7 @@ import type { CliContext } from './context.ts';
 import { connectivityOption } from './connectivityOption.ts';
 import { numberOption } from './numberOption.ts';
 import { createProgressReporter, formatSeconds } from './progressReporter.ts';
-import { addSceneModelOptions, loadSceneModel, type SceneModelFlags } from './sceneModelOptions.ts';
+import { addSceneModelOptions, describeCalibration, loadSceneModel, type SceneModelFlags } from './sceneModelOptions.ts';
 
 interface SegmentFlags extends SceneModelFlags {
   output: string;
@@ -49,11 +49,12 @@ export function register(program: Command, ctx: CliContext): void {
       const scene = await openScene(source, { signal: controller.signal });
       const progress = createProgressReporter(ctx, 'segment', 'tiles');
       try {
-        const { segmenter, options, bandsFor } = await loadSceneModel(scene, flags, ctx);
+        const sceneModel = loadSceneModel(flags, ctx);
         try {
+          const { segmenter, bands, calibration } = await sceneModel.forScene(scene);
           const { collection, summary } = await segmentScene(scene, segmenter, {
-            ...options,
-            bands: bandsFor(scene.info),
+            ...sceneModel.options,
+            bands,
             threshold,
             minAreaM2,
             simplify,
@@ -74,13 +75,14 @@ export function register(program: Command, ctx: CliContext): void {
             `segment: ${summary.polygons} water polygon(s), ${(summary.waterAreaM2 / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output}`,
             `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(2)} tiles/s, ${formatSeconds(summary.seconds)}`,
           ];
+          lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : '; no water index (no NIR/SWIR roles)'}`);
           if (summary.defects.length) lines.push(`  ${summary.defects.length} model output defect(s) handled (listed in the output's waterline.defects)`);
           if (summary.failedTiles.length) {
             lines.push(`  FAILED tiles (no data in their area): ${summary.failedTiles.map((f) => `${f.tileId} (${f.error})`).join('; ')}`);
           }
           ctx.stderr.write(`${lines.join('\n')}\n`);
         } finally {
-          await segmenter.dispose();
+          await sceneModel.dispose();
         }
       } finally {
         progress.stop();

@@ -13,6 +13,11 @@ export interface BandInfo {
   noDataValue: number | null;
   /** GDAL colour interpretation name: Red, Green, Blue, Alpha, Gray, Undefined... */
   colorInterpretation: string;
+  /** GDAL band description (GDAL_METADATA `DESCRIPTION` or the `.aux.xml`), e.g. `B8A`, `nir`; '' when none. */
+  description: string;
+  /** GDAL per-band scale and offset (value = raw · scale + offset); 1 and 0 when the file gives none. */
+  scale: number;
+  offset: number;
 }
 
 export interface CrsInfo {

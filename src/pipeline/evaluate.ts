@@ -14,6 +14,8 @@ import { CancelledError, InputError } from '../core/errors.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion, type ConfusionCounts, type MaskMetrics } from '../core/masks/metrics.ts';
 import type { ModelTile, Segmenter } from '../core/model/segmenter.ts';
 import { PROBABILITY_NODATA, PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
+import { readSceneTruth } from './sceneTruth.ts';
+import type { SceneModel } from './waterDates.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
 
@@ -139,62 +141,79 @@ export async function evaluatePairs(imagesDir: string, masksDir: string, options
 }
 
 export interface EvaluateSceneOptions {
-  segmenter: Segmenter;
+  /** The segmenter and RGB bands for the scene (as `segment` chooses them: band roles, index, fusion). */
+  model: SceneModel;
   /** Probability at or above which a pixel is water (default 0.5). */
   threshold?: number;
-  batch?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
 
+export interface SceneEvaluationResult extends EvaluationResult {
+  scene: string;
+  truth: string[];
+  /** The output provenance of the run's model (water index, threshold, fusion). */
+  provenance: Record<string, unknown>;
+  /** Fraction of scored pixels that are water in the truth / in the prediction. */
+  truthWaterFraction: number;
+  predictedWaterFraction: number;
+  warnings: string[];
+}
+
 /**
- * Score `segmenter` on a georeferenced scene against a truth raster on the same pixel grid (band 1,
- * non-zero = water; e.g. `gdal_rasterize` of reference polygons onto the scene's extent and size). The scene
- * goes through the pipeline's tiling and overlap blending (not vectorized); pixels that are nodata in either raster are not
+ * Score a model on a georeferenced scene against truth on its grid (src/pipeline/sceneTruth.ts: a label raster,
+ * 1 water / 0 dry / -1 or nodata ignored, or WGS84 water polygons). The scene goes through the pipeline's tiling
+ * and overlap blending (not vectorized); pixels that are nodata in the scene or unscored in the truth are not
  * counted. `count` is 1 (one scene).
  */
-export async function evaluateScene(scenePath: string, maskPath: string, options: EvaluateSceneOptions): Promise<EvaluationResult> {
+export async function evaluateScene(scenePath: string, truthPaths: string[], options: EvaluateSceneOptions): Promise<SceneEvaluationResult> {
   const { openScene } = await import('../adapters/raster/openScene.ts');
   const { blendSceneProbability } = await import('./segmentScene.ts');
   const scene = await openScene(scenePath, { signal: options.signal });
-  const mask = await openScene(maskPath, { signal: options.signal });
   try {
     const { width, height } = scene.info;
-    if (mask.info.width !== width || mask.info.height !== height) {
-      throw new InputError('mask_grid_mismatch', `mask ${maskPath} is ${mask.info.width}x${mask.info.height} but scene ${scenePath} is ${width}x${height}`, {
-        hint: 'rasterise the truth onto the scene grid first, e.g. gdal_rasterize -burn 1 -ts WIDTH HEIGHT -te <scene extent>',
-      });
-    }
+    const truth = await readSceneTruth(truthPaths, scene.info, options.signal);
     const threshold = options.threshold ?? 0.5;
-    const { probability } = await blendSceneProbability(scene, options.segmenter, {
-      batch: options.batch,
+    const { segmenter, bands } = await options.model.forScene(scene);
+    const { probability } = await blendSceneProbability(scene, segmenter, {
+      ...options.model.options,
+      bands,
       signal: options.signal,
       onProgress: (p) => options.onProgress?.(p.tilesDone, p.tilesTotal),
     });
-    const truth = await mask.readWindow({ x: 0, y: 0, width, height }, { bands: [1], signal: options.signal });
-    const band = truth.bands[0];
     const valid = new Uint8Array(width * height);
     const predicted = new Float32Array(width * height);
-    const water = new Uint8Array(width * height);
+    let truthWater = 0;
+    let predictedWater = 0;
+    let scored = 0;
     for (let i = 0; i < valid.length; i++) {
       valid[i] = probability[i] !== PROBABILITY_NODATA && truth.valid[i] ? 1 : 0;
       predicted[i] = probability[i] / PROBABILITY_SCALE;
-      water[i] = band[i] ? 1 : 0;
+      if (valid[i]) {
+        scored++;
+        truthWater += truth.water[i];
+        if (predicted[i] >= threshold) predictedWater++;
+      }
     }
-    const counts = accumulateConfusion(emptyConfusion(), predicted, water, { threshold, valid });
+    const counts = accumulateConfusion(emptyConfusion(), predicted, truth.water, { threshold, valid });
     return {
       ...metricsFromConfusion(counts),
       count: 1,
       pixels: counts.tp + counts.fp + counts.fn + counts.tn,
-      model: options.segmenter.info.name,
-      provider: options.segmenter.info.provider,
-      inputSize: options.segmenter.info.inputSize,
+      model: segmenter.info.name,
+      provider: segmenter.info.provider,
+      inputSize: segmenter.info.inputSize,
       averaging: 'micro',
       threshold,
       unmatched: 0,
+      scene: scenePath,
+      truth: truthPaths,
+      provenance: segmenter.info.provenance ?? {},
+      truthWaterFraction: scored ? truthWater / scored : 0,
+      predictedWaterFraction: scored ? predictedWater / scored : 0,
+      warnings: truth.warnings,
     };
   } finally {
     await scene.close();
-    await mask.close();
   }
 }

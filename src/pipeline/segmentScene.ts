@@ -111,7 +111,14 @@ export async function blendSceneProbability(scene: Scene, segmenter: Segmenter, 
     if (signal?.aborted) throw new CancelledError(`segmentation of ${info.source} cancelled`);
   };
   checkAbort();
-  const source = await createTileSource(scene, { tileSize: segmenter.info.inputSize, overlap: options.overlap, bands: options.bands, stretch: options.stretch, signal });
+  const source = await createTileSource(scene, {
+    tileSize: segmenter.info.inputSize,
+    overlap: options.overlap,
+    bands: options.bands,
+    stretch: options.stretch,
+    spectralBands: segmenter.info.spectralBands,
+    signal,
+  });
   const { grid } = source;
   const stitcher = new ProbabilityStitcher({ width: info.width, height: info.height, tileSize: grid.tileSize, overlap: grid.overlap, tiles: grid.tiles });
 
@@ -281,6 +288,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     tileSize: grid.tileSize,
     overlap: grid.overlap,
     bands,
+    ...segmenter.info.provenance,
     tilesTotal,
     skippedTiles,
     failedTiles,

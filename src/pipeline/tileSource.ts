@@ -20,6 +20,8 @@ import type { ModelTile } from '../core/model/segmenter.ts';
 import type { SceneInfo } from '../core/scene.ts';
 import type { SampleArray } from '../core/rasterWindow.ts';
 import { InputError } from '../core/errors.ts';
+import { inferBandRoles, rgbBandsFromRoles, type BandRoleAssignment } from '../core/bands/bandRoles.ts';
+import { spectralPlane } from '../core/spectral/bandValues.ts';
 
 export interface TileSourceOptions {
   tileSize?: number;
@@ -28,6 +30,8 @@ export interface TileSourceOptions {
   bands?: number[];
   /** The scene-wide stretch of these bands when the caller already has it (computeSceneStretch); computed otherwise. */
   stretch?: BandStretch;
+  /** Bands delivered raw in `ModelTile.spectral` (what the segmenter declares in `info.spectralBands`). */
+  spectralBands?: number[];
   signal?: AbortSignal;
 }
 
@@ -44,10 +48,13 @@ export interface TileSource {
 /** Longest side of the sample used to compute the stretch. */
 const STRETCH_SAMPLE = 512;
 
-export function defaultBands(info: SceneInfo): number[] {
-  const find = (name: string) => info.bands.find((b) => b.colorInterpretation === name)?.band;
-  const [r, g, b] = [find('Red'), find('Green'), find('Blue')];
-  if (r && g && b) return [r, g, b];
+/**
+ * The RGB picture of a scene: from its band roles (red, green, blue — a 13-band Sentinel-2 file gives B4,B3,B2),
+ * else by band count as described in the module comment.
+ */
+export function defaultBands(info: SceneInfo, roles: BandRoleAssignment = inferBandRoles(info.bands)): number[] {
+  const fromRoles = rgbBandsFromRoles(roles);
+  if (fromRoles) return fromRoles;
   const n = info.bands.filter((band) => band.colorInterpretation !== 'Alpha').length;
   if (n <= 2) return [1];
   if (n <= 4) return [1, 2, 3];
@@ -77,23 +84,39 @@ export function parseBands(text: string, info: SceneInfo): number[] {
  * overviews is never read whole.
  */
 export async function computeSceneStretch(scene: Scene, bands: number[], signal?: AbortSignal): Promise<BandStretch> {
-  const { width, height, overviews } = scene.info;
   const unique = [...new Set(bands)];
+  const sample = await readSceneSample(scene, unique, signal);
+  const perBand = new Map(unique.map((b, k) => [b, bandStretchFromSample(sample.bands[k], sample.valid, scene.info.bands[b - 1].type)]));
+  return bands.map((b) => perBand.get(b) as [number, number]);
+}
+
+/** A scene-wide sample of some bands: the windows of `readSceneSample` concatenated. */
+export interface SceneSample {
+  bands: SampleArray[];
+  valid: Uint8Array;
+}
+
+/**
+ * A scene-wide sample of `bands` (distinct, 1-based) for scene statistics (stretch, water index threshold). With an
+ * overview (or a scene small enough): one resampled read of the whole scene (≤512 px). Otherwise a 4x4 grid of
+ * 128 px full-resolution windows, so a big scene without overviews is never read whole.
+ */
+export async function readSceneSample(scene: Scene, bands: number[], signal?: AbortSignal): Promise<SceneSample> {
+  const { width, height, overviews } = scene.info;
   const samples: { bands: SampleArray[]; valid: Uint8Array }[] = [];
   const smallestOverview = overviews[overviews.length - 1];
   if (Math.max(width, height) <= 2048 || (smallestOverview && Math.max(smallestOverview.width, smallestOverview.height) <= 2048)) {
     const scale = Math.min(1, STRETCH_SAMPLE / Math.max(width, height));
     const outW = Math.max(1, Math.round(width * scale));
     const outH = Math.max(1, Math.round(height * scale));
-    samples.push(await scene.readWindow({ x: 0, y: 0, width, height }, { bands: unique, width: outW, height: outH, signal }));
-  } else {
-    const size = 128;
-    for (let i = 0; i < 4; i++) {
-      for (let j = 0; j < 4; j++) {
-        const x = Math.round(((width - size) * (i + 0.5)) / 4);
-        const y = Math.round(((height - size) * (j + 0.5)) / 4);
-        samples.push(await scene.readWindow({ x, y, width: size, height: size }, { bands: unique, signal }));
-      }
+    return scene.readWindow({ x: 0, y: 0, width, height }, { bands, width: outW, height: outH, signal });
+  }
+  const size = 128;
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      const x = Math.round(((width - size) * (i + 0.5)) / 4);
+      const y = Math.round(((height - size) * (j + 0.5)) / 4);
+      samples.push(await scene.readWindow({ x, y, width: size, height: size }, { bands, signal }));
     }
   }
   const total = samples.reduce((n, s) => n + s.valid.length, 0);
@@ -112,8 +135,7 @@ export async function computeSceneStretch(scene: Scene, bands: number[], signal?
     valid.set(s.valid, at);
     at += s.valid.length;
   }
-  const perBand = new Map(unique.map((b, k) => [b, bandStretchFromSample(samples.length === 1 ? samples[0].bands[k] : concat(k), valid, scene.info.bands[b - 1].type)]));
-  return bands.map((b) => perBand.get(b) as [number, number]);
+  return { bands: bands.map((_, k) => concat(k)), valid };
 }
 
 export async function createTileSource(scene: Scene, opts: TileSourceOptions = {}): Promise<TileSource> {
@@ -132,7 +154,9 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
     });
   }
   const stretch = opts.stretch ?? await computeSceneStretch(scene, bands, opts.signal);
-  const unique = [...new Set(bands)];
+  const spectralBands = opts.spectralBands ?? [];
+  const unique = [...new Set([...bands, ...spectralBands])];
+  const size = grid.tileSize;
   return {
     grid,
     bands,
@@ -141,7 +165,11 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
       const raster = await scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
       if (raster.valid.indexOf(1) === -1) return null;
       const ordered = { ...raster, bands: bands.map((b) => raster.bands[unique.indexOf(b)]) };
-      return modelTileFromWindow(tile.id, ordered, stretch, grid.tileSize);
+      const model = modelTileFromWindow(tile.id, ordered, stretch, size);
+      if (spectralBands.length) {
+        model.spectral = spectralBands.map((b) => spectralPlane(raster.bands[unique.indexOf(b)], raster.valid, info.bands[b - 1], raster.width, raster.height, new Float32Array(size * size).fill(Number.NaN), size));
+      }
+      return model;
     },
   };
 }

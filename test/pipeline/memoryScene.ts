@@ -16,7 +16,7 @@ export function memoryScene(width: number, height: number, value: (x: number, y:
     source: 'memory://test-scene',
     width,
     height,
-    bands: [{ band: 1, type: 'Byte', noDataValue: 0, colorInterpretation: 'Gray' }],
+    bands: [{ band: 1, type: 'Byte', noDataValue: 0, colorInterpretation: 'Gray', description: '', scale: 1, offset: 0 }],
     geoTransform: [500000, 30, 0, 5000000, 0, -30],
     crs: { epsg: 32618, proj4: UTM18, name: 'WGS 84 / UTM zone 18N', units: 'metre' },
     blockWidth: width,

@@ -9,6 +9,7 @@ import { pixelArea, type GeoTransform } from '../../core/grid/affine.ts';
 import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
+import { mergeBandMetadata, parseGdalMetadataTag, readPamSidecar, type GdalBandMetadata } from './gdalBandMetadata.ts';
 import { BlockCache } from './blockCache.ts';
 import { DEFAULT_TIFF_LIMITS, checkTiffStructure, type TiffLimits } from './tiffStructure.ts';
 import './zlibDeflateDecoder.ts';
@@ -105,16 +106,7 @@ function sampleType(format: number, bits: number): SampleType | null {
   return null;
 }
 
-/** Per-sample colour interpretation stored by GDAL in GDAL_METADATA (`role="colorinterp"`). */
-function gdalColorInterp(xml: string | undefined): Map<number, string> {
-  const out = new Map<number, string>();
-  if (!xml) return out;
-  const re = /<Item\s+name="COLORINTERP"\s+sample="(\d+)"\s+role="colorinterp">([^<]*)<\/Item>/g;
-  for (const m of xml.matchAll(re)) out.set(Number(m[1]), m[2]);
-  return out;
-}
-
-function colorInterpretations(photometric: number, count: number, extraSamples: number[], fromGdal: Map<number, string>): string[] {
+function colorInterpretations(photometric: number, count: number, extraSamples: number[], fromGdal: Map<number, GdalBandMetadata>): string[] {
   const out: string[] = [];
   const colourCount = photometric === 2 || photometric === 6 ? 3 : 1;
   for (let i = 0; i < count; i++) {
@@ -127,7 +119,7 @@ function colorInterpretations(photometric: number, count: number, extraSamples: 
       const extra = extraSamples[i - colourCount];
       ci = extra === 1 || extra === 2 ? 'Alpha' : 'Undefined';
     }
-    out.push(fromGdal.get(i) ?? ci);
+    out.push(fromGdal.get(i + 1)?.colorInterpretation ?? ci);
   }
   return out;
 }
@@ -219,12 +211,16 @@ async function buildInfo(tiff: GeoTIFF, source: string, fileSize: number | null,
 
   const noData = main.getGDALNoData();
   const gdalMetadata = fd.hasTag('GDAL_METADATA') ? String(await fd.loadValue('GDAL_METADATA')) : undefined;
-  const interps = colorInterpretations(photometric, spp, toNumbers(fd.getValue('ExtraSamples')), gdalColorInterp(gdalMetadata));
+  const bandMetadata = mergeBandMetadata(parseGdalMetadataTag(gdalMetadata), fileSize !== null ? await readPamSidecar(source) : new Map());
+  const interps = colorInterpretations(photometric, spp, toNumbers(fd.getValue('ExtraSamples')), bandMetadata);
   const bands: BandInfo[] = types.map((type, i) => ({
     band: i + 1,
     type,
     noDataValue: noData === null || Number.isNaN(noData) && !type.startsWith('Float') ? null : noData,
     colorInterpretation: interps[i],
+    description: bandMetadata.get(i + 1)?.description ?? '',
+    scale: bandMetadata.get(i + 1)?.scale ?? 1,
+    offset: bandMetadata.get(i + 1)?.offset ?? 0,
   }));
 
   const levels: Level[] = [{ image: main, width, height }];

@@ -6,6 +6,7 @@
 import type { Polygon } from 'geojson';
 import { applyGeoTransform } from '../../core/grid/affine.ts';
 import type { SceneInfo } from '../../core/scene.ts';
+import { inferBandRoles, type BandRole, type RoleSource } from '../../core/bands/bandRoles.ts';
 import { createCrsTransform } from './crs.ts';
 import { openScene, type OpenSceneOptions } from './openScene.ts';
 
@@ -22,7 +23,19 @@ export interface SceneReport {
     center: [number, number];
   };
   wgs84Extent: Polygon;
-  bands: { band: number; type: string; noDataValue?: number; colorInterpretation: string; block: [number, number] }[];
+  bands: {
+    band: number;
+    /** GDAL's band description (omitted when empty, as gdalinfo -json does). */
+    description?: string;
+    type: string;
+    noDataValue?: number;
+    colorInterpretation: string;
+    block: [number, number];
+    /** What the band measures (blue, green, nir, swir1...), inferred; null when unknown. */
+    role: BandRole | null;
+    /** Where the role came from: description, colorinterp, or band-count (a guess). */
+    roleSource?: RoleSource;
+  }[];
   blockSize: [number, number];
   overviews: { size: [number, number] }[];
   compression: string;
@@ -46,6 +59,7 @@ export function sceneReport(info: SceneInfo): SceneReport {
     center: corner(w / 2, h / 2),
   };
   const t = createCrsTransform(info.crs);
+  const roles = inferBandRoles(info.bands);
   const ring = [cornerCoordinates.upperLeft, cornerCoordinates.lowerLeft, cornerCoordinates.lowerRight, cornerCoordinates.upperRight]
     .map(([x, y]) => t.toWgs84(x, y).map(round7) as [number, number]);
   ring.push(ring[0]);
@@ -56,12 +70,15 @@ export function sceneReport(info: SceneInfo): SceneReport {
     crs: { epsg: info.crs.epsg, proj4: info.crs.proj4, name: info.crs.name ?? null, units: info.crs.units ?? null },
     cornerCoordinates,
     wgs84Extent: { type: 'Polygon', coordinates: [ring] },
-    bands: info.bands.map((b) => ({
+    bands: info.bands.map((b, i) => ({
       band: b.band,
+      ...(b.description ? { description: b.description } : {}),
       type: b.type,
       ...(b.noDataValue === null ? {} : { noDataValue: b.noDataValue }),
       colorInterpretation: b.colorInterpretation,
       block: [info.blockWidth, info.blockHeight],
+      role: roles.byBand[i],
+      ...(roles.byBand[i] ? { roleSource: roles.sources[roles.byBand[i] as BandRole] } : {}),
     })),
     blockSize: [info.blockWidth, info.blockHeight],
     overviews: info.overviews.map((o) => ({ size: [o.width, o.height] })),
@@ -109,6 +126,8 @@ export function formatSceneReport(r: SceneReport): string {
   }
   for (const b of r.bands) {
     lines.push(`Band ${b.band} Block=${b.block[0]}x${b.block[1]} Type=${b.type}, ColorInterp=${b.colorInterpretation}`);
+    if (b.description) lines.push(`  Description = ${b.description}`);
+    lines.push(`  Role: ${b.role ?? 'unknown'}${b.roleSource === 'band-count' ? ' (guessed from the band count; set --band-roles if wrong)' : b.roleSource ? ` (from ${b.roleSource})` : ''}`);
     if (b.noDataValue !== undefined) lines.push(`  NoData Value=${b.noDataValue}`);
     if (r.overviews.length) lines.push(`  Overviews: ${r.overviews.map((o) => `${o.size[0]}x${o.size[1]}`).join(', ')}`);
     if (r.hasMask) lines.push('  Mask: per-dataset mask or alpha band');

@@ -13,6 +13,11 @@ export interface ModelTile {
   rgb: Uint8Array;
   /** size*size bytes: 1 where the pixel is real scene data, 0 for nodata or edge padding. */
   valid: Uint8Array;
+  /**
+   * The raw values of the bands the segmenter declared in `SegmenterInfo.spectralBands`, in that order: one
+   * size*size plane per band, GDAL scale/offset applied; NaN for padding, nodata and saturated samples.
+   */
+  spectral?: Float32Array[];
 }
 
 /** Something the model output got wrong, handled by a documented rule (see src/core/tokens). */
@@ -42,6 +47,13 @@ export interface SegmenterInfo {
   provider: string;
   /** Whether the model uses the prompt (the U-Net ignores it). */
   usesPrompt: boolean;
+  /**
+   * Scene bands (1-based) the model reads as raw values besides the RGB picture, delivered in
+   * `ModelTile.spectral` (spectral and fused models; absent for RGB-only models).
+   */
+  spectralBands?: number[];
+  /** What the run's provenance should record about how this model decided (index, threshold, fusion...). */
+  provenance?: Record<string, unknown>;
 }
 
 export interface SegmentOptions {

@@ -1,0 +1,76 @@
+/**
+ * `waterline-spectral`: water from the scene's own bands — a water index (src/core/spectral/waterIndex.ts) turned
+ * into a soft probability with the scene's threshold (src/core/spectral/indexThreshold.ts). It is a Segmenter like
+ * the learned models, so it tiles, blends, stitches and vectorizes the same way; it reads `ModelTile.spectral`
+ * (the bands it declares in `info.spectralBands`) and ignores the RGB picture. Pixels where the index cannot be
+ * computed (nodata or saturated in a band it needs) come out NaN: no data.
+ */
+import type { ModelTile, Segmenter, SegmenterInfo, TileSegmentation } from '../model/segmenter.ts';
+import { formatBandRoles, type BandRole } from '../bands/bandRoles.ts';
+import { indexProbability, type IndexThreshold } from './indexThreshold.ts';
+import { computeWaterIndex, type WaterIndex } from './waterIndex.ts';
+
+export const SPECTRAL_MODEL_NAME = 'waterline-spectral';
+
+/** Everything the spectral model needs to know about one scene, decided once from a scene-wide sample. */
+export interface SpectralCalibration {
+  index: WaterIndex;
+  /** 1-based scene bands, one per `index.roles` entry. */
+  bands: number[];
+  threshold: IndexThreshold;
+  /** The scene's band roles (provenance). */
+  roles: Partial<Record<BandRole, number>>;
+  /** True when a role the index uses rests only on the band count. */
+  rolesGuessed: boolean;
+}
+
+/** The provenance record of a calibration (output `waterline.waterIndex`). */
+export function calibrationProvenance(c: SpectralCalibration): Record<string, unknown> {
+  const t = c.threshold;
+  return {
+    name: c.index.name,
+    bands: c.bands,
+    roles: formatBandRoles(c.roles),
+    rolesGuessed: c.rolesGuessed,
+    threshold: Number(t.threshold.toFixed(6)),
+    thresholdMethod: t.method,
+    unimodal: t.unimodal,
+    valleyRatio: Number(t.valleyRatio.toFixed(4)),
+    sceneWaterFraction: Number(t.waterFraction.toFixed(4)),
+    softness: Number(t.softness.toFixed(6)),
+    sampleSize: t.sampleSize,
+  };
+}
+
+/** The index of a tile's spectral planes (NaN where undefined). */
+export function tileWaterIndex(tile: ModelTile, calibration: SpectralCalibration): Float32Array {
+  const planes = tile.spectral;
+  if (!planes || planes.length !== calibration.bands.length) {
+    throw new Error(`tile ${tile.id} carries ${planes?.length ?? 0} spectral band(s); the ${calibration.index.name} index needs bands ${calibration.bands.join(',')}`);
+  }
+  return computeWaterIndex(calibration.index, planes, new Float32Array(tile.size * tile.size));
+}
+
+export function createSpectralSegmenter(calibration: SpectralCalibration, inputSize = 224): Segmenter {
+  const info: SegmenterInfo = {
+    name: SPECTRAL_MODEL_NAME,
+    kind: 'spectral',
+    inputSize,
+    provider: 'cpu',
+    usesPrompt: false,
+    spectralBands: calibration.bands,
+    provenance: { waterIndex: calibrationProvenance(calibration), fusion: 'none' },
+  };
+  return {
+    info,
+    async segment(tiles: ModelTile[]): Promise<TileSegmentation[]> {
+      return tiles.map((tile) => {
+        const index = tileWaterIndex(tile, calibration);
+        const probability = new Float32Array(index.length);
+        for (let i = 0; i < index.length; i++) probability[i] = indexProbability(index[i], calibration.threshold);
+        return { tileId: tile.id, probability, defects: [] };
+      });
+    },
+    async dispose() {},
+  };
+}

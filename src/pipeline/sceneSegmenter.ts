@@ -1,0 +1,126 @@
+/**
+ * Which segmenter maps a given scene, decided from the request and the scene's band roles:
+ *
+ * - `auto` (the default): the default learned model (the U-Net unless a PaliGemma is configured), fused with the
+ *   spectral water index when the scene has NIR or SWIR (src/core/spectral/fusedSegmenter.ts); RGB-only and
+ *   panchromatic scenes get the learned model alone.
+ * - `waterline-spectral`: the water index alone (an error when the scene's bands allow none).
+ * - any learned model (`waterline-unet`, a PaliGemma name or directory): fused the same way, unless `fusion` is
+ *   false (`--fusion none`), which runs the model alone.
+ *
+ * The learned model is loaded through `loadLearned` and stays the caller's (CLI: disposed after the run; server:
+ * cached across jobs).
+ */
+import type { Scene } from '../adapters/raster/openScene.ts';
+import { applyBandRoles, BandRoleError, inferBandRoles, parseBandRoles, type BandRoleAssignment } from '../core/bands/bandRoles.ts';
+import { InputError } from '../core/errors.ts';
+import type { Segmenter } from '../core/model/segmenter.ts';
+import { createFusedSegmenter, type FusionOptions } from '../core/spectral/fusedSegmenter.ts';
+import { createSpectralSegmenter, SPECTRAL_MODEL_NAME, type SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
+import type { WaterIndexName } from '../core/spectral/waterIndex.ts';
+import { calibrateSpectralWater } from './spectralCalibration.ts';
+import { defaultBands } from './tileSource.ts';
+import type { SceneModel } from './waterDates.ts';
+
+export const AUTO_MODEL_NAME = 'auto';
+
+export interface SceneModelRequest {
+  /** `auto` (default), `waterline-spectral`, or a learned model name/directory. */
+  model?: string;
+  /** Fuse a learned model with the water index where the scene has the bands (default true). */
+  fusion?: boolean;
+  /** The user's `--band-roles` text (`green=3,nir=8`), applied over the inferred roles. */
+  bandRoles?: string;
+  /** The user's `--bands` (RGB picture), already parsed. */
+  bands?: number[];
+  /** Force a water index instead of the best the roles allow. */
+  index?: WaterIndexName;
+  /** Threshold rule of the water index (default valley-otsu). */
+  thresholdMethod?: 'valley-otsu' | 'otsu';
+  /** Fusion weights (default DEFAULT_FUSION). */
+  fusionOptions?: FusionOptions;
+  signal?: AbortSignal;
+}
+
+export interface SceneSegmenter {
+  segmenter: Segmenter;
+  roles: BandRoleAssignment;
+  /** RGB picture bands for the tiles (learned models, imagery). */
+  bands: number[];
+  calibration: SpectralCalibration | null;
+}
+
+/** Band roles of a scene with the user's overrides; BandRoleError becomes one clear InputError line. */
+export function sceneBandRoles(scene: Scene, userRoles?: string): BandRoleAssignment {
+  const inferred = inferBandRoles(scene.info.bands);
+  if (!userRoles) return inferred;
+  try {
+    return applyBandRoles(inferred, parseBandRoles(userRoles, scene.info.bands.length));
+  } catch (err) {
+    if (err instanceof BandRoleError) throw new InputError('bad_band_roles', `${scene.info.source}: ${err.message}`, { hint: 'e.g. --band-roles green=3,nir=8,swir1=11 (see `waterline info` for the bands)' });
+    throw err;
+  }
+}
+
+export async function segmenterForScene(
+  scene: Scene,
+  request: SceneModelRequest,
+  loadLearned: (model: string | undefined) => Promise<Segmenter>,
+): Promise<SceneSegmenter> {
+  const roles = sceneBandRoles(scene, request.bandRoles);
+  const bands = request.bands ?? defaultBands(scene.info, roles);
+  const model = request.model ?? AUTO_MODEL_NAME;
+  const wantsIndex = model === SPECTRAL_MODEL_NAME || request.fusion !== false;
+  const calibration = wantsIndex ? await calibrateSpectralWater(scene, roles, { index: request.index, method: request.thresholdMethod, signal: request.signal }) : null;
+  if (model === SPECTRAL_MODEL_NAME) {
+    if (!calibration) {
+      const have = Object.keys(roles.roles).join(', ') || 'none';
+      throw new InputError('no_water_index', `${scene.info.source}: ${request.index ? `the ${request.index} index` : 'no water index'} can be computed from its bands (roles: ${have}; an index needs green+SWIR, green+NIR, or NIR)`, {
+        hint: 'name the bands with --band-roles (e.g. green=2,nir=4), or use --model auto',
+      });
+    }
+    return { segmenter: createSpectralSegmenter(calibration), roles, bands, calibration };
+  }
+  const learned = await loadLearned(model === AUTO_MODEL_NAME ? undefined : model);
+  const segmenter = calibration ? createFusedSegmenter(learned, calibration, request.fusionOptions) : learned;
+  return { segmenter, roles, bands, calibration };
+}
+
+export interface SceneModelSettings extends Omit<SceneModelRequest, 'bands' | 'signal'> {
+  prompt?: string;
+  batch?: number;
+  overlap?: number;
+}
+
+/**
+ * A SceneModel (what `segment`, `eval --scene` and `change` map scenes with) for one request: `forScene` decides
+ * each scene's segmenter; learned models are loaded once through `loadLearned` and disposed by `dispose`.
+ */
+export function createSceneModel(settings: SceneModelSettings, load: (model: string | undefined) => Promise<Segmenter>): SceneModel & {
+  forScene(scene: Scene, bands?: number[]): Promise<SceneSegmenter>;
+  dispose(): Promise<void>;
+} {
+  const learned = new Map<string, Promise<Segmenter>>();
+  const loadLearned = (model: string | undefined): Promise<Segmenter> => {
+    const key = model ?? '';
+    let p = learned.get(key);
+    if (!p) {
+      p = load(model);
+      learned.set(key, p);
+    }
+    return p;
+  };
+  const model = settings.model ?? AUTO_MODEL_NAME;
+  return {
+    options: { prompt: settings.prompt ?? 'segment water', batch: settings.batch ?? 4, overlap: settings.overlap ?? 32 },
+    async tileSize() {
+      return model === SPECTRAL_MODEL_NAME ? 224 : (await loadLearned(model === AUTO_MODEL_NAME ? undefined : model)).info.inputSize;
+    },
+    forScene(scene: Scene, bands?: number[]) {
+      return segmenterForScene(scene, { ...settings, bands }, loadLearned);
+    },
+    async dispose() {
+      for (const p of learned.values()) await (await p.catch(() => null))?.dispose();
+    },
+  };
+}
