@@ -4,7 +4,7 @@
  * structured log line of every model load, and `waterline segment` (summary + GeoJSON provenance).
  * Models: the scripted tiny PaliGemma + fill VAE (test tools), and the U-Net when its files are present.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -44,20 +44,40 @@ describe('waterline info: runtime and provider in use', () => {
     vae = fillVaePath();
   });
 
-  it('without arguments prints the runtime line: cpu and webgpu bundled, cuda only when installed', async () => {
+  it('without arguments prints the runtime line: cpu always, cuda only when installed, a provider that cannot start in the not-available list', async () => {
     const r = await runCli(['info'], { env });
     expect(r.code, r.stderr).toBe(0);
     const line = r.stdout.trim();
-    expect(line).toMatch(/^Runtime: onnxruntime-node \d+\.\d+\.\d+; execution providers: cpu, webgpu/);
-    if (cudaInstalled) expect(line).toMatch(/execution providers: [^(]*cuda/);
+    expect(line).toMatch(/^Runtime: onnxruntime-node \d+\.\d+\.\d+; execution providers: cpu/);
+    if (cudaInstalled) expect(line).toMatch(/cuda/);
     else expect(line).toContain('cuda: libonnxruntime_providers_cuda.so not installed');
+    expect(line).toMatch(/execution providers: [^(]*webgpu|webgpu: bundled but cannot start: /);
+    expect(line).not.toMatch(/\.(cc|cpp):\d+|was false/);
   });
+
+  it('a provider is listed exactly when a model really starts on it; when it cannot, --device names why in one clean line', async () => {
+    const { runtime } = JSON.parse((await runCli(['info', '--json'], { env })).stdout);
+    const webgpu = runtime.providerDetails.find((p: { name: string }) => p.name === 'webgpu');
+    expect(runtime.providers.includes('webgpu')).toBe(webgpu.available);
+    // a real process, so native warnings written straight to fd 2 (Dawn, CUDA loader) would show
+    const run = spawnSync(process.execPath, [join(repoRoot, 'bin', 'waterline.mjs'), 'info', '--model', 'waterline-unet', '--device', 'webgpu'], {
+      encoding: 'utf8',
+      env: { ...process.env, WATERLINE_LOG_LEVEL: 'warn' },
+    });
+    expect(run.status === 0, run.stderr).toBe(webgpu.available);
+    if (!webgpu.available) {
+      expect(run.stderr.trim().split('\n'), run.stderr).toHaveLength(1);
+      expect(run.stderr).toMatch(/^error: the webgpu execution provider could not be started for .*: .+ \(use --device cpu\)$/m);
+      expect(run.stderr).toContain(webgpu.problem);
+      expect(run.stderr).not.toMatch(/\.(cc|cpp):\d+|was false|Warning/);
+    }
+  }, 60_000);
 
   it('--json has a runtime key listing the available providers', async () => {
     const r = await runCli(['info', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     const { runtime } = JSON.parse(r.stdout);
-    expect(runtime.providers.slice(0, 2)).toEqual(['cpu', 'webgpu']);
+    expect(runtime.providers[0]).toBe('cpu');
     expect(runtime.providers.includes('cuda')).toBe(cudaInstalled);
     expect(runtime.providerDetails.find((p: { name: string }) => p.name === 'cuda')).toMatchObject({ bundled: false, available: cudaInstalled });
     expect(runtime.model).toBeUndefined();

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ModelError, UnsupportedError } from '../../core/errors.ts';
+import { probeProvider } from './providerProbe.ts';
 
 export { ort };
 
@@ -35,10 +36,12 @@ export interface ProviderStatus {
   name: string;
   /** Part of the onnxruntime-node binary itself. */
   bundled: boolean;
-  /** Bundled, or its shared library (`libonnxruntime_providers_<name>.so`) is installed next to the binding. */
+  /** A session on it can be created and run here (probed once per process; see providerProbe.ts). */
   available: boolean;
   /** Where it comes from, or why it is not available. */
   detail: string;
+  /** When it is installed but cannot start: why, in one line (e.g. "Failed to get a WebGPU adapter: ..."). */
+  problem?: string;
 }
 
 /** The folder holding onnxruntime-node's native binding (and any installed provider libraries). */
@@ -59,23 +62,39 @@ function providerLibrary(name: string): string {
   return process.platform === 'win32' ? `onnxruntime_providers_${name}.dll` : `libonnxruntime_providers_${name}.so`;
 }
 
-let providerCache: ProviderStatus[] | undefined;
+const statusCache = new Map<string, ProviderStatus>();
 
 /**
- * The execution providers this onnxruntime-node build offers. Bundled ones (cpu, webgpu) are always
- * there; others (cuda, tensorrt) only when their shared library was installed next to the binding
- * (README, GPU section). Computed once per process.
+ * Whether one execution provider can be used: cpu always; a bundled one (webgpu) or one whose shared
+ * library is installed next to the binding (cuda, tensorrt; README, GPU section) only when a tiny session
+ * really starts on it (probed in a child process, so the driver's own warnings stay out of the terminal).
+ * Cached per process.
  */
+export function providerStatus(name: string): ProviderStatus {
+  const known = statusCache.get(name);
+  if (known) return known;
+  const backend = ort.listSupportedBackends().find((b) => b.name === name);
+  let status: ProviderStatus;
+  if (!backend) status = { name, bundled: false, available: false, detail: 'not part of this onnxruntime-node build' };
+  else if (name === 'cpu') status = { name, bundled: true, available: true, detail: 'bundled' };
+  else {
+    const lib = providerLibrary(name);
+    const dir = backend.bundled ? undefined : bindingDir();
+    const installed = backend.bundled || (dir !== undefined && existsSync(join(dir, lib)));
+    if (!installed) status = { name, bundled: false, available: false, detail: `${lib} not installed` };
+    else {
+      const probe = probeProvider(name);
+      const origin = backend.bundled ? 'bundled' : `${lib} installed`;
+      status = { name, bundled: backend.bundled, available: probe.ok, detail: probe.ok ? origin : `${origin} but cannot start: ${probe.reason}`, ...(probe.ok ? {} : { problem: probe.reason }) };
+    }
+  }
+  statusCache.set(name, status);
+  return status;
+}
+
+/** Every execution provider this onnxruntime-node build knows, with whether it can be used here (see providerStatus). */
 export function availableProviders(): ProviderStatus[] {
-  if (providerCache) return providerCache;
-  const dir = bindingDir();
-  providerCache = ort.listSupportedBackends().map((b) => {
-    if (b.bundled) return { name: b.name, bundled: true, available: true, detail: 'bundled' };
-    const lib = providerLibrary(b.name);
-    const present = dir !== undefined && existsSync(join(dir, lib));
-    return { name: b.name, bundled: false, available: present, detail: present ? `${lib} installed` : `${lib} not installed` };
-  });
-  return providerCache;
+  return ort.listSupportedBackends().map((b) => providerStatus(b.name));
 }
 
 /** Names of the providers that can be used now (`cpu`, `webgpu`, and `cuda` when installed). */
@@ -89,7 +108,7 @@ export function onnxRuntimeVersion(): string {
 }
 
 function providerUsable(name: 'cuda' | 'webgpu'): boolean {
-  return availableProviders().some((b) => b.name === name && b.available);
+  return providerStatus(name).available;
 }
 
 /**
@@ -129,8 +148,8 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
   let lastError: unknown;
   for (const provider of candidates) {
     if (provider !== 'cpu' && !providerUsable(provider)) {
-      const status = availableProviders().find((b) => b.name === provider);
-      lastError = new Error(status ? status.detail : 'not part of this onnxruntime-node build');
+      const status = providerStatus(provider);
+      lastError = new Error(status.problem ?? status.detail);
       continue;
     }
     try {
