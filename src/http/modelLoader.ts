@@ -34,11 +34,19 @@ export function serverModelLoader(options: ServerModelOptions): SegmenterLoader 
   return async (model): Promise<Segmenter> =>
     loadSegmenter({
       // `model` is a registered name (src/http/modelRegistry.ts): a built-in, or a cached model loaded from its cache directory.
-      model: model === null ? options.defaultModel : isBuiltinModelName(model) ? model : (findCachedModel(options.modelsDir, model) ?? model),
+      // `auto` and `waterline-spectral` jobs carry the default learned model: the pipeline fuses it with the
+      // scene's water index (or, for waterline-spectral, uses the index alone) per scene.
+      model: learnedModelName(model === null || model === 'auto' || model === 'waterline-spectral' ? options.defaultModel : model, options.modelsDir),
       device,
       modelsDir: options.modelsDir,
       vaePath: options.vaePath,
       logger: options.logger,
       intraOpNumThreads: serverInferenceThreads(),
     });
+}
+
+/** The learned model a name stands for: `auto`/`waterline-spectral`/none → the built-in U-Net (undefined). */
+function learnedModelName(model: string | undefined, modelsDir: string): string | undefined {
+  if (model === undefined || model === 'auto' || model === 'waterline-spectral') return undefined;
+  return isBuiltinModelName(model) ? model : (findCachedModel(modelsDir, model) ?? model);
 }

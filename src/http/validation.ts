@@ -32,6 +32,8 @@ export const jobOptionsSchema = z.object({
   simplify: z.number().min(0).optional(),
   overlap: z.number().int().min(0).max(200).optional(),
   bands: z.array(z.number().int().min(1).max(1000)).min(1).max(4).optional(),
+  bandRoles: z.string().min(1).max(200).regex(/^[A-Za-z0-9=,\s]+$/, 'must look like green=3,nir=8,swir1=11').optional(),
+  fusion: z.enum(['auto', 'none']).optional(),
 }).strict();
 
 export const createJobBody = z.object({

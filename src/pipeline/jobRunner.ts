@@ -18,6 +18,8 @@ export interface SegmentSceneRequest {
   /** The scene's name for provenance (never a server path). */
   sceneName: string;
   segmenter: Segmenter;
+  /** The job's model name (null = the server default): `auto`, `waterline-spectral` or a learned model. */
+  model?: string | null;
   prompt: string;
   options: JobOptions;
   /** Tiles finished in an earlier run: tile id → water probability. The pipeline must not run them again. */
@@ -36,8 +38,11 @@ export type SegmentSceneFn = (request: SegmentSceneRequest) => Promise<{ geojson
 
 /** Where the server gets its models from. */
 export interface SegmenterProvider {
-  /** The segmenter for a job (`model` null → the server's default). Throws UnavailableError while loading. */
-  get(model: string | null): Promise<Segmenter>;
+  /**
+   * The segmenter for a job (`model` null → the server's default). Throws UnavailableError while loading.
+   * `jobId` lets a provider answer per job (the finisher of a distributed job replays its stored tiles).
+   */
+  get(model: string | null, jobId?: string): Promise<Segmenter>;
   /** The default model's info once it is loaded; undefined while loading (or after a load failure). */
   readonly info: SegmenterInfo | undefined;
   /** The load failure of the default model, if any. */
@@ -101,11 +106,12 @@ export class JobRunner {
     };
 
     try {
-      const segmenter = await this.deps.segmenters.get(job.model);
+      const segmenter = await this.deps.segmenters.get(job.model, jobId);
       const { geojson } = await this.deps.segmentScene({
         scenePath: scene.path,
         sceneName: scene.name,
         segmenter,
+        model: job.model,
         prompt: job.prompt,
         options: job.options,
         completed,

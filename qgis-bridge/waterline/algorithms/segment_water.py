@@ -40,6 +40,7 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
     MODEL = "MODEL"
     THRESHOLD = "THRESHOLD"
     MIN_AREA = "MIN_AREA"
+    BAND_ROLES = "BAND_ROLES"
     OUTPUT_CRS = "OUTPUT_CRS"
     OUTPUT = "OUTPUT"
     JOB_ID = "JOB_ID"
@@ -67,7 +68,11 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             optional=True))
         self.addParameter(QgsProcessingParameterString(self.PROMPT, "Prompt", defaultValue="segment water"))
         self.addParameter(QgsProcessingParameterString(
-            self.MODEL, "Model name (empty: the server's default; a name from the server's GET /models, e.g. waterline-unet)", optional=True))
+            self.MODEL, "Model name (empty: the server's default, auto; a name from the server's GET /models, e.g. "
+            "waterline-spectral, waterline-unet)", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.BAND_ROLES, "Band roles when the file does not describe its bands (e.g. green=2,nir=4,swir1=5; empty: "
+            "from the file)", optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, "Water probability threshold", QgsProcessingParameterNumber.Double,
             defaultValue=0.5, minValue=0.0, maxValue=1.0))
@@ -90,13 +95,15 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
         threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         min_area = self.parameterAsDouble(parameters, self.MIN_AREA, context)
+        band_roles = (self.parameterAsString(parameters, self.BAND_ROLES, context) or "").strip()
 
         try:
             scene = self._scene(client, layer, server_path, feedback)
             scene_id = scene["id"]
             feedback.pushInfo("Waterline scene {} ({})".format(scene_id, scene.get("name", "")))
             job = client.start_job(scene_id, prompt=prompt, model=model,
-                                   options={"threshold": threshold, "minArea": min_area})
+                                   options=dict({"threshold": threshold, "minArea": min_area},
+                                                **({"bandRoles": band_roles} if band_roles else {})))
             job_id = job["id"]
             feedback.pushInfo("Waterline job {} started on {}".format(job_id, client.base_url))
             job = self._wait(client, job, feedback)

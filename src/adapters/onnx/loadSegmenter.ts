@@ -33,7 +33,7 @@ export interface LoadSegmenterOptions {
 
 /** Resolve `model` to a PaliGemma directory, or `unet` for the built-in model. */
 export function resolveModel(model: string | undefined, modelsDir: string): { kind: 'unet'; path?: string } | { kind: 'paligemma'; dir: string } {
-  if (!model || model === UNET_MODEL_NAME) return { kind: 'unet' };
+  if (!model || model === UNET_MODEL_NAME || model === 'auto') return { kind: 'unet' };
   if (existsSync(model)) {
     if (isPaliGemmaDir(model)) return { kind: 'paligemma', dir: model };
     if (existsSync(`${model}/manifest.json`) || model.endsWith('.onnx')) return { kind: 'unet', path: model };

@@ -27,6 +27,10 @@ export interface JobOptions {
   simplify?: number;
   overlap?: number;
   bands?: number[];
+  /** What the scene's bands are, over what the file says (`green=3,nir=8`), as `--band-roles`. */
+  bandRoles?: string;
+  /** `auto` (fuse a learned model with the water index where the bands allow) or `none`. */
+  fusion?: 'auto' | 'none';
 }
 
 export type JobProgress = TileProgress;

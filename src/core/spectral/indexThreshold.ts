@@ -7,7 +7,9 @@
  *    when water is a small part of the scene; the valley weight pulls t to the low point between the two modes.
  * 3. **Unimodal guard**: the scene is split in two only when the histogram really has two modes — the smoothed
  *    histogram's lowest point between the highest bin on each side of t is below `MAX_VALLEY_RATIO` of the lower
- *    of those two peaks, and the smaller side holds at least `MIN_CLASS_FRACTION` of the sample. Otherwise the
+ *    of those two peaks, the smaller side holds at least `MIN_CLASS_FRACTION` of the sample, and the two sides'
+ *    means are at least the index's `minSeparation` apart (water and land differ by much more than two shades of
+ *    sea; this also holds on 8-bit DN scenes, whose index histogram is spiky with gaps between DN levels). Otherwise the
  *    scene is taken to be one class (all sea, or dry land) and the index's physical threshold decides (0 for the
  *    normalised differences), so an all-sea or a desert scene is not split in two. Darkness indices have no
  *    physical threshold: their split is kept but flagged `unimodal` (fusion then leans on the learned model).
@@ -131,18 +133,18 @@ export function chooseIndexThreshold(values: ArrayLike<number>, index: WaterInde
   const valleyRatio = Math.min(pLow, pHigh) > 0 ? valley / Math.min(pLow, pHigh) : 1;
   const above = countAtLeast(sorted, threshold);
   const minority = Math.min(above, n - above) / n;
-  if (valleyRatio > MAX_VALLEY_RATIO || minority < MIN_CLASS_FRACTION) {
-    if (index.physicalThreshold !== null) return { ...single(index.physicalThreshold, 'physical'), valleyRatio };
-    return { ...single(threshold, method), valleyRatio };
-  }
   let sumLow = 0;
   let sumHigh = 0;
   for (let i = 0; i < n; i++) {
     if (sorted[i] >= threshold) sumHigh += sorted[i];
     else sumLow += sorted[i];
   }
-  const meanLow = sumLow / (n - above);
-  const meanHigh = sumHigh / above;
+  const meanLow = above < n ? sumLow / (n - above) : threshold;
+  const meanHigh = above > 0 ? sumHigh / above : threshold;
+  if (valleyRatio > MAX_VALLEY_RATIO || minority < MIN_CLASS_FRACTION || meanHigh - meanLow < index.minSeparation) {
+    if (index.physicalThreshold !== null) return { ...single(index.physicalThreshold, 'physical'), valleyRatio };
+    return { ...single(threshold, method), valleyRatio };
+  }
   return {
     threshold,
     method,

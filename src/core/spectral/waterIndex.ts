@@ -24,13 +24,19 @@ export interface WaterIndex {
   roles: BandRole[];
   /** The index's physical water/dry boundary on reflectance, or null when it has none (darkness indices). */
   physicalThreshold: number | null;
+  /**
+   * Smallest gap between the mean index of the two classes for a split to be water against land: open water and
+   * land differ by ≥ 0.3 in a normalised difference and by a factor ≥ 3 (≈ 1.1 in ln) in infrared brightness;
+   * a split with less is two shades of one surface (calm vs rough sea, two crops) and the guard keeps it whole.
+   */
+  minSeparation: number;
 }
 
 export const WATER_INDICES: Record<WaterIndexName, WaterIndex> = {
-  mndwi: { name: 'mndwi', roles: ['green', 'swir1'], physicalThreshold: 0 },
-  ndwi: { name: 'ndwi', roles: ['green', 'nir'], physicalThreshold: 0 },
-  'nir-swir-darkness': { name: 'nir-swir-darkness', roles: ['nir', 'swir1'], physicalThreshold: null },
-  'nir-darkness': { name: 'nir-darkness', roles: ['nir'], physicalThreshold: null },
+  mndwi: { name: 'mndwi', roles: ['green', 'swir1'], physicalThreshold: 0, minSeparation: 0.15 },
+  ndwi: { name: 'ndwi', roles: ['green', 'nir'], physicalThreshold: 0, minSeparation: 0.15 },
+  'nir-swir-darkness': { name: 'nir-swir-darkness', roles: ['nir', 'swir1'], physicalThreshold: null, minSeparation: 0.5 },
+  'nir-darkness': { name: 'nir-darkness', roles: ['nir'], physicalThreshold: null, minSeparation: 0.5 },
 };
 
 /** The best index the roles allow (order: MNDWI, NDWI, NIR+SWIR darkness, NIR darkness), or null (RGB/pan only). */

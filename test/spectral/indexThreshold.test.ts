@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { chooseIndexThreshold, indexProbability } from '../../src/core/spectral/indexThreshold.ts';
+import { WATER_INDICES, chooseWaterIndex, waterIndexAt } from '../../src/core/spectral/waterIndex.ts';
+
+/** Deterministic normal samples (Box-Muller on a LCG). */
+function normals(n: number, mean: number, sd: number, seed: number): number[] {
+  let s = seed >>> 0;
+  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 4294967296;
+  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+
+describe('water index choice', () => {
+  it('MNDWI over NDWI over NIR/SWIR darkness over NIR darkness; none for RGB', () => {
+    expect(chooseWaterIndex({ green: 2, nir: 4, swir1: 5 })?.name).toBe('mndwi');
+    expect(chooseWaterIndex({ red: 1, green: 2, blue: 3, nir: 4 })?.name).toBe('ndwi');
+    expect(chooseWaterIndex({ rededge1: 1, nir08: 4, swir1: 5 })?.name).toBe('nir-swir-darkness');
+    expect(chooseWaterIndex({ nir: 1 })?.name).toBe('nir-darkness');
+    expect(chooseWaterIndex({ red: 1, green: 2, blue: 3 })).toBeNull();
+    expect(chooseWaterIndex({ green: 2, nir: 4 }, 'mndwi')).toBeNull();
+  });
+  it('water is high in every index', () => {
+    // water: green 0.06, NIR 0.02, SWIR 0.01; vegetation: green 0.08, NIR 0.35, SWIR 0.18
+    expect(waterIndexAt('mndwi', 0.06, 0.01)).toBeGreaterThan(waterIndexAt('mndwi', 0.08, 0.18));
+    expect(waterIndexAt('ndwi', 0.06, 0.02)).toBeGreaterThan(waterIndexAt('ndwi', 0.08, 0.35));
+    expect(waterIndexAt('nir-swir-darkness', 0.02, 0.01)).toBeGreaterThan(waterIndexAt('nir-swir-darkness', 0.35, 0.18));
+    expect(waterIndexAt('mndwi', 0, 0)).toBeNaN();
+  });
+});
+
+describe('scene threshold (valley-emphasis Otsu with a unimodal guard)', () => {
+  it('two modes: the threshold falls between them, near the valley, even when water is only 5 %', () => {
+    const values = [...normals(19000, -0.35, 0.08, 1), ...normals(1000, 0.45, 0.08, 2)];
+    const t = chooseIndexThreshold(values, WATER_INDICES.mndwi);
+    expect(t.unimodal).toBe(false);
+    expect(t.threshold).toBeGreaterThan(-0.1);
+    expect(t.threshold).toBeLessThan(0.25);
+    expect(t.waterFraction).toBeCloseTo(0.05, 2);
+    expect(indexProbability(0.45, t)).toBeGreaterThan(0.95);
+    expect(indexProbability(-0.35, t)).toBeLessThan(0.05);
+  });
+  it('an all-sea scene (one mode above 0) is not split in two: all water', () => {
+    const t = chooseIndexThreshold(normals(20000, 0.5, 0.12, 3), WATER_INDICES.mndwi);
+    expect(t.unimodal).toBe(true);
+    expect(t.method).toBe('physical');
+    expect(t.waterFraction).toBeGreaterThan(0.99);
+  });
+  it('a desert (one mode below 0) is not split in two: all dry', () => {
+    const t = chooseIndexThreshold(normals(20000, -0.3, 0.1, 4), WATER_INDICES.ndwi);
+    expect(t.unimodal).toBe(true);
+    expect(t.waterFraction).toBeLessThan(0.01);
+  });
+  it('NaN and infinities are ignored; a tiny sample falls back to the physical zero', () => {
+    const t = chooseIndexThreshold([Number.NaN, Infinity, 0.3, -0.2], WATER_INDICES.mndwi);
+    expect(t.threshold).toBe(0);
+    expect(t.sampleSize).toBe(2);
+  });
+});
