@@ -116,3 +116,30 @@ export function geoTiffIfd(spec: GeoTiffSpec = {}): TiffIfdSpec {
 export function geoTiff(spec: GeoTiffSpec = {}): Buffer {
   return buildTiff([geoTiffIfd(spec)], (spec.width ?? 64) * (spec.height ?? 64));
 }
+
+/**
+ * A valid, tiny GeoTIFF of any size: every 256 px DEFLATE tile points at the same compressed block (a
+ * dark disk on a bright background), so a 30000 x 30000 px scene is a few hundred KB.
+ */
+export function repeatedTileGeoTiff(width: number, height: number, deflate: (raw: Uint8Array) => Uint8Array): Buffer {
+  const T = 256;
+  const raw = new Uint8Array(T * T);
+  for (let y = 0; y < T; y++) for (let x = 0; x < T; x++) raw[y * T + x] = (x - 128) ** 2 + (y - 128) ** 2 < 70 ** 2 ? 10 : 200;
+  const block = deflate(raw);
+  const tiles = Math.ceil(width / T) * Math.ceil(height / T);
+  const ifd = geoTiffIfd({
+    width,
+    height,
+    override: {
+      259: { type: 3, values: [8] },
+      273: null,
+      278: null,
+      279: null,
+      322: { type: 3, values: [T] },
+      323: { type: 3, values: [T] },
+      324: { type: 4, values: (d) => new Array<number>(tiles).fill(d) },
+      325: { type: 4, values: new Array<number>(tiles).fill(block.length) },
+    },
+  });
+  return buildTiff([ifd], block);
+}

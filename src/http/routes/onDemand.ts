@@ -3,21 +3,29 @@
  * [&prompt=][&model=]` segments only the model tiles (the scene's 224 px tile grid, `planTileGrid`) under
  * the bbox and returns their water polygons (RFC 7946), unclipped, those intersecting the bbox.
  *
- * How: the pipeline's `segmentScene` with `completed` = every tile outside the bbox marked "no data" (one
- * shared NaN array) plus the tiles already in the cache; so only the missing tiles under the bbox reach the
- * model, and stitching/vectorization are the pipeline's own. Per-tile probabilities are cached (quantized
+ * Which tiles: those whose lon/lat footprint (computed forwards from the scene's pixels, once per scene,
+ * `pixelWindowLonLatBox`) meets the bbox — so a bbox far larger than the scene (even the whole globe, or
+ * reaching the poles) selects exactly the scene's tiles, and scenes crossing the antimeridian work. The answer
+ * is complete for the intersection of the bbox with the scene, or a 400 (`bbox_too_large` past 64 tiles,
+ * `bad_bbox` for a bbox crossing the antimeridian): never a silently partial result.
+ *
+ * How: the rectangle of those tiles is cut out as a scene of its own (`sceneWindow`, aligned to the
+ * scene's grid, so its tiles are the scene's tiles) and run through the pipeline's `segmentScene`: only
+ * these tiles are read, segmented, stitched and vectorized. Per-tile probabilities are cached (quantized
  * to bytes) in an in-memory LRU keyed by (scene, tile, prompt, model, overlap). One on-demand run at a time
- * (the model is shared with jobs); a few more wait, the rest get 429.
+ * (the model is shared with jobs); a few more wait, the rest get 429; a client that goes away cancels its run.
  */
 import type { Router } from 'express';
 import type { Feature } from 'geojson';
 import { InputError, WaterlineError } from '../../core/errors.ts';
-import { applyGeoTransform, invertGeoTransform } from '../../core/grid/affine.ts';
-import { DEFAULT_OVERLAP, planTileGrid, type GridTile } from '../../core/grid/tileGrid.ts';
+import { DEFAULT_OVERLAP, planTileGrid, type GridTile, type TileGrid } from '../../core/grid/tileGrid.ts';
+import { lonLatBoxesIntersect, pixelWindowLonLatBox, type LonLatBox } from '../../core/grid/lonLatFootprint.ts';
 import type { SceneInfo } from '../../core/scene.ts';
+import type { Segmenter } from '../../core/model/segmenter.ts';
 import { createCrsTransform } from '../../adapters/raster/crs.ts';
 import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
 import { segmentScene } from '../../pipeline/segmentScene.ts';
+import { sceneWindow } from '../../pipeline/sceneWindow.ts';
 import type { AppContext } from '../appContext.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { Lru } from '../lru.ts';
@@ -44,40 +52,41 @@ export function parseBBox(value: unknown): BBox {
   if (w < -180 || e > 180 || s < -90 || n > 90) {
     throw new InputError('bad_bbox', `bbox ${nums.join(',')} is outside -180..180 longitude / -90..90 latitude`, { hint: 'use WGS84 degrees, longitude first' });
   }
+  if (w > e) {
+    throw new InputError('bad_bbox', `bbox ${nums.join(',')} has minLon > maxLon: a bbox crossing the antimeridian (or an inverted one) is not supported here`, { hint: `ask for each side separately: bbox=${w},${s},180,${n} and bbox=-180,${s},${e},${n}` });
+  }
   if (!(w < e && s < n)) {
     throw new InputError('bad_bbox', `bbox ${nums.join(',')} is empty or inverted: need minLon < maxLon and minLat < maxLat`, { hint: 'bbox=minLon,minLat,maxLon,maxLat' });
   }
   return [w, s, e, n];
 }
 
-/** Pixel rectangle (continuous, clipped to the scene) covered by a lon/lat bbox; null when disjoint. */
-export function bboxToPixelRect(bbox: BBox, info: SceneInfo): { x0: number; y0: number; x1: number; y1: number } | null {
+/**
+ * Lon/lat footprint of every tile of a grid (null: none of its outline projects), yielding to the event
+ * loop every few hundred tiles so that health checks and tiles keep being answered on big scenes.
+ */
+export async function tileFootprints(info: SceneInfo, grid: TileGrid): Promise<(LonLatBox | null)[]> {
   const t = createCrsTransform(info.crs);
-  const inv = invertGeoTransform(info.geoTransform);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  const steps = 16;
-  for (let i = 0; i <= steps; i++) {
-    const u = i / steps;
-    for (const [lon, lat] of [
-      [bbox[0] + u * (bbox[2] - bbox[0]), bbox[1]], [bbox[0] + u * (bbox[2] - bbox[0]), bbox[3]],
-      [bbox[0], bbox[1] + u * (bbox[3] - bbox[1])], [bbox[2], bbox[1] + u * (bbox[3] - bbox[1])],
-    ]) {
-      let xy: [number, number];
-      try {
-        xy = t.fromWgs84(lon, lat);
-      } catch {
-        continue;
-      }
-      const [c, r] = applyGeoTransform(inv, xy[0], xy[1]);
-      if (!Number.isFinite(c) || !Number.isFinite(r)) continue;
-      x0 = Math.min(x0, c); x1 = Math.max(x1, c); y0 = Math.min(y0, r); y1 = Math.max(y1, r);
-    }
+  const out: (LonLatBox | null)[] = [];
+  for (const tile of grid.tiles) {
+    out.push(pixelWindowLonLatBox(tile.window, info.geoTransform, (x, y) => t.toWgs84(x, y)));
+    if (out.length % 500 === 0) await new Promise((r) => setImmediate(r));
   }
-  x0 = Math.max(0, x0); y0 = Math.max(0, y0); x1 = Math.min(info.width, x1); y1 = Math.min(info.height, y1);
-  return x0 < x1 && y0 < y1 ? { x0, y0, x1, y1 } : null;
+  return out;
 }
 
-function featureBBox(f: Feature): BBox {
+/** The tiles under a bbox, as the rectangle of grid rows and columns that holds them; null when none. */
+export function tilesUnderBBox(grid: TileGrid, footprints: (LonLatBox | null)[], bbox: BBox): { rows: [number, number]; cols: [number, number] } | null {
+  let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
+  grid.tiles.forEach((tile, i) => {
+    const box = footprints[i];
+    if (!box || !lonLatBoxesIntersect(box, bbox)) return;
+    r0 = Math.min(r0, tile.row); r1 = Math.max(r1, tile.row); c0 = Math.min(c0, tile.col); c1 = Math.max(c1, tile.col);
+  });
+  return r0 <= r1 ? { rows: [r0, r1], cols: [c0, c1] } : null;
+}
+
+function featureBBox(f: Feature): LonLatBox {
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
   const visit = (c: unknown): void => {
     if (Array.isArray(c) && typeof c[0] === 'number') {
@@ -106,6 +115,8 @@ class TileProbabilityCache {
 export function registerRoutes(router: Router, ctx: AppContext): void {
   const scenes = openScenesFor(ctx);
   const cache = new TileProbabilityCache(CACHE_TILES);
+  /** Tile footprints per (scene, tile size): computed once, a few hundred thousand projected points at most. */
+  const footprints = new Lru<string, Promise<{ grid: TileGrid; boxes: (LonLatBox | null)[] }>>(16);
   let chain: Promise<unknown> = Promise.resolve();
   let waiting = 0;
 
@@ -129,48 +140,82 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const info = entry.scene.info;
     const segmenter = await ctx.segmenters.get(model);
     const tileSize = segmenter.info.inputSize;
-    const grid = planTileGrid({ width: info.width, height: info.height, tileSize, overlap: DEFAULT_OVERLAP });
-    const rect = bboxToPixelRect(bbox, info);
-    const under = rect
-      ? grid.tiles.filter((t: GridTile) => t.window.x < rect.x1 && t.window.x + t.window.width > rect.x0 && t.window.y < rect.y1 && t.window.y + t.window.height > rect.y0)
-      : [];
+    const fpKey = `${entry.record.id}|${tileSize}`;
+    const fp = await footprints.getOrSet(fpKey, () => {
+      const grid = planTileGrid({ width: info.width, height: info.height, tileSize, overlap: DEFAULT_OVERLAP });
+      const made = tileFootprints(info, grid).then((boxes) => ({ grid, boxes }));
+      made.catch(() => footprints.delete(fpKey));
+      return made;
+    });
+    const { grid } = fp;
+    const span = tilesUnderBBox(grid, fp.boxes, bbox);
+    const under: GridTile[] = span ? grid.tiles.filter((t) => t.row >= span.rows[0] && t.row <= span.rows[1] && t.col >= span.cols[0] && t.col <= span.cols[1]) : [];
     if (under.length > MAX_ON_DEMAND_TILES) {
       throw new InputError('bbox_too_large', `bbox covers ${under.length} model tiles of scene ${entry.record.name}; at most ${MAX_ON_DEMAND_TILES} per request`, {
         hint: 'zoom in (a smaller bbox) or run a job for the whole scene with POST /jobs',
       });
     }
     const keyOf = (tileId: string) => `${entry.record.id}|${tileId}|${tileSize}/${DEFAULT_OVERLAP}|${segmenter.info.name}|${segmenter.info.usesPrompt ? prompt : ''}`;
-    const underIds = new Set(under.map((t) => t.id));
-    const noData = new Float32Array(tileSize * tileSize).fill(Number.NaN);
-    const completed = new Map<string, Float32Array>();
+    let features: Feature[] = [];
+    let provenance: Record<string, unknown> = {};
     let cached = 0;
-    for (const t of grid.tiles) {
-      if (!underIds.has(t.id)) completed.set(t.id, noData);
-      else {
+    if (span) {
+      // The rectangle of these tiles as a scene of its own, aligned to the grid: its tile r{i}c{j} is the
+      // scene's r{rows[0]+i}c{cols[0]+j}.
+      const x = span.cols[0] * grid.stride;
+      const y = span.rows[0] * grid.stride;
+      const window = { x, y, width: Math.min(info.width, span.cols[1] * grid.stride + tileSize) - x, height: Math.min(info.height, span.rows[1] * grid.stride + tileSize) - y };
+      const sceneTileId = (subId: string): string => {
+        const m = /^r(\d+)c(\d+)$/.exec(subId);
+        return m ? `r${Number(m[1]) + span.rows[0]}c${Number(m[2]) + span.cols[0]}` : subId;
+      };
+      const completed = new Map<string, Float32Array>();
+      for (const t of under) {
         const hit = cache.get(keyOf(t.id));
         if (hit) {
-          completed.set(t.id, hit);
+          completed.set(`r${t.row - span.rows[0]}c${t.col - span.cols[0]}`, hit);
           cached++;
         }
       }
-    }
-    let features: Feature[] = [];
-    let provenance: Record<string, unknown> = {};
-    if (under.length > 0) {
-      const result = await serialized(() => segmentScene(entry.scene, segmenter, {
-        prompt,
-        overlap: DEFAULT_OVERLAP,
-        bands: entry.bands,
-        stretch: entry.stretch,
-        completed,
-        onTileDone: (tileId, probability) => cache.set(keyOf(tileId), probability),
-        sceneName: entry.record.name,
-      }));
-      features = result.collection.features.filter((f) => {
-        const b = featureBBox(f as Feature);
-        return b[0] <= bbox[2] && bbox[0] <= b[2] && b[1] <= bbox[3] && bbox[1] <= b[3];
-      }) as Feature[];
-      provenance = (result.collection as unknown as { waterline?: Record<string, unknown> }).waterline ?? {};
+      // A client that goes away stops its run (the tiles finished so far stay cached).
+      const controller = new AbortController();
+      const abort = (): void => controller.abort();
+      res.on('close', abort);
+      try {
+        const result = await serialized(() => {
+          controller.signal.throwIfAborted();
+          // The model sees (and reports) the scene's tile ids, as in a job.
+          const sceneIds: Segmenter = {
+            info: segmenter.info,
+            segment: async (tiles, options) => {
+              const results = await segmenter.segment(tiles.map((t) => ({ ...t, id: sceneTileId(t.id) })), options);
+              return results.map((r, i) => ({ ...r, tileId: tiles[i].id }));
+            },
+            dispose: () => segmenter.dispose(),
+          };
+          return segmentScene(sceneWindow(entry.scene, window), sceneIds, {
+            prompt,
+            overlap: DEFAULT_OVERLAP,
+            bands: entry.bands,
+            stretch: entry.stretch,
+            completed,
+            signal: controller.signal,
+            onTileDone: (tileId, probability) => cache.set(keyOf(sceneTileId(tileId)), probability),
+            sceneName: entry.record.name,
+          });
+        });
+        features = result.collection.features.filter((f) => lonLatBoxesIntersect(featureBBox(f as Feature), bbox)) as Feature[];
+        const w = (result.collection as unknown as { waterline?: Record<string, unknown> }).waterline ?? {};
+        // Tile ids in the scene's grid, as everywhere else in the API.
+        provenance = {
+          ...w,
+          ...(Array.isArray(w.skippedTiles) ? { skippedTiles: (w.skippedTiles as string[]).map(sceneTileId) } : {}),
+          ...(Array.isArray(w.failedTiles) ? { failedTiles: (w.failedTiles as { tileId: string }[]).map((f) => ({ ...f, tileId: sceneTileId(f.tileId) })) } : {}),
+          ...(Array.isArray(w.defects) ? { defects: (w.defects as { tileId: string }[]).map((d) => ({ ...d, tileId: sceneTileId(d.tileId) })) } : {}),
+        };
+      } finally {
+        res.off('close', abort);
+      }
     }
     res.set('Cache-Control', 'no-cache');
     res.type('application/geo+json').send(JSON.stringify({
