@@ -8,6 +8,7 @@ import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { writeWaterGeoJson, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
+import { DEFAULT_MIN_AREA_PIXELS } from '../core/vector/minimumMappingUnit.ts';
 import type { CliContext } from './context.ts';
 import { connectivityOption } from './connectivityOption.ts';
 import { numberOption } from './numberOption.ts';
@@ -17,7 +18,7 @@ import { addSceneModelOptions, describeCalibration, loadSceneModel, type SceneMo
 interface SegmentFlags extends SceneModelFlags {
   output: string;
   threshold: string;
-  minArea: string;
+  minArea?: string;
   simplify: string;
   connectivity: string;
   format: string;
@@ -31,13 +32,13 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<scene>', 'GeoTIFF / COG path or http(s) URL')
     .requiredOption('-o, --output <file>', 'output file, required (- for standard output)'))
     .option('--threshold <p>', 'water where the blended probability is at least this', '0.5')
-    .option('--min-area <m2>', 'drop polygons smaller than this many square metres', '0')
+    .option('--min-area <m2>', 'drop polygons smaller than this many square metres (default: the area of 4.5 pixels of the scene, so 1-4 pixel specks go; 0 keeps every polygon)')
     .option('--simplify <px>', 'simplification tolerance in pixels (0 = exact pixel edges)', '0')
     .option('--connectivity <4|8>', 'pixel connectivity of a water body', '4')
     .option('--format <format>', 'geojson | geojsonseq', 'geojson')
     .action(async (source: string, flags: SegmentFlags) => {
       const threshold = numberOption('threshold', flags.threshold, { min: 0, max: 1 });
-      const minAreaM2 = numberOption('min-area', flags.minArea, { min: 0 });
+      const minAreaM2 = flags.minArea === undefined ? undefined : numberOption('min-area', flags.minArea, { min: 0, example: 0 });
       const simplify = numberOption('simplify', flags.simplify, { min: 0 });
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
@@ -73,7 +74,8 @@ export function register(program: Command, ctx: CliContext): void {
           await writeWaterGeoJson(flags.output, collection, format, ctx.stdout);
           const lines = [
             `segment: ${summary.polygons} water polygon(s), ${(summary.waterAreaM2 / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output}`,
-            `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(2)} tiles/s, ${formatSeconds(summary.seconds)}`,
+            `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
+            `  polygons under ${Math.round(collection.waterline.minAreaM2)} m² dropped (${minAreaM2 === undefined ? `default: ${DEFAULT_MIN_AREA_PIXELS} pixels; --min-area 0 keeps all` : '--min-area'})`,
           ];
           lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : '; no water index (no NIR/SWIR roles)'}`);
           if (summary.defects.length) lines.push(`  ${summary.defects.length} model output defect(s) handled (listed in the output's waterline.defects)`);

@@ -23,6 +23,7 @@ import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from 
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
 import type { Connectivity } from '../core/vector/traceMask.ts';
+import { defaultMinAreaM2 } from '../core/vector/minimumMappingUnit.ts';
 import { vectorizeMask } from '../core/vector/vectorizeMask.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
@@ -40,6 +41,7 @@ export interface SegmentSceneOptions {
   stretch?: BandStretch;
   /** Water where the blended probability ≥ threshold (default 0.5). */
   threshold?: number;
+  /** Drop polygons smaller than this (m²); default: DEFAULT_MIN_AREA_PIXELS pixels of the scene (core/vector/minimumMappingUnit.ts). */
   minAreaM2?: number;
   /** Simplification tolerance in pixels (default 0 = off). */
   simplify?: number;
@@ -66,7 +68,10 @@ export interface SegmentSummary extends SegmentProgress {
   tilesResumed: number;
   polygons: number;
   waterAreaM2: number;
+  /** Seconds in all (tiles, then vectorizing). */
   seconds: number;
+  /** Seconds of the tile phase; `tilesPerSecond` is measured over it, as in the progress events. */
+  tileSeconds: number;
   stitcher: StitcherStats;
 }
 
@@ -98,6 +103,10 @@ export interface BlendedScene {
   failedTiles: { tileId: string; error: string }[];
   defects: TileDefectReport[];
   stitcher: StitcherStats;
+  /** Newly run tiles per second over the tile phase, as the last progress event reported it. */
+  tilesPerSecond: number;
+  /** Seconds of the tile phase (reading, model, blending). */
+  tileSeconds: number;
 }
 
 /** Tile the scene, run the model (batched, reading one batch ahead, retrying a failed tile once) and blend. */
@@ -139,11 +148,13 @@ export async function blendSceneProbability(scene: Scene, segmenter: Segmenter, 
     } else pending.push(tile);
   }
 
+  let rate = 0;
+  let elapsed = 0;
   const report = (): void => {
-    if (!options.onProgress) return;
-    const elapsed = (Date.now() - started) / 1000;
+    elapsed = (Date.now() - started) / 1000;
     const fresh = tilesDone - tilesResumed;
-    const rate = elapsed > 0 ? fresh / elapsed : 0;
+    rate = elapsed > 0 ? fresh / elapsed : 0;
+    if (!options.onProgress) return;
     options.onProgress({
       tilesDone,
       tilesTotal,
@@ -249,6 +260,8 @@ export async function blendSceneProbability(scene: Scene, segmenter: Segmenter, 
     failedTiles,
     defects,
     stitcher: stitcher.stats(),
+    tilesPerSecond: rate,
+    tileSeconds: elapsed,
   };
 }
 
@@ -257,13 +270,13 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const prompt = options.prompt ?? 'segment water';
   const threshold = options.threshold ?? 0.5;
   const info = scene.info;
-  const { probability, grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher } = await blendSceneProbability(scene, segmenter, options);
+  const { probability, grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher, tilesPerSecond, tileSeconds } = await blendSceneProbability(scene, segmenter, options);
   const tilesTotal = grid.tiles.length;
   const mask = thresholdProbability(probability, threshold);
   const toWgs84 = options.toWgs84 ?? createCrsTransform(info.crs).toWgs84;
   const connectivity = options.connectivity ?? 4;
   const simplify = options.simplify ?? 0;
-  const minAreaM2 = options.minAreaM2 ?? 0;
+  const minAreaM2 = options.minAreaM2 ?? defaultMinAreaM2(info.width, info.height, info.geoTransform, toWgs84);
   const features = vectorizeMask(mask, info.width, info.height, {
     geoTransform: info.geoTransform,
     toWgs84,
@@ -295,7 +308,6 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     defects,
   });
   const seconds = (Date.now() - started) / 1000;
-  const fresh = tilesDone - tilesResumed;
   return {
     collection,
     probability,
@@ -304,7 +316,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       tilesTotal,
       tilesSkipped: skippedTiles.length,
       tilesFailed: failedTiles.length,
-      tilesPerSecond: seconds > 0 ? fresh / seconds : 0,
+      tilesPerSecond,
       etaSeconds: 0,
       failedTiles,
       skippedTiles,
@@ -313,6 +325,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       polygons: features.length,
       waterAreaM2: features.reduce((s, f) => s + f.properties.area_m2, 0),
       seconds,
+      tileSeconds,
       stitcher,
     },
   };

@@ -77,8 +77,8 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             self.THRESHOLD, "Water probability threshold", QgsProcessingParameterNumber.Double,
             defaultValue=0.5, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_AREA, "Minimum polygon area (m²)", QgsProcessingParameterNumber.Double,
-            defaultValue=0.0, minValue=0.0))
+            self.MIN_AREA, "Minimum polygon area (m²; empty: the server's default, 4.5 pixels of the scene)",
+            QgsProcessingParameterNumber.Double, defaultValue=None, minValue=0.0, optional=True))
         self.addParameter(QgsProcessingParameterCrs(
             self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -94,7 +94,8 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         prompt = self.parameterAsString(parameters, self.PROMPT, context) or None
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
         threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
-        min_area = self.parameterAsDouble(parameters, self.MIN_AREA, context)
+        min_area = (self.parameterAsDouble(parameters, self.MIN_AREA, context)
+                    if parameters.get(self.MIN_AREA) not in (None, "") else None)
         band_roles = (self.parameterAsString(parameters, self.BAND_ROLES, context) or "").strip()
 
         try:
@@ -102,7 +103,8 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             scene_id = scene["id"]
             feedback.pushInfo("Waterline scene {} ({})".format(scene_id, scene.get("name", "")))
             job = client.start_job(scene_id, prompt=prompt, model=model,
-                                   options=dict({"threshold": threshold, "minArea": min_area},
+                                   options=dict({"threshold": threshold},
+                                                **({"minArea": min_area} if min_area is not None else {}),
                                                 **({"bandRoles": band_roles} if band_roles else {})))
             job_id = job["id"]
             feedback.pushInfo("Waterline job {} started on {}".format(job_id, client.base_url))
