@@ -20,7 +20,8 @@ export interface EnvConfig {
   /**
    * `waterline serve` settings, raw strings as found in the environment (validated by
    * src/http/serverConfig.ts): WATERLINE_PORT, WATERLINE_HOST, WATERLINE_DATA_DIR, WATERLINE_API_KEY,
-   * WATERLINE_CORS, WATERLINE_MAX_UPLOAD_MB, WATERLINE_MAX_SCENE_PIXELS, WATERLINE_MAX_SCENE_BLOCKS.
+   * WATERLINE_CORS, WATERLINE_MAX_UPLOAD_MB, WATERLINE_MAX_SCENE_PIXELS, WATERLINE_MAX_SCENE_BLOCKS,
+   * WATERLINE_HEADERS_TIMEOUT, WATERLINE_MIN_BODY_RATE, WATERLINE_BODY_GRACE.
    */
   server?: {
     port?: string;
@@ -31,6 +32,9 @@ export interface EnvConfig {
     maxUploadMb?: string;
     maxScenePixels?: string;
     maxSceneBlocks?: string;
+    headersTimeout?: string;
+    minBodyRate?: string;
+    bodyGrace?: string;
   };
 }
 
@@ -51,6 +55,9 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       maxUploadMb: env.WATERLINE_MAX_UPLOAD_MB || undefined,
       maxScenePixels: env.WATERLINE_MAX_SCENE_PIXELS || undefined,
       maxSceneBlocks: env.WATERLINE_MAX_SCENE_BLOCKS || undefined,
+      headersTimeout: env.WATERLINE_HEADERS_TIMEOUT || undefined,
+      minBodyRate: env.WATERLINE_MIN_BODY_RATE || undefined,
+      bodyGrace: env.WATERLINE_BODY_GRACE || undefined,
     },
   };
 }

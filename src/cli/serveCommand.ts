@@ -12,7 +12,7 @@ import { pipelineSegmentScene } from '../http/pipelineBinding.ts';
 import type { CliContext } from './context.ts';
 
 /** The server settings that have a flag (commander passes them as strings), plus the VAE path. */
-type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs' | 'maxScenePixels' | 'maxSceneBlocks'> & { vae?: string };
+type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs' | 'maxScenePixels' | 'maxSceneBlocks' | 'headersTimeout' | 'minBodyRate' | 'bodyGrace'> & { vae?: string };
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -29,6 +29,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-running-jobs <n>', 'jobs run at the same time (default 1)')
     .option('--max-scene-pixels <n>', 'largest scene accepted, pixels per band (env WATERLINE_MAX_SCENE_PIXELS, default 1000000000)')
     .option('--max-scene-blocks <n>', 'most strips/tiles per image of an accepted scene (env WATERLINE_MAX_SCENE_BLOCKS, default 1048576)')
+    .option('--headers-timeout <s>', 'seconds a client has to send request headers (env WATERLINE_HEADERS_TIMEOUT, default 10)')
+    .option('--min-body-rate <KiB/s>', 'request bodies (uploads) must average at least this rate after --body-grace, else 408 (env WATERLINE_MIN_BODY_RATE, default 64)')
+    .option('--body-grace <s>', 'seconds before --min-body-rate applies (env WATERLINE_BODY_GRACE, default 10)')
     .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache, see `waterline models pull vae`)')
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, ctx.env);

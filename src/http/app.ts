@@ -2,7 +2,7 @@
  * The Waterline HTTP app (express 5). `createApp(deps)` builds it from injected dependencies so tests run
  * it in-process on port 0; `startServer` (src/http/server.ts) adds listening and graceful shutdown.
  *
- * Order: request id + log → CORS → API key on writes → JSON body parser (size-limited) → route modules →
+ * Order: request id + log → CORS → API key on writes → minimum body rate → JSON body parser (size-limited) → route modules →
  * 404 → problem+json error mapping.
  */
 import express, { type Express } from 'express';
@@ -11,6 +11,7 @@ import { realDataDir } from './dataDir.ts';
 import { problemHandler } from './problem.ts';
 import { requestLog } from './requestLog.ts';
 import { cors, requireApiKey } from './security.ts';
+import { bodyRateLimit } from './bodyRate.ts';
 import { buildOpenApiDocument } from './openapiDocument.ts';
 import type { AppContext, AppDeps, RouteModule } from './appContext.ts';
 
@@ -47,6 +48,7 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   app.use(requestLog(deps.logger));
   app.use(cors(deps.config.corsOrigins));
   app.use(requireApiKey(deps.config.apiKey));
+  app.use(bodyRateLimit({ minBytesPerSecond: deps.config.minBodyBytesPerSecond, graceMs: deps.config.bodyGraceMs }));
   app.use(express.json({ limit: deps.config.maxJsonBytes, type: ['application/json', 'application/*+json'] }));
 
   const router = express.Router();

@@ -4,7 +4,7 @@
  * leave interrupted jobs resumable, close the database).
  */
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
@@ -53,12 +53,17 @@ export function createServerDeps(services: ServerServices): AppDeps {
 export async function startServer(services: ServerServices): Promise<RunningServer> {
   const deps = createServerDeps(services);
   const app = await createApp(deps);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(services.config.port, services.config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
+  // Headers must arrive within headersTimeoutMs (checked every second, not Node's default 30 s); bodies are
+  // bounded by their minimum rate (bodyRate.ts) rather than a total time, so a large upload at a decent
+  // speed is never cut while a trickling one is.
+  const server = createServer({ headersTimeout: services.config.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: 1000 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(services.config.port, services.config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  server.requestTimeout = 0; // uploads of large scenes may take long; the size limit bounds them
-  server.headersTimeout = 60_000;
   const port = (server.address() as AddressInfo).port;
   const host = services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;

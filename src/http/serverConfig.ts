@@ -27,6 +27,11 @@ export interface ServerConfig {
   /** Scene admission (register and upload): largest image in pixels per band, most strips/tiles per image. */
   maxScenePixels: number;
   maxSceneBlocks: number;
+  /** Time a client has to send a request's headers (ms). */
+  headersTimeoutMs: number;
+  /** Request bodies must average at least this rate (bytes/s) once `bodyGraceMs` has passed, else 408. */
+  minBodyBytesPerSecond: number;
+  bodyGraceMs: number;
 }
 
 /** Raw settings as strings (from flags or env) or numbers (from code). */
@@ -45,6 +50,12 @@ export interface ServerSettings {
   maxConcurrentUploads?: string | number;
   maxScenePixels?: string | number;
   maxSceneBlocks?: string | number;
+  /** Seconds. */
+  headersTimeout?: string | number;
+  /** KiB/s. */
+  minBodyRate?: string | number;
+  /** Seconds. */
+  bodyGrace?: string | number;
 }
 
 /** Default admission limits: 1 gigapixel (≈ 7 GB peak while a job vectorizes it) and 1 Mi strips/tiles per image. */
@@ -68,6 +79,9 @@ const schema = z.object({
   maxConcurrentUploads: intIn(1, 64).default(2),
   maxScenePixels: intIn(1, 4_000_000_000).default(DEFAULT_MAX_SCENE_PIXELS),
   maxSceneBlocks: intIn(1, 16 * 1024 * 1024).default(DEFAULT_MAX_SCENE_BLOCKS),
+  headersTimeout: z.coerce.number().min(1).max(600).default(10),
+  minBodyRate: z.coerce.number().positive().max(1024 * 1024).default(64),
+  bodyGrace: z.coerce.number().min(0).max(3600).default(10),
 });
 
 const FLAG_NAMES: Record<string, string> = {
@@ -81,6 +95,9 @@ const FLAG_NAMES: Record<string, string> = {
   maxUploadMb: '--max-upload-mb / WATERLINE_MAX_UPLOAD_MB',
   maxScenePixels: '--max-scene-pixels / WATERLINE_MAX_SCENE_PIXELS',
   maxSceneBlocks: '--max-scene-blocks / WATERLINE_MAX_SCENE_BLOCKS',
+  headersTimeout: '--headers-timeout / WATERLINE_HEADERS_TIMEOUT',
+  minBodyRate: '--min-body-rate / WATERLINE_MIN_BODY_RATE',
+  bodyGrace: '--body-grace / WATERLINE_BODY_GRACE',
 };
 
 function parseCors(value: string): string[] {
@@ -114,6 +131,9 @@ export function resolveServerConfig(flags: ServerSettings, env: Pick<EnvConfig, 
     maxUploadMb: pick(flags.maxUploadMb, env.server?.maxUploadMb),
     maxScenePixels: pick(flags.maxScenePixels, env.server?.maxScenePixels),
     maxSceneBlocks: pick(flags.maxSceneBlocks, env.server?.maxSceneBlocks),
+    headersTimeout: pick(flags.headersTimeout, env.server?.headersTimeout),
+    minBodyRate: pick(flags.minBodyRate, env.server?.minBodyRate),
+    bodyGrace: pick(flags.bodyGrace, env.server?.bodyGrace),
   };
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
@@ -140,5 +160,8 @@ export function resolveServerConfig(flags: ServerSettings, env: Pick<EnvConfig, 
     maxConcurrentUploads: c.maxConcurrentUploads,
     maxScenePixels: c.maxScenePixels,
     maxSceneBlocks: c.maxSceneBlocks,
+    headersTimeoutMs: Math.round(c.headersTimeout * 1000),
+    minBodyBytesPerSecond: c.minBodyRate * 1024,
+    bodyGraceMs: Math.round(c.bodyGrace * 1000),
   };
 }

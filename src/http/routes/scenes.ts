@@ -15,6 +15,7 @@ import type { SceneRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
 import { UPLOADS_SUBDIR, resolveInsideDataDir } from '../dataDir.ts';
 import { concurrencyLimit } from '../security.ts';
+import { claimBodyTimeout } from '../bodyRate.ts';
 import { idSchema, parseInput, registerSceneBody, uploadSceneQuery } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 
@@ -103,7 +104,10 @@ async function upload(ctx: AppContext, req: Request, res: Response): Promise<voi
     },
   });
   try {
-    await pipeline(req, counter, createWriteStream(partial, { flags: 'wx' }));
+    const slow = claimBodyTimeout(res);
+    await pipeline(req, counter, createWriteStream(partial, { flags: 'wx' }), slow ? { signal: slow } : {}).catch((err: unknown) => {
+      throw slow?.aborted ? slow.reason : err;
+    });
     if (received === 0) throw new InputError('empty_upload', `the upload ${name} is empty`, { hint: 'send the GeoTIFF bytes as the request body' });
     const info = await inspect(ctx, partial, name);
     await rename(partial, final);
