@@ -26,6 +26,7 @@ const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./vectorizeCommand.ts'),
   // serving
   () => import('./serveCommand.ts'),
+  () => import('./workerCommand.ts'),
 ];
 
 /** The `version` of package.json (the one version number of the product). */

@@ -5,14 +5,17 @@
  */
 import type { Command } from 'commander';
 import { resolveServerConfig, type ServerSettings } from '../http/serverConfig.ts';
-import { startServer } from '../http/server.ts';
+import { startServer, type JobBackend } from '../http/server.ts';
+import { modelLoaderModule } from '../http/modelLoaderModule.ts';
+import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection.ts';
+import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
 import { pipelineSegmentScene } from '../http/pipelineBinding.ts';
 import type { CliContext } from './context.ts';
 
 /** The server settings that have a flag (commander passes them as strings), plus the VAE path. */
-type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs' | 'maxScenePixels' | 'maxSceneBlocks' | 'headersTimeout' | 'minBodyRate' | 'bodyGrace'> & { vae?: string };
+type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs' | 'maxScenePixels' | 'maxSceneBlocks' | 'headersTimeout' | 'minBodyRate' | 'bodyGrace'> & { vae?: string; queue?: string };
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -33,8 +36,14 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--min-body-rate <KiB/s>', 'request bodies (uploads) must average at least this rate after --body-grace, else 408 (env WATERLINE_MIN_BODY_RATE, default 64)')
     .option('--body-grace <s>', 'seconds before --min-body-rate applies (env WATERLINE_BODY_GRACE, default 10)')
     .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache, see `waterline models pull vae`)')
+    .option('--queue <url>', 'run jobs on `waterline worker` processes through this Redis (redis://HOST:PORT) instead of in this server')
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, ctx.env);
+      const segmenterModule = modelLoaderModule({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logLevel: ctx.env.logLevel });
+      // Jobs never run on the HTTP event loop: in a job thread, or on BullMQ workers with --queue.
+      const jobs: JobBackend = flags.queue
+        ? { kind: 'redis', connection: parseRedisUrl(flags.queue), defaultModel: config.model ?? DEFAULT_QUEUE_MODEL, logLevel: ctx.env.logLevel }
+        : { kind: 'thread', segmenter: segmenterModule, logLevel: ctx.env.logLevel };
       const running = await startServer({
         config,
         logger: ctx.logger,
@@ -42,8 +51,10 @@ export function register(program: Command, ctx: CliContext): void {
         loadSegmenter: serverModelLoader({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }),
         inspectScene: inspectSceneFile,
         modelsDir: ctx.env.modelsDir,
+        jobs,
       });
-      ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''})\n`);
+      const queued = flags.queue ? `, jobs on workers of ${redactRedisUrl(flags.queue)}` : '';
+      ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''}${queued})\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           ctx.stderr.write(`${signal}: shutting down (letting the running tile finish)...\n`);

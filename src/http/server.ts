@@ -8,7 +8,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
-import { InProcessJobQueue, type JobQueue } from '../pipeline/jobQueue.ts';
+import { InProcessJobQueue, type JobExecutor, type JobQueue } from '../pipeline/jobQueue.ts';
+import { DEFAULT_QUEUE_MODEL, RedisJobQueue } from '../pipeline/redisJobQueue.ts';
+import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
+import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
+import { ThreadJobExecutor } from './threadJobExecutor.ts';
 import { JobRunner, type SegmentSceneFn, type SegmenterProvider } from '../pipeline/jobRunner.ts';
 import { createApp } from './app.ts';
 import type { AppDeps, SceneInspector } from './appContext.ts';
@@ -27,7 +31,20 @@ export interface ServerServices {
   modelsDir?: string;
   /** Minimum time between progress writes (default 500 ms). */
   progressIntervalMs?: number;
+  /** How jobs run (default: in this thread, with `loadSegmenter`). */
+  jobs?: JobBackend;
 }
+
+/**
+ * Where jobs run. `in-process`: the JobRunner in this thread (tests that inject models as functions).
+ * `thread`: a worker thread with its own models from a module (`waterline serve`), so jobs never hold up
+ * the HTTP event loop. `redis`: BullMQ workers on any machine (`waterline serve --queue`); this server
+ * plans, collects and finishes (stitch + vectorize, in a worker thread).
+ */
+export type JobBackend =
+  | { kind: 'in-process' }
+  | { kind: 'thread'; segmenter: SegmenterModuleRef; logLevel?: string }
+  | { kind: 'redis'; connection: RedisConnectionOptions; defaultModel?: string; unitTiles?: number; pollMs?: number; reconcileMs?: number; logLevel?: string };
 
 export interface RunningServer {
   server: Server;
@@ -45,9 +62,31 @@ export function createServerDeps(services: ServerServices): AppDeps {
   const store = JobStore.open(config.dataDir);
   const models = createModelRegistry({ modelsDir: services.modelsDir ?? '' });
   const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger, { resolve: (m) => models.resolve(m) });
-  const runner = new JobRunner({ store, segmentScene: services.segmentScene, segmenters, logger, progressIntervalMs: services.progressIntervalMs });
-  const queue: JobQueue = new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
+  const queue = createJobQueue(services, store, segmenters);
   return { config, store, queue, segmenters, models, inspectScene: services.inspectScene, logger };
+}
+
+function createJobQueue(services: ServerServices, store: JobStore, segmenters: SegmenterProvider): JobQueue {
+  const { config, logger } = services;
+  const backend = services.jobs ?? { kind: 'in-process' };
+  const progressIntervalMs = services.progressIntervalMs;
+  if (backend.kind === 'redis') {
+    const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel });
+    return new RedisJobQueue({
+      store,
+      connection: backend.connection,
+      finisher,
+      defaultModel: backend.defaultModel ?? DEFAULT_QUEUE_MODEL,
+      logger,
+      unitTiles: backend.unitTiles,
+      pollMs: backend.pollMs,
+      reconcileMs: backend.reconcileMs,
+    });
+  }
+  const runner: JobExecutor = backend.kind === 'thread'
+    ? new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs, logLevel: backend.logLevel })
+    : new JobRunner({ store, segmentScene: services.segmentScene, segmenters, logger, progressIntervalMs });
+  return new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
 }
 
 export async function startServer(services: ServerServices): Promise<RunningServer> {

@@ -1,12 +1,20 @@
 /**
  * The job queue: the seam between the HTTP API (which stores jobs) and the workers that run them.
- * `InProcessJobQueue` runs jobs in this process, at most `maxRunning` at once, in creation order. A
- * distributed backend (e.g. workers sharing a database or a broker) implements the same interface.
+ * `InProcessJobQueue` runs jobs on this machine (its executor: a JobRunner, in a worker thread for the
+ * server), at most `maxRunning` at once, in creation order. `RedisJobQueue` (redisJobQueue.ts) implements
+ * the same interface with BullMQ workers on any number of machines.
  */
 import type { Logger } from '../logger.ts';
 import type { JobStore } from '../adapters/store/jobStore.ts';
-import type { JobRecord } from '../adapters/store/records.ts';
-import { ABORT_CANCEL, ABORT_SHUTDOWN, type JobRunner } from './jobRunner.ts';
+import type { JobRecord, JobState } from '../adapters/store/records.ts';
+import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
+
+/** Runs one stored job to its end (JobRunner in this thread, or in a worker thread); resolves with its final state. */
+export interface JobExecutor {
+  run(jobId: string, signal: AbortSignal): Promise<JobState>;
+  /** Release what it holds (a thread, models); called by the queue's close() once its jobs have stopped. */
+  close?(): Promise<void>;
+}
 
 export interface JobQueueStats {
   running: number;
@@ -30,7 +38,7 @@ export interface JobQueue {
 
 export interface InProcessJobQueueOptions {
   store: JobStore;
-  runner: JobRunner;
+  runner: JobExecutor;
   logger: Logger;
   /** Jobs run at the same time (default 1: one model, a few CPU cores). */
   maxRunning?: number;
@@ -76,6 +84,7 @@ export class InProcessJobQueue implements JobQueue {
     const stopping = [...this.running.values()];
     for (const r of stopping) r.controller.abort(ABORT_SHUTDOWN);
     await Promise.all(stopping.map((r) => r.done));
+    await this.options.runner.close?.();
   }
 
   private pump(): void {

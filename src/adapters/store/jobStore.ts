@@ -12,6 +12,7 @@ import { dequantizeProbability, quantizeProbability } from '../../core/masks/pro
 import {
   EMPTY_PROGRESS,
   FINISHED_STATES,
+  type JobKind,
   type JobOptions,
   type JobProgress,
   type JobRecord,
@@ -20,6 +21,8 @@ import {
 } from './records.ts';
 
 export const DATABASE_FILE = 'waterline.db';
+
+export type TileOutcome = 'skipped' | 'failed';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS scenes (
@@ -52,6 +55,17 @@ CREATE TABLE IF NOT EXISTS job_tiles (
   done_at TEXT NOT NULL,
   PRIMARY KEY (job_id, tile_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_tile_outcomes (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  tile_id TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('skipped', 'failed')),
+  error TEXT,
+  PRIMARY KEY (job_id, tile_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_plans (
+  job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+  plan TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS job_results (
   job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
   geojson TEXT NOT NULL
@@ -60,7 +74,10 @@ CREATE TABLE IF NOT EXISTS job_results (
 
 interface JobRow {
   id: string;
+  kind: JobKind;
   scene_id: string;
+  /** JSON array of every scene id (null in rows written before jobs had several scenes: [scene_id]). */
+  scenes: string | null;
   prompt: string;
   model: string | null;
   options: string;
@@ -84,7 +101,9 @@ interface SceneRow {
 function toJob(row: JobRow): JobRecord {
   return {
     id: row.id,
+    kind: row.kind,
     scene: row.scene_id,
+    scenes: row.scenes ? (JSON.parse(row.scenes) as string[]) : [row.scene_id],
     prompt: row.prompt,
     model: row.model,
     options: JSON.parse(row.options) as JobOptions,
@@ -105,7 +124,11 @@ function toScene(row: SceneRow): SceneRecord {
 const now = (): string => new Date().toISOString();
 
 export interface NewJob {
+  /** Default `segment`. */
+  kind?: JobKind;
   scene: string;
+  /** Every scene in order when there are several (the first equals `scene`). */
+  scenes?: string[];
   prompt: string;
   model: string | null;
   options: JobOptions;
@@ -131,6 +154,14 @@ export class JobStore {
     this.connection.pragma('foreign_keys = ON');
     this.connection.pragma('busy_timeout = 5000');
     this.connection.exec(SCHEMA);
+    this.addJobSceneColumns();
+  }
+
+  /** Databases from before jobs had a kind and several scenes get the two columns (existing jobs: segment, one scene). */
+  private addJobSceneColumns(): void {
+    const columns = new Set((this.connection.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('kind')) this.connection.exec("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'segment'");
+    if (!columns.has('scenes')) this.connection.exec('ALTER TABLE jobs ADD COLUMN scenes TEXT');
   }
 
   /** The underlying connection (tests, maintenance). */
@@ -178,9 +209,11 @@ export class JobStore {
   createJob(input: NewJob): JobRecord {
     const t = now();
     const id = randomUUID();
-    this.connection.prepare(`INSERT INTO jobs (id, scene_id, prompt, model, options, state, progress, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
-      .run(id, input.scene, input.prompt, input.model, JSON.stringify(input.options), JSON.stringify(EMPTY_PROGRESS), t, t);
+    const scenes = input.scenes ?? [input.scene];
+    if (scenes[0] !== input.scene) throw new RangeError(`job scenes [${scenes.join(', ')}] must start with its scene ${input.scene}`);
+    this.connection.prepare(`INSERT INTO jobs (id, kind, scene_id, scenes, prompt, model, options, state, progress, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
+      .run(id, input.kind ?? 'segment', input.scene, JSON.stringify(scenes), input.prompt, input.model, JSON.stringify(input.options), JSON.stringify(EMPTY_PROGRESS), t, t);
     return this.getJob(id)!;
   }
 
@@ -232,9 +265,58 @@ export class JobStore {
 
   /** Persist one finished tile (committed immediately). A tile stored twice keeps its first result. */
   putTile(jobId: string, tileId: string, probability: Float32Array, defects: SegmentationDefect[]): boolean {
+    return this.putTileBytes(jobId, tileId, quantizeProbability(probability), defects);
+  }
+
+  /** As putTile, with the probability already quantized (probabilityCodec), e.g. from a remote worker. */
+  putTileBytes(jobId: string, tileId: string, probability: Uint8Array, defects: SegmentationDefect[]): boolean {
     const result = this.connection.prepare('INSERT OR IGNORE INTO job_tiles (job_id, tile_id, probability, defects, done_at) VALUES (?, ?, ?, ?, ?)')
-      .run(jobId, tileId, Buffer.from(quantizeProbability(probability)), JSON.stringify(defects), now());
+      .run(jobId, tileId, Buffer.from(probability.buffer, probability.byteOffset, probability.byteLength), JSON.stringify(defects), now());
     return result.changes === 1;
+  }
+
+  /** Run `fn` in one transaction (e.g. all tiles of a worker's unit at once). */
+  transaction<T>(fn: () => T): T {
+    return this.connection.transaction(fn)();
+  }
+
+  /**
+   * Record a tile that has no probability: `skipped` (no valid pixel) or `failed` (the model failed on it
+   * twice) — distributed jobs keep these so the finished job knows every tile is settled. First one wins.
+   */
+  putTileOutcome(jobId: string, tileId: string, outcome: TileOutcome, error: string | null = null): boolean {
+    const result = this.connection.prepare('INSERT OR IGNORE INTO job_tile_outcomes (job_id, tile_id, outcome, error) VALUES (?, ?, ?, ?)')
+      .run(jobId, tileId, outcome, error);
+    return result.changes === 1;
+  }
+
+  loadTileOutcomes(jobId: string): Map<string, { outcome: TileOutcome; error: string | null }> {
+    const rows = this.connection.prepare('SELECT tile_id, outcome, error FROM job_tile_outcomes WHERE job_id = ?').all(jobId) as { tile_id: string; outcome: TileOutcome; error: string | null }[];
+    return new Map(rows.map((r) => [r.tile_id, { outcome: r.outcome, error: r.error }]));
+  }
+
+  /** Tiles of a job with a stored probability or outcome, and how many of them were skipped / failed. */
+  settledTiles(jobId: string): { settled: Set<string>; skipped: number; failed: number } {
+    const settled = new Set((this.connection.prepare('SELECT tile_id FROM job_tiles WHERE job_id = ?').pluck().all(jobId) as string[]));
+    const outcomes = this.connection.prepare('SELECT tile_id, outcome FROM job_tile_outcomes WHERE job_id = ?').all(jobId) as { tile_id: string; outcome: TileOutcome }[];
+    let skipped = 0;
+    let failed = 0;
+    for (const o of outcomes) {
+      settled.add(o.tile_id);
+      if (o.outcome === 'skipped') skipped++;
+      else failed++;
+    }
+    return { settled, skipped, failed };
+  }
+
+  /** A distributed job's tile plan (JSON, see src/pipeline/tileWork.ts); the first one stored wins. */
+  putPlan(jobId: string, plan: unknown): void {
+    this.connection.prepare('INSERT OR IGNORE INTO job_plans (job_id, plan) VALUES (?, ?)').run(jobId, JSON.stringify(plan));
+  }
+
+  getPlan<T>(jobId: string): T | undefined {
+    const row = this.connection.prepare('SELECT plan FROM job_plans WHERE job_id = ?').get(jobId) as { plan: string } | undefined;
+    return row && (JSON.parse(row.plan) as T);
   }
 
   /** The finished tiles of a job, tile id → probability (dequantized), for `segmentScene`'s `completed`. */

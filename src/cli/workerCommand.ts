@@ -1,0 +1,65 @@
+/**
+ * `waterline worker --queue redis://HOST:PORT`: a segmentation worker for `waterline serve --queue` (any
+ * number, on any machine). It loads its model once (in an inference thread), prints the provider it runs
+ * on, and takes units of its model's queue until SIGTERM/SIGINT, which let the unit in flight finish.
+ */
+import type { Command } from 'commander';
+import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection.ts';
+import { InputError } from '../core/errors.ts';
+import { modelLoaderModule } from '../http/modelLoaderModule.ts';
+import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
+import { startTileWorker } from '../pipeline/tileWorker.ts';
+import type { CliContext } from './context.ts';
+import { numberOption } from './numberOption.ts';
+
+interface WorkerFlags {
+  queue?: string;
+  model?: string;
+  device?: string;
+  dataDir?: string;
+  concurrency: string;
+  vae?: string;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('worker')
+    .description('segment tiles of jobs queued by `waterline serve --queue` (BullMQ on Redis)')
+    .option('--queue <url>', 'Redis of the server, redis://HOST:PORT (required)')
+    .option('--model <name|dir>', "the model to run, as the server's --model (env WATERLINE_MODEL; default: the server's default model)")
+    .option('--device <device>', 'auto | cpu | cuda | webgpu (env WATERLINE_DEVICE, default auto)')
+    .option('--data-dir <dir>', "read scenes from this copy or mount of the server's data directory (default: the server's paths)")
+    .option('--concurrency <n>', 'units processed at once', '1')
+    .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache)')
+    .action(async (flags: WorkerFlags) => {
+      if (!flags.queue) throw new InputError('missing_queue', 'waterline worker needs --queue', { hint: 'pass the Redis the server uses: --queue redis://HOST:PORT' });
+      const connection = parseRedisUrl(flags.queue);
+      const concurrency = numberOption('concurrency', flags.concurrency, { integer: true, min: 1, max: 64 });
+      const model = flags.model ?? ctx.env.model ?? DEFAULT_QUEUE_MODEL;
+      const worker = await startTileWorker({
+        connection,
+        model,
+        segmenter: modelLoaderModule({ device: flags.device ?? ctx.env.device ?? 'auto', modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logLevel: ctx.env.logLevel }),
+        dataDir: flags.dataDir,
+        concurrency,
+        logger: ctx.logger,
+      });
+      const { info } = worker;
+      ctx.stderr.write(`waterline worker: model ${info.name} (${info.kind}, ${info.provider}), queue ${worker.queue} on ${redactRedisUrl(flags.queue)}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          ctx.stderr.write(`${signal}: stopping (letting the unit in flight finish)...\n`);
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          worker.close().then(resolve, (err: unknown) => {
+            ctx.logger.error({ err }, 'worker shutdown failed');
+            resolve();
+          });
+        };
+        const onTerm = (): void => stop('SIGTERM');
+        const onInt = (): void => stop('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+    });
+}

@@ -1,0 +1,301 @@
+/**
+ * The distributed job queue (`waterline serve --queue redis://…`): jobs stay in the server's job store
+ * (SQLite, the one place to back up); their work goes through BullMQ on Redis to `waterline worker`
+ * processes on any machine (src/pipeline/tileWorker.ts).
+ *
+ * - enqueue: a **plan** unit (deterministic id) asks a worker for the job's tile grid; when its result comes
+ *   back the job is cut into **tile units** of consecutive tiles, with deterministic ids (tileWork.ts).
+ * - Results are collected by this server: it polls each queue's completed units, writes their tiles to the
+ *   store in one transaction (INSERT OR IGNORE: a unit computed twice counts once), then removes the unit
+ *   from Redis. Progress, rate and ETA are updated from what is stored.
+ * - Reconcile: every few seconds (and at start) each unfinished job's unsettled units are added again; BullMQ
+ *   ignores an id that still exists, so this only re-creates what Redis lost (a restart without the last
+ *   writes). A worker killed mid-unit leaves its unit locked; BullMQ's stalled check hands it to another.
+ * - When every tile of a job is settled (stored, skipped or failed), the **finisher** (this server, one
+ *   process: exactly once) stitches the stored tiles and vectorizes, via a JobExecutor whose model replays
+ *   the stored results (storedTileSegmenter.ts) — the same pipeline and bytes as a single-process run.
+ * - cancel: the job is cancelled in the store and its waiting units removed; a unit being computed finishes
+ *   and its result is dropped. A unit that fails on every attempt fails its job with the worker's error.
+ */
+import { Queue, type Job } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import type { JobStore } from '../adapters/store/jobStore.ts';
+import type { JobRecord, JobState } from '../adapters/store/records.ts';
+import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
+import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
+import { SPECTRAL_MODEL_NAME } from '../core/spectral/spectralSegmenter.ts';
+import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
+import type { JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
+import { cutTileUnits, planUnitId, tileUnitId, type TileJobSpec, type TilePlan, type TileUnit, type TileUnitResult } from './tileWork.ts';
+
+/** BullMQ key prefix of Waterline's queues. */
+export const QUEUE_PREFIX = 'waterline';
+
+/** The queue model of jobs that name no model (or `auto`) on a server started without --model; workers without --model serve it. */
+export const DEFAULT_QUEUE_MODEL = 'default';
+
+/** The BullMQ queue of a model's work (workers listen on the queue of the model they loaded). */
+export function tileQueueName(model: string): string {
+  return `tiles-${model.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+export type WorkUnitData = { kind: 'plan'; spec: TileJobSpec } | { kind: 'tiles'; unit: TileUnit };
+
+/** Attempts of a unit that throws (a stalled unit is retried by BullMQ's stalled check, see tileWorker.ts). */
+const UNIT_ATTEMPTS = 3;
+
+export interface RedisJobQueueOptions {
+  store: JobStore;
+  connection: RedisConnectionOptions;
+  /** Runs a job whose tiles are all stored: stitch + vectorize + store the GeoJSON. */
+  finisher: JobExecutor;
+  /** The model of jobs submitted without one (the server's --model; DEFAULT_QUEUE_MODEL without). */
+  defaultModel: string;
+  logger: Logger;
+  /** Tiles per work unit (default 8). */
+  unitTiles?: number;
+  /** How often completed units are collected (default 250 ms). */
+  pollMs?: number;
+  /** How often unsettled units are re-added (default 5 s). */
+  reconcileMs?: number;
+  prefix?: string;
+}
+
+interface Tracked {
+  /** When this server first saw the job's tiles move, and how many were settled then (rate, ETA). */
+  since?: number;
+  settledAtStart?: number;
+  finishing?: { controller: AbortController; done: Promise<void> };
+}
+
+export class RedisJobQueue implements JobQueue {
+  private readonly queues = new Map<string, Queue>();
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly unitTiles: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private lastReconcile = 0;
+  private needsReconcile = true;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: RedisJobQueueOptions) {
+    this.unitTiles = Math.max(1, options.unitTiles ?? 8);
+    this.schedule();
+  }
+
+  enqueue(jobId: string): void {
+    if (this.closed || this.tracked.has(jobId)) return;
+    this.tracked.set(jobId, {});
+    this.needsReconcile = true;
+    this.schedule(0);
+  }
+
+  resume(): void {
+    for (const job of this.options.store.unfinishedJobs()) this.enqueue(job.id);
+  }
+
+  cancel(jobId: string): JobRecord | undefined {
+    const job = this.options.store.transitionJob(jobId, ['queued', 'running'], 'cancelled');
+    if (!job) return undefined;
+    this.tracked.get(jobId)?.finishing?.controller.abort(ABORT_CANCEL);
+    void this.removeUnits(job).catch((err: unknown) => this.options.logger.warn({ err, job: jobId }, 'could not remove the cancelled job\'s units'));
+    return job;
+  }
+
+  stats(): JobQueueStats {
+    const { store } = this.options;
+    return { running: store.listJobs({ state: 'running' }).length, queued: store.listJobs({ state: 'queued' }).length };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.loop.catch(() => undefined);
+    const finishing = [...this.tracked.values()].flatMap((t) => (t.finishing ? [t.finishing] : []));
+    for (const f of finishing) f.controller.abort(ABORT_SHUTDOWN);
+    await Promise.all(finishing.map((f) => f.done));
+    await this.options.finisher.close?.();
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+  }
+
+  // ---- the collector loop ----
+
+  private schedule(delay = this.options.pollMs ?? 250): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.loop = this.tick()
+        .catch((err: unknown) => this.options.logger.error({ err }, 'job queue collector failed; retrying'))
+        .finally(() => this.schedule());
+    }, delay);
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    const reconcile = this.needsReconcile || now - this.lastReconcile >= (this.options.reconcileMs ?? 5000);
+    if (reconcile) {
+      this.needsReconcile = false;
+      this.lastReconcile = now;
+      for (const jobId of this.tracked.keys()) await this.ensureUnits(jobId);
+    }
+    for (const queue of this.queues.values()) {
+      await this.collectCompleted(queue);
+      await this.collectFailed(queue);
+    }
+    for (const [jobId, t] of this.tracked) {
+      if (this.closed) return;
+      const job = this.options.store.getJob(jobId);
+      if (!job || (job.state !== 'queued' && job.state !== 'running')) {
+        if (!t.finishing) this.tracked.delete(jobId);
+        continue;
+      }
+      const plan = this.options.store.getPlan<TilePlan>(jobId);
+      if (!plan || t.finishing) continue;
+      const settled = this.updateProgress(job, plan, t);
+      if (settled >= plan.tileIds.length) this.finish(jobId, t);
+    }
+  }
+
+  private specFor(job: JobRecord): TileJobSpec | undefined {
+    const scene = this.options.store.getScene(job.scene);
+    if (!scene) {
+      this.options.store.transitionJob(job.id, ['queued', 'running'], 'failed', { error: `scene ${job.scene} is no longer registered` });
+      return undefined;
+    }
+    // auto / waterline-spectral jobs run the default learned model (fused with the index per scene), as in serverModelLoader.
+    const learned = job.model === null || job.model === DEFAULT_MODEL_NAME || job.model === SPECTRAL_MODEL_NAME ? this.options.defaultModel : job.model;
+    return { jobId: job.id, scenePath: scene.path, sceneName: scene.name, model: learned, jobModel: job.model, prompt: job.prompt, options: job.options };
+  }
+
+  private queueFor(model: string): Queue {
+    const name = tileQueueName(model);
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, {
+        connection: this.options.connection,
+        prefix: this.options.prefix ?? QUEUE_PREFIX,
+        defaultJobOptions: { attempts: UNIT_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+      });
+      q.on('error', (err) => this.options.logger.warn({ err: err.message, queue: name }, 'redis queue error (will retry)'));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Add the job's plan unit, or every unit with an unsettled tile (ids that exist are left as they are). */
+  private async ensureUnits(jobId: string): Promise<void> {
+    const { store } = this.options;
+    const job = store.getJob(jobId);
+    if (!job || (job.state !== 'queued' && job.state !== 'running')) return;
+    const spec = this.specFor(job);
+    if (!spec) return;
+    const queue = this.queueFor(spec.model);
+    const plan = store.getPlan<TilePlan>(jobId);
+    if (!plan) {
+      await queue.add('plan', { kind: 'plan', spec } satisfies WorkUnitData, { jobId: planUnitId(spec) });
+      return;
+    }
+    if (job.state === 'queued') store.transitionJob(jobId, ['queued'], 'running');
+    const { settled } = store.settledTiles(jobId);
+    const units = cutTileUnits(spec, plan, this.unitTiles).filter((u) => u.tileIds.some((id) => !settled.has(id)));
+    if (units.length === 0) return;
+    await queue.addBulk(units.map((unit) => ({ name: 'tiles', data: { kind: 'tiles', unit } satisfies WorkUnitData, opts: { jobId: tileUnitId(spec, unit.from, unit.to) } })));
+  }
+
+  private async collectCompleted(queue: Queue): Promise<void> {
+    const { store, logger } = this.options;
+    const done = (await queue.getCompleted(0, 99)) as Job<WorkUnitData, TileUnitResult | TilePlan>[];
+    for (const unit of done) {
+      const data = unit.data;
+      const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
+      const job = store.getJob(jobId);
+      if (job && (job.state === 'queued' || job.state === 'running')) {
+        if (data.kind === 'plan') {
+          const plan = unit.returnvalue as TilePlan;
+          store.putPlan(jobId, plan);
+          store.transitionJob(jobId, ['queued'], 'running');
+          logger.info({ job: jobId, tiles: plan.tileIds.length, model: plan.segmenter.name, provider: plan.segmenter.provider }, 'job planned by a worker');
+          this.needsReconcile = true;
+        } else {
+          const result = unit.returnvalue as TileUnitResult;
+          store.transaction(() => {
+            for (const t of result.tiles) {
+              const bytes = Buffer.from(t.probability, 'base64');
+              store.putTileBytes(jobId, t.tileId, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), t.defects);
+            }
+            for (const id of result.skipped) store.putTileOutcome(jobId, id, 'skipped');
+            for (const f of result.failed) store.putTileOutcome(jobId, f.tileId, 'failed', f.error);
+          });
+        }
+      }
+      await unit.remove();
+    }
+  }
+
+  private async collectFailed(queue: Queue): Promise<void> {
+    const { store, logger } = this.options;
+    const failed = (await queue.getFailed(0, 99)) as Job<WorkUnitData>[];
+    for (const unit of failed) {
+      const data = unit.data;
+      const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
+      const what = data.kind === 'plan' ? 'planning' : `tiles ${data.unit.from}-${data.unit.to - 1}`;
+      const job = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker failed on ${what}: ${unit.failedReason}` });
+      if (job) {
+        logger.error({ job: jobId, unit: unit.id, reason: unit.failedReason }, 'work unit failed; job failed');
+        await this.removeUnits(job);
+      }
+      await unit.remove();
+    }
+  }
+
+  /** Remove a job's plan and waiting units from Redis (units being computed finish; their results are dropped). */
+  private async removeUnits(job: JobRecord): Promise<void> {
+    const spec = this.specFor(job);
+    if (!spec) return;
+    const queue = this.queueFor(spec.model);
+    const ids = [planUnitId(spec)];
+    const plan = this.options.store.getPlan<TilePlan>(job.id);
+    if (plan) for (const u of cutTileUnits(spec, plan, this.unitTiles)) ids.push(tileUnitId(spec, u.from, u.to));
+    for (const id of ids) await queue.remove(id).catch(() => 0);
+  }
+
+  /** Store the job's progress from its settled tiles; returns how many are settled. */
+  private updateProgress(job: JobRecord, plan: TilePlan, t: Tracked): number {
+    const { settled, skipped, failed } = this.options.store.settledTiles(job.id);
+    const now = Date.now();
+    if (t.since === undefined) {
+      t.since = now;
+      t.settledAtStart = settled.size;
+    }
+    const elapsed = (now - t.since) / 1000;
+    const fresh = settled.size - (t.settledAtStart ?? 0);
+    const rate = elapsed > 0 && fresh > 0 ? fresh / elapsed : 0;
+    const total = plan.tileIds.length;
+    const progress = {
+      tilesDone: settled.size,
+      tilesTotal: total,
+      tilesSkipped: skipped,
+      tilesFailed: failed,
+      tilesPerSecond: Math.round(rate * 1000) / 1000,
+      etaSeconds: rate > 0 ? Math.round((total - settled.size) / rate) : null,
+    };
+    const p = job.progress;
+    if (p.tilesDone !== progress.tilesDone || p.tilesTotal !== progress.tilesTotal || p.tilesPerSecond !== progress.tilesPerSecond) {
+      this.options.store.updateProgress(job.id, progress);
+    }
+    return settled.size;
+  }
+
+  private finish(jobId: string, t: Tracked): void {
+    const controller = new AbortController();
+    this.options.logger.info({ job: jobId }, 'all tiles stored; stitching and vectorizing');
+    const done = this.options.finisher.run(jobId, controller.signal)
+      .then((state: JobState) => this.options.logger.info({ job: jobId, state }, 'job finished'))
+      .catch((err: unknown) => this.options.logger.error({ err, job: jobId }, 'finishing the job crashed'))
+      .finally(() => {
+        t.finishing = undefined;
+        this.schedule(0);
+      });
+    t.finishing = { controller, done };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The inference thread of a `waterline worker` (started by tileWorker.ts): loads the model once, keeps the
+ * scenes it reads open, and does plan and tile units. Running here keeps the worker's main event loop free
+ * to renew BullMQ locks however long a unit's model calls and tile reads take.
+ */
+import { openScene, type Scene } from '../adapters/raster/openScene.ts';
+import { serveThread, threadInit } from '../adapters/threads/threadRpc.ts';
+import { importSegmenterLoader, type SegmenterModuleRef } from './segmenterModule.ts';
+import { openJobTileSource, planTiles, segmentTileUnit, type JobTileSource, type TileJobSpec, type TileUnit } from './tileWork.ts';
+
+export interface TileUnitThreadInit {
+  segmenter: SegmenterModuleRef;
+  /** The model to load (null = the module's default). */
+  model: string | null;
+}
+
+/** Open scenes kept (tile sources with their stretch), least recently used closed first. */
+const KEEP_SCENES = 4;
+
+serveThread(async () => {
+  const init = threadInit<TileUnitThreadInit>();
+  const load = await importSegmenterLoader(init.segmenter);
+  const segmenter = await load(init.model);
+  const open = new Map<string, Promise<{ scene: Scene } & JobTileSource>>();
+
+  const sourceFor = async (spec: TileJobSpec, scenePath: string, signal: AbortSignal): Promise<JobTileSource> => {
+    const o = spec.options;
+    const key = JSON.stringify([scenePath, spec.jobModel, o.overlap ?? null, o.bands ?? null, o.bandRoles ?? null, o.fusion ?? null]);
+    let entry = open.get(key);
+    if (entry) {
+      open.delete(key);
+    } else {
+      entry = (async () => {
+        const scene = await openScene(scenePath, { signal });
+        try {
+          return { scene, ...(await openJobTileSource(scene, segmenter, spec, signal)) };
+        } catch (err) {
+          await scene.close();
+          throw err;
+        }
+      })();
+      entry.catch(() => open.delete(key));
+    }
+    open.set(key, entry);
+    while (open.size > KEEP_SCENES) {
+      const [oldKey, old] = open.entries().next().value!;
+      open.delete(oldKey);
+      void old.then((o) => o.scene.close()).catch(() => undefined);
+    }
+    const { segmenter: sceneSegmenter, source } = await entry;
+    return { segmenter: sceneSegmenter, source };
+  };
+
+  return {
+    info: async () => segmenter.info,
+    plan: async ({ spec, scenePath }: { spec: TileJobSpec; scenePath: string }, signal) => planTiles((await sourceFor(spec, scenePath, signal)).source, segmenter),
+    tiles: async ({ unit, scenePath }: { unit: TileUnit; scenePath: string }, signal) => {
+      const { segmenter: sceneSegmenter, source } = await sourceFor(unit, scenePath, signal);
+      return segmentTileUnit(source, sceneSegmenter, unit, signal);
+    },
+    close: async () => {
+      for (const entry of open.values()) await entry.then((o) => o.scene.close()).catch(() => undefined);
+      open.clear();
+      await segmenter.dispose();
+    },
+  };
+});

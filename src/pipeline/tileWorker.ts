@@ -1,0 +1,107 @@
+/**
+ * A `waterline worker`: takes plan and tile units (tileWork.ts) of one model's BullMQ queue and returns
+ * their results to Redis, where the server collects them (redisJobQueue.ts).
+ *
+ * - The model is loaded once, in an inference thread (tileUnitThread.ts); this thread only talks to Redis,
+ *   so BullMQ's lock renewal is never starved by inference, tile reads or stretching.
+ * - A worker killed mid-unit (SIGKILL, lost machine) stops renewing its lock: after `lockDurationMs` the
+ *   stalled check of any live worker puts the unit back to waiting and another worker computes it. Its result
+ *   is deterministic and stored idempotently, so nothing counts twice.
+ * - Scenes: a unit names the scene's absolute path on the server and its path inside the data directory;
+ *   with `dataDir` the worker reads `<dataDir>/<name>` (the data directory mounted anywhere), else the
+ *   server's path (same machine, or the same mount point).
+ * - close() (SIGTERM) lets the units in flight finish and be reported.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import type { SegmenterInfo } from '../core/model/segmenter.ts';
+import { InputError } from '../core/errors.ts';
+import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
+import { startThread } from '../adapters/threads/threadRpc.ts';
+import { DEFAULT_QUEUE_MODEL, QUEUE_PREFIX, tileQueueName, type WorkUnitData } from './redisJobQueue.ts';
+import type { SegmenterModuleRef } from './segmenterModule.ts';
+import type { TileJobSpec, TilePlan, TileUnitResult } from './tileWork.ts';
+import type { TileUnitThreadInit } from './tileUnitThread.ts';
+
+export interface TileWorkerOptions {
+  connection: RedisConnectionOptions;
+  /** The model this worker runs, whose queue it takes units from ('default': the jobs of servers without --model). */
+  model: string;
+  /** How the inference thread loads it (null model = the module's default). */
+  segmenter: SegmenterModuleRef;
+  /** Read scenes as `<dataDir>/<scene name>` instead of the server's absolute path. */
+  dataDir?: string;
+  /** Units processed at once (default 1: one model, its own CPU threads). */
+  concurrency?: number;
+  /** A unit's lock lives this long without renewal before another worker may take it (default 30 s). */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled units (default 30 s). */
+  stalledIntervalMs?: number;
+  /** Times a unit may stall (its worker died) before it fails (default 5). */
+  maxStalledCount?: number;
+  prefix?: string;
+  logger: Logger;
+}
+
+export interface RunningTileWorker {
+  /** The loaded model, with the execution provider in use. */
+  info: SegmenterInfo;
+  queue: string;
+  /** Stop taking units, let the ones in flight finish and be reported, unload the model. */
+  close(): Promise<void>;
+}
+
+export function sceneFileFor(spec: TileJobSpec, dataDir: string | undefined): string {
+  if (!dataDir) return spec.scenePath;
+  const root = resolve(dataDir);
+  const path = resolve(root, spec.sceneName);
+  const rel = relative(root, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new InputError('scene_outside_data_dir', `scene ${spec.sceneName} is outside the worker's data directory`, { hint: 'check --data-dir' });
+  return path;
+}
+
+export async function startTileWorker(options: TileWorkerOptions): Promise<RunningTileWorker> {
+  const { logger } = options;
+  const init: TileUnitThreadInit = { segmenter: options.segmenter, model: options.model === DEFAULT_QUEUE_MODEL ? null : options.model };
+  const thread = await startThread(new URL('./tileUnitThread.ts', import.meta.url), init, 'waterline-inference');
+  const info = await thread.call<SegmenterInfo>('info', null);
+  const queue = tileQueueName(options.model);
+  logger.info({ model: info.name, kind: info.kind, provider: info.provider, queue }, 'worker model loaded');
+
+  const processor = async (job: Job<WorkUnitData>): Promise<TilePlan | TileUnitResult> => {
+    const data = job.data;
+    const spec = data.kind === 'plan' ? data.spec : data.unit;
+    const scenePath = sceneFileFor(spec, options.dataDir);
+    if (data.kind === 'plan') return thread.call<TilePlan>('plan', { spec, scenePath });
+    const started = Date.now();
+    const result = await thread.call<TileUnitResult>('tiles', { unit: data.unit, scenePath });
+    logger.debug({ job: spec.jobId, unit: job.id, tiles: result.tiles.length, ms: Date.now() - started }, 'unit done');
+    return result;
+  };
+  const worker = new Worker<WorkUnitData, TilePlan | TileUnitResult>(queue, processor, {
+    connection: options.connection,
+    prefix: options.prefix ?? QUEUE_PREFIX,
+    concurrency: Math.max(1, options.concurrency ?? 1),
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 5,
+  });
+  worker.on('error', (err) => logger.warn({ err: err.message }, 'worker: redis error (will retry)'));
+  worker.on('failed', (job, err) => logger.warn({ unit: job?.id, err: err.message }, 'work unit failed'));
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | undefined;
+  return {
+    info,
+    queue,
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        await thread.call('close', null).catch(() => undefined);
+        await thread.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Jobs on BullMQ workers (`serve --queue` + `waterline worker`), with a real redis-server (AOF on) and real
+ * worker processes running the graded dark-water test model on a real shared scene. Whatever happens on
+ * the way — two workers, a worker SIGKILLed mid-unit, Redis SIGKILLed and restarted, the server SIGKILLed —
+ * the job's GeoJSON equals a plain single-process segmentation feature for feature, and every tile is
+ * stored exactly once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FeatureCollection } from 'geojson';
+import { hasShared, repoRoot, scenePath } from '../helpers/shared.ts';
+import { hasRedisServer, startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { JobStore } from '../../src/adapters/store/jobStore.ts';
+import { openScene } from '../../src/adapters/raster/openScene.ts';
+import { segmentScene } from '../../src/pipeline/segmentScene.ts';
+import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
+import { waitFor } from './serverHarness.ts';
+
+const SCENE = 'landsat8-ottawa-rgb16-utm18-cog.tif';
+const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const f of cleanups.reverse()) await f();
+});
+
+type Job = { id: string; state: string; error?: string; progress: { tilesDone: number; tilesTotal: number; tilesSkipped: number; tilesFailed: number } };
+
+function spawnLine(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = out.match(pattern);
+      if (m) resolve({ child, match: m });
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before printing ${pattern}`)));
+  });
+}
+
+const startWorker = async (redis: RedisServer, logFile: string, delayMs = 300) =>
+  (await spawnLine([join('test', 'http', 'fixtures', 'tileWorkerProcess.ts'), redis.url, logFile, String(delayMs)], /ready (\S+)/)).child;
+
+const startServerProcess = async (dataDir: string, redis: RedisServer) => {
+  const { child, match } = await spawnLine([join('test', 'http', 'fixtures', 'killableServer.ts'), dataDir, join(dataDir, 'unused.log'), redis.url], /listening (\S+)/);
+  return { child, url: match[1] };
+};
+
+const stopChild = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+};
+
+const post = async (url: string, body: unknown) =>
+  (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string }>;
+const getJob = async (url: string, id: string): Promise<Job> => (await (await fetch(`${url}/jobs/${id}`)).json()) as Job;
+const tileLog = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+async function submit(url: string): Promise<string> {
+  const scene = await post(`${url}/scenes`, { path: SCENE });
+  return (await post(`${url}/jobs`, { scene: scene.id })).id;
+}
+
+async function finished(url: string, jobId: string): Promise<{ job: Job; fc: FeatureCollection }> {
+  const job = await waitFor(async () => {
+    const j = await getJob(url, jobId);
+    return j.state === 'succeeded' || j.state === 'failed' || j.state === 'cancelled' ? j : undefined;
+  }, 'the job to finish', 40_000);
+  expect(job.error).toBeUndefined();
+  expect(job.state).toBe('succeeded');
+  return { job, fc: (await (await fetch(`${url}/jobs/${jobId}/water.geojson`)).json()) as FeatureCollection };
+}
+
+let plainResult: FeatureCollection | undefined;
+/** The uninterrupted single-process run of the same scene, model and options (what `waterline segment` runs). */
+async function plain(): Promise<FeatureCollection> {
+  if (!plainResult) {
+    const scene = await openScene(scenePath(SCENE));
+    try {
+      const { collection } = await segmentScene(scene, darkWaterSegmenter({ soft: true }), {});
+      plainResult = JSON.parse(JSON.stringify(collection)) as FeatureCollection;
+    } finally {
+      await scene.close();
+    }
+  }
+  return plainResult;
+}
+
+function expectIdentical(fc: FeatureCollection, reference: FeatureCollection): void {
+  expect(fc.features.length).toBeGreaterThan(10);
+  expect(fc.features.length).toBe(reference.features.length);
+  expect(fc.features).toEqual(reference.features);
+}
+
+/** Every tile with data stored exactly once (the store's primary key), and all of them. */
+function expectEveryTileOnce(dataDir: string, job: Job): void {
+  const store = JobStore.open(dataDir);
+  try {
+    expect(store.countTiles(job.id)).toBe(job.progress.tilesTotal - job.progress.tilesSkipped - job.progress.tilesFailed);
+  } finally {
+    store.close();
+  }
+}
+
+async function setup(): Promise<{ redis: RedisServer; dataDir: string; server: { child: ChildProcess; url: string } }> {
+  const redis = await startRedisServer();
+  cleanups.push(() => redis.stop());
+  const dataDir = mkdtempSync(join(tmpdir(), 'waterline-queue-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  copyFileSync(scenePath(SCENE), join(dataDir, SCENE));
+  const server = await startServerProcess(dataDir, redis);
+  return { redis, dataDir, server };
+}
+
+const suite = !hasRedisServer
+  ? describe.skip.bind(describe, '[skipped: redis-server not installed (apt-get install redis-server)]')
+  : !hasShared
+    ? describe.skip.bind(describe, '[skipped: ../shared/data not found beside the checkout; set WATERLINE_SHARED_DIR]')
+    : describe;
+
+suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
+  it('two workers share a job; the GeoJSON equals a plain segment, every tile once', async () => {
+    const { redis, dataDir, server } = await setup();
+    const logs = [join(dataDir, 'w1.log'), join(dataDir, 'w2.log')];
+    const workers = await Promise.all(logs.map((l) => startWorker(redis, l)));
+    const jobId = await submit(server.url);
+    const { job, fc } = await finished(server.url, jobId);
+    expectIdentical(fc, await plain());
+    expectEveryTileOnce(dataDir, job);
+    const [a, b] = logs.map(tileLog);
+    // both workers took part, and no tile was segmented twice
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
+    await Promise.all([...workers.map((w) => stopChild(w)), stopChild(server.child)]);
+  }, 60_000);
+
+  it('a worker SIGKILLed mid-unit: its unit is taken by the other worker and the result is identical', async () => {
+    const { redis, dataDir, server } = await setup();
+    const log1 = join(dataDir, 'w1.log');
+    const log2 = join(dataDir, 'w2.log');
+    const w1 = await startWorker(redis, log1, 400);
+    const jobId = await submit(server.url);
+    await waitFor(async () => (tileLog(log1).length >= 2 ? true : undefined), 'worker 1 to segment tiles');
+    const w2 = await startWorker(redis, log2, 400);
+    await stopChild(w1, 'SIGKILL');
+    const { job, fc } = await finished(server.url, jobId);
+    expectIdentical(fc, await plain());
+    expectEveryTileOnce(dataDir, job);
+    expect(tileLog(log2).length).toBeGreaterThan(0);
+    await Promise.all([stopChild(w2), stopChild(server.child)]);
+  }, 60_000);
+
+  it('Redis SIGKILLed and restarted mid-job (AOF): the job completes with the identical result', async () => {
+    const { redis, dataDir, server } = await setup();
+    const log = join(dataDir, 'w.log');
+    const worker = await startWorker(redis, log, 300);
+    const jobId = await submit(server.url);
+    await waitFor(async () => ((await getJob(server.url, jobId)).progress.tilesDone >= 4 ? true : undefined), 'four tiles stored');
+    await redis.restart();
+    const { job, fc } = await finished(server.url, jobId);
+    expectIdentical(fc, await plain());
+    expectEveryTileOnce(dataDir, job);
+    await Promise.all([stopChild(worker), stopChild(server.child)]);
+  }, 60_000);
+
+  it('the server SIGKILLed mid-job: workers go on, the restarted server collects and finishes identically', async () => {
+    const { redis, dataDir, server } = await setup();
+    const log = join(dataDir, 'w.log');
+    const worker = await startWorker(redis, log, 300);
+    const jobId = await submit(server.url);
+    await waitFor(async () => ((await getJob(server.url, jobId)).progress.tilesDone >= 4 ? true : undefined), 'four tiles stored');
+    await stopChild(server.child, 'SIGKILL');
+    const restarted = await startServerProcess(dataDir, redis);
+    const { job, fc } = await finished(restarted.url, jobId);
+    expectIdentical(fc, await plain());
+    expectEveryTileOnce(dataDir, job);
+    const segmented = tileLog(log);
+    expect(new Set(segmented).size).toBe(segmented.length);
+    await Promise.all([stopChild(worker), stopChild(restarted.child)]);
+  }, 60_000);
+});
