@@ -1,0 +1,78 @@
+/**
+ * `waterline serve`'s default: jobs run in a job thread (ThreadJobExecutor + jobThread.ts, the model loaded
+ * there from a module), not on the HTTP event loop. The job's GeoJSON equals a plain segmentation, cancel
+ * reaches the thread, and a shutdown leaves the job queued with its tiles stored.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import type { FeatureCollection } from 'geojson';
+import { describeShared, scenePath } from '../helpers/shared.ts';
+import { openScene } from '../../src/adapters/raster/openScene.ts';
+import { JobStore } from '../../src/adapters/store/jobStore.ts';
+import { segmentScene } from '../../src/pipeline/segmentScene.ts';
+import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
+import { darkWaterModuleUrl } from './fixtures/darkWaterModule.ts';
+import { startHarness, waitFor, type Harness } from './serverHarness.ts';
+
+const SCENE = 'landsat8-ottawa-rgb16-utm18-cog.tif';
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+type Job = { id: string; scene: string; state: string; progress: { tilesDone: number } };
+const post = async (url: string, body: unknown) =>
+  (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Job>;
+const getJob = async (url: string, id: string): Promise<Job> => (await (await fetch(`${url}/jobs/${id}`)).json()) as Job;
+
+const threaded = (dataDir: string, delayMs = 0): Promise<Harness> =>
+  startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, delayMs } } } }, dataDir);
+
+async function submit(h: Harness): Promise<string> {
+  h.addFile(scenePath(SCENE));
+  const scene = await post(`${h.url}/scenes`, { path: SCENE });
+  return (await post(`${h.url}/jobs`, { scene: scene.id })).id;
+}
+
+describeShared('jobs in the job thread (serve without --queue)', () => {
+  it('gives the plain segmentation, feature for feature', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const h = await threaded(dir);
+    try {
+      const jobId = await submit(h);
+      await waitFor(async () => ((await getJob(h.url, jobId)).state === 'succeeded' ? true : undefined), 'job to succeed');
+      const fc = (await (await fetch(`${h.url}/jobs/${jobId}/water.geojson`)).json()) as FeatureCollection;
+      const scene = await openScene(scenePath(SCENE));
+      const { collection } = await segmentScene(scene, darkWaterSegmenter({ soft: true }), {});
+      await scene.close();
+      expect(fc.features.length).toBeGreaterThan(10);
+      expect(fc.features).toEqual(JSON.parse(JSON.stringify(collection.features)));
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('cancel reaches the thread; a shutdown leaves the job queued with its stored tiles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const h = await threaded(dir, 150);
+    const cancelled = await submit(h);
+    await waitFor(async () => ((await getJob(h.url, cancelled)).progress.tilesDone >= 2 ? true : undefined), 'tiles of the first job');
+    const res = await fetch(`${h.url}/jobs/${cancelled}/cancel`, { method: 'POST' });
+    expect(((await res.json()) as Job).state).toBe('cancelled');
+    const second = (await post(`${h.url}/jobs`, { scene: (await getJob(h.url, cancelled)).scene })).id;
+    await waitFor(async () => ((await getJob(h.url, second)).progress.tilesDone >= 2 ? true : undefined), 'tiles of the second job');
+    await h.close();
+    const store = JobStore.open(dir);
+    try {
+      expect(store.getJob(cancelled)!.state).toBe('cancelled');
+      expect(store.getJob(second)!.state).toBe('queued');
+      expect(store.countTiles(second)).toBeGreaterThanOrEqual(2);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+});
