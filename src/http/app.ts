@@ -12,6 +12,7 @@ import { problemHandler } from './problem.ts';
 import { requestLog } from './requestLog.ts';
 import { cors, requireApiKey } from './security.ts';
 import { bodyRateLimit } from './bodyRate.ts';
+import { createClientText } from './clientText.ts';
 import { buildOpenApiDocument } from './openapiDocument.ts';
 import type { AppContext, AppDeps, RouteModule } from './appContext.ts';
 
@@ -35,10 +36,12 @@ const routeModules: (() => Promise<RouteModule>)[] = [
 
 export async function createApp(deps: AppDeps): Promise<Express> {
   const modules = await Promise.all(routeModules.map((load) => load()));
+  const dataRoot = realDataDir(deps.config.dataDir);
   const ctx: AppContext = {
     ...deps,
-    dataRoot: realDataDir(deps.config.dataDir),
+    dataRoot,
     openapi: buildOpenApiDocument(Object.assign({}, ...modules.map((m) => m.openapiPaths ?? {}))),
+    clientText: createClientText({ dataDirs: [dataRoot, deps.config.dataDir], serverDirs: deps.models.modelsDir ? [deps.models.modelsDir] : [] }),
   };
 
   const app = express();
@@ -56,6 +59,6 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   app.use(router);
 
   app.use((req, _res, next) => next(new NotFoundError('not_found', `no resource at ${req.method} ${req.path}`, { hint: 'see /openapi.json for the API' })));
-  app.use(problemHandler(deps.logger));
+  app.use(problemHandler(deps.logger, ctx.clientText));
   return app;
 }

@@ -10,6 +10,7 @@ import type { JobQueue } from '../pipeline/jobQueue.ts';
 import type { SegmenterProvider } from '../pipeline/jobRunner.ts';
 import type { ServerConfig } from './serverConfig.ts';
 import type { ModelRegistry } from './modelRegistry.ts';
+import type { ClientText } from './clientText.ts';
 
 /**
  * Opens a scene file and returns its `waterline info --json` object; throws a WaterlineError (400/413/422)
@@ -35,6 +36,8 @@ export interface AppContext extends AppDeps {
   dataRoot: string;
   /** The OpenAPI document served at /openapi.json (built from every route module's `openapi` paths). */
   openapi: Record<string, unknown>;
+  /** Error text as a client may read it: no server paths, no CLI flags (src/http/clientText.ts). */
+  clientText: ClientText;
 }
 
 /** A route module: one resource's routes, plus its part of the OpenAPI document. */

@@ -9,6 +9,8 @@ import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL_NAME } from '../core/model/modelName
 import { listCachedModels } from '../adapters/hub/modelsCache.ts';
 
 export interface ModelRegistry {
+  /** The models cache this registry lists. */
+  readonly modelsDir: string;
   /** Every name a request may use: the built-ins, then the cached models (sorted). */
   names(): string[];
   /**
@@ -29,6 +31,9 @@ export interface ModelRegistryOptions {
 
 /** Longest model name a request may send (cache names are `owner/repo`, at most 96 + 1 + 96 on the hub). */
 export const MAX_MODEL_NAME_LENGTH = 200;
+
+/** `name` or `owner/name` (Hugging Face repo ids). */
+const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
 
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
   const listCached = options.listCached ?? (() => listCachedModels(options.modelsDir).filter((m) => m.kind === 'paligemma').map((m) => m.name));
@@ -51,6 +56,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const names = (): string[] => [...BUILTIN_MODEL_NAMES, ...cachedNames()];
 
   return {
+    modelsDir: options.modelsDir,
     names,
     resolve(requested) {
       if (requested === null || requested === undefined || requested === '' || requested === DEFAULT_MODEL_NAME) return null;
@@ -63,8 +69,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           if (bare.length === 1) return bare[0];
         }
       }
-      const shown = requested.length > 60 ? `${requested.slice(0, 60)}…` : requested;
-      throw new InputError('unknown_model', `model ${JSON.stringify(shown)} is not a registered model name; the names are: ${names().join(', ')}`, {
+      // Echo the value only when it looks like a name (a path is never repeated back).
+      const shown = NAME_SHAPE.test(requested) && requested.length <= 60 ? `model "${requested}"` : 'the model sent';
+      throw new InputError('unknown_model', `${shown} is not a registered model name; the names are: ${names().join(', ')}`, {
         hint: 'use one of these names (GET /models lists them), or leave model out for the server default',
       });
     },

@@ -39,7 +39,8 @@ function fromBodyParser(err: unknown): WaterlineError | undefined {
   }
 }
 
-export function toProblem(err: unknown, instance?: string): Problem {
+/** `clientText` filters the detail (no server paths, no CLI flags: src/http/clientText.ts). */
+export function toProblem(err: unknown, instance?: string, clientText: (text: string) => string = (t) => t): Problem {
   const known = isWaterlineError(err) ? err : fromBodyParser(err);
   if (known) {
     const status = known.status >= 400 && known.status <= 599 ? known.status : 500;
@@ -47,7 +48,7 @@ export function toProblem(err: unknown, instance?: string): Problem {
       type: `https://waterline.dev/problems/${known.code}`,
       title: STATUS_CODES[status] ?? 'Error',
       status,
-      detail: known.userMessage(),
+      detail: clientText(known.userMessage()),
       code: known.code,
       ...(instance ? { instance } : {}),
     };
@@ -71,9 +72,11 @@ export function sendProblem(res: Response, problem: Problem): void {
 }
 
 /** The last middleware of the app. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+export function problemHandler(logger: Logger, clientText?: (text: string) => string): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const problem = toProblem(err, req.originalUrl);
+    const problem = toProblem(err, req.originalUrl, clientText);
+    // The log keeps what the client does not see (server paths, CLI hints).
+    if (problem.status < 500 && isWaterlineError(err) && problem.detail !== err.userMessage()) (req.log ?? logger).info({ detail: err.userMessage() }, 'client error (full text)');
     if (problem.status >= 500) (req.log ?? logger).error({ err }, 'request failed');
     sendProblem(res, problem);
   };

@@ -20,7 +20,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const jobs = ctx.queue.stats();
     if (!info) {
       const failed = ctx.segmenters.loadError;
-      res.status(503).json({ status: failed ? 'failed' : 'loading', model: null, provider: null, providers, onnxruntime, ...(failed ? { error: failed } : {}), jobs });
+      res.status(503).json({ status: failed ? 'failed' : 'loading', model: null, provider: null, providers, onnxruntime, ...(failed ? { error: ctx.clientText(failed) } : {}), jobs });
       return;
     }
     res.json({

@@ -4,17 +4,18 @@
  */
 import type { Router } from 'express';
 import { ConflictError, InputError, NotFoundError, WaterlineError } from '../../core/errors.ts';
-import { JOB_STATES, type JobRecord } from '../../adapters/store/records.ts';
+import { JOB_KIND_SCENES, JOB_STATES, type JobKind, type JobRecord, type SceneRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
 import { createJobBody, idSchema, listJobsQuery, parseInput } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 
 export const DEFAULT_PROMPT = 'segment water';
 
-export function jobBody(job: JobRecord): Record<string, unknown> {
+/** A job as clients see it; `clientText` filters its error (no server paths or CLI flags). */
+export function jobBody(job: JobRecord, clientText: (text: string) => string = (t) => t): Record<string, unknown> {
   const links: { rel: string; href: string; type?: string }[] = [
     { rel: 'self', href: `/jobs/${job.id}` },
-    { rel: 'scene', href: `/scenes/${job.scene}` },
+    ...job.scenes.map((id) => ({ rel: 'scene', href: `/scenes/${id}` })),
   ];
   if (job.state === 'succeeded') {
     links.push({ rel: 'water', href: `/jobs/${job.id}/water.geojson`, type: 'application/geo+json' });
@@ -22,13 +23,15 @@ export function jobBody(job: JobRecord): Record<string, unknown> {
   }
   return {
     id: job.id,
+    kind: job.kind,
     scene: job.scene,
+    scenes: job.scenes,
     prompt: job.prompt,
     model: job.model,
     options: job.options,
     state: job.state,
     progress: job.progress,
-    ...(job.error ? { error: job.error } : {}),
+    ...(job.error ? { error: clientText(job.error) } : {}),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     startedAt: job.startedAt,
@@ -43,12 +46,56 @@ export function findJob(ctx: AppContext, id: string): JobRecord {
   return job;
 }
 
+/** WGS84 bounding box of a registered scene (from its stored `info`), or null when unknown. */
+function sceneLonLatBox(scene: SceneRecord): [number, number, number, number] | null {
+  const ring = (scene.info as { wgs84Extent?: { coordinates?: number[][][] } } | null)?.wgs84Extent?.coordinates?.[0];
+  if (!Array.isArray(ring) || ring.length === 0) return null;
+  const lons = ring.map((p) => p[0]);
+  const lats = ring.map((p) => p[1]);
+  return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
+}
+
+/** The kind and scenes of a job body; every scene registered, the count right for the kind, change scenes overlapping. */
+function jobScenes(ctx: AppContext, body: { kind?: JobKind; scene?: string; scenes?: string[] }): { kind: JobKind; scenes: SceneRecord[] } {
+  if ((body.scene === undefined) === (body.scenes === undefined)) {
+    throw new InputError('invalid_request', 'a job body names its scenes with either "scene" (one scene) or "scenes" (a list), not both and not neither', {
+      hint: 'e.g. {"scene": "<id>"} or {"kind": "change", "scenes": ["<date A id>", "<date B id>"]}',
+    });
+  }
+  const ids = body.scenes ?? [body.scene!];
+  const kind = body.kind ?? 'segment';
+  if (ids.length !== JOB_KIND_SCENES[kind]) {
+    throw new InputError('invalid_request', `a ${kind} job takes ${JOB_KIND_SCENES[kind]} scene(s), got ${ids.length}`, {
+      hint: kind === 'change' ? 'pass "scenes": [date A, date B]' : 'pass one "scene"',
+    });
+  }
+  const scenes = ids.map((id) => {
+    const scene = idSchema.safeParse(id).success ? ctx.store.getScene(id) : undefined;
+    if (!scene) throw new InputError('unknown_scene', `scene ${id} is not registered`, { hint: 'register or upload it with POST /scenes first' });
+    return scene;
+  });
+  if (kind === 'change') {
+    const [a, b] = scenes.map(sceneLonLatBox);
+    if (a && b && (a[2] < b[0] || b[2] < a[0] || a[3] < b[1] || b[3] < a[1])) {
+      throw new InputError('scenes_do_not_overlap', `${scenes[0].name} and ${scenes[1].name} do not overlap: there is nothing to compare`, {
+        hint: 'pass two images of the same place (any CRS and resolution)',
+      });
+    }
+  }
+  return { kind, scenes };
+}
+
 export function registerRoutes(router: Router, ctx: AppContext): void {
   router.post('/jobs', (req, res) => {
     if (!req.is('application/json')) throw new WaterlineError('unsupported_media_type', 'POST /jobs takes a JSON body {"scene": ...}', 415);
     const body = parseInput(createJobBody, req.body, 'job body');
-    if (!idSchema.safeParse(body.scene).success || !ctx.store.getScene(body.scene)) {
-      throw new InputError('unknown_scene', `scene ${body.scene} is not registered`, { hint: 'register or upload it with POST /scenes first' });
+    const { kind, scenes } = jobScenes(ctx, body);
+    for (const scene of scenes) {
+      const bandCount = (scene.info as { bands?: unknown[] } | null)?.bands?.length;
+      const badBand = bandCount ? body.options?.bands?.find((b) => b > bandCount) : undefined;
+      if (badBand !== undefined) {
+        throw new InputError('bad_bands', `options.bands: band ${badBand} does not exist in scene ${scene.id} (it has ${bandCount})`, { hint: `use bands between 1 and ${bandCount}` });
+      }
     }
     const { queued } = ctx.queue.stats();
     if (queued >= ctx.config.maxQueuedJobs) {
@@ -56,22 +103,24 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
       throw new WaterlineError('queue_full', `the job queue is full (${queued} jobs waiting)`, 503, { hint: 'retry later' });
     }
     const job = ctx.store.createJob({
-      scene: body.scene,
+      kind,
+      scene: scenes[0].id,
+      scenes: scenes.map((s) => s.id),
       prompt: body.prompt ?? DEFAULT_PROMPT,
       model: ctx.models.resolve(body.model),
       options: body.options ?? {},
     });
     ctx.queue.enqueue(job.id);
-    res.status(202).location(`/jobs/${job.id}`).json(jobBody(ctx.store.getJob(job.id) ?? job));
+    res.status(202).location(`/jobs/${job.id}`).json(jobBody(ctx.store.getJob(job.id) ?? job, ctx.clientText));
   });
 
   router.get('/jobs', (req, res) => {
     const query = parseInput(listJobsQuery, req.query, 'query');
-    res.json({ jobs: ctx.store.listJobs(query).map(jobBody) });
+    res.json({ jobs: ctx.store.listJobs(query).map((j) => jobBody(j, ctx.clientText)) });
   });
 
   router.get('/jobs/:id', (req, res) => {
-    res.json(jobBody(findJob(ctx, req.params.id)));
+    res.json(jobBody(findJob(ctx, req.params.id), ctx.clientText));
   });
 
   const cancel = (id: string): JobRecord => {
@@ -81,10 +130,10 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     return cancelled;
   };
   router.post('/jobs/:id/cancel', (req, res) => {
-    res.json(jobBody(cancel(req.params.id)));
+    res.json(jobBody(cancel(req.params.id), ctx.clientText));
   });
   router.delete('/jobs/:id', (req, res) => {
-    res.json(jobBody(cancel(req.params.id)));
+    res.json(jobBody(cancel(req.params.id), ctx.clientText));
   });
 
   router.get('/jobs/:id/water.geojson', (req, res) => {
