@@ -7,7 +7,9 @@ export function numberOption(name: string, text: string, range: { integer?: bool
   if (!ok) {
     const what = range.integer ? 'a whole number' : 'a number';
     const bounds = range.min !== undefined && range.max !== undefined ? ` between ${range.min} and ${range.max}` : range.min !== undefined ? ` ≥ ${range.min}` : '';
-    throw new InputError('bad_option', `--${name} "${text}" is not ${what}${bounds}`, { hint: `e.g. --${name} ${range.example ?? range.min ?? 1}` });
+    // The message already states the range; an example is added only when it cannot mislead (given, or no range).
+    const example = range.example ?? (bounds ? undefined : 1);
+    throw new InputError('bad_option', `--${name} "${text}" is not ${what}${bounds}`, example === undefined ? {} : { hint: `e.g. --${name} ${example}` });
   }
   return n;
 }

@@ -144,7 +144,11 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
   try {
     grid = planTileGrid({ width: info.width, height: info.height, tileSize: opts.tileSize, overlap: opts.overlap });
   } catch (err) {
-    if (err instanceof TileGridError) throw new InputError('bad_tiling', `${info.source}: ${err.message}`, { hint: 'adjust --size / --overlap' });
+    if (err instanceof TileGridError) {
+      // Only the overlap (every command) and the tile size (`tiles --size`; for segment it is the model's input) can be chosen.
+      const hint = err.setting === 'overlap' ? `use an --overlap of ${err.fix} px` : err.setting === 'tileSize' ? `use a --size of ${err.fix} px` : undefined;
+      throw new InputError('bad_tiling', `${info.source}: ${err.message}`, { hint });
+    }
     throw err;
   }
   const bands = opts.bands ?? defaultBands(info);

@@ -67,6 +67,8 @@ describeShared('waterline info on every shared scene', () => {
     expect(r.stdout).toContain('Size is 699, 929');
     expect(r.stdout).toContain('EPSG:26771 NAD27 / Illinois East (US survey foot)');
     expect(r.stdout).toMatch(/Upper Left {2}\(681480\.000, 1913050\.000\) \(-87\.6665704, 41\.9171135\)/);
+    // the centre in WGS84 too (gdaltransform -s_srs EPSG:26771 -t_srs OGC:CRS84: -87.6249154, 41.8750537)
+    expect(r.stdout).toMatch(/Center {6}\(692943\.600, 1897814\.400\) \(-87\.6249154, 41\.8750537\)/);
   });
 });
 

@@ -43,7 +43,7 @@ describe('bad input gives one clear error line', () => {
     writeFileSync(file, ok);
     const r = await runCli(['tiles', file, '--out', join(dir, 'o'), '--overlap', '112']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: .*ok\.tif: overlap must be .* less than half the tile size \(112\), got 112 \(adjust --size \/ --overlap\)\n$/);
+    expect(r.stderr).toMatch(/^error: .*ok\.tif: overlap must be .* less than half the tile size \(112\), got 112 \(use an --overlap of 0 to 111 px\)\n$/);
   });
 });
 

@@ -23,6 +23,8 @@ export interface SceneReport {
     center: [number, number];
   };
   wgs84Extent: Polygon;
+  /** The centre in WGS84 (lon, lat), as gdalinfo's text Center line shows it. */
+  wgs84Center: [number, number];
   bands: {
     band: number;
     /** GDAL's band description (omitted when empty, as gdalinfo -json does). */
@@ -70,6 +72,7 @@ export function sceneReport(info: SceneInfo): SceneReport {
     crs: { epsg: info.crs.epsg, proj4: info.crs.proj4, name: info.crs.name ?? null, units: info.crs.units ?? null },
     cornerCoordinates,
     wgs84Extent: { type: 'Polygon', coordinates: [ring] },
+    wgs84Center: t.toWgs84(...cornerCoordinates.center).map(round7) as [number, number],
     bands: info.bands.map((b, i) => ({
       band: b.band,
       ...(b.description ? { description: b.description } : {}),
@@ -121,7 +124,8 @@ export function formatSceneReport(r: SceneReport): string {
   ];
   for (const [label, key, idx] of names) {
     const [x, y] = r.cornerCoordinates[key];
-    const ll = idx === null ? '' : ` (${ring[idx][0].toFixed(7)}, ${ring[idx][1].toFixed(7)})`;
+    const [lon, lat] = idx === null ? r.wgs84Center : ring[idx];
+    const ll = ` (${lon.toFixed(7)}, ${lat.toFixed(7)})`;
     lines.push(`${label.padEnd(12)}(${fmt(x, degrees)}, ${fmt(y, degrees)})${ll}`);
   }
   for (const b of r.bands) {

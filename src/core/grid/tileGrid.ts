@@ -35,7 +35,12 @@ export const DEFAULT_TILE_SIZE = 224;
 export const DEFAULT_OVERLAP = 32;
 
 /** Thrown for invalid grid parameters (the caller maps it to an InputError naming the flag). */
-export class TileGridError extends RangeError {}
+export class TileGridError extends RangeError {
+  /** Which setting is wrong, so a caller can name its own flag; `fix` says what would be accepted. */
+  constructor(message: string, readonly setting: 'scene' | 'tileSize' | 'overlap', readonly fix?: string) {
+    super(message);
+  }
+}
 
 function count(extent: number, tileSize: number, stride: number): number {
   return extent <= tileSize ? 1 : Math.ceil((extent - tileSize) / stride) + 1;
@@ -46,13 +51,13 @@ export function planTileGrid(opts: TileGridOptions): TileGrid {
   const tileSize = opts.tileSize ?? DEFAULT_TILE_SIZE;
   const overlap = opts.overlap ?? DEFAULT_OVERLAP;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new TileGridError(`scene size must be positive whole pixels, got ${width}x${height}`);
+    throw new TileGridError(`scene size must be positive whole pixels, got ${width}x${height}`, 'scene');
   }
   if (!Number.isInteger(tileSize) || tileSize < 8 || tileSize > 4096) {
-    throw new TileGridError(`tile size must be a whole number of pixels between 8 and 4096, got ${tileSize}`);
+    throw new TileGridError(`tile size must be a whole number of pixels between 8 and 4096, got ${tileSize}`, 'tileSize', '8 to 4096');
   }
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tileSize / 2) {
-    throw new TileGridError(`overlap must be a whole number of pixels, at least 0 and less than half the tile size (${tileSize / 2}), got ${overlap}`);
+    throw new TileGridError(`overlap must be a whole number of pixels, at least 0 and less than half the tile size (${tileSize / 2}), got ${overlap}`, 'overlap', `0 to ${Math.ceil(tileSize / 2) - 1}`);
   }
   const stride = tileSize - overlap;
   const rows = count(height, tileSize, stride);

@@ -1,0 +1,27 @@
+/** Error hints name options that exist and values that would be accepted (issue 18, item 8). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/runCli.ts';
+import { describeShared, scenePath } from '../helpers/shared.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'waterline-hints-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('number options', () => {
+  it('an out-of-range --threshold states the range and suggests no out-of-place value', async () => {
+    const r = await runCli(['segment', 'x.tif', '-o', join(dir, 'w.geojson'), '--threshold', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: --threshold "2" is not a number between 0 and 1\n');
+  });
+});
+
+describeShared('tiling hints', () => {
+  it('segment --overlap too large names --overlap and the accepted range, not a --size segment does not have', async () => {
+    const r = await runCli(['segment', scenePath('spot-chicago-pan-stateplane-ft.tif'), '-o', join(dir, 'w.geojson'), '--overlap', '200', '--model', 'waterline-unet', '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*overlap must be .* got 200 \(use an --overlap of 0 to 111 px\)\n$/);
+    expect(r.stderr).not.toContain('--size');
+  });
+});
