@@ -21,7 +21,8 @@ import sharp from 'sharp';
 import type { BenchResult } from './run.ts';
 import { silentLogger } from '../src/logger.ts';
 import { resolveServerConfig } from '../src/http/serverConfig.ts';
-import { startServer } from '../src/http/server.ts';
+import { startServer, type RunningServer } from '../src/http/server.ts';
+import { modelLoaderModule } from '../src/http/modelLoaderModule.ts';
 import { pipelineSegmentScene } from '../src/http/pipelineBinding.ts';
 import { serverInferenceThreads } from '../src/http/modelLoader.ts';
 import type { Segmenter } from '../src/core/model/segmenter.ts';
@@ -88,6 +89,55 @@ async function bareServer(body: Buffer, type: string): Promise<{ url: string; se
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
+/** Keep segmentation jobs running on `server` while each endpoint is loaded and /healthz is probed. */
+async function duringJobs(server: RunningServer, mode: string, sceneId: string, endpoints: { name: string; path: string }[], idle: Map<string, Load>, rows: BenchResult[], modelName: string): Promise<void> {
+  const { store, queue } = server.deps;
+  let jobsDone = 0;
+  let tilesDone = 0;
+  let stop = false;
+  const keepBusy = (async () => {
+    while (!stop) {
+      const j = store.createJob({ scene: sceneId, prompt: 'segment water', model: null, options: {} });
+      queue.enqueue(j.id);
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 100));
+        const s = store.getJob(j.id)!;
+        if (s.state === 'succeeded' || s.state === 'failed' || s.state === 'cancelled') {
+          if (s.state !== 'succeeded') throw new Error(`bench job ${s.state}: ${s.error}`);
+          jobsDone++;
+          tilesDone += s.progress.tilesDone;
+          break;
+        }
+      }
+    }
+  })();
+  // /healthz every 25 ms for the whole busy period: the worst wait a health check saw.
+  const health: number[] = [];
+  const probe = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      await (await fetch(`${server.url}/healthz`)).arrayBuffer();
+      health.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  const busyStart = Date.now();
+  for (const e of endpoints) {
+    const ours = await load(server.url + e.path);
+    const base = idle.get(e.name)!;
+    rows.push({ bench: 'server', metric: `req/s ${e.name}, during job (${mode})`, ours: ours.rps, reference: base.rps, referenceName: 'same endpoint idle', unit: 'req/s', higherIsBetter: true, note: `${ours.non2xx} non-2xx, ${ours.errors} errors` });
+    rows.push({ bench: 'server', metric: `p99 ${e.name}, during job (${mode})`, ours: ours.p99, reference: base.p99, referenceName: 'same endpoint idle', unit: 'ms', higherIsBetter: false });
+  }
+  stop = true;
+  await keepBusy;
+  await probe;
+  const busySeconds = (Date.now() - busyStart) / 1000;
+  health.sort((a, b) => a - b);
+  rows.push({ bench: 'server', metric: `max /healthz latency during job (${mode})`, ours: health[health.length - 1] ?? 0, unit: 'ms', higherIsBetter: false, note: `${health.length} probes, median ${(health[health.length >> 1] ?? 0).toFixed(1)} ms, while the endpoints above were loaded` });
+  rows.push({ bench: 'server', metric: `job tiles/s while serving load (${mode})`, ours: tilesDone / busySeconds, unit: 'tiles/s', higherIsBetter: true, note: `${jobsDone} jobs of 16 tiles, model: ${modelName}` });
+}
+
 export default async function bench(): Promise<BenchResult[]> {
   if (!existsSync(SCENE) || !existsSync(WATER)) throw new Error(`shared data not found (${SCENE}); set WATERLINE_SHARED_DIR`);
   const dataDir = mkdtempSync(join(tmpdir(), 'waterline-bench-server-'));
@@ -99,9 +149,10 @@ export default async function bench(): Promise<BenchResult[]> {
     loadSegmenter: async () => segmenter,
     inspectScene: async () => ({}),
   });
-  const { store, queue } = running.deps;
+  const { store } = running.deps;
   const rows: BenchResult[] = [];
   const bare: Server[] = [];
+  const extra: RunningServer[] = [];
   try {
     const scene = store.insertScene({ name: 'ottawa', path: SCENE, info: {} });
     const job = store.createJob({ scene: scene.id, prompt: 'segment water', model: null, options: {} });
@@ -130,41 +181,27 @@ export default async function bench(): Promise<BenchResult[]> {
       rows.push({ bench: 'server', metric: `p99 ${e.name}, idle`, ours: ours.p99, reference: refLoad.p99, referenceName: 'bare node:http, same bytes', unit: 'ms', higherIsBetter: false });
     }
 
-    // Keep segmentation jobs running for the whole measurement.
-    let jobsDone = 0;
-    let tilesDone = 0;
-    let stop = false;
-    const keepBusy = (async () => {
-      while (!stop) {
-        const j = store.createJob({ scene: scene.id, prompt: 'segment water', model: null, options: {} });
-        queue.enqueue(j.id);
-        for (;;) {
-          await new Promise((r) => setTimeout(r, 100));
-          const s = store.getJob(j.id)!;
-          if (s.state === 'succeeded' || s.state === 'failed' || s.state === 'cancelled') {
-            if (s.state !== 'succeeded') throw new Error(`bench job ${s.state}: ${s.error}`);
-            jobsDone++;
-            tilesDone += s.progress.tilesDone;
-            break;
-          }
-        }
+    // During jobs: first as before this change (the job in the server's own thread), then as `serve` runs it
+    // now (a job thread); the same endpoints, plus the worst /healthz latency seen while the jobs ran.
+    for (const mode of ['in-process', 'job thread'] as const) {
+      let server = running;
+      if (mode === 'job thread') {
+        server = await startServer({
+          config: resolveServerConfig({ port: 0, host: '127.0.0.1', dataDir }, {}),
+          logger: silentLogger,
+          segmentScene: pipelineSegmentScene,
+          loadSegmenter: async () => segmenter,
+          inspectScene: async () => ({}),
+          jobs: { kind: 'thread', segmenter: modelLoaderModule({ device: 'cpu', modelsDir: '', logLevel: 'silent' }), logLevel: 'silent' },
+        });
+        extra.push(server);
       }
-    })();
-    await new Promise((r) => setTimeout(r, 300));
-    const busyStart = Date.now();
-    for (const e of endpoints) {
-      const ours = await load(running.url + e.path);
-      const base = idle.get(e.name)!;
-      rows.push({ bench: 'server', metric: `req/s ${e.name}, during job`, ours: ours.rps, reference: base.rps, referenceName: 'same endpoint idle', unit: 'req/s', higherIsBetter: true, note: `${ours.non2xx} non-2xx, ${ours.errors} errors` });
-      rows.push({ bench: 'server', metric: `p99 ${e.name}, during job`, ours: ours.p99, reference: base.p99, referenceName: 'same endpoint idle', unit: 'ms', higherIsBetter: false });
+      await duringJobs(server, mode, scene.id, endpoints, idle, rows, modelName);
     }
-    stop = true;
-    await keepBusy;
-    const busySeconds = (Date.now() - busyStart) / 1000;
-    rows.push({ bench: 'server', metric: 'job tiles/s while serving load', ours: tilesDone / busySeconds, unit: 'tiles/s', higherIsBetter: true, note: `${jobsDone} jobs of 16 tiles, model: ${modelName}` });
     return rows;
   } finally {
     for (const s of bare) s.close();
+    for (const e of extra) await e.close();
     // close() disposes every model the server loaded (here: `segmenter`), so it is not disposed again.
     await running.close();
     rmSync(dataDir, { recursive: true, force: true });
