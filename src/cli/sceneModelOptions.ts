@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import type { Scene } from '../adapters/raster/openScene.ts';
-import type { Segmenter } from '../core/model/segmenter.ts';
 import { formatBandRoles } from '../core/bands/bandRoles.ts';
 import { InputError } from '../core/errors.ts';
 import type { SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';

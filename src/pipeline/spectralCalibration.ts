@@ -7,22 +7,36 @@ import type { BandRoleAssignment } from '../core/bands/bandRoles.ts';
 import { spectralPlane } from '../core/spectral/bandValues.ts';
 import { chooseIndexThreshold, type ThresholdOptions } from '../core/spectral/indexThreshold.ts';
 import type { SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
-import { chooseWaterIndex, computeWaterIndex, indexBands, type WaterIndex, type WaterIndexName } from '../core/spectral/waterIndex.ts';
+import { chooseWaterIndex, computeWaterIndex, indexBands, type WaterIndexName } from '../core/spectral/waterIndex.ts';
 import { readSceneSample } from './tileSource.ts';
 
 export interface CalibrationOptions extends ThresholdOptions {
   /** Force an index (default: the best the roles allow). */
   index?: WaterIndexName;
+  /** The bright-NIR veto against snow/ice/cloud with MNDWI (default true). */
+  brightNirVeto?: boolean;
   signal?: AbortSignal;
 }
 
-/** The index of a scene-wide sample (NaN where undefined). */
-export async function sampleWaterIndex(scene: Scene, index: WaterIndex, bands: number[], signal?: AbortSignal): Promise<Float32Array> {
-  const sample = await readSceneSample(scene, [...new Set(bands)], signal);
+/** Scaled values of `bands` over a scene-wide sample (NaN where nodata or saturated), one plane per band. */
+export async function sampleSpectralPlanes(scene: Scene, bands: number[], signal?: AbortSignal): Promise<Float32Array[]> {
   const unique = [...new Set(bands)];
+  const sample = await readSceneSample(scene, unique, signal);
   const n = sample.valid.length;
-  const planes = bands.map((b) => spectralPlane(sample.bands[unique.indexOf(b)], sample.valid, scene.info.bands[b - 1], n, 1, new Float32Array(n), n));
-  return computeWaterIndex(index, planes, new Float32Array(n));
+  return bands.map((b) => spectralPlane(sample.bands[unique.indexOf(b)], sample.valid, scene.info.bands[b - 1], n, 1, new Float32Array(n), n));
+}
+
+/** Fewest dry-class samples for the bright-NIR veto limit (below: no veto). */
+const MIN_DRY_SAMPLES = 100;
+
+/** The median NIR of the pixels below the threshold (the scene's dry land), or null. */
+export function dryNirMedian(index: Float32Array, nir: Float32Array, threshold: number): number | null {
+  const dry: number[] = [];
+  for (let i = 0; i < index.length; i++) if (index[i] < threshold && Number.isFinite(nir[i])) dry.push(nir[i]);
+  if (dry.length < MIN_DRY_SAMPLES) return null;
+  dry.sort((a, b) => a - b);
+  const m = dry[dry.length >> 1];
+  return m > 0 ? m : null;
 }
 
 /** Null when the roles allow no water index (RGB or panchromatic scenes). */
@@ -30,8 +44,11 @@ export async function calibrateSpectralWater(scene: Scene, roles: BandRoleAssign
   const index = chooseWaterIndex(roles.roles, options.index);
   if (!index) return null;
   const bands = indexBands(index, roles.roles);
-  const values = await sampleWaterIndex(scene, index, bands, options.signal);
+  const nirBand = index.name === 'mndwi' && options.brightNirVeto !== false ? roles.roles.nir ?? roles.roles.nir08 : undefined;
+  const planes = await sampleSpectralPlanes(scene, nirBand ? [...bands, nirBand] : bands, options.signal);
+  const values = computeWaterIndex(index, planes.slice(0, bands.length), new Float32Array(planes[0].length));
   const threshold = chooseIndexThreshold(values, index, options);
   const rolesGuessed = index.roles.some((r) => roles.sources[r === 'nir' && roles.roles.nir === undefined ? 'nir08' : r] === 'band-count');
-  return { index, bands, threshold, roles: roles.roles, rolesGuessed };
+  const limit = nirBand ? dryNirMedian(values, planes[bands.length], threshold.threshold) : null;
+  return { index, bands, threshold, roles: roles.roles, rolesGuessed, ...(nirBand && limit !== null ? { brightNirVeto: { band: nirBand, limit } } : {}) };
 }

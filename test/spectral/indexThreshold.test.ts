@@ -55,3 +55,14 @@ describe('scene threshold (valley-emphasis Otsu with a unimodal guard)', () => {
     expect(t.sampleSize).toBe(2);
   });
 });
+
+describe('bright-NIR veto', () => {
+  it('no penalty at or below the dry-land NIR; 4 log-odds at 1.2x; dry by 1.5x', async () => {
+    const { brightNirPenalty } = await import('../../src/core/spectral/waterLogOdds.ts');
+    expect(brightNirPenalty(0.02, 0.3)).toBe(0);
+    expect(brightNirPenalty(0.3, 0.3)).toBe(0);
+    expect(brightNirPenalty(0.36, 0.3)).toBeCloseTo(4, 6);
+    expect(brightNirPenalty(0.45, 0.3)).toBeCloseTo(10, 6);
+    expect(brightNirPenalty(Number.NaN, 0.3)).toBe(0);
+  });
+});

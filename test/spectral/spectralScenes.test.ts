@@ -114,3 +114,35 @@ ds = None
     });
   });
 });
+
+describe.skipIf(!existsSync(PY) || !hasGdal)('snow against water with MNDWI (synthetic Sentinel-2 reflectance, scale 1e-4)', () => {
+  it('the bright-NIR veto keeps snow dry: only the water third is water', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-snow-'));
+    const file = join(dir, 'snow.tif');
+    const label = join(dir, 'label.tif');
+    // columns: water | vegetation | snow; reflectance per band B2,B3,B4,B8,B11,B12 (snow: bright visible+NIR, dark SWIR)
+    execFileSync(PY, ['-c', `
+from osgeo import gdal, osr
+import numpy as np
+rng = np.random.default_rng(7)
+W, H = 96, 96
+cls = np.repeat(np.arange(3), 32)[None, :].repeat(H, 0)
+refl = {'B2': (0.07, 0.05, 0.9), 'B3': (0.06, 0.08, 0.85), 'B4': (0.04, 0.05, 0.8), 'B8': (0.02, 0.35, 0.75), 'B11': (0.01, 0.18, 0.08), 'B12': (0.005, 0.09, 0.05)}
+s = osr.SpatialReference(); s.ImportFromEPSG(32633)
+ds = gdal.GetDriverByName('GTiff').Create('${file}', W, H, 6, gdal.GDT_UInt16)
+ds.SetGeoTransform([500000, 10, 0, 4500000, 0, -10]); ds.SetProjection(s.ExportToWkt())
+for i, (name, r) in enumerate(refl.items()):
+    v = np.choose(cls, r) * (1 + 0.05 * rng.standard_normal((H, W)))
+    b = ds.GetRasterBand(i + 1); b.SetDescription(name); b.SetScale(0.0001); b.SetOffset(0)
+    b.WriteArray(np.clip(v * 10000, 1, 65534).astype(np.uint16))
+ds = None
+lab = gdal.GetDriverByName('GTiff').Create('${label}', W, H, 1, gdal.GDT_Int16)
+lab.SetGeoTransform([500000, 10, 0, 4500000, 0, -10]); lab.SetProjection(s.ExportToWkt())
+lab.GetRasterBand(1).WriteArray((cls == 0).astype(np.int16)); lab = None
+`]);
+    const r = await evalScene(file, ['--truth', label], '--model', 'waterline-spectral');
+    expect(r.provenance.waterIndex).toMatchObject({ name: 'mndwi', bands: [2, 5], brightNirVeto: { band: 4 } });
+    expect(r.iou).toBeGreaterThan(0.95);
+    expect(r.predictedWaterFraction).toBeLessThan(0.36);
+  });
+});

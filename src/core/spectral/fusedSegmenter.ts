@@ -21,7 +21,8 @@
  * The learned model belongs to the caller: dispose() does not dispose it.
  */
 import type { ModelTile, Segmenter, SegmentOptions, TileSegmentation } from '../model/segmenter.ts';
-import { calibrationProvenance, tileWaterIndex, type SpectralCalibration } from './spectralSegmenter.ts';
+import { calibrationProvenance, type SpectralCalibration } from './spectralSegmenter.ts';
+import { spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
 
 export interface FusionOptions {
   /** Weight of the model's log-odds (default 0.5). */
@@ -37,27 +38,19 @@ export const CONFIDENT_Z = 2;
 /** Fewest sure pixels of a class for the model's recall of that class to count. */
 export const MIN_CONFIDENT = 50;
 
-function indexZ(index: number, calibration: SpectralCalibration): number {
-  const t = calibration.threshold;
-  let zi = (index - t.threshold) / t.softness;
-  if (t.unimodal && calibration.index.physicalThreshold === null) zi *= 0.5;
-  return zi > 30 ? 30 : zi < -30 ? -30 : zi;
-}
-
 /**
  * How far the model agrees with the index where the index is sure, 0..1 (1 when there is nothing to judge by):
  * min(recall of sure water, recall of sure dry) mapped from [0.5, 0.9] to [0, 1].
  */
-export function modelReliability(index: Float32Array, pModel: Float32Array, calibration: SpectralCalibration): number {
+export function modelReliability(zIndex: Float32Array, pModel: Float32Array): number {
   let water = 0;
   let waterHit = 0;
   let dry = 0;
   let dryHit = 0;
-  for (let i = 0; i < index.length; i++) {
-    const v = index[i];
+  for (let i = 0; i < zIndex.length; i++) {
+    const z = zIndex[i];
     const p = pModel[i];
-    if (Number.isNaN(v) || Number.isNaN(p)) continue;
-    const z = indexZ(v, calibration);
+    if (Number.isNaN(z) || Number.isNaN(p)) continue;
     if (z >= CONFIDENT_Z) {
       water++;
       if (p >= 0.5) waterHit++;
@@ -80,9 +73,8 @@ function logit(p: number, clamp: number): number {
 }
 
 /** Fuse one pixel: index value (NaN = none) with the model probability (NaN = none). */
-export function fusePixel(index: number, pModel: number, calibration: SpectralCalibration, modelWeight: number, clamp: number): number {
-  if (Number.isNaN(index)) return pModel;
-  const zi = indexZ(index, calibration);
+export function fusePixel(zi: number, pModel: number, modelWeight: number, clamp: number): number {
+  if (Number.isNaN(zi)) return pModel;
   const z = Number.isNaN(pModel) ? zi : zi + modelWeight * logit(pModel, clamp);
   return 1 / (1 + Math.exp(-z));
 }
@@ -94,7 +86,7 @@ export function createFusedSegmenter(learned: Segmenter, calibration: SpectralCa
       ...learned.info,
       name: `${learned.info.name}+${calibration.index.name}`,
       kind: `${learned.info.kind}+spectral`,
-      spectralBands: calibration.bands,
+      spectralBands: spectralBandsOf(calibration),
       provenance: {
         ...learned.info.provenance,
         learnedModel: learned.info.name,
@@ -105,10 +97,10 @@ export function createFusedSegmenter(learned: Segmenter, calibration: SpectralCa
     async segment(tiles: ModelTile[], options: SegmentOptions): Promise<TileSegmentation[]> {
       const results = await learned.segment(tiles, options);
       return results.map((r, k) => {
-        const index = tileWaterIndex(tiles[k], calibration);
-        const weight = o.modelWeight * modelReliability(index, r.probability, calibration);
-        const probability = new Float32Array(index.length);
-        for (let i = 0; i < index.length; i++) probability[i] = fusePixel(index[i], r.probability[i], calibration, weight, o.modelLogitClamp);
+        const zIndex = tileWaterLogOdds(tiles[k], calibration);
+        const weight = o.modelWeight * modelReliability(zIndex, r.probability);
+        const probability = new Float32Array(zIndex.length);
+        for (let i = 0; i < zIndex.length; i++) probability[i] = fusePixel(zIndex[i], r.probability[i], weight, o.modelLogitClamp);
         return { ...r, probability };
       });
     },

@@ -7,8 +7,9 @@
  */
 import type { ModelTile, Segmenter, SegmenterInfo, TileSegmentation } from '../model/segmenter.ts';
 import { formatBandRoles, type BandRole } from '../bands/bandRoles.ts';
-import { indexProbability, type IndexThreshold } from './indexThreshold.ts';
-import { computeWaterIndex, type WaterIndex } from './waterIndex.ts';
+import type { IndexThreshold } from './indexThreshold.ts';
+import type { WaterIndex } from './waterIndex.ts';
+import { sigmoid, spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
 
 export const SPECTRAL_MODEL_NAME = 'waterline-spectral';
 
@@ -22,6 +23,8 @@ export interface SpectralCalibration {
   roles: Partial<Record<BandRole, number>>;
   /** True when a role the index uses rests only on the band count. */
   rolesGuessed: boolean;
+  /** The bright-NIR veto against snow, ice and cloud (MNDWI with a NIR band; see waterLogOdds.ts). */
+  brightNirVeto?: { band: number; limit: number };
 }
 
 /** The provenance record of a calibration (output `waterline.waterIndex`). */
@@ -39,16 +42,8 @@ export function calibrationProvenance(c: SpectralCalibration): Record<string, un
     sceneWaterFraction: Number(t.waterFraction.toFixed(4)),
     softness: Number(t.softness.toFixed(6)),
     sampleSize: t.sampleSize,
+    brightNirVeto: c.brightNirVeto ? { band: c.brightNirVeto.band, limit: Number(c.brightNirVeto.limit.toPrecision(6)) } : null,
   };
-}
-
-/** The index of a tile's spectral planes (NaN where undefined). */
-export function tileWaterIndex(tile: ModelTile, calibration: SpectralCalibration): Float32Array {
-  const planes = tile.spectral;
-  if (!planes || planes.length !== calibration.bands.length) {
-    throw new Error(`tile ${tile.id} carries ${planes?.length ?? 0} spectral band(s); the ${calibration.index.name} index needs bands ${calibration.bands.join(',')}`);
-  }
-  return computeWaterIndex(calibration.index, planes, new Float32Array(tile.size * tile.size));
 }
 
 export function createSpectralSegmenter(calibration: SpectralCalibration, inputSize = 224): Segmenter {
@@ -58,16 +53,16 @@ export function createSpectralSegmenter(calibration: SpectralCalibration, inputS
     inputSize,
     provider: 'cpu',
     usesPrompt: false,
-    spectralBands: calibration.bands,
+    spectralBands: spectralBandsOf(calibration),
     provenance: { waterIndex: calibrationProvenance(calibration), fusion: 'none' },
   };
   return {
     info,
     async segment(tiles: ModelTile[]): Promise<TileSegmentation[]> {
       return tiles.map((tile) => {
-        const index = tileWaterIndex(tile, calibration);
-        const probability = new Float32Array(index.length);
-        for (let i = 0; i < index.length; i++) probability[i] = indexProbability(index[i], calibration.threshold);
+        const z = tileWaterLogOdds(tile, calibration);
+        const probability = new Float32Array(z.length);
+        for (let i = 0; i < z.length; i++) probability[i] = Number.isNaN(z[i]) ? Number.NaN : sigmoid(z[i]);
         return { tileId: tile.id, probability, defects: [] };
       });
     },
