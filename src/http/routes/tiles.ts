@@ -6,20 +6,25 @@
  * - `GET /jobs/{id}/tiles/{z}/{x}/{y}.mvt` — water vector tiles, layer `water`;
  * - `GET /jobs/{id}/tilejson.json?format=png|mvt`.
  * A tile with nothing to draw (outside the scene, all nodata, no water) is `204 No Content` — MapLibre,
- * GDAL and QGIS treat it as an empty tile. Every tile response carries `Cache-Control` and a strong `ETag`
- * (sha1 of the bytes); `If-None-Match` → 304. Bad z/x/y → 400 problem+json.
+ * GDAL and QGIS treat it as an empty tile. Every tile response carries `Cache-Control` and a strong `ETag`;
+ * `If-None-Match` → 304. Imagery tags are decided before any pixel is read (sceneTileEtag.ts: scene file
+ * identity, z/x/y, format, render version), so a revalidation neither opens the scene nor renders; water
+ * tile tags are the sha1 of the bytes. Bad z/x/y → 400 problem+json.
  */
 import type { Request, Response, Router } from 'express';
 import type { FeatureCollection } from 'geojson';
 import { ConflictError, InputError } from '../../core/errors.ts';
 import { clampLat, isValidTile, MAX_ZOOM } from '../../core/grid/webMercator.ts';
 import { createWaterTiles, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
+import { CHANGE_CLASS_COLOURS } from '../../core/change/changeClasses.ts';
 import type { JobRecord } from '../../adapters/store/records.ts';
 import type { AppContext } from '../appContext.ts';
 import { baseUrl } from '../baseUrl.ts';
 import { Lru } from '../lru.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { findJob } from './jobs.ts';
+import { findScene } from './scenes.ts';
+import { sceneFileIdentity, sceneTileEtag, type SceneFileIdentity } from './sceneTileEtag.ts';
 import { strongEtag, TileLru, type CachedTile } from './tilesCache.ts';
 import { openScenesFor, type OpenSceneEntry } from './tilesScenes.ts';
 
@@ -46,13 +51,17 @@ export function parseTilePath(z: string, x: string, file: string, formats: reado
   return t;
 }
 
-function sendTile(req: Request, res: Response, tile: CachedTile, format: TileFormat): void {
+/** Set the caching headers; true when the client's copy is current (the 304 has been sent). */
+function answeredNotModified(req: Request, res: Response, etag: string): boolean {
   res.set('Cache-Control', TILE_CACHE_CONTROL);
-  res.set('ETag', tile.etag);
-  if (req.fresh) {
-    res.status(304).end();
-    return;
-  }
+  res.set('ETag', etag);
+  if (!req.fresh) return false;
+  res.status(304).end();
+  return true;
+}
+
+function sendTile(req: Request, res: Response, tile: CachedTile, format: TileFormat): void {
+  if (answeredNotModified(req, res, tile.etag)) return;
   if (!tile.body) {
     res.status(204).end();
     return;
@@ -82,12 +91,13 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
   /** Built tile indexes keyed by job id + result version. */
   const waterIndexes = new Lru<string, WaterTiles>(16);
 
-  async function cached(key: string, make: () => Promise<Buffer | Uint8Array | null>): Promise<CachedTile> {
+  /** The cached tile under `key`, or `make()`'s, tagged with `etag` when given, else with a hash of its bytes. */
+  async function cached(key: string, make: () => Promise<Buffer | Uint8Array | null>, etag?: string): Promise<CachedTile> {
     const hit = rendered.get(key);
     if (hit) return hit;
     const bytes = await make();
     const body = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
-    const tile = { body, etag: body ? strongEtag(body) : strongEtag(`empty:${key}`) };
+    const tile = { body, etag: etag ?? (body ? strongEtag(body) : strongEtag(`empty:${key}`)) };
     rendered.set(key, tile);
     return tile;
   }
@@ -104,15 +114,26 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const tiles = waterIndexes.getOrSet(`${job.id}@${job.updatedAt}`, () => {
       const text = ctx.store.getResult(job.id);
       if (text === undefined) throw notYet();
-      return createWaterTiles(JSON.parse(text) as FeatureCollection, { maxZoom });
+      // a change job's overlay is coloured by class (permanent / gained / lost / unknown)
+      const fillBy = job.kind === 'change' ? { property: 'class', colours: CHANGE_CLASS_COLOURS } : undefined;
+      return createWaterTiles(JSON.parse(text) as FeatureCollection, { maxZoom, fillBy });
     });
     return { job, tiles, scene };
   }
 
   router.get('/scenes/:id/tiles/:z/:x/:file', async (req, res) => {
     const t = parseTilePath(req.params.z, req.params.x, req.params.file, ['png', 'webp']);
-    const entry = await scenes.get(req.params.id);
-    const tile = await cached(`scene:${entry.record.id}/${t.z}/${t.x}/${t.y}.${t.format}`, () => entry.renderer.render(t.z, t.x, t.y, t.format as 'png' | 'webp'));
+    const record = findScene(ctx, req.params.id);
+    let identity: SceneFileIdentity;
+    try {
+      identity = await sceneFileIdentity(record.path);
+    } catch (err) {
+      await scenes.get(record.id); // a missing or unreadable file: the same error as opening it gives
+      throw err;
+    }
+    const etag = sceneTileEtag(record.id, identity, t.z, t.x, t.y, t.format);
+    if (answeredNotModified(req, res, etag)) return;
+    const tile = await cached(`scene:${etag}`, async () => (await scenes.get(record.id)).renderer.render(t.z, t.x, t.y, t.format as 'png' | 'webp'), etag);
     sendTile(req, res, tile, t.format);
   });
 
@@ -144,7 +165,10 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     }
     const { job, tiles, scene } = await waterOf(req.params.id);
     const f = scene.renderer.footprint;
-    const extra: Record<string, unknown> = { description: `Water from job ${job.id} (prompt "${job.prompt}")`, fillzoom: tiles.maxZoom };
+    const description = job.kind === 'change'
+      ? `Water change from job ${job.id}: features have class permanent, gained, lost or unknown`
+      : `Water from job ${job.id} (prompt "${job.prompt}")`;
+    const extra: Record<string, unknown> = { description, fillzoom: tiles.maxZoom };
     if (format === 'mvt') {
       extra.vector_layers = [{ id: WATER_LAYER, description: 'water polygons', minzoom: 0, maxzoom: tiles.maxZoom, fields: tiles.fields }];
       delete extra.fillzoom;
