@@ -3,14 +3,20 @@
  * segmenter (onnxruntime-node, including HWC uint8 → NCHW float packing and invalid-pixel masking),
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
+ *
+ * Second row: the candidate successor `waterline-unet2` (models/unet2, MobileNetV2-style encoder) through
+ * the same segmenter, against the current model's figure from the same run. It is exported to a temporary
+ * directory from the committed training checkpoint models/unet2/checkpoint.pt (PyTorch needed) unless
+ * WATERLINE_BENCH_UNET2=<model dir> names an exported model (e.g. random weights before training).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import type { ModelTile } from '../src/core/model/segmenter.ts';
-import { defaultUnetDir, loadUnetSegmenter } from '../src/adapters/onnx/unetSegmenter.ts';
+import { defaultUnetDir, loadUnetSegmenter, readUnetManifest } from '../src/adapters/onnx/unetSegmenter.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const THREADS = 2;
@@ -27,35 +33,81 @@ function randomTiles(n: number, size: number): ModelTile[] {
   });
 }
 
-export default async function unetBench(): Promise<BenchResult[]> {
-  const segmenter = await loadUnetSegmenter({ device: 'cpu', intraOpNumThreads: THREADS, maxBatch: BATCH });
+/** Tiles per second of the U-Net in `modelPath` (default: the built-in model) and its input size. */
+async function tilesPerSecond(modelPath?: string): Promise<{ rate: number; size: number }> {
+  const segmenter = await loadUnetSegmenter({ device: 'cpu', intraOpNumThreads: THREADS, maxBatch: BATCH, modelPath });
   const size = segmenter.info.inputSize;
   const tiles = randomTiles(BATCH, size);
   await segmenter.segment(tiles, { prompt: '' }); // warm-up
   const t0 = performance.now();
   for (let b = 0; b < BATCHES; b++) await segmenter.segment(tiles, { prompt: '' });
-  const ours = (BATCH * BATCHES) / ((performance.now() - t0) / 1000);
+  const rate = (BATCH * BATCHES) / ((performance.now() - t0) / 1000);
   await segmenter.dispose();
+  return { rate, size };
+}
 
-  let reference: number | undefined;
-  let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
-  const script = join(here, '..', 'models', 'unet', 'bench_torch.py');
-  if (existsSync('/usr/bin/python3') && existsSync(join(defaultUnetDir, 'unet.pt'))) {
-    try {
-      const out = execFileSync('/usr/bin/python3', [script, '--batch', String(BATCH), '--batches', String(BATCHES), '--size', String(size), '--threads', String(THREADS)], { encoding: 'utf8' });
-      reference = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { tilesPerSecond?: number }).tilesPerSecond;
-    } catch (err) {
-      note += `; PyTorch reference failed: ${(err as Error).message.split('\n')[0]}`;
+/** Export models/unet2/checkpoint.pt to a temporary model directory (its path), or say why not. */
+function exportUnet2(): string | { error: string } | undefined {
+  const dir = join(here, '..', 'models', 'unet2');
+  if (!existsSync('/usr/bin/python3') || !existsSync(join(dir, 'checkpoint.pt'))) return undefined;
+  const out = mkdtempSync(join(tmpdir(), 'waterline-unet2-'));
+  try {
+    execFileSync('/usr/bin/python3', [join(dir, 'train.py'), '--export', out, '--from', join(dir, 'checkpoint.pt')], { stdio: 'ignore' });
+    return out;
+  } catch (err) {
+    return { error: `export failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+export default async function unetBench(): Promise<BenchResult[]> {
+  const exported = process.env.WATERLINE_BENCH_UNET2 === undefined ? exportUnet2() : undefined;
+  const candidate = process.env.WATERLINE_BENCH_UNET2 ?? exported;
+  try {
+    // The two ONNX models back to back, before the PyTorch reference, so both see the same machine load.
+    const { rate: ours, size } = await tilesPerSecond();
+    const hasCandidate = typeof candidate === 'string' && existsSync(join(candidate, 'manifest.json'));
+    const candidateRate = hasCandidate ? (await tilesPerSecond(candidate)).rate : undefined;
+
+    let reference: number | undefined;
+    let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
+    const script = join(here, '..', 'models', 'unet', 'bench_torch.py');
+    if (existsSync('/usr/bin/python3') && existsSync(join(defaultUnetDir, 'unet.pt'))) {
+      try {
+        const out = execFileSync('/usr/bin/python3', [script, '--batch', String(BATCH), '--batches', String(BATCHES), '--size', String(size), '--threads', String(THREADS)], { encoding: 'utf8' });
+        reference = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { tilesPerSecond?: number }).tilesPerSecond;
+      } catch (err) {
+        note += `; PyTorch reference failed: ${(err as Error).message.split('\n')[0]}`;
+      }
+    } else note += '; PyTorch reference skipped (/usr/bin/python3 or models/unet/unet.pt missing)';
+    if (candidateRate === undefined) {
+      const why = candidate === undefined ? 'no models/unet2/checkpoint.pt or /usr/bin/python3'
+        : typeof candidate === 'string' ? `no manifest.json in ${candidate}` : candidate.error;
+      note += `; waterline-unet2 skipped: ${why}`;
     }
-  } else note += '; PyTorch reference skipped (/usr/bin/python3 or models/unet/unet.pt missing)';
-  return [{
-    bench: 'unet',
-    metric: 'CPU tiles/s (224 px)',
-    ours,
-    reference,
-    referenceName: 'PyTorch eager CPU',
-    unit: 'tiles/s',
-    higherIsBetter: true,
-    note,
-  }];
+    const rows: BenchResult[] = [{
+      bench: 'unet',
+      metric: 'CPU tiles/s (224 px)',
+      ours,
+      reference,
+      referenceName: 'PyTorch eager CPU',
+      unit: 'tiles/s',
+      higherIsBetter: true,
+      note,
+    }];
+    if (candidateRate !== undefined) {
+      rows.push({
+        bench: 'unet',
+        metric: `CPU tiles/s (224 px), ${readUnetManifest(candidate as string).manifest.name}`,
+        ours: candidateRate,
+        reference: ours,
+        referenceName: 'waterline-unet (current default, same run)',
+        unit: 'tiles/s',
+        higherIsBetter: true,
+        note: `${exported === candidate ? 'exported from models/unet2/checkpoint.pt' : candidate as string}; batch ${BATCH}, ${THREADS} threads`,
+      });
+    }
+    return rows;
+  } finally {
+    if (typeof exported === 'string') rmSync(exported, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,190 @@
+"""Training samples of waterline-unet2: 224 px image, label and per-pixel loss weight, augmented.
+
+- Pairs: the 224 px Kaggle chip; with p 0.3 a zoom-in (random 112-200 px window resized to 224: finer
+  ground resolution than the 10 m chips, e.g. aerial sea texture).
+- Scenes: a random 224 px window of a pipeline-rendered training scene (data.py), allowed to run past
+  the scene edge by up to half a tile: those pixels are zero and invalid (weight 0), like the pipeline's
+  padded edge tiles. Windows with < 25 % weighted pixels are redrawn.
+- Geometry: flips and 90-degree rotations.
+- Domain (p --domain-aug): what the pipeline makes of other sensors: haze, per-channel gain/offset, a
+  per-channel percentile stretch of the whole window, gamma, greyscale (single-band scenes), then after the
+  hard negatives down-up-sampling and noise.
+- Hard negatives (synthetic, on land = label 0 pixels unless said): black collar (a corner cut off along a
+  random line, rendered black, valid, not water), cloud (bright soft blob over anything; opaque parts are
+  not water), snow (land brightened to white with its texture kept), dark fields / shadow (land darkened).
+- Always: mild brightness/contrast jitter and 8-bit quantisation.
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+SIZE = 224
+
+
+def smooth_field(rng, size=SIZE, cells=None):
+    """A smooth random field in [0, 1] (bilinear upsampling of coarse noise)."""
+    cells = cells or int(rng.integers(3, 10))
+    coarse = torch.from_numpy(rng.random((1, 1, cells, cells)).astype(np.float32))
+    f = F.interpolate(coarse, size=(size, size), mode='bicubic', align_corners=False)[0, 0].numpy()
+    f -= f.min()
+    return f / max(float(f.max()), 1e-6)
+
+
+def blob(rng, coverage, softness=0.08):
+    """Soft mask (0..1) covering about `coverage` of the tile."""
+    f = smooth_field(rng)
+    t = np.quantile(f, 1 - coverage)
+    return np.clip((f - t) / softness + 0.5, 0, 1).astype(np.float32)
+
+
+def flip_rotate(rng, *arrays):
+    if rng.random() < 0.5:
+        arrays = [a[:, ::-1] for a in arrays]
+    if rng.random() < 0.5:
+        arrays = [a[::-1] for a in arrays]
+    rot = int(rng.integers(0, 4))
+    return [np.ascontiguousarray(np.rot90(a, rot)) for a in arrays]
+
+
+def resize(a, size, mode):
+    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+    t = t.permute(2, 0, 1)[None] if t.dim() == 3 else t[None, None]
+    kw = {} if mode == 'nearest' else {'align_corners': False}
+    r = F.interpolate(t, size=(size, size), mode=mode, **kw)[0]
+    return r.permute(1, 2, 0).numpy() if a.ndim == 3 else r[0].numpy()
+
+
+def pair_sample(images, masks, i, rng, zoom_p=0.3):
+    f = images[i].astype(np.float32) / 255.0
+    y = masks[i].astype(np.float32)
+    w = np.ones_like(y)
+    if rng.random() < zoom_p:
+        s = int(rng.integers(112, 201))
+        r, c = rng.integers(0, SIZE - s + 1, 2)
+        f = resize(f[r:r + s, c:c + s], SIZE, 'bilinear')
+        y = resize(y[r:r + s, c:c + s], SIZE, 'nearest')
+        w = np.ones_like(y)
+    return f, y, w
+
+
+def scene_sample(scene, rng, tries=10):
+    rgb, lab, wt = scene['rgb'], scene['label'], scene['weight']
+    h, w = lab.shape
+    half = SIZE // 2
+    for _ in range(tries):
+        r = int(rng.integers(-half, max(h - half, -half + 1)))
+        c = int(rng.integers(-half, max(w - half, -half + 1)))
+        f = np.zeros((SIZE, SIZE, 3), np.float32)
+        y = np.zeros((SIZE, SIZE), np.float32)
+        v = np.zeros((SIZE, SIZE), np.float32)
+        r0, c0 = max(r, 0), max(c, 0)
+        r1, c1 = min(r + SIZE, h), min(c + SIZE, w)
+        if r1 <= r0 or c1 <= c0:
+            continue
+        f[r0 - r:r1 - r, c0 - c:c1 - c] = rgb[r0:r1, c0:c1] / 255.0
+        y[r0 - r:r1 - r, c0 - c:c1 - c] = lab[r0:r1, c0:c1]
+        v[r0 - r:r1 - r, c0 - c:c1 - c] = wt[r0:r1, c0:c1]
+        if (v > 0).mean() >= 0.25:
+            break
+    return f, y, v
+
+
+def photometric(f, rng):
+    if rng.random() < 0.3:  # haze
+        h = rng.uniform(0.05, 0.45)
+        colour = rng.uniform(0.55, 1.0) + rng.uniform(-0.08, 0.08, 3)
+        f = f * (1 - h) + h * colour
+    if rng.random() < 0.6:  # colour balance
+        f = f * rng.uniform(0.7, 1.3, 3) + rng.uniform(-0.06, 0.06, 3)
+    if rng.random() < 0.6:  # per-channel percentile stretch of the whole window
+        lo_p = np.clip(rng.uniform(0, 8) + rng.uniform(-1.5, 1.5, 3), 0, 20)
+        hi_p = np.clip(rng.uniform(92, 100) + rng.uniform(-1.5, 1.5, 3), 80, 100)
+        sub = f[::4, ::4].reshape(-1, 3)
+        lo = np.array([np.percentile(sub[:, ch], lo_p[ch]) for ch in range(3)])
+        hi = np.array([np.percentile(sub[:, ch], hi_p[ch]) for ch in range(3)])
+        f = (f - lo) / np.maximum(hi - lo, 1e-3)
+    f = np.clip(f, 0, 1)
+    if rng.random() < 0.5:  # gamma
+        f = f ** (rng.uniform(0.6, 1.6) * rng.uniform(0.92, 1.08, 3))
+    if rng.random() < 0.2:  # single-band scene as grey RGB
+        f = np.repeat((f @ rng.dirichlet(np.ones(3)))[..., None], 3, axis=2)
+    return f.astype(np.float32)
+
+
+def collar(f, y, w, rng):
+    """Black collar along a random line through a corner region: rendered 0, valid, not water."""
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    d = np.cos(angle) * (xx - SIZE / 2) + np.sin(angle) * (yy - SIZE / 2)
+    cut = d > rng.uniform(0.15, 0.9) * SIZE / 2
+    f = f.copy()
+    f[cut] = 0
+    return f, np.where(cut, 0, y), np.where(cut, 1.0, w)
+
+
+def cloud(f, y, w, rng):
+    a = blob(rng, rng.uniform(0.1, 0.6), softness=rng.uniform(0.05, 0.3)) * rng.uniform(0.7, 1.0)
+    tone = rng.uniform(0.75, 1.0) + rng.uniform(-0.03, 0.03, 3)
+    tex = 0.1 * (smooth_field(rng, cells=int(rng.integers(8, 20))) - 0.5)
+    f = f * (1 - a[..., None]) + a[..., None] * np.clip(tone + tex[..., None], 0, 1)
+    opaque = a > 0.6
+    return f, np.where(opaque, 0, y), w
+
+
+def snow(f, y, w, rng):
+    land = (y == 0).astype(np.float32)
+    a = np.clip(blob(rng, rng.uniform(0.4, 1.0)) * rng.uniform(0.6, 1.0), 0, 1) * land
+    white = rng.uniform(0.82, 1.0) + np.array([0, 0.01, 0.03]) * rng.uniform(0, 1)
+    snowy = np.clip(white + 0.35 * (f - f.mean((0, 1))), 0, 1)
+    return f * (1 - a[..., None]) + snowy * a[..., None], y, w
+
+
+def dark_land(f, y, w, rng):
+    land = (y == 0).astype(np.float32)
+    a = blob(rng, rng.uniform(0.1, 0.5)) * land
+    k = rng.uniform(0.15, 0.55) * rng.uniform(0.85, 1.15, 3)
+    return f * (1 - a[..., None]) + (f * k) * a[..., None], y, w
+
+
+HARD_NEGATIVES = ((collar, 0.05), (cloud, 0.10), (snow, 0.07), (dark_land, 0.08))
+
+
+def degrade(f, rng):
+    if rng.random() < 0.35:  # coarser sensor
+        k = rng.uniform(1.5, 3.5)
+        t = torch.from_numpy(np.ascontiguousarray(f, dtype=np.float32)).permute(2, 0, 1)[None]
+        small = F.interpolate(t, size=(int(SIZE / k), int(SIZE / k)), mode='area')
+        f = F.interpolate(small, size=(SIZE, SIZE), mode='bilinear', align_corners=False)[0].permute(1, 2, 0).numpy()
+    if rng.random() < 0.25:
+        f = f + rng.normal(0, rng.uniform(0.005, 0.03), f.shape).astype(np.float32)
+    return f
+
+
+def jitter(f, rng):
+    m = f.mean()
+    return (f - m) * rng.uniform(0.8, 1.2) + m + rng.uniform(-0.08, 0.08)
+
+
+def make_sample(source, rng, domain_p):
+    """source: ('pair', images, masks, i) or ('scene', scene dict). Returns f HxWx3, y HxW, w HxW float32."""
+    if source[0] == 'pair':
+        f, y, w = pair_sample(source[1], source[2], source[3], rng)
+    else:
+        f, y, w = scene_sample(source[1], rng)
+    f, y, w = flip_rotate(rng, f, y, w)
+    dom = rng.random() < domain_p
+    if dom:
+        valid = w > 0
+        g = photometric(f, rng)
+        f = np.where(valid[..., None], g, f) if source[0] == 'scene' else g
+    padding = f.max(2) == 0
+    for fn, p in HARD_NEGATIVES:
+        if rng.random() < p:
+            f, y, w = fn(f, y, w, rng)
+    black = padding | (f.max(2) == 0)  # padding and collars stay exactly 0, as the pipeline renders them
+    if dom:
+        f = degrade(f, rng)
+    f = jitter(f, rng)
+    f = np.round(np.clip(f, 0, 1) * 255) / 255
+    f[black] = 0
+    return f.astype(np.float32), y.astype(np.float32), w.astype(np.float32)

@@ -1,0 +1,146 @@
+"""WaterMobileUNet: a U-Net with a MobileNetV2-style encoder, sized for fast CPU inference at 224 px.
+
+Encoder: a full-resolution 3x3 stem (16 ch, kept as the finest skip), then five stages of inverted-residual
+blocks (1x1 expand, 3x3 depthwise, 1x1 project; BatchNorm, ReLU6; residual when shapes match), each halving
+the resolution: 112 px (24 ch), 56 (32), 28 (64), 14 (96), 7 (160). A global-context branch (global average
+pool, 1x1 conv, broadcast back) gives the 7 px bottleneck an image-level view: a tile that is all sea has no
+shore to anchor a local decision.
+Decoder: per level, 2x bilinear upsampling, concatenation with the encoder skip, then a depthwise-separable
+3x3 block (two at the coarse levels). The head is a 1x1 conv giving logits at full resolution.
+
+Width multiplier `width` scales every channel count (1.0 = the default, about 1 M parameters).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _ch(c, width):
+    return max(8, int(round(c * width / 8)) * 8)
+
+
+def conv_bn(cin, cout, k=3, stride=1, groups=1, act=True):
+    layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(nn.ReLU6(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        self.use_res = stride == 1 and cin == cout
+        self.net = nn.Sequential(
+            conv_bn(cin, hidden, 1),
+            conv_bn(hidden, hidden, 3, stride, groups=hidden),
+            conv_bn(hidden, cout, 1, act=False),
+        )
+
+    def forward(self, x):
+        y = self.net(x)
+        return x + y if self.use_res else y
+
+
+class SeparableBlock(nn.Module):
+    """Depthwise 3x3 + pointwise 1x1 (BN, ReLU6), with a 1x1 projection first when cin != cout."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.net = nn.Sequential(conv_bn(cin, cin, 3, groups=cin), conv_bn(cin, cout, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def stage(cin, cout, n, expand):
+    blocks = [InvertedResidual(cin, cout, 2, expand)]
+    blocks += [InvertedResidual(cout, cout, 1, expand) for _ in range(n - 1)]
+    return nn.Sequential(*blocks)
+
+
+class WaterMobileUNet(nn.Module):
+    """`stages`: (channels, blocks) of the stride-2 encoder stages; `decoder`: output channels per decoder
+    level, coarse to fine (one per stage); `stem_stride` 2 puts the stem (and the head) at half resolution,
+    the logits then being upsampled bilinearly to the input size."""
+
+    def __init__(self, width=1.0, expand=4, stem_stride=2, stages=((24, 2), (32, 3), (96, 4), (160, 3)),
+                 decoder=(96, 64, 48, 32)):
+        super().__init__()
+        assert len(decoder) == len(stages)
+        c0 = _ch(16, width)
+        self.stem = nn.Sequential(conv_bn(3, c0, 3, stem_stride), conv_bn(c0, c0, 3, groups=c0), conv_bn(c0, c0, 1))
+        chans = [c0]
+        blocks = []
+        cin = c0
+        for c, n in stages:
+            cout = _ch(c, width)
+            blocks.append(stage(cin, cout, n, expand))
+            chans.append(cout)
+            cin = cout
+        self.stages = nn.ModuleList(blocks)
+        self.context = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cin, 1), nn.ReLU6(inplace=True))
+        self.fuse = conv_bn(2 * cin, cin, 1)
+        dec = []
+        up_in = cin
+        for level, c in enumerate(decoder):
+            skip = chans[len(chans) - 2 - level]
+            cout = _ch(c, width)
+            layers = [SeparableBlock(up_in + skip, cout)]
+            if level < 2:
+                layers.append(SeparableBlock(cout, cout))
+            dec.append(nn.Sequential(*layers))
+            up_in = cout
+        self.decoder = nn.ModuleList(dec)
+        self.head = nn.Conv2d(up_in, 1, 1)
+
+    def forward(self, x):
+        skips = [self.stem(x)]
+        y = skips[0]
+        for s in self.stages:
+            y = s(y)
+            skips.append(y)
+        g = self.context(y).expand_as(y)
+        y = self.fuse(torch.cat([y, g], 1))
+        for level, block in enumerate(self.decoder):
+            skip = skips[len(skips) - 2 - level]
+            y = F.interpolate(y, size=skip.shape[2:], mode='bilinear', align_corners=False)
+            y = block(torch.cat([y, skip], 1))
+        y = self.head(y)
+        if y.shape[2:] != x.shape[2:]:
+            y = F.interpolate(y, size=x.shape[2:], mode='bilinear', align_corners=False)
+        return y
+
+
+class WithSigmoid(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return torch.sigmoid(self.net(x))
+
+
+ARCHS = {
+    # default: stem at 112 px, encoder 56/28/14/7 px, decoder back to 112 px, logits upsampled to 224
+    'mobile': dict(stem_stride=2, stages=((24, 2), (32, 3), (96, 4), (160, 3)), decoder=(96, 64, 48, 32)),
+    # full-resolution stem and decoder (finer edges, about 3x slower on CPU)
+    'mobile-full': dict(stem_stride=1, stages=((24, 2), (32, 3), (64, 3), (96, 3), (160, 2)),
+                        decoder=(96, 64, 48, 32, 16)),
+}
+
+
+def build(arch):
+    """The network described by a checkpoint's `arch` dict: {'name': key of ARCHS, 'width', 'expand'}."""
+    return WaterMobileUNet(width=arch.get('width', 1.0), expand=arch.get('expand', 4), **ARCHS[arch['name']])
+
+
+def export_onnx(model, path, size=224):
+    """Opset 17, input `image` [N,3,H,W], output `probability` [N,1,H,W] (sigmoid inside); dynamic N, H, W
+    (H and W multiples of 32: five stride-2 stages)."""
+    model.eval()
+    torch.onnx.export(WithSigmoid(model), torch.zeros(1, 3, size, size), path, opset_version=17,
+                      input_names=['image'], output_names=['probability'],
+                      dynamic_axes={'image': {0: 'batch', 2: 'height', 3: 'width'},
+                                    'probability': {0: 'batch', 2: 'height', 3: 'width'}},
+                      do_constant_folding=True)

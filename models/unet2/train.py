@@ -1,0 +1,289 @@
+#!/usr/bin/python3
+"""Train waterline-unet2 (WaterMobileUNet, model.py) on CPU: long schedule, checkpoint every few minutes,
+resumable. Data: data.py (Kaggle pairs with the fixed split + pipeline-rendered training scenes labelled
+by OSM or the spectral index); augmentation: augment.py.
+
+Start (or resume: the same command continues from RUN/last.pt if it exists):
+
+    nice -n 19 /usr/bin/python3 models/unet2/train.py --run models/unet2/runs/main >> models/unet2/runs/main.log 2>&1 &
+
+Export the best checkpoint (by the fixed validation split only) for the Waterline runtime:
+
+    /usr/bin/python3 models/unet2/train.py --run models/unet2/runs/main --export DIR [--from CKPT]
+
+writes unet2.onnx + manifest.json (+ metrics.json) into DIR (CKPT default RUN/best.pt; the committed light
+checkpoint models/unet2/checkpoint.pt also exports).
+
+Schedule: AdamW (weight decay 1e-4), batch --batch, linear warm-up over --warmup steps then cosine decay
+to 2 % of --lr over --epochs epochs; an exponential moving average (EMA) of the weights (and BatchNorm
+statistics) is what is validated, checkpointed as best and exported. Loss: per-pixel weighted BCE + soft
+Dice over the batch. Validation: the 205 fixed-split pairs at 224 px, threshold 0.5, IoU micro-averaged
+over all pixels (as models/unet/train.py and `waterline eval`).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data as D  # noqa: E402
+from augment import make_sample  # noqa: E402
+from model import build, export_onnx  # noqa: E402
+
+MODEL_NAME = 'waterline-unet2'
+
+
+def to_tensor(x, mean, std):
+    t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
+    return (t - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+
+
+def loss_fn(logits, y, w):
+    bce = (F.binary_cross_entropy_with_logits(logits, y, reduction='none') * w).sum() / w.sum().clamp_min(1e-6)
+    p = torch.sigmoid(logits)
+    inter = (p * y * w).sum()
+    dice = 1 - (2 * inter + 1) / ((p * w).sum() + (y * w).sum() + 1)
+    return bce + dice
+
+
+@torch.no_grad()
+def evaluate(model, images, masks, idx, mean, std, batch=16):
+    model.eval()
+    tp = fp = fn = tn = 0
+    for s in range(0, len(idx), batch):
+        b = idx[s:s + batch]
+        pred = (torch.sigmoid(model(to_tensor(images[b].astype(np.float32) / 255.0, mean, std)))[:, 0] >= 0.5).numpy()
+        truth = masks[b].astype(bool)
+        tp += int(np.sum(pred & truth))
+        fp += int(np.sum(pred & ~truth))
+        fn += int(np.sum(~pred & truth))
+        tn += int(np.sum(~pred & ~truth))
+    return {'iou': tp / max(tp + fp + fn, 1), 'f1': 2 * tp / max(2 * tp + fp + fn, 1),
+            'precision': tp / max(tp + fp, 1), 'recall': tp / max(tp + fn, 1),
+            'accuracy': (tp + tn) / max(tp + fp + fn + tn, 1), 'count': int(len(idx))}
+
+
+@torch.no_grad()
+def ema_update(ema, model, decay):
+    msd = model.state_dict()
+    for k, v in ema.state_dict().items():
+        if v.dtype.is_floating_point:
+            v.mul_(decay).add_(msd[k].detach(), alpha=1 - decay)
+        else:
+            v.copy_(msd[k])
+
+
+def lr_at(step, total, args):
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    t = min(1.0, (step - args.warmup) / max(1, total - args.warmup))
+    return args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def save(path, state):
+    tmp = path + '.tmp'
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def export(ckpt_path, out, log):
+    ckpt = torch.load(ckpt_path)
+    model = build(ckpt['arch'])
+    model.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
+    os.makedirs(out, exist_ok=True)
+    onnx_path = os.path.join(out, 'unet2.onnx')
+    export_onnx(model, onnx_path)
+    nparams = sum(p.numel() for p in model.parameters())
+    manifest = {
+        'name': MODEL_NAME,
+        'kind': 'unet',
+        'file': 'unet2.onnx',
+        'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
+                  'size': D.SIZE, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': ckpt['mean'], 'std': ckpt['std']},
+        'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
+        'parameters': nparams,
+        'architecture': f'WaterMobileUNet({json.dumps(ckpt["arch"])}) in models/unet2/model.py',
+    }
+    with open(os.path.join(out, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')
+    val = ckpt.get('val') or next((h for h in ckpt['history'] if h['epoch'] == ckpt['epoch']), None)
+    metrics = {'epoch': ckpt['epoch'], 'validation': val, 'arch': ckpt['arch'], 'checkpoint': ckpt_path,
+               'settings': ckpt['args'], 'history': ckpt['history'], 'split_seed': D.SPLIT_SEED}
+    with open(os.path.join(out, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=2)
+        f.write('\n')
+    log(f'exported {onnx_path} ({os.path.getsize(onnx_path)} bytes) from {ckpt_path}, epoch {ckpt["epoch"]}'
+        + (f' (val iou {val["iou"]:.4f})' if val else ''))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--run', default=os.path.join(D.HERE, 'runs', 'main'), help='checkpoint directory')
+    ap.add_argument('--shared', default=os.path.join(D.REPO, '..', 'shared', 'data'))
+    ap.add_argument('--cache', default=D.DEFAULT_CACHE)
+    ap.add_argument('--arch', default='mobile')
+    ap.add_argument('--width', type=float, default=1.25)
+    ap.add_argument('--expand', type=int, default=4)
+    ap.add_argument('--epochs', type=int, default=50)
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--warmup', type=int, default=300)
+    ap.add_argument('--ema', type=float, default=0.998)
+    ap.add_argument('--domain-aug', type=float, default=0.5)
+    ap.add_argument('--scene-per-epoch', type=int, default=400, help='scene windows per epoch (beside the pairs)')
+    ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--seed', type=int, default=13)
+    ap.add_argument('--light', default=os.path.join(D.HERE, 'checkpoint.pt'),
+                    help='small committed checkpoint (EMA weights in fp16 + schedule position), written at every '
+                         'epoch end; a run without RUN/last.pt starts from it (fresh optimizer state)')
+    ap.add_argument('--no-light', action='store_true', help='neither read nor write --light')
+    ap.add_argument('--export', metavar='DIR', help='export a checkpoint (--from) to DIR and exit')
+    ap.add_argument('--from', dest='from_ckpt', help='with --export: checkpoint to export (default RUN/best.pt; '
+                    'the light checkpoint works too)')
+    args = ap.parse_args()
+    os.makedirs(args.run, exist_ok=True)
+
+    def log(msg):
+        print(f'[{time.strftime("%Y-%m-%d %H:%M:%S")}] {msg}', flush=True)
+
+    torch.set_num_threads(args.threads)
+    if args.export:
+        export(args.from_ckpt or os.path.join(args.run, 'best.pt'), args.export, log)
+        return 0
+
+    d = D.build(args.shared, args.cache, log)
+    images, masks = d['images'], d['masks']
+    train_idx, val_idx = D.split(len(d['names']))
+    tr = images[train_idx].reshape(-1, 3).astype(np.float64) / 255.0
+    mean = torch.tensor(tr.mean(0), dtype=torch.float32)
+    std = torch.tensor(tr.std(0), dtype=torch.float32)
+    del tr
+    scenes = d['scenes']
+
+    last_path = os.path.join(args.run, 'last.pt')
+    arch = {'name': args.arch, 'width': args.width, 'expand': args.expand}
+    state = torch.load(last_path) if os.path.exists(last_path) else None
+    light = None
+    if state is None and not args.no_light and os.path.exists(args.light):
+        light = torch.load(args.light)
+        state = light
+    if state is not None:
+        arch = state['arch']
+        saved = state['args']
+        for k in ('epochs', 'batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed'):
+            setattr(args, k, saved[k])  # a resumed run keeps its schedule
+    model = build(arch)
+    ema = build(arch)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    n_per_epoch = len(train_idx) + args.scene_per_epoch
+    steps_per_epoch = math.ceil(n_per_epoch / args.batch)
+    total_steps = args.epochs * steps_per_epoch
+    if light is not None:
+        weights = {k: v.float() if v.dtype == torch.float16 else v for k, v in light['ema'].items()}
+        model.load_state_dict(weights)
+        ema.load_state_dict(weights)
+        rng = np.random.default_rng(args.seed + 1000 * light['epoch'])
+        torch.manual_seed(args.seed + 1000 * light['epoch'])
+        epoch, step, order, history, best_iou = light['epoch'] + 1, 0, None, light['history'], light['best_iou']
+        log(f'started from the light checkpoint {args.light} (end of epoch {light["epoch"]}, EMA weights, '
+            f'fresh optimizer state); best val iou {best_iou:.4f}')
+    elif state is not None:
+        model.load_state_dict(state['model'])
+        ema.load_state_dict(state['ema'])
+        opt.load_state_dict(state['opt'])
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state['rng']
+        torch.set_rng_state(state['torch_rng'])
+        epoch, step, order, history, best_iou = (state['epoch'], state['step'], state['order'], state['history'],
+                                                 state['best_iou'])
+        log(f'resumed {last_path}: epoch {epoch}, step {step}/{steps_per_epoch}, best val iou {best_iou:.4f}')
+    else:
+        torch.manual_seed(args.seed)
+        rng = np.random.default_rng(args.seed)
+        ema.load_state_dict(model.state_dict())
+        epoch, step, order, history, best_iou = 1, 0, None, [], -1.0
+    nparams = sum(p.numel() for p in model.parameters())
+    log(f'{MODEL_NAME}: WaterMobileUNet {arch}, {nparams} parameters; {len(train_idx)} train pairs + '
+        f'{args.scene_per_epoch} scene windows/epoch from {len(scenes)} renderings, {steps_per_epoch} steps/epoch, '
+        f'{args.epochs} epochs; val {len(val_idx)} pairs; held out: {", ".join(D.HELD_OUT_SCENES)}')
+
+    def checkpoint():
+        save(last_path, {'arch': arch, 'model': model.state_dict(), 'ema': ema.state_dict(), 'opt': opt.state_dict(),
+                         'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'epoch': epoch,
+                         'step': step, 'order': order, 'history': history, 'best_iou': best_iou,
+                         'args': vars(args), 'mean': mean.tolist(), 'std': std.tolist()})
+
+    last_ckpt = time.time()
+    while epoch <= args.epochs:
+        if order is None:
+            items = [('pair', int(i)) for i in train_idx] + \
+                    [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)]
+            order = [items[j] for j in rng.permutation(len(items))]
+            ep_start, ep_loss, ep_n = time.time(), 0.0, 0
+        else:
+            ep_start, ep_loss, ep_n = time.time(), 0.0, 0
+        model.train()
+        while step < steps_per_epoch:
+            batch = order[step * args.batch:(step + 1) * args.batch]
+            xs, ys, ws = [], [], []
+            for kind, i in batch:
+                src = ('pair', images, masks, i) if kind == 'pair' else ('scene', scenes[i])
+                f, y, w = make_sample(src, rng, args.domain_aug)
+                xs.append(f)
+                ys.append(y)
+                ws.append(w)
+            x = to_tensor(np.stack(xs), mean, std)
+            y = torch.from_numpy(np.stack(ys)).unsqueeze(1)
+            w = torch.from_numpy(np.stack(ws)).unsqueeze(1)
+            for g in opt.param_groups:
+                g['lr'] = lr_at((epoch - 1) * steps_per_epoch + step, total_steps, args)
+            loss = loss_fn(model(x), y, w)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            ema_update(ema, model, min(args.ema, (1 + (epoch - 1) * steps_per_epoch + step) /
+                                       (10 + (epoch - 1) * steps_per_epoch + step)))
+            ep_loss += float(loss) * len(batch)
+            ep_n += len(batch)
+            step += 1
+            if step % 25 == 0:
+                log(f'epoch {epoch} step {step}/{steps_per_epoch} loss {ep_loss / ep_n:.4f} '
+                    f'lr {opt.param_groups[0]["lr"]:.2e} ({(time.time() - ep_start) / ep_n:.2f} s/sample)')
+            if time.time() - last_ckpt > args.ckpt_min * 60:
+                checkpoint()
+                last_ckpt = time.time()
+        m = evaluate(ema, images, masks, val_idx, mean, std)
+        rec = {'epoch': epoch, 'loss': ep_loss / max(ep_n, 1), **m, 'minutes': round((time.time() - ep_start) / 60, 1),
+               'finished': time.strftime('%Y-%m-%d %H:%M:%S')}
+        history.append(rec)
+        log(f'epoch {epoch}/{args.epochs} done: loss {rec["loss"]:.4f} val (EMA) iou {m["iou"]:.4f} f1 {m["f1"]:.4f} '
+            f'p {m["precision"]:.4f} r {m["recall"]:.4f} ({rec["minutes"]} min, partial if resumed)')
+        if m['iou'] > best_iou:
+            best_iou = m['iou']
+            save(os.path.join(args.run, 'best.pt'), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
+                                                      'history': history, 'args': vars(args), 'mean': mean.tolist(),
+                                                      'std': std.tolist()})
+            log(f'new best (val iou {best_iou:.4f}) saved')
+        if not args.no_light:
+            save(args.light, {'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou, 'args': vars(args),
+                              'mean': mean.tolist(), 'std': std.tolist(),
+                              'ema': {k: v.half() if v.dtype == torch.float32 else v for k, v in ema.state_dict().items()}})
+        epoch += 1
+        step = 0
+        order = None
+        checkpoint()
+        last_ckpt = time.time()
+    log('training finished')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
