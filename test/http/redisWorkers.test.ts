@@ -187,3 +187,39 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     await Promise.all([stopChild(worker), stopChild(restarted.child)]);
   }, 60_000);
 });
+
+suite('waterline serve --queue + waterline worker (the real commands, the built-in U-Net)', () => {
+  it('two workers give exactly the GeoJSON of `waterline segment`', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const dataDir = mkdtempSync(join(tmpdir(), 'waterline-queue-cli-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    copyFileSync(scenePath(SCENE), join(dataDir, SCENE));
+    const cli = (args: string[], pattern: RegExp) => {
+      const child = spawn(process.execPath, [join('bin', 'waterline.mjs'), ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WATERLINE_DEVICE: 'cpu' } });
+      children.push(child);
+      return new Promise<{ child: ChildProcess; match: RegExpMatchArray }>((resolve, reject) => {
+        let err = '';
+        child.stderr!.on('data', (d) => {
+          err += d;
+          const m = err.match(pattern);
+          if (m) resolve({ child, match: m });
+        });
+        child.once('exit', (code) => reject(new Error(`waterline ${args[0]} exited with ${code}: ${err.slice(-400)}`)));
+      });
+    };
+    const server = await cli(['serve', '--data-dir', dataDir, '--port', '0', '--queue', redis.url], /serving (\S+)/);
+    const url = server.match[1];
+    const workers = await Promise.all([1, 2].map(() => cli(['worker', '--queue', redis.url], /waterline worker: model (\S+) \(unet, (\w+)\)/)));
+    expect(workers[0].match[2]).toBe('cpu');
+    const jobId = await submit(url);
+    const { fc } = await finished(url, jobId);
+    const out = join(dataDir, 'plain.geojson');
+    const segment = spawn(process.execPath, [join('bin', 'waterline.mjs'), 'segment', join(dataDir, SCENE), '-o', out], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, WATERLINE_DEVICE: 'cpu' } });
+    expect(await new Promise((r) => segment.once('exit', r))).toBe(0);
+    const plainCli = JSON.parse(readFileSync(out, 'utf8')) as FeatureCollection & { waterline: Record<string, unknown> };
+    expectIdentical(fc, plainCli);
+    expect((fc as FeatureCollection & { waterline: Record<string, unknown> }).waterline.provider).toBe(plainCli.waterline.provider);
+    await Promise.all([...workers.map((w) => stopChild(w.child)), stopChild(server.child)]);
+  }, 60_000);
+});
