@@ -12,7 +12,7 @@ import { JobRunner, type SegmenterProvider } from '../pipeline/jobRunner.ts';
 import { importSegmenterLoader, type SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import { storedTileProvider } from '../pipeline/storedTileSegmenter.ts';
 import { createModelRegistry } from './modelRegistry.ts';
-import { pipelineSegmentScene } from './pipelineBinding.ts';
+import { pipelineChangeScenes, pipelineSegmentScene } from './pipelineBinding.ts';
 import { createSegmenterProvider } from './segmenterProvider.ts';
 
 export interface JobThreadInit {
@@ -36,7 +36,7 @@ serveThread(async () => {
   } else {
     segmenters = storedTileProvider(store);
   }
-  const runner = new JobRunner({ store, segmentScene: pipelineSegmentScene, segmenters, logger, progressIntervalMs: init.progressIntervalMs });
+  const runner = new JobRunner({ store, segmentScene: pipelineSegmentScene, changeScenes: pipelineChangeScenes, segmenters, logger, progressIntervalMs: init.progressIntervalMs });
   return {
     run: ({ jobId }: { jobId: string }, signal) => runner.run(jobId, signal),
     close: async () => {

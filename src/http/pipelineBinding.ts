@@ -1,8 +1,9 @@
-/** The job runner's `segmentScene`: opens the stored scene and runs the pipeline on it. */
+/** The job runner's `segmentScene` and `changeScenes`: open the stored scenes and run the pipeline on them. */
 import { openScene } from '../adapters/raster/openScene.ts';
 import { AUTO_MODEL_NAME, segmenterForScene } from '../pipeline/sceneSegmenter.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
-import type { SegmentSceneFn } from '../pipeline/jobRunner.ts';
+import type { ChangeScenesFn, SegmentSceneFn } from '../pipeline/jobRunner.ts';
+import { changeScenes } from '../pipeline/changeScenes.ts';
 
 export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
   const scene = await openScene(req.scenePath, { signal: req.signal });
@@ -32,4 +33,34 @@ export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
   } finally {
     await scene.close();
   }
+};
+
+/** A change job: date A then date B, each mapped as a segment job would map it (same model, band roles, fusion). */
+export const pipelineChangeScenes: ChangeScenesFn = async (req) => {
+  const { options } = req;
+  const result = await changeScenes(
+    { kind: 'scene', path: req.scenes[0].path, name: req.scenes[0].name },
+    { kind: 'scene', path: req.scenes[1].path, name: req.scenes[1].name },
+    {
+      model: {
+        options: { prompt: req.prompt, overlap: options.overlap },
+        tileSize: async () => req.segmenter.info.inputSize,
+        forScene: (scene) => segmenterForScene(scene, {
+          model: req.model ?? AUTO_MODEL_NAME,
+          fusion: options.fusion !== 'none',
+          bandRoles: options.bandRoles,
+          bands: options.bands,
+          signal: req.signal,
+        }, async () => req.segmenter),
+      },
+      threshold: options.threshold,
+      minAreaM2: options.minArea,
+      simplify: options.simplify,
+      signal: req.signal,
+      completed: [req.completed[0], req.completed[1]],
+      onTileDone: (dateIndex, tileId, probability, defects) => req.onTileDone(dateIndex, tileId, probability, defects),
+      onProgress: req.onProgress,
+    },
+  );
+  return { geojson: result.collection };
 };

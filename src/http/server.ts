@@ -13,7 +13,8 @@ import { DEFAULT_QUEUE_MODEL, RedisJobQueue } from '../pipeline/redisJobQueue.ts
 import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { ThreadJobExecutor } from './threadJobExecutor.ts';
-import { JobRunner, type SegmentSceneFn, type SegmenterProvider } from '../pipeline/jobRunner.ts';
+import { JobRunner, type ChangeScenesFn, type SegmentSceneFn, type SegmenterProvider } from '../pipeline/jobRunner.ts';
+import { pipelineChangeScenes } from './pipelineBinding.ts';
 import { createApp } from './app.ts';
 import type { AppDeps, SceneInspector } from './appContext.ts';
 import type { ServerConfig } from './serverConfig.ts';
@@ -25,6 +26,8 @@ export interface ServerServices {
   logger: Logger;
   /** The pipeline entry point the job runner calls. */
   segmentScene: SegmentSceneFn;
+  /** The pipeline entry point of change jobs (default: the real pipeline, pipelineChangeScenes). */
+  changeScenes?: ChangeScenesFn;
   loadSegmenter: SegmenterLoader;
   inspectScene: SceneInspector;
   /** The models cache whose PaliGemma exports requests may name (default: none, built-in models only). */
@@ -85,7 +88,7 @@ function createJobQueue(services: ServerServices, store: JobStore, segmenters: S
   }
   const runner: JobExecutor = backend.kind === 'thread'
     ? new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs, logLevel: backend.logLevel })
-    : new JobRunner({ store, segmentScene: services.segmentScene, segmenters, logger, progressIntervalMs });
+    : new JobRunner({ store, segmentScene: services.segmentScene, changeScenes: services.changeScenes ?? pipelineChangeScenes, segmenters, logger, progressIntervalMs });
   return new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
-import { JOB_STATES } from '../adapters/store/records.ts';
+import { JOB_KINDS, JOB_STATES } from '../adapters/store/records.ts';
 
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
@@ -36,8 +36,14 @@ export const jobOptionsSchema = z.object({
   fusion: z.enum(['auto', 'none']).optional(),
 }).strict();
 
+/**
+ * `POST /jobs`: `{"scene": id}` (a segment job) or `{"kind": "change", "scenes": [A, B]}` (a job with two
+ * scenes: water change from date A to date B). `kind` defaults to `segment`; its scene count is checked.
+ */
 export const createJobBody = z.object({
-  scene: z.string().min(1),
+  kind: z.enum(JOB_KINDS).optional(),
+  scene: z.string().min(1).optional(),
+  scenes: z.array(z.string().min(1)).min(1).max(2).optional(),
   prompt: z.string().min(1).max(200).optional(),
   /** A registered model name (checked against the model registry, never used as a path). */
   model: z.string().optional(),

@@ -6,20 +6,14 @@
  * colours (permanent blue, gained green, lost red, unknown grey, dry land white). RGBA, row-major.
  */
 import { openScene } from '../adapters/raster/openScene.ts';
-import { CHANGE_CODE, type ChangeClass } from '../core/change/changeClasses.ts';
+import { CHANGE_CLASS_COLOURS, CHANGE_CODE, type ChangeClass } from '../core/change/changeClasses.ts';
 import type { PixelMapping } from '../core/change/gridResample.ts';
 import { stretchValue } from '../core/grid/bandStretch.ts';
 import { PROBABILITY_NODATA, PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import type { SceneInfo } from '../core/scene.ts';
 import { computeSceneStretch, defaultBands } from './tileSource.ts';
 
-export const CLASS_COLOURS: Readonly<Record<ChangeClass, readonly [number, number, number]>> = {
-  permanent: [31, 94, 201],
-  gained: [38, 166, 76],
-  lost: [214, 48, 39],
-  unknown: [160, 160, 160],
-  dry: [255, 255, 255],
-};
+export const CLASS_COLOURS = CHANGE_CLASS_COLOURS;
 
 export interface ReportDate {
   label: string;

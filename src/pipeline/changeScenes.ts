@@ -22,23 +22,20 @@ import { summarizeChange, type ChangeSummary } from '../core/change/changeSummar
 import { resampleNearest, type PixelMapping } from '../core/change/gridResample.ts';
 import { pixelAreaGrid } from '../core/change/pixelAreas.ts';
 import { PROBABILITY_NODATA } from '../core/masks/probabilityCodec.ts';
+import type { SegmentationDefect } from '../core/model/segmenter.ts';
 import type { SceneInfo } from '../core/scene.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { Connectivity } from '../core/vector/traceMask.ts';
-import { prepareWaterDate, type PreparedWaterDate, type SceneModel, type WaterDate, type WaterInput } from './waterDates.ts';
+import { inputName, prepareWaterDate, type PreparedWaterDate, type SceneModel, type WaterDate, type WaterInput } from './waterDates.ts';
 
 export type { WaterInput, SceneModel, WaterDate };
 
 export const RESAMPLING = 'nearest: each pixel centre of A mapped through A\'s geotransform and CRS to B\'s CRS and pixel grid; the B pixel containing it (gdalwarp -r near); outside B = no data';
 
-export interface ChangeProgress {
+/** Progress over the model tiles of both dates (tilesDone/tilesTotal count both; the rate is the current date's). */
+export interface ChangeProgress extends TileProgress {
   /** The date being mapped now. */
   date: 'A' | 'B';
-  /** Model tiles done over both dates, and their total. */
-  tilesDone: number;
-  tilesTotal: number;
-  tilesSkipped: number;
-  tilesFailed: number;
 }
 
 export interface ChangeScenesOptions {
@@ -51,6 +48,10 @@ export interface ChangeScenesOptions {
   minAreaM2?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ChangeProgress) => void;
+  /** Scene inputs, per date (A, B): tiles finished in an earlier run, not mapped again (resume). */
+  completed?: [ReadonlyMap<string, Float32Array>?, ReadonlyMap<string, Float32Array>?];
+  /** Scene inputs: each newly mapped tile of date 0 (A) or 1 (B), to persist it. */
+  onTileDone?: (dateIndex: 0 | 1, tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => void | Promise<void>;
   now?: () => Date;
 }
 
@@ -118,12 +119,14 @@ export async function changeScenes(inputA: WaterInput, inputB: WaterInput, optio
     prepared.push(await prepareWaterDate(inputA, model, signal));
     prepared.push(await prepareWaterDate(inputB, model, signal));
     const [pa, pb] = prepared;
-    if (!anyInside(pa.info, pb.info) && !anyInside(pb.info, pa.info)) throw noOverlap(inputA.path, inputB.path, '');
+    if (!anyInside(pa.info, pb.info) && !anyInside(pb.info, pa.info)) throw noOverlap(inputName(inputA), inputName(inputB), '');
     // progress: the model tiles of both dates as one count
     const tilesTotal = pa.tilesTotal + pb.tilesTotal;
     let doneA = { tilesSkipped: 0, tilesFailed: 0 };
     const hooks = (date: 'A' | 'B') => ({
       signal,
+      completed: options.completed?.[date === 'A' ? 0 : 1],
+      onTileDone: options.onTileDone && ((tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => options.onTileDone!(date === 'A' ? 0 : 1, tileId, probability, defects)),
       onProgress: (p: TileProgress) => {
         if (date === 'A') doneA = p;
         const before = date === 'B' ? doneA : { tilesSkipped: 0, tilesFailed: 0 };
@@ -133,6 +136,8 @@ export async function changeScenes(inputA: WaterInput, inputB: WaterInput, optio
           tilesTotal,
           tilesSkipped: before.tilesSkipped + p.tilesSkipped,
           tilesFailed: before.tilesFailed + p.tilesFailed,
+          tilesPerSecond: p.tilesPerSecond,
+          etaSeconds: p.tilesPerSecond > 0 ? (tilesTotal - (date === 'B' ? pa.tilesTotal : 0) - p.tilesDone) / p.tilesPerSecond : null,
         });
       },
     });
@@ -149,7 +154,7 @@ export async function changeScenes(inputA: WaterInput, inputB: WaterInput, optio
   const classes = classifyChange(dateA.probability, bOnA, threshold);
   const toWgs84 = createCrsTransform(a.crs).toWgs84;
   const summary = summarizeChange(classes, a.width, a.height, pixelAreaGrid(a.width, a.height, a.geoTransform, toWgs84));
-  if (summary.commonValidKm2 <= 0) throw noOverlap(inputA.path, inputB.path, ' where both have data');
+  if (summary.commonValidKm2 <= 0) throw noOverlap(inputName(inputA), inputName(inputB), ' where both have data');
   const connectivity = options.connectivity ?? 4;
   const simplify = options.simplify ?? 0;
   const minAreaM2 = options.minAreaM2 ?? 0;

@@ -36,6 +36,37 @@ export interface SegmentSceneRequest {
 
 export type SegmentSceneFn = (request: SegmentSceneRequest) => Promise<{ geojson: FeatureCollection }>;
 
+/** What the job runner asks of the pipeline for a `change` job (`changeScenes` in src/pipeline/changeScenes.ts). */
+export interface ChangeScenesRequest extends Omit<SegmentSceneRequest, 'scenePath' | 'sceneName' | 'completed' | 'onTileDone'> {
+  /** Date A, then date B: paths and names for provenance (never a server path). */
+  scenes: { path: string; name: string }[];
+  /** Per scene (same order), tiles finished in an earlier run. */
+  completed: Map<string, Float32Array>[];
+  /** A newly mapped tile of scene `sceneIndex` (the runner persists it synchronously). */
+  onTileDone: (sceneIndex: number, tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => void;
+}
+
+export type ChangeScenesFn = (request: ChangeScenesRequest) => Promise<{ geojson: FeatureCollection }>;
+
+/**
+ * Stored tile ids of a job with several scenes carry their scene's letter (`A:r0c1`, `B:r0c1`), so the tiles
+ * of both dates live side by side in one job and resume independently. One-scene jobs keep the bare tile id.
+ */
+export function sceneTileKey(sceneIndex: number, tileId: string): string {
+  return `${String.fromCharCode(65 + sceneIndex)}:${tileId}`;
+}
+
+/** Split a job's stored tiles by scene (inverse of sceneTileKey). */
+export function tilesByScene(stored: Map<string, Float32Array>, sceneCount: number): Map<string, Float32Array>[] {
+  const out = Array.from({ length: sceneCount }, () => new Map<string, Float32Array>());
+  for (const [key, probability] of stored) {
+    const m = /^([A-Z]):(.+)$/.exec(key);
+    const index = m ? m[1].charCodeAt(0) - 65 : -1;
+    if (index >= 0 && index < sceneCount) out[index].set(m![2], probability);
+  }
+  return out;
+}
+
 /** Where the server gets its models from. */
 export interface SegmenterProvider {
   /**
@@ -57,6 +88,8 @@ export const ABORT_CANCEL = 'cancel';
 export interface JobRunnerDeps {
   store: JobStore;
   segmentScene: SegmentSceneFn;
+  /** Runs `change` jobs; a runner without it fails them with a clear error. */
+  changeScenes?: ChangeScenesFn;
   segmenters: SegmenterProvider;
   logger: Logger;
   /** Minimum time between progress writes to the database (default 500 ms). */
@@ -71,11 +104,13 @@ export class JobRunner {
     const { store, logger } = this.deps;
     const job = store.getJob(jobId);
     if (!job) throw new NotFoundError('job_not_found', `job ${jobId} does not exist`);
-    const scene = store.getScene(job.scene);
-    if (!scene) {
-      store.setJobState(jobId, 'failed', { error: `scene ${job.scene} is no longer registered` });
+    const scenes = job.scenes.map((id) => store.getScene(id));
+    const missing = job.scenes.find((_, i) => !scenes[i]);
+    if (missing) {
+      store.setJobState(jobId, 'failed', { error: `scene ${missing} is no longer registered` });
       return 'failed';
     }
+    const scene = scenes[0]!;
     if (!store.transitionJob(jobId, ['queued', 'running'], 'running')) return store.getJob(jobId)!.state;
 
     const completed = store.loadTiles(jobId);
@@ -107,26 +142,41 @@ export class JobRunner {
 
     try {
       const segmenter = await this.deps.segmenters.get(job.model, jobId);
-      const { geojson } = await this.deps.segmentScene({
-        scenePath: scene.path,
-        sceneName: scene.name,
+      const persist = (key: string, probability: Float32Array, defects: SegmentationDefect[]): void => {
+        if (!store.isOpen) return;
+        if (store.putTile(jobId, key, probability, defects)) doneThisRun++;
+        else log.warn({ tile: key }, 'tile reported twice; keeping the first result');
+        writeProgress();
+      };
+      const common = {
         segmenter,
         model: job.model,
         prompt: job.prompt,
         options: job.options,
-        completed,
-        onTileDone: (tileId, probability, defects) => {
-          if (!store.isOpen) return;
-          if (store.putTile(jobId, tileId, probability, defects)) doneThisRun++;
-          else log.warn({ tile: tileId }, 'tile reported twice; keeping the first result');
-          writeProgress();
-        },
-        onProgress: (p) => {
+        onProgress: (p: TileProgress) => {
           reported = p;
           writeProgress();
         },
         signal,
-      });
+      };
+      let geojson: FeatureCollection;
+      if (job.kind === 'change') {
+        if (!this.deps.changeScenes) throw new Error('this worker cannot run change jobs');
+        ({ geojson } = await this.deps.changeScenes({
+          ...common,
+          scenes: scenes.map((s) => ({ path: s!.path, name: s!.name })),
+          completed: tilesByScene(completed, scenes.length),
+          onTileDone: (sceneIndex, tileId, probability, defects) => persist(sceneTileKey(sceneIndex, tileId), probability, defects),
+        }));
+      } else {
+        ({ geojson } = await this.deps.segmentScene({
+          ...common,
+          scenePath: scene.path,
+          sceneName: scene.name,
+          completed,
+          onTileDone: (tileId, probability, defects) => persist(tileId, probability, defects),
+        }));
+      }
       if (signal.aborted) throw signal.reason ?? new CancelledError();
       writeProgress(true);
       store.putResult(jobId, JSON.stringify(geojson));

@@ -27,7 +27,7 @@ import { blendSceneProbability, type BlendSceneOptions } from './segmentScene.ts
 import { projectPolygonsToScenePixels } from './sceneWaterMasks.ts';
 
 export type WaterInput =
-  | { kind: 'scene'; path: string }
+  | { kind: 'scene'; path: string; /** Shown in provenance and messages instead of the path (a server's scene name). */ name?: string }
   | { kind: 'geojson'; path: string; /** Scene whose grid the polygons are rasterized on (default: its provenance scene). */ gridScene?: string }
   | { kind: 'mask'; path: string; value?: number; band?: number };
 
@@ -56,6 +56,15 @@ export interface WaterDate {
 export interface WaterDateHooks {
   signal?: AbortSignal;
   onProgress?: (progress: TileProgress) => void;
+  /** Scene inputs: tiles finished in an earlier run (resume), as blendSceneProbability's `completed`. */
+  completed?: ReadonlyMap<string, Float32Array>;
+  /** Scene inputs: each newly mapped tile, to persist it (blendSceneProbability's `onTileDone`). */
+  onTileDone?: BlendSceneOptions['onTileDone'];
+}
+
+/** How an input is named in provenance and messages. */
+export function inputName(input: WaterInput): string {
+  return input.kind === 'scene' ? input.name ?? input.path : input.path;
 }
 
 /** Rows read per strip for rasters (never the whole raster at once beyond the output bytes). */
@@ -103,7 +112,7 @@ export async function prepareWaterDate(input: WaterInput, model: SceneModel | un
       info: scene.info,
       tilesTotal: tiles.length,
       bands,
-      load: (hooks = {}) => waterFromScene(input.path, scene, segmenter, bands, model, hooks),
+      load: (hooks = {}) => waterFromScene(inputName(input), scene, segmenter, bands, model, hooks),
       close: () => scene.close(),
     };
   } catch (err) {
@@ -112,16 +121,23 @@ export async function prepareWaterDate(input: WaterInput, model: SceneModel | un
   }
 }
 
-async function waterFromScene(path: string, scene: Scene, segmenter: Segmenter, bands: number[] | undefined, model: SceneModel, hooks: WaterDateHooks): Promise<WaterDate> {
-  const blended = await blendSceneProbability(scene, segmenter, { ...model.options, bands, signal: hooks.signal, onProgress: hooks.onProgress });
+async function waterFromScene(name: string, scene: Scene, segmenter: Segmenter, bands: number[] | undefined, model: SceneModel, hooks: WaterDateHooks): Promise<WaterDate> {
+  const blended = await blendSceneProbability(scene, segmenter, {
+    ...model.options,
+    bands,
+    signal: hooks.signal,
+    onProgress: hooks.onProgress,
+    completed: hooks.completed,
+    onTileDone: hooks.onTileDone,
+  });
   const { info } = segmenter;
   return {
-    source: path,
+    source: name,
     kind: 'scene',
     info: scene.info,
     probability: blended.probability,
     provenance: {
-      scene: path,
+      scene: name,
       model: info.name,
       modelKind: info.kind,
       provider: info.provider,

@@ -35,9 +35,22 @@ export interface JobOptions {
 
 export type JobProgress = TileProgress;
 
+/**
+ * What a job computes from its scenes: `segment` (one scene → water polygons) or `change` (two scenes, date A
+ * then date B → gained / lost / permanent / unknown polygons on A's grid).
+ */
+export const JOB_KINDS = ['segment', 'change'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+/** How many scenes a job of each kind takes. */
+export const JOB_KIND_SCENES: Readonly<Record<JobKind, number>> = { segment: 1, change: 2 };
+
 export interface JobRecord {
   id: string;
+  kind: JobKind;
+  /** The first of `scenes` (date A of a change job). */
   scene: string;
+  /** The job's scenes in order (one for `segment`, A then B for `change`). */
+  scenes: string[];
   prompt: string;
   model: string | null;
   options: JobOptions;

@@ -21,6 +21,11 @@ export interface WaterTileOptions {
   /** Overlay fill colour (CSS), default semi-transparent blue. */
   fill?: string;
   stroke?: string;
+  /**
+   * Colour the overlay by a feature property instead (e.g. a change job's `class`): CSS fill per value; features
+   * with another value use `fill`. The outline is the fill colour, opaque.
+   */
+  fillBy?: { property: string; colours: Record<string, readonly [number, number, number]> };
 }
 
 export interface WaterTiles {
@@ -51,10 +56,10 @@ function scalarProperties(fc: FeatureCollection): { fc: FeatureCollection; field
   return { fc: { type: 'FeatureCollection', features }, fields };
 }
 
-function svgPath(features: LegacyFeature[]): string {
+function svgPath(features: LegacyFeature[], keep: (f: LegacyFeature) => boolean = () => true): string {
   let d = '';
   for (const f of features) {
-    if (f.type !== 3) continue;
+    if (f.type !== 3 || !keep(f)) continue;
     for (const ring of f.geometry) {
       if (ring.length < 3) continue;
       d += `M${ring[0][0]} ${ring[0][1]}`;
@@ -87,15 +92,27 @@ export function createWaterTiles(collection: FeatureCollection, options: WaterTi
     const py = y >> dz;
     const tile = index.getTile(pz, px, py);
     if (!tile || tile.features.length === 0) return null;
-    const d = svgPath(tile.features);
-    if (!d) return null;
     const span = MVT_EXTENT / 2 ** dz;
     const vx = (x - px * 2 ** dz) * span;
     const vy = (y - py * 2 ** dz) * span;
     const strokeWidth = Math.max(span / WEB_TILE_SIZE, 1e-6);
+    const paths: string[] = [];
+    const by = options.fillBy;
+    if (by) {
+      const valueOf = (f: LegacyFeature) => String(f.tags?.[by.property] ?? '');
+      for (const [value, [r, g, b]] of Object.entries(by.colours)) {
+        const d = svgPath(tile.features, (f) => valueOf(f) === value);
+        if (d) paths.push(`<path d="${d}" fill="rgba(${r}, ${g}, ${b}, 0.6)" fill-rule="evenodd" stroke="rgb(${r}, ${g}, ${b})" stroke-width="${strokeWidth}"/>`);
+      }
+      const rest = svgPath(tile.features, (f) => !(valueOf(f) in by.colours));
+      if (rest) paths.push(`<path d="${rest}" fill="${fill}" fill-rule="evenodd" stroke="${stroke}" stroke-width="${strokeWidth}"/>`);
+    } else {
+      const d = svgPath(tile.features);
+      if (d) paths.push(`<path d="${d}" fill="${fill}" fill-rule="evenodd" stroke="${stroke}" stroke-width="${strokeWidth}"/>`);
+    }
+    if (paths.length === 0) return null;
     const svg =
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${WEB_TILE_SIZE}" height="${WEB_TILE_SIZE}" viewBox="${vx} ${vy} ${span} ${span}">` +
-      `<path d="${d}" fill="${fill}" fill-rule="evenodd" stroke="${stroke}" stroke-width="${strokeWidth}"/></svg>`;
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${WEB_TILE_SIZE}" height="${WEB_TILE_SIZE}" viewBox="${vx} ${vy} ${span} ${span}">${paths.join('')}</svg>`;
     return sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
   }
 

@@ -21,6 +21,15 @@ export const CHANGE_CODE: Readonly<Record<ChangeClass, number>> = { dry: 0, perm
 /** Class raster value where neither date has data. */
 export const CHANGE_NO_DATA = 255;
 
+/** One colour per class wherever classes are drawn (report, map tiles, viewer, QGIS): RGB 0..255. */
+export const CHANGE_CLASS_COLOURS: Readonly<Record<ChangeClass, readonly [number, number, number]>> = {
+  permanent: [31, 94, 201],
+  gained: [38, 166, 76],
+  lost: [214, 48, 39],
+  unknown: [160, 160, 160],
+  dry: [255, 255, 255],
+};
+
 /** Classify every pixel; `a` and `b` are quantized probabilities on the same grid. */
 export function classifyChange(a: Uint8Array, b: Uint8Array, threshold: number): Uint8Array {
   if (a.length !== b.length) throw new RangeError(`date A has ${a.length} pixels and date B ${b.length}: they must be on the same grid`);

@@ -1,5 +1,6 @@
 // Waterline map viewer: scenes from GET /scenes, imagery from the scene's TileJSON, the water of the
-// latest succeeded job as vector tiles (layer `water`), job start (POST /jobs) and progress polling.
+// latest succeeded job as vector tiles (layer `water`; a change job's polygons coloured by `class`),
+// job start (POST /jobs: one scene, or two for a water change job) and progress polling.
 // Everything is served by the Waterline server itself (MapLibre from node_modules, no CDN, no basemap).
 import { Map as MapLibreMap, NavigationControl, ScaleControl } from '/viewer/maplibre/maplibre-gl.mjs';
 
@@ -57,18 +58,28 @@ async function showImagery(scene) {
   map.fitBounds([[tj.bounds[0], tj.bounds[1]], [tj.bounds[2], tj.bounds[3]]], { padding: 20, animate: false });
 }
 
+// Change classes (the same colours as the change report and the PNG overlay); plain water is blue.
+const CLASS_COLOURS = { permanent: 'rgb(31,94,201)', gained: 'rgb(38,166,76)', lost: 'rgb(214,48,39)', unknown: 'rgb(160,160,160)' };
+const byClass = (fallback) => ['match', ['get', 'class'], ...Object.entries(CLASS_COLOURS).flat(), fallback];
+
 async function showWater(job) {
   removeLayer(['water', 'water-outline'], 'water');
   state.waterJobId = null;
   $('water-info').textContent = '';
+  $('change-legend').hidden = true;
   if (!job) return;
   const tj = await getJson(`/jobs/${job.id}/tilejson.json?format=mvt`);
   map.addSource('water', { type: 'vector', tiles: tj.tiles, bounds: tj.bounds, minzoom: tj.minzoom, maxzoom: tj.maxzoom });
   const visibility = $('show-water').checked ? 'visible' : 'none';
-  map.addLayer({ id: 'water', type: 'fill', source: 'water', 'source-layer': 'water', layout: { visibility }, paint: { 'fill-color': '#1f78ff', 'fill-opacity': 0.55 } });
-  map.addLayer({ id: 'water-outline', type: 'line', source: 'water', 'source-layer': 'water', layout: { visibility }, paint: { 'line-color': '#0b3d91', 'line-width': 1 } });
+  map.addLayer({ id: 'water', type: 'fill', source: 'water', 'source-layer': 'water', layout: { visibility }, paint: { 'fill-color': byClass('#1f78ff'), 'fill-opacity': 0.6 } });
+  map.addLayer({ id: 'water-outline', type: 'line', source: 'water', 'source-layer': 'water', layout: { visibility }, paint: { 'line-color': byClass('#0b3d91'), 'line-width': 1 } });
   state.waterJobId = job.id;
-  $('water-info').textContent = `water of job ${job.id.slice(0, 8)} (${job.prompt})`;
+  const isChange = job.kind === 'change';
+  $('change-legend').hidden = !isChange;
+  const other = isChange ? state.scenes.find((s) => s.id === job.scenes[1]) : null;
+  $('water-info').textContent = isChange
+    ? `water change of job ${job.id.slice(0, 8)}: this scene → ${other?.name ?? job.scenes[1].slice(0, 8)}`
+    : `water of job ${job.id.slice(0, 8)} (${job.prompt})`;
 }
 
 async function latestSucceededJob(sceneId) {
@@ -79,6 +90,15 @@ async function latestSucceededJob(sceneId) {
 async function selectScene(scene) {
   state.scene = scene;
   for (const li of $('scenes').children) li.classList.toggle('selected', li.dataset.id === scene.id);
+  const compare = $('compare-to');
+  compare.replaceChildren(compare.options[0]);
+  for (const other of state.scenes) {
+    if (other.id === scene.id) continue;
+    const option = document.createElement('option');
+    option.value = other.id;
+    option.textContent = other.name;
+    compare.append(option);
+  }
   $('start-job').disabled = false;
   await mapLoaded;
   await showImagery(scene);
@@ -141,7 +161,10 @@ async function startJob() {
     const job = await getJson('/jobs', {
       method: 'POST',
       headers: apiHeaders(true),
-      body: JSON.stringify({ scene: state.scene.id, prompt: $('prompt').value.trim() || undefined }),
+      body: JSON.stringify({
+        ...($('compare-to').value ? { kind: 'change', scenes: [state.scene.id, $('compare-to').value] } : { scene: state.scene.id }),
+        prompt: $('prompt').value.trim() || undefined,
+      }),
     });
     state.job = job;
     setStatus(describeProgress(job));

@@ -149,7 +149,9 @@ const jobSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
-    scene: { type: 'string' },
+    kind: { type: 'string', enum: ['segment', 'change'] },
+    scene: { type: 'string', description: 'the first of scenes' },
+    scenes: { type: 'array', items: { type: 'string' }, description: 'one scene (segment), or date A then date B (change)' },
     prompt: { type: 'string' },
     state: { type: 'string', enum: [...JOB_STATES] },
     progress: {
@@ -172,16 +174,18 @@ export const openapiPaths = {
       responses: { '200': jsonResponse('jobs', { type: 'object', properties: { jobs: { type: 'array', items: jobSchema } } }) },
     },
     post: {
-      summary: 'Start a segmentation job',
+      summary: 'Start a job: segment one scene ({"scene"}), or map water change between two ({"kind": "change", "scenes": [A, B]})',
       requestBody: {
         required: true,
         content: {
           'application/json': {
             schema: {
               type: 'object',
-              required: ['scene'],
               properties: {
-                scene: { type: 'string' }, prompt: { type: 'string' }, model: { type: 'string' },
+                kind: { type: 'string', enum: ['segment', 'change'], default: 'segment' },
+                scene: { type: 'string', description: 'a segment job\'s scene (or use scenes)' },
+                scenes: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 2, description: 'change: [date A, date B] (polygons on A\'s grid)' },
+                prompt: { type: 'string' }, model: { type: 'string' },
                 options: { type: 'object', properties: { threshold: { type: 'number' }, minArea: { type: 'number' }, simplify: { type: 'number' }, overlap: { type: 'integer' }, bands: { type: 'array', items: { type: 'integer' } } } },
               },
             },
