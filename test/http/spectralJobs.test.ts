@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FeatureCollection } from 'geojson';
+import { openScene } from '../../src/adapters/raster/openScene.ts';
+import { segmenterForScene } from '../../src/pipeline/sceneSegmenter.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
 import { startHarness, waitFor, type Harness } from './serverHarness.ts';
 
@@ -37,6 +39,22 @@ describeShared('server jobs with band roles and the spectral model', () => {
     const fc = (await (await fetch(`${h.url}/jobs/${r.id}/water.geojson`)).json()) as FeatureCollection & { waterline: Record<string, unknown> };
     expect(fc.waterline.waterIndex).toMatchObject({ name: 'mndwi', bands: [4, 1] });
     expect(fc.features.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('on-demand bbox on a multispectral scene: the index threshold is the whole scene\'s, not the bbox\'s', async () => {
+    const name = h.addFile(scenePath('landsat7-recife-6band-utm25s.tif'));
+    const reg = await fetch(`${h.url}/scenes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: name }) });
+    const id = ((await reg.json()) as { id: string }).id;
+    const scene = await openScene(scenePath('landsat7-recife-6band-utm25s.tif'));
+    const whole = await segmenterForScene(scene, { model: 'waterline-spectral' }, async () => { throw new Error('no learned model needed'); });
+    await scene.close();
+    const res = await fetch(`${h.url}/scenes/${id}/water.geojson?bbox=-34.915,-7.96,-34.905,-7.951&model=waterline-spectral`);
+    expect(res.status).toBe(200);
+    const fc = (await res.json()) as { waterline: { waterIndex: { threshold: number; name: string }; onDemand: { tiles: string[] } } };
+    expect(fc.waterline.onDemand.tiles.length).toBeGreaterThan(0);
+    expect(fc.waterline.onDemand.tiles.length).toBeLessThan(4);
+    expect(fc.waterline.waterIndex.name).toBe('mndwi');
+    expect(fc.waterline.waterIndex.threshold).toBeCloseTo(whole.calibration?.threshold.threshold as number, 5);
   }, 60_000);
 
   it('a malformed bandRoles is a 400; a role past the last band fails the job with the band count and no path', async () => {

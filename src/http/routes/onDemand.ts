@@ -22,6 +22,8 @@ import { DEFAULT_OVERLAP, planTileGrid, type GridTile, type TileGrid } from '../
 import { lonLatBoxesIntersect, pixelWindowLonLatBox, type LonLatBox } from '../../core/grid/lonLatFootprint.ts';
 import type { SceneInfo } from '../../core/scene.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
+import type { Scene } from '../../adapters/raster/openScene.ts';
+import { AUTO_MODEL_NAME, segmenterForScene } from '../../pipeline/sceneSegmenter.ts';
 import { createCrsTransform } from '../../adapters/raster/crs.ts';
 import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
 import { segmentScene } from '../../pipeline/segmentScene.ts';
@@ -131,6 +133,23 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     return run;
   }
 
+  const perScene = new WeakMap<object, Map<string, Promise<Segmenter>>>();
+  const sceneSegmenter = (entry: { scene: Scene }, model: string | null, learned: Segmenter): Promise<Segmenter> => {
+    let byModel = perScene.get(entry);
+    if (!byModel) {
+      byModel = new Map();
+      perScene.set(entry, byModel);
+    }
+    const key = `${model ?? ''}|${learned.info.name}`;
+    let chosen = byModel.get(key);
+    if (!chosen) {
+      chosen = segmenterForScene(entry.scene, { model: model ?? AUTO_MODEL_NAME }, async () => learned).then((s) => s.segmenter);
+      chosen.catch(() => byModel.delete(key));
+      byModel.set(key, chosen);
+    }
+    return chosen;
+  };
+
   router.get('/scenes/:id/water.geojson', async (req, res) => {
     const bbox = parseBBox(req.query.bbox);
     const prompt = req.query.prompt === undefined || req.query.prompt === '' ? 'segment water' : String(req.query.prompt);
@@ -138,7 +157,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const model = ctx.models.resolve(req.query.model === undefined ? null : String(req.query.model));
     const entry = await scenes.get(req.params.id);
     const info = entry.scene.info;
-    const segmenter = await ctx.segmenters.get(model);
+    // Band roles, the water index threshold (from the WHOLE scene, not the bbox) and fusion, once per scene and model.
+    const segmenter = await sceneSegmenter(entry, model, await ctx.segmenters.get(model));
     const tileSize = segmenter.info.inputSize;
     const fpKey = `${entry.record.id}|${tileSize}`;
     const fp = await footprints.getOrSet(fpKey, () => {
