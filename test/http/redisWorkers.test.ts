@@ -43,8 +43,8 @@ function spawnLine(args: string[], pattern: RegExp): Promise<{ child: ChildProce
   });
 }
 
-const startWorker = async (redis: RedisServer, logFile: string, delayMs = 300) =>
-  (await spawnLine([join('test', 'http', 'fixtures', 'tileWorkerProcess.ts'), redis.url, logFile, String(delayMs)], /ready (\S+)/)).child;
+const startWorker = async (redis: RedisServer, logFile: string, delayMs = 300, dataDir = '') =>
+  (await spawnLine([join('test', 'http', 'fixtures', 'tileWorkerProcess.ts'), redis.url, logFile, String(delayMs), dataDir], /ready (\S+)/)).child;
 
 const startServerProcess = async (dataDir: string, redis: RedisServer) => {
   const { child, match } = await spawnLine([join('test', 'http', 'fixtures', 'killableServer.ts'), dataDir, join(dataDir, 'unused.log'), redis.url], /listening (\S+)/);
@@ -168,6 +168,36 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const { job, fc } = await finished(server.url, jobId);
     expectIdentical(fc, await plain());
     expectEveryTileOnce(dataDir, job);
+    await Promise.all([stopChild(worker), stopChild(server.child)]);
+  }, 60_000);
+
+  it('cancel reaches the workers: waiting units are removed and no further tile of the job is segmented', async () => {
+    const { redis, dataDir, server } = await setup();
+    const log = join(dataDir, 'w.log');
+    const worker = await startWorker(redis, log, 300);
+    const jobId = await submit(server.url);
+    await waitFor(async () => ((await getJob(server.url, jobId)).progress.tilesDone >= 2 ? true : undefined), 'two tiles stored');
+    const res = await fetch(`${server.url}/jobs/${jobId}/cancel`, { method: 'POST' });
+    expect(((await res.json()) as Job).state).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 1000)); // the unit in flight (≤ 2 tiles, 300 ms) ends
+    const afterCancel = tileLog(log).length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(tileLog(log).length).toBe(afterCancel);
+    expect(afterCancel).toBeLessThan(20);
+    expect((await getJob(server.url, jobId)).state).toBe('cancelled');
+    await Promise.all([stopChild(worker), stopChild(server.child)]);
+  }, 60_000);
+
+  it('a unit that fails on every attempt fails the job with the worker\'s reason', async () => {
+    const { redis, dataDir, server } = await setup();
+    // this worker looks for scenes in an empty directory
+    const worker = await startWorker(redis, join(dataDir, 'w.log'), 0, mkdtempSync(join(tmpdir(), 'waterline-empty-')));
+    const jobId = await submit(server.url);
+    const job = await waitFor(async () => {
+      const j = await getJob(server.url, jobId);
+      return j.state === 'failed' ? j : undefined;
+    }, 'the job to fail', 30_000);
+    expect(job.error).toMatch(/^a worker failed on planning: .*no such file/);
     await Promise.all([stopChild(worker), stopChild(server.child)]);
   }, 60_000);
 
