@@ -115,7 +115,15 @@ ds = None
   });
 });
 
-describe.skipIf(!existsSync(PY) || !hasGdal)('snow against water with MNDWI (synthetic Sentinel-2 reflectance, scale 1e-4)', () => {
+const SAMPLE_TYPES: [string, string, string][] = [
+  // [name, GDAL type, python expression turning reflectance v into stored values (and band setup)]
+  ['UInt16 reflectance x 1e4 with GDAL scale 1e-4', 'gdal.GDT_UInt16', "np.clip(v * 10000, 1, 65534).astype(np.uint16); b.SetScale(0.0001)"],
+  ['Float32 reflectance', 'gdal.GDT_Float32', 'v.astype(np.float32)'],
+  // uncalibrated DN: a gain per band and path radiance falling with wavelength (blue most, SWIR least), as in raw Landsat DN
+  ['Byte DN with per-band gain and haze offset (uncalibrated)', 'gdal.GDT_Byte', 'np.clip(v * (180 + 20 * i) + [15, 10, 6, 3, 1, 1][i], 1, 254).astype(np.uint8)'],
+];
+
+describe.skipIf(!existsSync(PY) || !hasGdal).each(SAMPLE_TYPES)('snow against water with MNDWI (synthetic Sentinel-2, %s)', (_name, gdalType, store) => {
   it('the bright-NIR veto keeps snow dry: only the water third is water', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wl-snow-'));
     const file = join(dir, 'snow.tif');
@@ -129,12 +137,13 @@ W, H = 96, 96
 cls = np.repeat(np.arange(3), 32)[None, :].repeat(H, 0)
 refl = {'B2': (0.07, 0.05, 0.9), 'B3': (0.06, 0.08, 0.85), 'B4': (0.04, 0.05, 0.8), 'B8': (0.02, 0.35, 0.75), 'B11': (0.01, 0.18, 0.08), 'B12': (0.005, 0.09, 0.05)}
 s = osr.SpatialReference(); s.ImportFromEPSG(32633)
-ds = gdal.GetDriverByName('GTiff').Create('${file}', W, H, 6, gdal.GDT_UInt16)
+ds = gdal.GetDriverByName('GTiff').Create('${file}', W, H, 6, ${gdalType})
 ds.SetGeoTransform([500000, 10, 0, 4500000, 0, -10]); ds.SetProjection(s.ExportToWkt())
 for i, (name, r) in enumerate(refl.items()):
     v = np.choose(cls, r) * (1 + 0.05 * rng.standard_normal((H, W)))
-    b = ds.GetRasterBand(i + 1); b.SetDescription(name); b.SetScale(0.0001); b.SetOffset(0)
-    b.WriteArray(np.clip(v * 10000, 1, 65534).astype(np.uint16))
+    b = ds.GetRasterBand(i + 1); b.SetDescription(name)
+    b.WriteArray(${store.split('; ')[0]})
+    ${store.split('; ')[1] ?? 'pass'}
 ds = None
 lab = gdal.GetDriverByName('GTiff').Create('${label}', W, H, 1, gdal.GDT_Int16)
 lab.SetGeoTransform([500000, 10, 0, 4500000, 0, -10]); lab.SetProjection(s.ExportToWkt())
