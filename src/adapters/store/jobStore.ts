@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS scenes (
 );
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL DEFAULT 'segment',
   scene_id TEXT NOT NULL REFERENCES scenes(id),
+  scenes TEXT,
   prompt TEXT NOT NULL,
   model TEXT,
   options TEXT NOT NULL,
