@@ -15,11 +15,13 @@
  *    OGC Simple Features allows; a self-touching ring is not allowed and never produced).
  * 4. Holes are attached to the shell of the 4-connected component whose water pixel borders them.
  *
- * Only turn vertices are kept (collinear pixel corners are dropped). Memory: one Int32 label per pixel
- * plus one byte of edge flags per vertex, on top of the mask.
+ * Only turn vertices are kept (collinear pixel corners are dropped). Memory (traceBitMask): the mask at one
+ * bit per pixel, two rows of labels, one union-find entry per provisional label and the traced rings — no
+ * per-pixel labels or flags, so a scene-size mask costs width × height / 8 bytes.
  */
 
-import { labelComponents, type Connectivity } from '../masks/connectedComponents.ts';
+import type { Connectivity } from '../masks/connectedComponents.ts';
+import { BitMask } from '../masks/bitMask.ts';
 
 export type { Connectivity };
 
@@ -62,21 +64,34 @@ const DY = [0, 1, 0, -1];
 
 /** Trace a 0/1 mask (any non-zero byte is water) into polygons with holes, in pixel coordinates. */
 export function traceMask(mask: Uint8Array, width: number, height: number, options: TraceOptions = {}): TraceResult {
-  const connectivity = options.connectivity ?? 4;
   if (mask.length !== width * height) throw new RangeError(`mask has ${mask.length} pixels, expected ${width}x${height}`);
-  const { labels, count } = labelComponents(mask, width, height, 4);
-  const pixelCount = new Float64Array(count + 1);
-  const valueSum = new Float64Array(count + 1);
   const values = options.values;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l) {
-      pixelCount[l]++;
-      if (values) valueSum[l] += values[i];
-    }
-  }
+  return traceBitMask(BitMask.fromBytes(mask, width, height), {
+    connectivity: options.connectivity,
+    valueRow: values ? (y) => values.subarray(y * width, (y + 1) * width) : undefined,
+  });
+}
+
+export interface TraceRowsOptions {
+  connectivity?: Connectivity;
+  /** Row y of the per-pixel values to sum per component (asked once per row, in order), e.g. from a disk-backed raster. */
+  valueRow?: (y: number) => ArrayLike<number>;
+}
+
+/**
+ * The same tracing over a one-bit mask, in one pass over the rows: components are labelled with two rows
+ * of provisional labels and a union-find (pixel counts and value sums per label), rings are traced from
+ * their first east edge as the pass reaches it, and each ring's component is taken from its witness pixel
+ * (the water pixel right of its first edge) once the pass has labelled that pixel. Besides the mask,
+ * memory grows with the number of provisional labels and boundary edges, never with the scene area.
+ * Output is identical to labelling the whole mask first (ids, rings, vertex order).
+ */
+export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): TraceResult {
+  const connectivity = options.connectivity ?? 4;
+  const { width, height, bits, stride } = mask;
   const W1 = width + 1;
-  const water = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] !== 0;
+  const water = (x: number, y: number): boolean =>
+    x >= 0 && y >= 0 && x < width && y < height && ((bits[y * stride + (x >> 3)] >> (x & 7)) & 1) === 1;
   const hasEdge = (x: number, y: number, d: number): boolean => {
     switch (d) {
       case 0: return water(x, y) && !water(x, y - 1);
@@ -85,63 +100,203 @@ export function traceMask(mask: Uint8Array, width: number, height: number, optio
       default: return water(x, y - 1) && !water(x - 1, y - 1);
     }
   };
-  // the water pixel on the right of the edge leaving (x, y) in direction d
-  const rightPixel = (x: number, y: number, d: number): number => {
-    switch (d) {
-      case 0: return y * width + x;
-      case 1: return y * width + x - 1;
-      case 2: return (y - 1) * width + x - 1;
-      default: return (y - 1) * width + x;
+
+  // Provisional labels: union-find (the smaller label is the root), pixel count and value sum per label.
+  let parent = new Int32Array(1024);
+  let parent8 = connectivity === 8 ? new Int32Array(1024) : null;
+  let pixels = new Float64Array(1024);
+  let sums = new Float64Array(1024);
+  let next = 1;
+  const newLabel = (): number => {
+    if (next >= parent.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+        const g = new (a.constructor as new (n: number) => T)(a.length * 2);
+        g.set(a);
+        return g;
+      };
+      parent = grow(parent);
+      if (parent8) parent8 = grow(parent8);
+      pixels = grow(pixels);
+      sums = grow(sums);
     }
+    parent[next] = next;
+    if (parent8) parent8[next] = next;
+    return next++;
   };
-  const visited = new Uint8Array(W1 * (height + 1));
+  const findIn = (p: Int32Array, a: number): number => {
+    let r = a;
+    while (p[r] !== r) r = p[r];
+    while (p[a] !== r) {
+      const n = p[a];
+      p[a] = r;
+      a = n;
+    }
+    return r;
+  };
+  const unionIn = (p: Int32Array, a: number, b: number): number => {
+    const ra = findIn(p, a);
+    const rb = findIn(p, b);
+    if (ra === rb) return ra;
+    if (ra < rb) {
+      p[rb] = ra;
+      return ra;
+    }
+    p[ra] = rb;
+    return rb;
+  };
+
+  let prev = new Int32Array(width);
+  let cur = new Int32Array(width);
+  let y = 0;
+  // Rings in the order they are emitted, with the provisional label of their witness pixel.
+  const rings: PixelRing[] = [];
+  const ringLabel: number[] = [];
+  /** Witness pixels below the row being traced: row → [x, ring index, ...]. */
+  const witnesses = new Map<number, number[]>();
+  /** East edges already traced, on rows the pass has not reached: row → x list. */
+  const tracedEast = new Map<number, number[]>();
+  let tracedOnRow = new Set<number>();
   const junctions = new Set<number>();
   const turnOrder = [1, 0, 3]; // right, straight, left
-  const shells = new Map<number, PixelRing[]>();
-  const holes: { component: number; ring: PixelRing }[] = [];
 
   const emit = (ring: PixelRing): void => {
     if (ring.length < 8) return; // fewer than 4 vertices: cannot enclose area
-    const area = ringPixelArea(ring);
+    if (ringPixelArea(ring) === 0) return;
     const x0 = ring[0], y0 = ring[1], x1 = ring[2], y1 = ring[3];
     const d = x1 > x0 ? 0 : y1 > y0 ? 1 : x1 < x0 ? 2 : 3;
-    const component = labels[rightPixel(x0, y0, d)];
-    if (area > 0) {
+    // the water pixel on the right of the edge leaving (x0, y0) in direction d
+    const px = d === 0 || d === 3 ? x0 : x0 - 1;
+    const py = d === 0 || d === 1 ? y0 : y0 - 1;
+    const index = rings.length;
+    rings.push(ring);
+    if (py === y) ringLabel.push(cur[px]);
+    else if (py === y - 1) ringLabel.push(prev[px]);
+    else if (py > y) {
+      ringLabel.push(0);
+      const list = witnesses.get(py);
+      if (list) list.push(px, index);
+      else witnesses.set(py, [px, index]);
+    } else throw new Error(`mask tracing found a ring above the pass at (${x0}, ${y0})`);
+  };
+
+  const trace = (x: number, y0: number): void => {
+    const verts: number[] = [];
+    let cx = x, cy = y0, d = 0;
+    for (;;) {
+      if (d === 0 && (cx !== x || cy !== y0)) {
+        if (cy === y0) tracedOnRow.add(cx);
+        else {
+          const list = tracedEast.get(cy);
+          if (list) list.push(cx);
+          else tracedEast.set(cy, [cx]);
+        }
+      }
+      cx += DX[d];
+      cy += DY[d];
+      let nd = -1;
+      let choices = 0;
+      for (const t of turnOrder) {
+        const cand = (d + t) % 4;
+        if (hasEdge(cx, cy, cand)) {
+          choices++;
+          if (nd < 0) nd = cand;
+        }
+      }
+      if (choices > 1) junctions.add(cy * W1 + cx);
+      if (nd < 0) throw new Error(`mask tracing lost the boundary at (${cx}, ${cy})`);
+      if (nd !== d) verts.push(cx, cy);
+      d = nd;
+      if (d === 0 && cx === x && cy === y0) break;
+    }
+    splitAtPinches(verts, W1, emit);
+  };
+
+  for (y = 0; y < height; y++) {
+    const swap = prev;
+    prev = cur;
+    cur = swap;
+    // 1. label row y (4-connectivity), count pixels and sum values per label
+    const values = options.valueRow?.(y);
+    const row = y * stride;
+    for (let b = 0; b < stride; b++) {
+      const byte = bits[row + b];
+      const x0 = b << 3;
+      const n = Math.min(8, width - x0);
+      if (byte === 0) {
+        cur.fill(0, x0, x0 + n);
+        continue;
+      }
+      for (let k = 0; k < n; k++) {
+        const x = x0 + k;
+        if (!((byte >> k) & 1)) {
+          cur[x] = 0;
+          continue;
+        }
+        let l = x > 0 ? cur[x - 1] : 0;
+        if (y > 0) {
+          const up = prev[x];
+          if (up) l = l ? unionIn(parent, l, up) : up;
+        }
+        if (!l) l = newLabel();
+        cur[x] = l;
+        pixels[l]++;
+        if (values) sums[l] += values[x];
+        if (parent8 && y > 0) {
+          if (x > 0 && prev[x - 1] && prev[x - 1] !== l) unionIn(parent8, l, prev[x - 1]);
+          if (x + 1 < width && prev[x + 1] && prev[x + 1] !== l) unionIn(parent8, l, prev[x + 1]);
+        }
+      }
+    }
+    // 2. witnesses on this row
+    const due = witnesses.get(y);
+    if (due) {
+      for (let k = 0; k < due.length; k += 2) ringLabel[due[k + 1]] = cur[due[k]];
+      witnesses.delete(y);
+    }
+    // 3. trace the rings whose first east edge (top edge of a water pixel under non-water) is on this row
+    tracedOnRow = new Set(tracedEast.get(y));
+    tracedEast.delete(y);
+    const above = (y - 1) * stride;
+    for (let b = 0; b < stride; b++) {
+      const edges = bits[row + b] & ~(y > 0 ? bits[above + b] : 0) & 0xff;
+      if (!edges) continue;
+      for (let k = 0; k < 8; k++) {
+        if (!((edges >> k) & 1)) continue;
+        const x = (b << 3) + k;
+        if (tracedOnRow.has(x)) continue;
+        trace(x, y);
+      }
+    }
+  }
+  if (witnesses.size > 0) throw new Error('mask tracing left rings without a component');
+
+  // Components numbered 1..count in raster-scan order of their first pixel = order of their root label.
+  const compact = new Int32Array(next);
+  const rootOf: number[] = [0];
+  let count = 0;
+  for (let l = 1; l < next; l++) {
+    if (findIn(parent, l) === l) {
+      compact[l] = ++count;
+      rootOf.push(l);
+    }
+  }
+  const pixelCount = new Float64Array(count + 1);
+  const valueSum = new Float64Array(count + 1);
+  for (let l = 1; l < next; l++) {
+    const c = compact[findIn(parent, l)];
+    pixelCount[c] += pixels[l];
+    valueSum[c] += sums[l];
+  }
+  const shells = new Map<number, PixelRing[]>();
+  const holes: { component: number; ring: PixelRing }[] = [];
+  for (let i = 0; i < rings.length; i++) {
+    const component = compact[findIn(parent, ringLabel[i])];
+    const ring = rings[i];
+    if (ringPixelArea(ring) > 0) {
       const list = shells.get(component);
       if (list) list.push(ring);
       else shells.set(component, [ring]);
-    } else if (area < 0) {
-      holes.push({ component, ring });
-    }
-  };
-
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!hasEdge(x, y, 0) || visited[y * W1 + x] & 1) continue;
-      // Trace one ring starting with the east edge at vertex (x, y); record turn vertices.
-      const verts: number[] = [];
-      let cx = x, cy = y, d = 0;
-      for (;;) {
-        visited[cy * W1 + cx] |= 1 << d;
-        cx += DX[d];
-        cy += DY[d];
-        let nd = -1;
-        let options = 0;
-        for (const t of turnOrder) {
-          const cand = (d + t) % 4;
-          if (hasEdge(cx, cy, cand)) {
-            options++;
-            if (nd < 0) nd = cand;
-          }
-        }
-        if (options > 1) junctions.add(cy * W1 + cx);
-        if (nd < 0) throw new Error(`mask tracing lost the boundary at (${cx}, ${cy})`);
-        if (nd !== d) verts.push(cx, cy);
-        d = nd;
-        if (visited[cy * W1 + cx] & (1 << d)) break;
-      }
-      splitAtPinches(verts, W1, emit);
-    }
+    } else holes.push({ component, ring });
   }
 
   // one polygon per 4-connected component (its single shell plus the holes it borders)
@@ -159,48 +314,26 @@ export function traceMask(mask: Uint8Array, width: number, height: number, optio
     const part = target.parts.length === 1 ? target.parts[0] : target.parts.find((pt) => ringContainsRing(pt[0], ring)) ?? target.parts[0];
     part.push(ring);
   }
-  const polygons = connectivity === 8 ? groupDiagonalNeighbours(polygons4, labels, count, width, height) : polygons4;
-  return { polygons, junctions, width, height };
-}
-
-/** Merge 4-connected components that touch diagonally into multi-part 8-connected components. */
-function groupDiagonalNeighbours(polygons4: PixelPolygon[], labels: Int32Array, count: number, width: number, height: number): PixelPolygon[] {
-  const parent = new Int32Array(count + 1);
-  for (let i = 0; i <= count; i++) parent[i] = i;
-  const find = (a: number): number => {
-    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
-    return a;
-  };
-  for (let y = 1; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const l = labels[y * width + x];
-      if (!l) continue;
-      for (const nx of [x - 1, x + 1]) {
-        if (nx < 0 || nx >= width) continue;
-        const m = labels[(y - 1) * width + nx];
-        if (m && m !== l) {
-          const a = find(l), b = find(m);
-          if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-        }
-      }
-    }
-  }
+  if (!parent8) return { polygons: polygons4, junctions, width, height };
+  // 8-connectivity: 4-connected components touching diagonally become the parts of one MultiPolygon
+  const p8 = parent8;
+  for (let l = 1; l < next; l++) unionIn(p8, l, findIn(parent, l));
   const groups = new Map<number, PixelPolygon>();
-  const out: PixelPolygon[] = [];
+  const polygons: PixelPolygon[] = [];
   for (const p of polygons4) {
-    const root = find(p.component);
+    const root = findIn(p8, rootOf[p.component]);
     const g = groups.get(root);
     if (g) {
       g.parts.push(...p.parts);
       g.pixelCount += p.pixelCount;
       g.valueSum += p.valueSum;
     } else {
-      const first: PixelPolygon = { component: out.length + 1, parts: [...p.parts], pixelCount: p.pixelCount, valueSum: p.valueSum };
+      const first: PixelPolygon = { component: polygons.length + 1, parts: [...p.parts], pixelCount: p.pixelCount, valueSum: p.valueSum };
       groups.set(root, first);
-      out.push(first);
+      polygons.push(first);
     }
   }
-  return out;
+  return { polygons, junctions, width, height };
 }
 
 /** Split a closed vertex list at repeated vertices into simple rings. */

@@ -1,0 +1,43 @@
+/**
+ * A binary raster at one bit per pixel (rows padded to whole bytes; bit x & 7 of byte y·stride + x >> 3):
+ * the only scene-size state the streaming segmentation keeps (a 20000 × 20000 scene is 50 MB).
+ */
+export class BitMask {
+  readonly width: number;
+  readonly height: number;
+  /** Bytes per row. */
+  readonly stride: number;
+  readonly bits: Uint8Array;
+
+  constructor(width: number, height: number) {
+    this.width = width;
+    this.height = height;
+    this.stride = (width + 7) >> 3;
+    this.bits = new Uint8Array(this.stride * height);
+  }
+
+  /** A mask from one byte per pixel (any non-zero byte is set). */
+  static fromBytes(mask: ArrayLike<number>, width: number, height: number): BitMask {
+    if (mask.length !== width * height) throw new RangeError(`mask has ${mask.length} pixels, expected ${width}x${height}`);
+    const m = new BitMask(width, height);
+    for (let y = 0; y < height; y++) m.setRow(y, mask, y * width);
+    return m;
+  }
+
+  get(x: number, y: number): boolean {
+    return x >= 0 && y >= 0 && x < this.width && y < this.height && ((this.bits[y * this.stride + (x >> 3)] >> (x & 7)) & 1) === 1;
+  }
+
+  /** Row y from `width` bytes of `row` starting at `offset` (non-zero = set). */
+  setRow(y: number, row: ArrayLike<number>, offset = 0): void {
+    const base = y * this.stride;
+    const w = this.width;
+    for (let b = 0; b < this.stride; b++) {
+      let byte = 0;
+      const x0 = b << 3;
+      const n = Math.min(8, w - x0);
+      for (let k = 0; k < n; k++) if (row[offset + x0 + k]) byte |= 1 << k;
+      this.bits[base + b] = byte;
+    }
+  }
+}

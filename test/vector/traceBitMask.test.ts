@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BitMask } from '../../src/core/masks/bitMask.ts';
+import { traceBitMask, traceMask } from '../../src/core/vector/traceMask.ts';
+import { traceMask as referenceTraceMask } from './referenceTraceMask.ts';
+
+/** A random mask with blobs, diagonal touches, holes and pinches (a noisy mask thresholded). */
+function randomMask(width: number, height: number, seed: number, density: number): Uint8Array {
+  let s = seed >>> 0 || 1;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const m = new Uint8Array(width * height);
+  for (let i = 0; i < m.length; i++) m[i] = rnd() < density ? 1 : 0;
+  return m;
+}
+
+describe('traceBitMask (one pass over rows, one bit per pixel)', () => {
+  it('gives exactly the whole-mask tracer\'s polygons, ids, rings, counts and value sums', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 41 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.constantFrom(4 as const, 8 as const),
+        (width, height, seed, density, connectivity) => {
+          const mask = randomMask(width, height, seed, density);
+          const values = randomMask(width, height, seed ^ 0x5bd1e995, 0.5).map((v, i) => (v * 200 + i) % 255);
+          const expected = referenceTraceMask(mask, width, height, { connectivity, values });
+          const got = traceMask(mask, width, height, { connectivity, values });
+          expect(got.polygons).toEqual(expected.polygons);
+          expect([...got.junctions].sort((a, b) => a - b)).toEqual([...expected.junctions].sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('asks for each row of values once, in order, and matches on a 300 x 200 blobby mask', () => {
+    const w = 300, h = 200;
+    const mask = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) mask[y * w + x] = Math.sin(x / 9) * Math.cos(y / 7) + Math.sin((x + y) / 23) > 0.3 ? 1 : 0;
+    const values = mask.map((v, i) => (i * 7) % 255);
+    const rows: number[] = [];
+    const got = traceBitMask(BitMask.fromBytes(mask, w, h), { connectivity: 8, valueRow: (y) => (rows.push(y), values.subarray(y * w, (y + 1) * w)) });
+    expect(rows).toEqual(Array.from({ length: h }, (_, y) => y));
+    const expected = referenceTraceMask(mask, w, h, { connectivity: 8, values });
+    expect(expected.polygons.length).toBeGreaterThanOrEqual(10);
+    expect(got.polygons).toEqual(expected.polygons);
+  });
+});
