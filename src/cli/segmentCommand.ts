@@ -4,9 +4,11 @@
  * (and recorded in the output's `waterline.failedTiles`), never silently left out.
  */
 import type { Command } from 'commander';
+import { writeTextFileAtomic } from '../adapters/files/atomicWrite.ts';
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { writeWaterGeoJson, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
+import { renderRunReport } from '../pipeline/runReport.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
 import { DEFAULT_MIN_AREA_PIXELS } from '../core/vector/minimumMappingUnit.ts';
 import type { CliContext } from './context.ts';
@@ -22,6 +24,7 @@ interface SegmentFlags extends SceneModelFlags {
   simplify: string;
   connectivity: string;
   format: string;
+  report?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -36,6 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--simplify <px>', 'simplification tolerance in pixels (0 = exact pixel edges)', '0')
     .option('--connectivity <4|8>', 'pixel connectivity of a water body', '4')
     .option('--format <format>', 'geojson | geojsonseq', 'geojson')
+    .option('--report <file.html>', 'also write a self-contained HTML run report (quicklook with the water, areas, histograms, tiles, provenance)')
     .action(async (source: string, flags: SegmentFlags) => {
       const threshold = numberOption('threshold', flags.threshold, { min: 0, max: 1 });
       const minAreaM2 = flags.minArea === undefined ? undefined : numberOption('min-area', flags.minArea, { min: 0, example: 0 });
@@ -43,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
       await assertWritableFile(flags.output, '-o');
+      if (flags.report !== undefined) await assertWritableFile(flags.report, '--report');
 
       const controller = new AbortController();
       const onSignal = () => controller.abort();
@@ -72,6 +77,7 @@ export function register(program: Command, ctx: CliContext): void {
           });
           progress.stop();
           await writeWaterGeoJson(flags.output, collection, format, ctx.stdout);
+          if (flags.report !== undefined) await writeTextFileAtomic(flags.report, await renderRunReport(scene, collection), '--report');
           const lines = [
             `segment: ${summary.polygons} water polygon(s), ${(summary.waterAreaM2 / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output}`,
             `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
@@ -82,6 +88,7 @@ export function register(program: Command, ctx: CliContext): void {
           if (summary.failedTiles.length) {
             lines.push(`  FAILED tiles (no data in their area): ${summary.failedTiles.map((f) => `${f.tileId} (${f.error})`).join('; ')}`);
           }
+          if (flags.report !== undefined) lines.push(`  run report → ${flags.report}`);
           ctx.stderr.write(`${lines.join('\n')}\n`);
         } finally {
           await sceneModel.dispose();

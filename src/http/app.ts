@@ -28,6 +28,7 @@ const routeModules: (() => Promise<RouteModule>)[] = [
   () => import('./routes/openapi.ts'),
   () => import('./routes/scenes.ts'),
   () => import('./routes/jobs.ts'),
+  () => import('./routes/reports.ts'),
   () => import('./routes/ogcFeatures.ts'),
   () => import('./routes/tiles.ts'),
   () => import('./routes/onDemand.ts'),

@@ -62,6 +62,13 @@ async function showImagery(scene) {
 const CLASS_COLOURS = { permanent: 'rgb(31,94,201)', gained: 'rgb(38,166,76)', lost: 'rgb(214,48,39)', unknown: 'rgb(160,160,160)' };
 const byClass = (fallback) => ['match', ['get', 'class'], ...Object.entries(CLASS_COLOURS).flat(), fallback];
 
+// The run report of a segment job (GET /jobs/{id}/report), linked as soon as the job is known (no map needed).
+function showReportLink(job) {
+  const report = job?.links?.find((l) => l.rel === 'report');
+  $('job-report').hidden = !report;
+  if (report) $('job-report').href = report.href;
+}
+
 async function showWater(job) {
   removeLayer(['water', 'water-outline'], 'water');
   state.waterJobId = null;
@@ -100,9 +107,11 @@ async function selectScene(scene) {
     compare.append(option);
   }
   $('start-job').disabled = false;
+  const latest = await latestSucceededJob(scene.id);
+  showReportLink(latest);
   await mapLoaded;
   await showImagery(scene);
-  await showWater(await latestSucceededJob(scene.id));
+  await showWater(latest);
 }
 
 async function loadScenes() {
@@ -143,7 +152,10 @@ async function pollJob(id) {
     bar.max = Math.max(1, job.progress?.tilesTotal ?? 1);
     bar.value = job.progress?.tilesDone ?? 0;
     if (job.state === 'succeeded') {
-      if (state.scene?.id === job.scene) await showWater(job);
+      if (state.scene?.id === job.scene) {
+        showReportLink(job);
+        await showWater(job);
+      }
       return job;
     }
     if (job.state === 'failed' || job.state === 'cancelled') {

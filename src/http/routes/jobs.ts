@@ -20,6 +20,7 @@ export function jobBody(job: JobRecord, clientText: (text: string) => string = (
   if (job.state === 'succeeded') {
     links.push({ rel: 'water', href: `/jobs/${job.id}/water.geojson`, type: 'application/geo+json' });
     links.push({ rel: 'collection', href: `/ogc/collections/water-${job.id}`, type: 'application/json' });
+    if (job.kind === 'segment') links.push({ rel: 'report', href: `/jobs/${job.id}/report`, type: 'text/html' });
   }
   return {
     id: job.id,
