@@ -35,6 +35,37 @@ WATER = {
 }
 
 
+CHANGE = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "id": 1,
+            "properties": {"id": 1, "class": "permanent", "area_m2": 1234.5, "perimeter_m": 140.0, "pixel_count": 4},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [-75.70, 45.40], [-75.69, 45.40], [-75.69, 45.41], [-75.70, 45.41], [-75.70, 45.40]]]},
+        },
+        {
+            "type": "Feature",
+            "id": 2,
+            "properties": {"id": 2, "class": "gained", "area_m2": 99.0, "perimeter_m": 40.0, "pixel_count": 1},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [-75.68, 45.42], [-75.675, 45.42], [-75.675, 45.425], [-75.68, 45.425], [-75.68, 45.42]]]},
+        },
+    ],
+}
+CHANGE_SUMMARY = {
+    "commonValidKm2": 1.0, "waterAKm2": 0.0012, "waterBKm2": 0.0013, "netChangeKm2": 0.0001,
+    "classes": [
+        {"class": "dry", "pixels": 90, "areaKm2": 0.9987, "percentOfCommonValid": 99.87},
+        {"class": "permanent", "pixels": 4, "areaKm2": 0.0012, "percentOfCommonValid": 0.12},
+        {"class": "gained", "pixels": 1, "areaKm2": 0.0001, "percentOfCommonValid": 0.01},
+        {"class": "lost", "pixels": 0, "areaKm2": 0.0, "percentOfCommonValid": 0.0},
+        {"class": "unknown", "pixels": 0, "areaKm2": 0.0, "percentOfCommonValid": None},
+    ],
+}
+
+
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -162,6 +193,9 @@ class FakeWaterline:
                                                  "job_not_finished")
                         failed = [{"tileId": "r0c{}".format(i), "error": "tile r0c{}: decoder exploded".format(i)}
                                   for i in range(job["progress"]["tilesFailed"])]
+                        if job["kind"] == "change":
+                            return self._send(200, dict(CHANGE, waterline={
+                                "kind": "change", "failedTiles": failed, "summary": CHANGE_SUMMARY}), "application/geo+json")
                         return self._send(200, dict(fake.water, waterline={"failedTiles": failed}),
                                           "application/geo+json")
                 if parts and parts[0] == "ogc":
@@ -194,10 +228,13 @@ class FakeWaterline:
                 if fake.fail_jobs_with:
                     status, detail = fake.fail_jobs_with
                     return self._problem(status, "Unprocessable", detail, "bad_job")
-                if doc.get("scene") not in fake.scenes:
-                    return self._problem(404, "Not Found", "no scene {}".format(doc.get("scene")), "scene_not_found")
+                scene_ids = doc.get("scenes") or [doc.get("scene")]
+                for scene_id in scene_ids:
+                    if scene_id not in fake.scenes:
+                        return self._problem(404, "Not Found", "no scene {}".format(scene_id), "scene_not_found")
                 job_id = "j{}".format(len(fake.jobs) + 1)
-                job = {"id": job_id, "scene": doc["scene"], "prompt": doc.get("prompt"), "request": doc,
+                job = {"id": job_id, "kind": doc.get("kind", "segment"), "scene": scene_ids[0], "scenes": scene_ids,
+                       "prompt": doc.get("prompt"), "request": doc,
                        "state": "queued", "polls": 0,
                        "progress": {"tilesDone": 0, "tilesTotal": fake.tiles_total, "tilesSkipped": 0,
                                     "tilesFailed": 0, "tilesPerSecond": 0, "etaSeconds": None}}

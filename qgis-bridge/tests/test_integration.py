@@ -260,6 +260,50 @@ class RealServerTest(unittest.TestCase):
         self.assertTrue(project.mapLayer(added["WATER_TILES_LAYER"]).isValid())
         self.assertTrue(project.mapLayer(added["SCENE_TILES_LAYER"]).isValid())
 
+    def test_water_change_on_the_pucallpa_pair(self):
+        """Landsat Pucallpa 1985 → 2020 (the Ucayali river migrated): one change job, the classed layer loaded."""
+        import processing
+        from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingFeedback, QgsProject, QgsVectorLayer
+
+        from waterline.client import WaterlineClient
+
+        scenes = os.path.dirname(SCENE)
+        date_a = os.path.join(scenes, "landsat5-pucallpa-1985-4326.tif")
+        date_b = os.path.join(scenes, "landsat8-pucallpa-2020-4326.tif")
+        if not (os.path.isfile(date_a) and os.path.isfile(date_b)):
+            self.skipTest("the Pucallpa pair is not in {}".format(scenes))
+        QgsProject.instance().clear()
+        QgsProject.instance().setCrs(QgsCoordinateReferenceSystem("EPSG:32718"))
+        infos = []
+
+        class Feedback(QgsProcessingFeedback):
+            def pushInfo(self, info):  # noqa: N802
+                infos.append(info)
+
+        out = os.path.join(self.tmp, "change.gpkg")
+        try:
+            result = processing.run("waterline:waterchange", {
+                "INPUT": date_a, "INPUT_B": date_b, "BAND_ROLES": "swir1=1,nir=2,red=3,green=4", "MIN_AREA": 0,
+                "OUTPUT": out}, feedback=Feedback())
+        except Exception as err:
+            raise AssertionError("{}\nfeedback: {}\nserver log:\n{}".format(err, infos[-5:], self.server.log()))
+        server = WaterlineClient(self.server.url, API_KEY).water_geojson(result["JOB_ID"])
+        layer = QgsVectorLayer(result["OUTPUT"], "change", "ogr")
+        self.assertTrue(layer.isValid())
+        self.assertEqual(layer.featureCount(), len(server["features"]))
+        classes = {f["class"] for f in layer.getFeatures()}
+        self.assertTrue({"permanent", "gained", "lost"} <= classes, classes)
+        summary = server["waterline"]["summary"]
+        print("\nwater change on the Pucallpa pair: job {}, {} polygons, {}".format(
+            result["JOB_ID"], layer.featureCount(),
+            ", ".join("{} {:.2f} km²".format(c["class"], c["areaKm2"]) for c in summary["classes"])), file=sys.stderr)
+        # the per-class areas of the loaded layer (planar UTM 18S) match the server's geodesic table (1 %)
+        for c in summary["classes"]:
+            if c["class"] in ("permanent", "gained", "lost") and c["areaKm2"] > 1:
+                planar = sum(f.geometry().area() for f in layer.getFeatures() if f["class"] == c["class"]) / 1e6
+                self.assertAlmostEqual(planar / c["areaKm2"], 1.0, delta=0.01, msg=c["class"])
+        self.assertTrue(any(i.startswith("permanent") and "km²" in i for i in infos), infos)
+
 
 if __name__ == "__main__":
     unittest.main()

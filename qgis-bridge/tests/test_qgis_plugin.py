@@ -131,7 +131,7 @@ class QgisPluginTest(unittest.TestCase):
     # ---------------------------------------------------------------- Segment water
     def test_provider_lists_both_algorithms(self):
         ids = sorted(a.id() for a in self.provider.algorithms())
-        self.assertEqual(ids, ["waterline:addlayers", "waterline:segmentwater"])
+        self.assertEqual(ids, ["waterline:addlayers", "waterline:segmentwater", "waterline:waterchange"])
         self.assertEqual(self.provider.name(), "Waterline")
 
     def test_segment_water_uploads_polls_and_outputs_water_in_project_crs(self):
@@ -170,6 +170,44 @@ class QgisPluginTest(unittest.TestCase):
         wgs_geom = QgsGeometry.fromWkt("POLYGON((-75.70 45.40,-75.69 45.40,-75.69 45.41,-75.70 45.41,-75.70 45.40))")
         self.assertAlmostEqual(feats[0].geometry().area() / da.measureArea(wgs_geom), 1.0, delta=0.005)
         self.assertEqual(QgsGeometry(feats[1].geometry()).wkbType(), 6)  # MultiPolygon
+
+    # ---------------------------------------------------------------- Water change
+    def test_water_change_starts_one_job_with_both_scenes_and_outputs_the_classed_layer(self):
+        from waterline.algorithms.water_change import CLASS_COLOURS, apply_change_style
+
+        feedback = RecordingFeedback()
+        n_uploads = len(self.fake.uploads)
+        out = os.path.join(self.tmp, "change-{}.gpkg".format(len(os.listdir(self.tmp))))
+        result = processing.run("waterline:waterchange", {
+            "INPUT": self.raster, "INPUT_B": self.raster, "THRESHOLD": 0.4, "MIN_AREA": 0,
+            "BAND_ROLES": "red=1,green=2,nir=3", "OUTPUT": out}, feedback=feedback)
+        self.assertEqual(len(self.fake.uploads) - n_uploads, 2)  # date A and date B
+        job = self.fake.jobs[result["JOB_ID"]]
+        self.assertEqual(job["request"], {"kind": "change", "scenes": [result["SCENE_ID"], result["SCENE_ID_B"]],
+                                          "options": {"threshold": 0.4, "minArea": 0.0, "bandRoles": "red=1,green=2,nir=3"}})
+        self.assertNotEqual(result["SCENE_ID"], result["SCENE_ID_B"])
+        self.assertEqual(feedback.progress[-1], 100)
+        # the server's per-class table reaches the log
+        self.assertTrue(any(i.startswith("permanent") and "0.0012 km²" in i and "0.12 %" in i for i in feedback.infos),
+                        feedback.infos)
+        layer = QgsVectorLayer(result["OUTPUT"], "change", "ogr")
+        self.assertTrue(layer.isValid())
+        self.assertEqual(layer.crs().authid(), "EPSG:32618")
+        self.assertEqual(sorted(f["class"] for f in layer.getFeatures()), ["gained", "permanent"])
+        self.assertIn("area_m2", layer.fields().names())
+        apply_change_style(layer)
+        renderer = layer.renderer()
+        self.assertEqual(renderer.type(), "categorizedSymbol")
+        self.assertEqual(renderer.classAttribute(), "class")
+        categories = renderer.categories()  # keep the copies alive while reading their symbols
+        self.assertEqual([c.value() for c in categories], list(CLASS_COLOURS))
+        self.assertEqual(categories[2].symbol().color().getRgb()[:3], CLASS_COLOURS["lost"])
+
+    def test_water_change_needs_both_dates(self):
+        with self.assertRaises(QgsProcessingException) as ctx:
+            processing.run("waterline:waterchange", {"INPUT": self.raster, "OUTPUT": "memory:"},
+                           feedback=RecordingFeedback())
+        self.assertIn("needs two rasters", str(ctx.exception))
 
     def test_no_water_gives_an_empty_polygon_layer(self):
         self.fake.water = {"type": "FeatureCollection", "features": []}
@@ -283,9 +321,9 @@ class QgisPluginTest(unittest.TestCase):
         try:
             registered = QgsApplication.processingRegistry().providerById("waterline")
             self.assertIsNotNone(registered)
-            self.assertEqual(len(registered.algorithms()), 2)
-            self.assertEqual([a.text() for _, a in iface.menu], ["Segment water…", "Check server connection",
-                                                                  "Settings…"])
+            self.assertEqual(len(registered.algorithms()), 3)
+            self.assertEqual([a.text() for _, a in iface.menu], ["Segment water…", "Water change…",
+                                                                  "Check server connection", "Settings…"])
             wl_settings.save(self.fake.url, "k")
             self.assertTrue(plugin.check_server())
             self.assertEqual(iface.bar.messages[-1][2], Qgis.Success)
@@ -369,7 +407,7 @@ class QgisPluginTest(unittest.TestCase):
         """).format(here=os.path.dirname(os.path.abspath(__file__)), installed=os.path.join(self.tmp, "installed"))
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
-        self.assertIn("ALGS ['waterline:addlayers', 'waterline:segmentwater']", done.stdout)
+        self.assertIn("ALGS ['waterline:addlayers', 'waterline:segmentwater', 'waterline:waterchange']", done.stdout)
 
 
 class StubBar:

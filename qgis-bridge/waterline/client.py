@@ -210,6 +210,18 @@ class WaterlineClient:
             body["options"] = opts
         return self.post_json("/jobs", body)
 
+    def start_change_job(self, scene_a, scene_b, prompt=None, model=None, options=None):
+        """A water change job: one job with two scenes, date A then date B."""
+        body = {"kind": "change", "scenes": [scene_a, scene_b]}
+        if prompt:
+            body["prompt"] = prompt
+        if model:
+            body["model"] = model
+        opts = {k: v for k, v in (options or {}).items() if v is not None}
+        if opts:
+            body["options"] = opts
+        return self.post_json("/jobs", body)
+
     def get_job(self, job_id):
         return self.get_json("/jobs/" + _seg(job_id))
 

@@ -27,11 +27,13 @@ class WaterlinePlugin:
         self.initProcessing()
         segment = QAction(plugin_icon(), "Segment water…", self.iface.mainWindow())
         segment.triggered.connect(self.open_segment_dialog)
+        change = QAction(plugin_icon(), "Water change…", self.iface.mainWindow())
+        change.triggered.connect(self.open_change_dialog)
         check = QAction("Check server connection", self.iface.mainWindow())
         check.triggered.connect(self.check_server)
         configure = QAction("Settings…", self.iface.mainWindow())
         configure.triggered.connect(self.open_settings)
-        for action in (segment, check, configure):
+        for action in (segment, change, check, configure):
             self.iface.addPluginToMenu(MENU, action)
             self.actions.append(action)
         self.iface.addToolBarIcon(segment)
@@ -57,6 +59,11 @@ class WaterlinePlugin:
         import processing
 
         processing.execAlgorithmDialog("waterline:segmentwater", {})
+
+    def open_change_dialog(self):
+        import processing
+
+        processing.execAlgorithmDialog("waterline:waterchange", {})
 
     def check_server(self):
         """Ask /readyz and report in the message bar: success, not ready, or the server's error."""

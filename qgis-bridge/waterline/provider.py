@@ -1,9 +1,11 @@
-"""The Processing provider "Waterline" (algorithm ids ``waterline:segmentwater``, ``waterline:addlayers``)."""
+"""The Processing provider "Waterline" (algorithm ids ``waterline:segmentwater``, ``waterline:waterchange``,
+``waterline:addlayers``)."""
 
 from qgis.core import QgsProcessingProvider
 
 from .algorithms.add_layers import AddLayersAlgorithm
 from .algorithms.segment_water import SegmentWaterAlgorithm
+from .algorithms.water_change import WaterChangeAlgorithm
 from .icon import plugin_icon
 
 
@@ -28,4 +30,5 @@ class WaterlineProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):
         self.addAlgorithm(SegmentWaterAlgorithm(self._client_factory))
+        self.addAlgorithm(WaterChangeAlgorithm(self._client_factory))
         self.addAlgorithm(AddLayersAlgorithm(self._client_factory))
