@@ -17,6 +17,8 @@ export interface EnvConfig {
   model?: string;
   /** Default execution device (`WATERLINE_DEVICE`). */
   device?: string;
+  /** Redis of distributed jobs for `serve --queue` and `worker --queue` (`WATERLINE_QUEUE`, redis://HOST:PORT). */
+  queue?: string;
   /**
    * `waterline serve` settings, raw strings as found in the environment (validated by
    * src/http/serverConfig.ts): WATERLINE_PORT, WATERLINE_HOST, WATERLINE_DATA_DIR, WATERLINE_API_KEY,
@@ -46,6 +48,7 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     logLevel: env.WATERLINE_LOG_LEVEL || 'warn',
     model: env.WATERLINE_MODEL || undefined,
     device: env.WATERLINE_DEVICE || undefined,
+    queue: env.WATERLINE_QUEUE || undefined,
     server: {
       port: env.WATERLINE_PORT || undefined,
       host: env.WATERLINE_HOST || undefined,

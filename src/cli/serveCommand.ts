@@ -36,13 +36,14 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--min-body-rate <KiB/s>', 'request bodies (uploads) must average at least this rate after --body-grace, else 408 (env WATERLINE_MIN_BODY_RATE, default 64)')
     .option('--body-grace <s>', 'seconds before --min-body-rate applies (env WATERLINE_BODY_GRACE, default 10)')
     .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache, see `waterline models pull vae`)')
-    .option('--queue <url>', 'run jobs on `waterline worker` processes through this Redis (redis://HOST:PORT) instead of in this server')
+    .option('--queue <url>', 'run jobs on `waterline worker` processes through this Redis, redis://HOST:PORT (env WATERLINE_QUEUE; default: jobs run in this server)')
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, ctx.env);
       const segmenterModule = modelLoaderModule({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logLevel: ctx.env.logLevel });
       // Jobs never run on the HTTP event loop: in a job thread, or on BullMQ workers with --queue.
-      const jobs: JobBackend = flags.queue
-        ? { kind: 'redis', connection: parseRedisUrl(flags.queue), defaultModel: config.model ?? DEFAULT_QUEUE_MODEL, logLevel: ctx.env.logLevel }
+      const queueUrl = flags.queue ?? ctx.env.queue;
+      const jobs: JobBackend = queueUrl
+        ? { kind: 'redis', connection: parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE'), defaultModel: config.model ?? DEFAULT_QUEUE_MODEL, logLevel: ctx.env.logLevel }
         : { kind: 'thread', segmenter: segmenterModule, logLevel: ctx.env.logLevel };
       const running = await startServer({
         config,
@@ -53,7 +54,7 @@ export function register(program: Command, ctx: CliContext): void {
         modelsDir: ctx.env.modelsDir,
         jobs,
       });
-      const queued = flags.queue ? `, jobs on workers of ${redactRedisUrl(flags.queue)}` : '';
+      const queued = queueUrl ? `, jobs on workers of ${redactRedisUrl(queueUrl)}` : '';
       ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''}${queued})\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

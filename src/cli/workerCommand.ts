@@ -25,15 +25,16 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('worker')
     .description('segment tiles of jobs queued by `waterline serve --queue` (BullMQ on Redis)')
-    .option('--queue <url>', 'Redis of the server, redis://HOST:PORT (required)')
+    .option('--queue <url>', 'Redis of the server, redis://HOST:PORT (env WATERLINE_QUEUE; required)')
     .option('--model <name|dir>', "the model to run, as the server's --model (env WATERLINE_MODEL; default: the server's default model)")
     .option('--device <device>', 'auto | cpu | cuda | webgpu (env WATERLINE_DEVICE, default auto)')
     .option('--data-dir <dir>', "read scenes from this copy or mount of the server's data directory (default: the server's paths)")
     .option('--concurrency <n>', 'units processed at once', '1')
     .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache)')
     .action(async (flags: WorkerFlags) => {
-      if (!flags.queue) throw new InputError('missing_queue', 'waterline worker needs --queue', { hint: 'pass the Redis the server uses: --queue redis://HOST:PORT' });
-      const connection = parseRedisUrl(flags.queue);
+      const queueUrl = flags.queue ?? ctx.env.queue;
+      if (!queueUrl) throw new InputError('missing_queue', 'waterline worker needs --queue', { hint: 'pass the Redis the server uses: --queue redis://HOST:PORT' });
+      const connection = parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE');
       const concurrency = numberOption('concurrency', flags.concurrency, { integer: true, min: 1, max: 64 });
       const model = flags.model ?? ctx.env.model ?? DEFAULT_QUEUE_MODEL;
       const worker = await startTileWorker({
@@ -45,7 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
         logger: ctx.logger,
       });
       const { info } = worker;
-      ctx.stderr.write(`waterline worker: model ${info.name} (${info.kind}, ${info.provider}), queue ${worker.queue} on ${redactRedisUrl(flags.queue)}\n`);
+      ctx.stderr.write(`waterline worker: model ${info.name} (${info.kind}, ${info.provider}), queue ${worker.queue} on ${redactRedisUrl(queueUrl)}\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           ctx.stderr.write(`${signal}: stopping (letting the unit in flight finish)...\n`);

@@ -209,7 +209,9 @@ export class RedisJobQueue implements JobQueue {
       const data = unit.data;
       const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
       const job = store.getJob(jobId);
-      if (job && (job.state === 'queued' || job.state === 'running')) {
+      // Not one of this server's jobs (another deployment on the same Redis): leave it to its owner.
+      if (!job) continue;
+      if (job.state === 'queued' || job.state === 'running') {
         if (data.kind === 'plan') {
           const plan = unit.returnvalue as TilePlan;
           store.putPlan(jobId, plan);
@@ -238,6 +240,7 @@ export class RedisJobQueue implements JobQueue {
     for (const unit of failed) {
       const data = unit.data;
       const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
+      if (!store.getJob(jobId)) continue;
       const what = data.kind === 'plan' ? 'planning' : `tiles ${data.unit.from}-${data.unit.to - 1}`;
       const job = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker failed on ${what}: ${unit.failedReason}` });
       if (job) {

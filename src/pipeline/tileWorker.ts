@@ -89,7 +89,12 @@ export async function startTileWorker(options: TileWorkerOptions): Promise<Runni
   });
   worker.on('error', (err) => logger.warn({ err: err.message }, 'worker: redis error (will retry)'));
   worker.on('failed', (job, err) => logger.warn({ unit: job?.id, err: err.message }, 'work unit failed'));
-  await worker.waitUntilReady();
+  const waiting = setInterval(() => logger.warn({ host: options.connection.host, port: options.connection.port }, 'worker: still waiting for Redis'), 5000);
+  try {
+    await worker.waitUntilReady();
+  } finally {
+    clearInterval(waiting);
+  }
 
   let closing: Promise<void> | undefined;
   return {
