@@ -11,33 +11,12 @@ import { openScene } from '../../src/adapters/raster/openScene.ts';
 import { checkTiffStructure, DEFAULT_TIFF_LIMITS } from '../../src/adapters/raster/tiffStructure.ts';
 import { runCli } from '../helpers/runCli.ts';
 import { startHarness, type Harness } from '../http/serverHarness.ts';
-import { buildTiff, geoTiff, geoTiffIfd } from './hostileTiff.ts';
+import { geoTiff, hostileTiffs } from './hostileTiff.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'waterline-hostile-tiff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const strips = (n: number, value: (i: number, d: number) => number) => ({ type: 4, values: (d: number) => Array.from({ length: n }, (_, i) => value(i, d)) });
-
-/** name → bytes, expected error code, message pattern. */
-export const HOSTILE_TIFFS: [string, Buffer, string, RegExp][] = [
-  ['ifd-self-loop', buildTiff([geoTiffIfd({ next: { ifd: 0 } })], 4096), 'malformed_tiff', /the IFD chain loops back to byte 8/],
-  ['ifd-two-loop', buildTiff([geoTiffIfd(), geoTiffIfd({ next: { ifd: 0 } })], 4096), 'malformed_tiff', /the IFD chain loops back/],
-  ['ifd-next-past-end', buildTiff([geoTiffIfd({ next: 0x7fff_fff0 })], 4096), 'malformed_tiff', /IFD 1 at byte 2147483632 is outside the \d+-byte file/],
-  ['first-ifd-past-end', (() => { const b = geoTiff(); b.writeUInt32LE(0xfffffff0, 4); return b; })(), 'malformed_tiff', /IFD 0 at byte 4294967280 is outside/],
-  ['ifd-zero-entries', (() => { const b = geoTiff(); b.writeUInt16LE(0, 8); return b; })(), 'malformed_tiff', /IFD 0 has 0 entries/],
-  ['strip-counts-past-end-50000px', buildTiff([geoTiffIfd({ width: 50000, height: 50000, rowsPerStrip: 16, override: { 273: strips(3125, (i, d) => d + i), 279: strips(3125, () => 800000) } })], 20000), 'truncated_tiff', /strip 0 at byte \d+ \+ 800000 bytes runs past the end of the \d+-byte file/],
-  ['strip-offsets-count-4e9', buildTiff([geoTiffIfd({ override: { 273: { type: 4, values: [0, 0], count: 0xffffffff } } })], 4096), 'malformed_tiff', /tag 273 \(4294967295 values\).*outside/],
-  ['rows-per-strip-0', buildTiff([geoTiffIfd({ override: { 278: { type: 4, values: [0] } } })], 4096), 'malformed_tiff', /RowsPerStrip 0/],
-  ['tile-width-0', buildTiff([geoTiffIfd({ override: { 273: null, 279: null, 322: { type: 3, values: [0] }, 323: { type: 3, values: [16] }, 324: { type: 4, values: [8] }, 325: { type: 4, values: [1] } } })], 4096), 'malformed_tiff', /tiled with a 0x16 tile size/],
-  ['one-pixel-tiles-1e8', buildTiff([geoTiffIfd({ width: 10000, height: 10000, override: { 273: null, 279: null, 322: { type: 3, values: [1] }, 323: { type: 3, values: [1] }, 324: { type: 4, values: [8] }, 325: { type: 4, values: [1] } } })], 4096), 'scene_too_large', /has 100000000 tiles, more than the 4194304 allowed/],
-  ['one-strip-2.5e9-bytes', buildTiff([geoTiffIfd({ width: 50000, height: 50000, rowsPerStrip: 50000, override: { 273: { type: 4, values: [8] }, 279: { type: 4, values: [100] } } })], 4096), 'scene_too_large', /50000x50000-pixel strips \(2500000000 bytes decoded each\)/],
-  ['too-few-strip-offsets', buildTiff([geoTiffIfd({ override: { 273: { type: 4, values: [8] }, 279: { type: 4, values: [8] } } })], 4096), 'malformed_tiff', /lists 1 strip offsets\/byte counts for 4 strips/],
-  ['width-0', buildTiff([geoTiffIfd({ override: { 256: { type: 4, values: [0] } } })], 4096), 'malformed_tiff', /no image size/],
-  ['bits-200', buildTiff([geoTiffIfd({ override: { 258: { type: 3, values: [200] } } })], 4096), 'malformed_tiff', /BitsPerSample 200/],
-  ['samples-60000', buildTiff([geoTiffIfd({ override: { 277: { type: 3, values: [60000] } } })], 4096), 'malformed_tiff', /60000 samples per pixel/],
-  ['million-by-million', buildTiff([geoTiffIfd({ width: 1_000_000, height: 1_000_000, override: { 273: { type: 4, values: [8] }, 279: { type: 4, values: [8] } } })], 16), 'scene_too_large', /header claims 1000000x1000000 pixels, more than the 4000000000 allowed/],
-  ['300-ifds', buildTiff(Array.from({ length: 300 }, () => geoTiffIfd()), 4096), 'malformed_tiff', /more than 256 IFDs/],
-];
+const HOSTILE_TIFFS = hostileTiffs();
 
 describe('TIFF structure check', () => {
   it('accepts a valid GeoTIFF and reports its IFDs', async () => {

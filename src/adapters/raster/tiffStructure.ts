@@ -140,6 +140,8 @@ export async function checkTiffStructure(read: ReadBytes, size: number | null, n
     const one = async (tag: number): Promise<number | undefined> => {
       const e = entries.get(tag);
       if (!e || e.count === 0) return undefined;
+      // Size and layout tags hold one value (readers given several disagree on which counts).
+      if (e.count !== 1) throw malformed(name, `IFD ${structure.ifds.length} has ${e.count} values for tag ${tag}, which takes one`);
       return (await values({ ...e, count: 1, bytes: TYPE_SIZES[e.type] }, 1))[0];
     };
     const index = structure.ifds.length;
