@@ -9,7 +9,11 @@
  *   `onTileDone` so a job runner can persist it; tiles in `completed` are blended without re-running.
  * - A batch whose inference throws is retried tile by tile once; a tile that fails again is skipped
  *   (its area has no data) and listed in the summary and in the output's `waterline.failedTiles`.
- * - Vectorization runs once all tiles are stitched (on the whole-scene byte probability).
+ * - Memory is flat in scene area: each band of rows the stitcher finalizes is thresholded into a one-bit
+ *   mask, counted for the histogram and appended to a RowSpill (in memory when small, else a temporary
+ *   file); once all tiles are in, traceBitMask labels and traces the mask in one pass over its rows,
+ *   reading the probability back row by row for each polygon's mean. Nothing scene-sized is held but
+ *   the bit mask (a 20000² scene: 50 MB). Output is identical to vectorizing the whole-scene probability.
  * - `signal` cancels between batches and inside reads/inference (CancelledError).
  */
 import type { Scene } from '../adapters/raster/openScene.ts';
@@ -19,13 +23,15 @@ import type { BandStretch } from '../core/grid/bandStretch.ts';
 import type { GridTile, TileGrid } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
+import { BitMask } from '../core/masks/bitMask.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
-import type { Connectivity } from '../core/vector/traceMask.ts';
+import { traceBitMask, type Connectivity } from '../core/vector/traceMask.ts';
 import { defaultMinAreaM2 } from '../core/vector/minimumMappingUnit.ts';
-import { probabilityHistogram } from '../core/report/histogram.ts';
-import { vectorizeMask } from '../core/vector/vectorizeMask.ts';
+import { countProbabilityCodes, probabilityCodeHistogram } from '../core/report/histogram.ts';
+import { tracedToFeatures, type WaterFeature } from '../core/vector/toGeoJson.ts';
+import { RowSpill } from '../adapters/raster/rowSpill.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
 
@@ -59,6 +65,8 @@ export interface SegmentSceneOptions {
   sceneName?: string;
   /** Clock for provenance (tests). */
   now?: () => Date;
+  /** Keep the blended probability in memory up to this many bytes, else in a temporary file (default 64 MiB). */
+  probabilityMemoryBytes?: number;
 }
 
 export interface SegmentSummary extends SegmentProgress {
@@ -79,8 +87,6 @@ export interface SegmentSummary extends SegmentProgress {
 export interface SegmentSceneResult {
   collection: WaterCollection;
   summary: SegmentSummary;
-  /** Scene-size blended probability, one byte per pixel (0..254 = p·254, 255 = no data). */
-  probability: Uint8Array;
 }
 
 interface ReadBatch {
@@ -89,7 +95,7 @@ interface ReadBatch {
 }
 
 /** What blendSceneProbability needs: SegmentSceneOptions without the vectorization and provenance ones. */
-export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'sceneName' | 'now'>;
+export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'sceneName' | 'now' | 'probabilityMemoryBytes'>;
 
 /** The first half of segmentScene: every tile through the model, blended into one scene probability. */
 export interface BlendedScene {
@@ -112,6 +118,16 @@ export interface BlendedScene {
 
 /** Tile the scene, run the model (batched, reading one batch ahead, retrying a failed tile once) and blend. */
 export async function blendSceneProbability(scene: Scene, segmenter: Segmenter, options: BlendSceneOptions = {}): Promise<BlendedScene> {
+  return blendTiles(scene, segmenter, options);
+}
+
+/** blendSceneProbability; with `onRows` the finalized rows go there and `probability` is empty (see ProbabilityStitcher). */
+async function blendTiles(
+  scene: Scene,
+  segmenter: Segmenter,
+  options: BlendSceneOptions,
+  onRows?: (y0: number, rows: Uint8Array) => void,
+): Promise<BlendedScene> {
   const started = Date.now();
   const { signal } = options;
   const prompt = options.prompt ?? 'segment water';
@@ -130,7 +146,7 @@ export async function blendSceneProbability(scene: Scene, segmenter: Segmenter, 
     signal,
   });
   const { grid } = source;
-  const stitcher = new ProbabilityStitcher({ width: info.width, height: info.height, tileSize: grid.tileSize, overlap: grid.overlap, tiles: grid.tiles });
+  const stitcher = new ProbabilityStitcher({ width: info.width, height: info.height, tileSize: grid.tileSize, overlap: grid.overlap, tiles: grid.tiles, onRows });
 
   const tilesTotal = grid.tiles.length;
   let tilesDone = 0;
@@ -271,22 +287,29 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const prompt = options.prompt ?? 'segment water';
   const threshold = options.threshold ?? 0.5;
   const info = scene.info;
-  const { probability, grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher, tilesPerSecond, tileSeconds } = await blendSceneProbability(scene, segmenter, options);
-  const tilesTotal = grid.tiles.length;
-  const mask = thresholdProbability(probability, threshold);
   const toWgs84 = options.toWgs84 ?? createCrsTransform(info.crs).toWgs84;
   const connectivity = options.connectivity ?? 4;
   const simplify = options.simplify ?? 0;
   const minAreaM2 = options.minAreaM2 ?? defaultMinAreaM2(info.width, info.height, info.geoTransform, toWgs84);
-  const features = vectorizeMask(mask, info.width, info.height, {
-    geoTransform: info.geoTransform,
-    toWgs84,
-    connectivity,
-    simplify,
-    minAreaM2,
-    values: probability,
-    valueScale: PROBABILITY_SCALE,
-  });
+  const mask = new BitMask(info.width, info.height);
+  const spill = new RowSpill(info.width, info.height, { memoryBytes: options.probabilityMemoryBytes });
+  const codeCounts = new Float64Array(256);
+  let blended: BlendedScene;
+  let features: WaterFeature[];
+  try {
+    blended = await blendTiles(scene, segmenter, options, (y0, rows) => {
+      countProbabilityCodes(rows, codeCounts);
+      spill.append(rows);
+      const water = thresholdProbability(rows, threshold);
+      for (let r = 0, n = rows.length / info.width; r < n; r++) mask.setRow(y0 + r, water, r * info.width);
+    });
+    const trace = traceBitMask(mask, { connectivity, valueRow: (y) => spill.row(y) });
+    features = tracedToFeatures(trace, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
+  } finally {
+    spill.close();
+  }
+  const { grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher, tilesPerSecond, tileSeconds } = blended;
+  const tilesTotal = grid.tiles.length;
   const now = options.now ?? (() => new Date());
   const vectorizedAt = Date.now();
   const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -310,7 +333,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     failedTiles,
     defects,
     /** Valid pixels per 0.05 of blended probability (for the run report; the threshold cuts this distribution). */
-    probabilityHistogram: probabilityHistogram(probability),
+    probabilityHistogram: probabilityCodeHistogram(codeCounts),
     timings: {
       tilesSeconds: round3(tileSeconds),
       vectorizeSeconds: round3((vectorizedAt - started) / 1000 - tileSeconds),
@@ -321,7 +344,6 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const seconds = (Date.now() - started) / 1000;
   return {
     collection,
-    probability,
     summary: {
       tilesDone,
       tilesTotal,

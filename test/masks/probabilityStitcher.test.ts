@@ -91,6 +91,31 @@ describe('ProbabilityStitcher', () => {
           for (const t of shuffled) other.addTile(t, prob(t.id));
           // exactly the same values (integer sums do not depend on the order)
           expect(other.finish()).toEqual(inOrder.finish());
+          // streamed bands (no scene-size output): every row once, in order, the same bytes; some tiles skipped
+          const streamed = new Uint8Array(width * height);
+          let nextRow = 0;
+          const rowsOut = new ProbabilityStitcher({
+            width, height, tileSize, overlap, tiles: grid.tiles,
+            onRows: (y0, rows) => {
+              expect(y0).toBe(nextRow);
+              streamed.set(rows, y0 * width);
+              nextRow += rows.length / width;
+            },
+          });
+          const skip = (t: { row: number; col: number }) => (t.row + t.col + seed) % 5 === 0;
+          const kept = new ProbabilityStitcher({ width, height, tileSize, overlap, tiles: grid.tiles });
+          for (const t of shuffled) {
+            if (skip(t)) {
+              rowsOut.skipTile(t);
+              kept.skipTile(t);
+            } else {
+              rowsOut.addTile(t, prob(t.id));
+              kept.addTile(t, prob(t.id));
+            }
+          }
+          expect(rowsOut.finish()).toHaveLength(0);
+          expect(nextRow).toBe(height);
+          expect(streamed).toEqual(kept.finish());
           expect(inOrder.output.includes(PROBABILITY_NODATA)).toBe(false);
         },
       ),

@@ -16,6 +16,9 @@
  * The only scene-size allocation is the output, one byte per pixel (probabilityCodec.ts):
  *   0..254  probability round(p * 254) (p = q / 254),
  *   255     no data (no valid tile pixel covered it).
+ * With `onRows` there is none at all: each finalized band of rows is handed over, top to bottom, and the
+ * caller keeps what it needs (segmentScene: a bit mask and a disk-backed copy), so memory stays flat in
+ * scene area.
  */
 import type { PixelWindow } from '../scene.ts';
 import { tileBlendWeights } from './blendWeights.ts';
@@ -36,13 +39,18 @@ export interface ProbabilityStitcherOptions {
   overlap: number;
   /** Every tile of the grid (used to know when a band of rows can receive no more tiles). */
   tiles: readonly StitchTile[];
+  /**
+   * Receive each finalized band instead of keeping a scene-size output: rows y0.. (width bytes each, same
+   * codes as the output), called in row order, every row exactly once by the time `finish()` returns.
+   */
+  onRows?: (y0: number, rows: Uint8Array) => void;
 }
 
 interface Band {
   y0: number;
   y1: number;
   sum: Uint32Array | null;
-  weight: Uint32Array | null;
+  weight: Uint32Array | Uint16Array | null;
 }
 
 export interface StitcherStats {
@@ -59,8 +67,11 @@ export class ProbabilityStitcher {
   readonly width: number;
   readonly height: number;
   readonly tileSize: number;
-  /** Scene-size quantized probability (see module doc); complete once `finish()` returned. */
+  /** Scene-size quantized probability (see module doc); complete once `finish()` returned. Empty with `onRows`. */
   readonly output: Uint8Array;
+  private readonly onRows: ((y0: number, rows: Uint8Array) => void) | undefined;
+  /** Weight sums fit 16 bits when 4 (overlap + 1)² does (overlaps up to 126 px). */
+  private readonly narrowWeights: boolean;
   private readonly weights: Uint32Array;
   private readonly bands: Band[];
   /** Grid rows sorted by their top y; index = grid row number. */
@@ -79,8 +90,10 @@ export class ProbabilityStitcher {
     this.width = width;
     this.height = height;
     this.tileSize = tileSize;
-    this.output = new Uint8Array(width * height).fill(PROBABILITY_NODATA);
+    this.onRows = options.onRows;
+    this.output = this.onRows ? new Uint8Array(0) : new Uint8Array(width * height).fill(PROBABILITY_NODATA);
     this.weights = tileBlendWeights(tileSize, overlap);
+    this.narrowWeights = 4 * (overlap + 1) ** 2 < 2 ** 16;
     // A pixel lies in at most 4 tiles (overlap < tileSize/2): the integer sums must fit 32 bits.
     if (4 * PROBABILITY_SCALE * (overlap + 1) ** 2 >= 2 ** 32) throw new RangeError(`overlap ${overlap} is too large to blend`);
     const rows = tiles.reduce((m, t) => Math.max(m, t.row + 1), 0);
@@ -137,7 +150,7 @@ export class ProbabilityStitcher {
     this.markDone(tile);
   }
 
-  /** Finalize every remaining band (tiles never added count as nodata) and return the output. */
+  /** Finalize every remaining band (tiles never added count as nodata) and return the output (empty with `onRows`). */
   finish(): Uint8Array {
     while (this.nextBandToFinalize < this.bands.length) this.finalizeBand(this.nextBandToFinalize++);
     return this.output;
@@ -166,7 +179,7 @@ export class ProbabilityStitcher {
     if (!band.sum && lo >= this.nextBandToFinalize) {
       const n = (band.y1 - band.y0) * this.width;
       band.sum = new Uint32Array(n);
-      band.weight = new Uint32Array(n);
+      band.weight = this.narrowWeights ? new Uint16Array(n) : new Uint32Array(n);
       this.live++;
       this.peakLive = Math.max(this.peakLive, this.live);
     }
@@ -185,17 +198,20 @@ export class ProbabilityStitcher {
 
   private finalizeBand(index: number): void {
     const band = this.bands[index];
+    const streamed = this.onRows ? new Uint8Array((band.y1 - band.y0) * this.width).fill(PROBABILITY_NODATA) : null;
     if (band.sum && band.weight) {
-      const offset = band.y0 * this.width;
+      const out = streamed ?? this.output;
+      const offset = streamed ? 0 : band.y0 * this.width;
       const { sum, weight } = band;
       for (let i = 0; i < sum.length; i++) {
         const wt = weight[i];
-        if (wt > 0) this.output[offset + i] = Math.round(sum[i] / wt);
+        if (wt > 0) out[offset + i] = Math.round(sum[i] / wt);
       }
       band.sum = null;
       band.weight = null;
       this.live--;
     }
+    if (streamed && streamed.length > 0) this.onRows!(band.y0, streamed);
   }
 }
 

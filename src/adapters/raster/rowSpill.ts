@@ -1,0 +1,84 @@
+/**
+ * A byte raster written once, top to bottom, then read back row by row in order: held in memory when it
+ * is small (≤ `memoryBytes`, default 64 MiB), otherwise spilled to a temporary file and read back through
+ * a small window of rows, so a scene-size probability costs disk, not memory. segmentScene keeps its
+ * blended probability here for the per-polygon mean probability while the mask is traced.
+ * The file lives in the system temp directory and is removed by `close()`.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
+/** Bytes read from the file at a time. */
+const READ_WINDOW_BYTES = 4 * 1024 * 1024;
+
+export class RowSpill {
+  readonly width: number;
+  readonly height: number;
+  private rowsWritten = 0;
+  private readonly memory: Uint8Array | null;
+  private dir: string | null = null;
+  private fd: number | null = null;
+  private window = new Uint8Array(0);
+  private windowY0 = 0;
+  private windowRows = 0;
+
+  constructor(width: number, height: number, options: { memoryBytes?: number } = {}) {
+    this.width = width;
+    this.height = height;
+    const bytes = width * height;
+    if (bytes <= (options.memoryBytes ?? DEFAULT_MEMORY_BYTES)) this.memory = new Uint8Array(bytes);
+    else {
+      this.memory = null;
+      this.dir = mkdtempSync(join(tmpdir(), 'waterline-rows-'));
+      this.fd = openSync(join(this.dir, 'rows.u8'), 'w+');
+    }
+  }
+
+  /** Whether the rows live in a temporary file. */
+  get spilled(): boolean {
+    return this.memory === null;
+  }
+
+  /** Append whole rows (a multiple of `width` bytes), continuing where the last call stopped. */
+  append(rows: Uint8Array): void {
+    const n = rows.length / this.width;
+    if (!Number.isInteger(n) || this.rowsWritten + n > this.height) throw new RangeError(`cannot append ${rows.length} bytes at row ${this.rowsWritten} of ${this.width}x${this.height}`);
+    if (this.memory) this.memory.set(rows, this.rowsWritten * this.width);
+    else {
+      let done = 0;
+      while (done < rows.length) done += writeSync(this.fd!, rows, done, rows.length - done, this.rowsWritten * this.width + done);
+    }
+    this.rowsWritten += n;
+  }
+
+  /** Row y (valid until the next call); rows are best read in order. */
+  row(y: number): Uint8Array {
+    if (y < 0 || y >= this.rowsWritten) throw new RangeError(`row ${y} not written (${this.rowsWritten} rows)`);
+    const w = this.width;
+    if (this.memory) return this.memory.subarray(y * w, (y + 1) * w);
+    if (y < this.windowY0 || y >= this.windowY0 + this.windowRows) {
+      const rows = Math.max(1, Math.min(this.rowsWritten - y, Math.floor(READ_WINDOW_BYTES / w)));
+      if (this.window.length < rows * w) this.window = new Uint8Array(rows * w);
+      let done = 0;
+      while (done < rows * w) {
+        const got = readSync(this.fd!, this.window, done, rows * w - done, y * w + done);
+        if (got <= 0) throw new Error(`temporary raster file ended at row ${y}`);
+        done += got;
+      }
+      this.windowY0 = y;
+      this.windowRows = rows;
+    }
+    const o = (y - this.windowY0) * w;
+    return this.window.subarray(o, o + w);
+  }
+
+  /** Remove the temporary file (safe to call more than once). */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+}

@@ -1,0 +1,45 @@
+import { expect, it } from 'vitest';
+import { openScene } from '../../src/adapters/raster/openScene.ts';
+import { createCrsTransform } from '../../src/adapters/raster/crs.ts';
+import { PROBABILITY_SCALE } from '../../src/core/masks/probabilityCodec.ts';
+import { thresholdProbability } from '../../src/core/masks/probabilityStitcher.ts';
+import { probabilityHistogram } from '../../src/core/report/histogram.ts';
+import { defaultMinAreaM2 } from '../../src/core/vector/minimumMappingUnit.ts';
+import { tracedToFeatures } from '../../src/core/vector/toGeoJson.ts';
+import { blendSceneProbability, segmentScene } from '../../src/pipeline/segmentScene.ts';
+import { describeShared, scenePath } from '../helpers/shared.ts';
+import { darkWaterSegmenter } from '../http/fixtures/darkWaterSegmenter.ts';
+import { traceMask as referenceTraceMask } from '../vector/referenceTraceMask.ts';
+
+// segmentScene streams: bands of rows → bit mask + probability rows (memory or temp file) → one-pass tracer.
+// It must give exactly what the whole-scene path gave before: blend the whole probability, threshold,
+// label every pixel, trace (the previous tracer, kept as the test reference), features.
+const cases = [
+  { scene: 'spot-chicago-pan-stateplane-ft.tif', connectivity: 4 as const, memoryBytes: 100 },
+  { scene: 'naip-dakota-2015-rgbn-cog.tif', connectivity: 8 as const, memoryBytes: undefined },
+  { scene: 'landsat8-ottawa-rgb16-utm18-cog.tif', connectivity: 4 as const, memoryBytes: undefined },
+  { scene: 'landsat7-bahamas-rgb-utm18.tif', connectivity: 8 as const, memoryBytes: 100 },
+];
+
+describeShared('streaming segmentScene = whole-scene vectorizing (real scenes)', () => {
+  for (const c of cases) {
+    it(`${c.scene}, ${c.connectivity}-connectivity, probability ${c.memoryBytes ? 'in a temporary file' : 'in memory'}: same polygons, ids, areas, means`, async () => {
+      const scene = await openScene(scenePath(c.scene));
+      try {
+        const model = darkWaterSegmenter({ soft: true });
+        const { collection } = await segmentScene(scene, model, { connectivity: c.connectivity, probabilityMemoryBytes: c.memoryBytes, now: () => new Date(0) });
+        const { probability } = await blendSceneProbability(scene, model, {});
+        const { width, height, geoTransform } = scene.info;
+        const toWgs84 = createCrsTransform(scene.info.crs).toWgs84;
+        const trace = referenceTraceMask(thresholdProbability(probability, 0.5), width, height, { connectivity: c.connectivity, values: probability });
+        const expected = tracedToFeatures(trace, { geoTransform, toWgs84, minAreaM2: defaultMinAreaM2(width, height, geoTransform, toWgs84), valueScale: PROBABILITY_SCALE });
+        expect(expected.length).toBeGreaterThan(5);
+        expect(collection.features.length).toBe(expected.length);
+        expect(collection.features).toEqual(expected);
+        expect(collection.waterline.probabilityHistogram).toEqual(probabilityHistogram(probability));
+      } finally {
+        await scene.close();
+      }
+    });
+  }
+});
