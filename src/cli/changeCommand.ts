@@ -27,7 +27,7 @@ interface ChangeFlags extends SceneModelFlags {
   gridA?: string;
   gridB?: string;
   threshold: string;
-  minArea: string;
+  minArea?: string;
   simplify: string;
   connectivity: string;
   format: string;
@@ -92,13 +92,13 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--grid-a <scene>', 'the scene a GeoJSON A was mapped from (default: its waterline.scene)')
     .option('--grid-b <scene>', 'the scene a GeoJSON B was mapped from (default: its waterline.scene)'))
     .option('--threshold <p>', 'water where the probability is at least this, at both dates', '0.5')
-    .option('--min-area <m2>', 'drop polygons smaller than this many square metres', '0')
+    .option('--min-area <m2>', 'drop polygons smaller than this many square metres (default: the area of 4.5 pixels of A, as segment; 0 keeps every polygon; the area table counts every pixel)')
     .option('--simplify <px>', 'simplification tolerance in pixels (0 = exact pixel edges)', '0')
     .option('--connectivity <4|8>', 'pixel connectivity of a polygon', '4')
     .option('--format <format>', 'geojson | geojsonseq', 'geojson')
     .action(async (pathA: string, pathB: string, flags: ChangeFlags) => {
       const threshold = numberOption('threshold', flags.threshold, { min: 0, max: 1 });
-      const minAreaM2 = numberOption('min-area', flags.minArea, { min: 0 });
+      const minAreaM2 = flags.minArea === undefined ? undefined : numberOption('min-area', flags.minArea, { min: 0, example: 0 });
       const simplify = numberOption('simplify', flags.simplify, { min: 0 });
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
@@ -132,6 +132,8 @@ export function register(program: Command, ctx: CliContext): void {
           const failed = (p.failedTiles as unknown[] | undefined)?.length ?? 0;
           lines.push(`  ${d === result.dateA ? 'A' : 'B'} ${d.source}: ${d.kind === 'scene' ? `model ${String(p.model)} (${String(p.modelKind)}, ${String(p.provider)}), bands ${(p.bands as number[]).join(',')}, ${String(p.tilesTotal)} tiles${failed ? `, ${failed} FAILED (no data there: unknown)` : ''}` : `${d.kind} input`}`);
         }
+        const minArea = Math.round(result.collection.waterline.minAreaM2);
+        if (minArea > 0) lines.push(`  polygons under ${minArea} m² dropped (${minAreaM2 === undefined ? 'default: 4.5 pixels; --min-area 0 keeps all' : '--min-area'}); the table counts every pixel`);
         lines.push(...formatChangeTable(result.summary), `  ${formatSeconds(result.seconds)}`);
         ctx.stderr.write(`${lines.join('\n')}\n`);
       } finally {

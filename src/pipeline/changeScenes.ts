@@ -25,6 +25,7 @@ import { PROBABILITY_NODATA } from '../core/masks/probabilityCodec.ts';
 import type { SegmentationDefect } from '../core/model/segmenter.ts';
 import type { SceneInfo } from '../core/scene.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
+import { defaultMinAreaM2 } from '../core/vector/minimumMappingUnit.ts';
 import type { Connectivity } from '../core/vector/traceMask.ts';
 import { inputName, prepareWaterDate, type PreparedWaterDate, type SceneModel, type WaterDate, type WaterInput } from './waterDates.ts';
 
@@ -45,6 +46,7 @@ export interface ChangeScenesOptions {
   threshold?: number;
   connectivity?: Connectivity;
   simplify?: number;
+  /** Drop class polygons smaller than this (m²; default: 4.5 pixels of A, as `segment`). The summary counts every pixel. */
   minAreaM2?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ChangeProgress) => void;
@@ -157,7 +159,8 @@ export async function changeScenes(inputA: WaterInput, inputB: WaterInput, optio
   if (summary.commonValidKm2 <= 0) throw noOverlap(inputName(inputA), inputName(inputB), ' where both have data');
   const connectivity = options.connectivity ?? 4;
   const simplify = options.simplify ?? 0;
-  const minAreaM2 = options.minAreaM2 ?? 0;
+  // as segment: polygons under 4.5 pixels dropped by default (the summary still counts every pixel)
+  const minAreaM2 = options.minAreaM2 ?? defaultMinAreaM2(a.width, a.height, a.geoTransform, toWgs84);
   const features = vectorizeChange(classes, a.width, a.height, { geoTransform: a.geoTransform, toWgs84, connectivity, simplify, minAreaM2 });
   const collection: ChangeCollection = {
     type: 'FeatureCollection',

@@ -106,6 +106,7 @@ describeShared('change on the real pairs', () => {
       let total = 0;
       const r = await changeScenes({ kind: 'scene', path: scenePath(pair.a) }, { kind: 'scene', path: scenePath(pair.b) }, {
         model,
+        minAreaM2: 0,
         onProgress: (p) => {
           progress.push(p.tilesDone);
           total = p.tilesTotal;
