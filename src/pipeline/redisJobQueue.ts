@@ -157,6 +157,11 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private specFor(job: JobRecord): TileJobSpec | undefined {
+    if (job.scenes.length !== 1) {
+      // tile plans cover one scene; a change job (two scenes) would be finished with date B missing
+      this.options.store.transitionJob(job.id, ['queued', 'running'], 'failed', { error: `${job.kind} jobs (${job.scenes.length} scenes) do not run on the Redis workers yet; run them on a server without --queue` });
+      return undefined;
+    }
     const scene = this.options.store.getScene(job.scene);
     if (!scene) {
       this.options.store.transitionJob(job.id, ['queued', 'running'], 'failed', { error: `scene ${job.scene} is no longer registered` });
