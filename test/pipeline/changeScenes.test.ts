@@ -16,6 +16,7 @@ import { InputError } from '../../src/core/errors.ts';
 import { applyGeoTransform } from '../../src/core/grid/affine.ts';
 import type { SceneInfo } from '../../src/core/scene.ts';
 import { changeScenes, type ChangeResult, type SceneModel } from '../../src/pipeline/changeScenes.ts';
+import { sceneTileKey, tilesByScene } from '../../src/pipeline/jobRunner.ts';
 import { segmentScene } from '../../src/pipeline/segmentScene.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
 import { darkIsWater } from './memoryScene.ts';
@@ -152,6 +153,24 @@ describeShared('change on the real pairs', () => {
       expect(Math.abs(moved.summary.commonValidKm2 / common - 1)).toBeLessThan(0.01);
     }, 120_000);
   }
+
+  it('resumes from stored tiles of both dates (job keys A:/B:) without mapping them again, to the same result', async () => {
+    const pair = PAIRS[1];
+    const stored = new Map<string, Float32Array>();
+    const full = await changeScenes({ kind: 'scene', path: scenePath(pair.a) }, { kind: 'scene', path: scenePath(pair.b) }, {
+      model: thresholdModel(pair).model,
+      onTileDone: (date, tileId, p) => void stored.set(sceneTileKey(date, tileId), p.slice()),
+    });
+    expect([...stored.keys()].filter((k) => k.startsWith('A:'))).toHaveLength(8);
+    expect([...stored.keys()].filter((k) => k.startsWith('B:'))).toHaveLength(8);
+    // an interrupted job: all of A and 3 tiles of B stored
+    const kept = new Map([...stored].filter(([k]) => k.startsWith('A:') || ['B:r0c0', 'B:r0c1', 'B:r1c2'].includes(k)));
+    const [doneA, doneB] = tilesByScene(kept, 2);
+    const { segmenter, model } = thresholdModel(pair);
+    const resumed = await changeScenes({ kind: 'scene', path: scenePath(pair.a) }, { kind: 'scene', path: scenePath(pair.b) }, { model, completed: [doneA, doneB] });
+    expect(segmenter.calls.flat().sort()).toEqual(['r0c2', 'r0c3', 'r1c0', 'r1c1', 'r1c3']);
+    expect(resumed.summary).toEqual(full.summary);
+  });
 
   it('scenes that do not overlap: one clear error, before any model runs', async () => {
     const { segmenter, model } = thresholdModel(PAIRS[0]);
