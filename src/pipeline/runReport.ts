@@ -32,6 +32,25 @@ export interface RunReportOptions {
 const WATER: [number, number, number] = [0, 110, 255];
 const WATER_ALPHA = 0.6;
 
+/**
+ * The whole scene resampled to width × height, read in strips of output rows so that a big scene without
+ * overviews is never decoded into memory at once (each strip reads the best overview, or full-resolution blocks).
+ */
+async function readResampled(scene: Scene, bands: number[], width: number, height: number): Promise<{ bands: Float64Array[]; valid: Uint8Array }> {
+  const { info } = scene;
+  const out = { bands: bands.map(() => new Float64Array(width * height)), valid: new Uint8Array(width * height) };
+  const STRIP = 32;
+  for (let r0 = 0; r0 < height; r0 += STRIP) {
+    const r1 = Math.min(height, r0 + STRIP);
+    const y0 = Math.floor((r0 * info.height) / height);
+    const y1 = Math.max(y0 + 1, Math.floor((r1 * info.height) / height));
+    const strip = await scene.readWindow({ x: 0, y: y0, width: info.width, height: y1 - y0 }, { bands, width, height: r1 - r0 });
+    strip.bands.forEach((values, k) => out.bands[k].set(values, r0 * width));
+    out.valid.set(strip.valid, r0 * width);
+  }
+  return out;
+}
+
 /** The scene at ≤ maxSize px with the water polygons of `collection` blended in blue; nodata stays transparent. */
 export async function sceneQuicklook(scene: Scene, collection: WaterCollection, maxSize = 800): Promise<QuicklookImage> {
   const { info } = scene;
@@ -40,7 +59,7 @@ export async function sceneQuicklook(scene: Scene, collection: WaterCollection, 
   const height = Math.max(1, Math.round(info.height * scale));
   const recorded = collection.waterline.bands;
   const bands = Array.isArray(recorded) && recorded.every((b) => Number.isInteger(b) && b >= 1 && b <= info.bands.length) ? (recorded as number[]) : defaultBands(info);
-  const read = await scene.readWindow({ x: 0, y: 0, width: info.width, height: info.height }, { bands, width, height });
+  const read = await readResampled(scene, bands, width, height);
   const stretched = read.bands.map((values, k) => {
     const [lo, hi] = bandStretchFromSample(values, read.valid, info.bands[bands[k] - 1].type);
     const out = new Uint8Array(width * height);
