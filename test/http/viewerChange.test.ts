@@ -1,0 +1,63 @@
+/**
+ * The map viewer starts a water change job (a scene + "Compare with" another) in headless Chromium and draws its
+ * classed polygons: the rendered features carry `class`, the legend shows. The model is the dark-water test
+ * double (a test tool) so the page is exercised end to end quickly. Screenshot: test/.out/viewer-change.png.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pipelineSegmentScene } from '../../src/http/pipelineBinding.ts';
+import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
+import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
+import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const describeBrowser = existsSync(CHROMIUM) ? describeShared : (name: string, fn: () => void) => describeShared(`${name} [skipped: ${CHROMIUM} not found]`, () => it.skip('needs chromium', fn));
+
+describeBrowser('map viewer: water change job', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ segmentScene: pipelineSegmentScene, loadSegmenter: async () => darkWaterSegmenter() });
+    ids = ['naip-dakota-2015-rgbn-cog.tif', 'naip-dakota-2009-rgbn-cog.tif'].map((name) => addScene(server, scenePath(name)));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--no-first-run', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('starts a change job with "Compare with" and renders the polygons by class', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.waitForFunction(() => (window as any).waterline?.state.status === 'ready', null, { timeout: 30_000 });
+    // select 2009 (date A) and compare it with 2015
+    await page.click('#scenes li:has-text("2009")');
+    await page.waitForFunction(() => (window as any).waterline.state.scene?.name.includes('2009'), null, { timeout: 30_000 });
+    await page.selectOption('#compare-to', ids[0]);
+    await page.click('#start-job');
+    await page.waitForFunction(() => ['succeeded', 'failed', 'cancelled'].includes((window as any).waterline?.state.job?.state), null, { timeout: 90_000 });
+    const job = await page.evaluate(() => (window as any).waterline.state.job);
+    expect(job.state, job.error).toBe('succeeded');
+    expect(job).toMatchObject({ kind: 'change', scenes: [ids[1], ids[0]] });
+    await page.waitForFunction(() => (window as any).waterline.renderedWaterFeatures() > 0, null, { timeout: 30_000 });
+    const classes = await page.evaluate(() => [...new Set((window as any).waterline.map.queryRenderedFeatures({ layers: ['water'] }).map((f: any) => f.properties.class))].sort());
+    expect(classes.length).toBeGreaterThan(1);
+    for (const c of classes) expect(['gained', 'lost', 'permanent', 'unknown']).toContain(c);
+    expect(await page.locator('#change-legend').isVisible()).toBe(true);
+    expect(await page.locator('#water-info').textContent()).toContain('naip-dakota-2015-rgbn-cog.tif');
+    mkdirSync(join(repoRoot, 'test', '.out'), { recursive: true });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(repoRoot, 'test', '.out', 'viewer-change.png') });
+    expect(errors).toEqual([]);
+  }, 150_000);
+});
