@@ -256,7 +256,9 @@ export class JobStore {
       if (!job || !from.includes(job.state)) return undefined;
       return this.setJobState(id, to, fields);
     });
-    return tx();
+    // IMMEDIATE: take the write lock before reading. With several connections (the server's job thread, the
+    // HTTP thread) a deferred read-then-write fails with SQLITE_BUSY_SNAPSHOT when another one wrote between.
+    return tx.immediate();
   }
 
   updateProgress(id: string, progress: JobProgress): void {
@@ -277,9 +279,9 @@ export class JobStore {
     return result.changes === 1;
   }
 
-  /** Run `fn` in one transaction (e.g. all tiles of a worker's unit at once). */
+  /** Run `fn` in one write transaction (e.g. all tiles of a worker's unit at once; IMMEDIATE as transitionJob). */
   transaction<T>(fn: () => T): T {
-    return this.connection.transaction(fn)();
+    return this.connection.transaction(fn).immediate();
   }
 
   /**
