@@ -1,14 +1,16 @@
 /**
  * `waterline vectorize`: any mask raster → water polygons, with the same vectorizer as `segment`.
- * The raster is read in strips of rows (never whole, beyond the 1-byte mask); a pixel is water when
+ * The raster is read in strips of rows into a one-bit mask (a 20000² raster: 50 MB), traced in one pass
+ * (traceBitMask); a pixel is water when
  * its band value equals `value` (default 1: flood labels -1/0/1, 0/1 masks) or, with `above`, when it
  * is greater than that threshold (continuous rasters such as NDWI). Nodata/masked pixels are never water.
  */
 import { openScene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { CancelledError, InputError } from '../core/errors.ts';
-import type { Connectivity } from '../core/vector/traceMask.ts';
-import { vectorizeMask } from '../core/vector/vectorizeMask.ts';
+import { BitMask } from '../core/masks/bitMask.ts';
+import { traceBitMask, type Connectivity } from '../core/vector/traceMask.ts';
+import { tracedToFeatures } from '../core/vector/toGeoJson.ts';
 import { waterCollection, type WaterCollection } from '../core/vector/waterCollection.ts';
 
 export interface VectorizeRasterOptions {
@@ -40,7 +42,7 @@ export async function readWaterMask(
       throw new InputError('bad_band', `${source}: --band ${band} does not exist (the raster has ${info.bands.length} band(s))`, { hint: `use a band between 1 and ${info.bands.length}` });
     }
     const { width, height } = info;
-    const mask = new Uint8Array(width * height);
+    const mask = new BitMask(width, height);
     const rowsPerStrip = Math.max(1, Math.min(height, Math.floor(STRIP_PIXELS / width)));
     const value = options.value ?? 1;
     const above = options.above;
@@ -49,12 +51,13 @@ export async function readWaterMask(
       const h = Math.min(rowsPerStrip, height - y);
       const strip = await scene.readWindow({ x: 0, y, width, height: h }, { bands: [band], signal: options.signal });
       const data = strip.bands[0];
-      const offset = y * width;
+      const water = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) {
         if (!strip.valid[i]) continue;
         const v = data[i];
-        if (above !== undefined ? v > above : v === value) mask[offset + i] = 1;
+        if (above !== undefined ? v > above : v === value) water[i] = 1;
       }
+      for (let r = 0; r < h; r++) mask.setRow(y + r, water, r * width);
       options.onProgress?.(y + h, height);
     }
     return { info, mask };
@@ -66,10 +69,9 @@ export async function readWaterMask(
 export async function vectorizeRaster(source: string, options: VectorizeRasterOptions = {}): Promise<WaterCollection> {
   const { info, mask } = await readWaterMask(source, options);
   const connectivity = options.connectivity ?? 4;
-  const features = vectorizeMask(mask, info.width, info.height, {
+  const features = tracedToFeatures(traceBitMask(mask, { connectivity }), {
     geoTransform: info.geoTransform,
     toWgs84: createCrsTransform(info.crs).toWgs84,
-    connectivity,
     simplify: options.simplify ?? 0,
     minAreaM2: options.minAreaM2 ?? 0,
   });
