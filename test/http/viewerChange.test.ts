@@ -55,6 +55,10 @@ describeBrowser('map viewer: water change job', () => {
     for (const c of classes) expect(['gained', 'lost', 'permanent', 'unknown']).toContain(c);
     expect(await page.locator('#change-legend').isVisible()).toBe(true);
     expect(await page.locator('#water-info').textContent()).toContain('naip-dakota-2015-rgbn-cog.tif');
+    // before/after: date B's imagery fades in over date A's with the slider
+    expect(await page.locator('#before-after').isVisible()).toBe(true);
+    await page.locator('#date-b-opacity').fill('60');
+    expect(await page.evaluate(() => (window as any).waterline.map.getPaintProperty('imagery-b', 'raster-opacity'))).toBeCloseTo(0.6);
     mkdirSync(join(repoRoot, 'test', '.out'), { recursive: true });
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(repoRoot, 'test', '.out', 'viewer-change.png') });

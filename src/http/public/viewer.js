@@ -69,11 +69,23 @@ function showReportLink(job) {
   if (report) $('job-report').href = report.href;
 }
 
+// Before/after for a change job: date B's imagery over date A's, faded in with the A ◀ ▶ B slider.
+async function showDateB(job) {
+  removeLayer(['imagery-b'], 'imagery-b');
+  $('before-after').hidden = true;
+  if (job?.kind !== 'change') return;
+  const tj = await getJson(`/scenes/${job.scenes[1]}/tilejson.json`);
+  map.addSource('imagery-b', { type: 'raster', tiles: tj.tiles, tileSize: 256, bounds: tj.bounds, minzoom: tj.minzoom, maxzoom: tj.maxzoom });
+  map.addLayer({ id: 'imagery-b', type: 'raster', source: 'imagery-b', paint: { 'raster-opacity': Number($('date-b-opacity').value) / 100 } }, map.getLayer('water') ? 'water' : undefined);
+  $('before-after').hidden = false;
+}
+
 async function showWater(job) {
   removeLayer(['water', 'water-outline'], 'water');
   state.waterJobId = null;
   $('water-info').textContent = '';
   $('change-legend').hidden = true;
+  await showDateB(job);
   if (!job) return;
   const tj = await getJson(`/jobs/${job.id}/tilejson.json?format=mvt`);
   map.addSource('water', { type: 'vector', tiles: tj.tiles, bounds: tj.bounds, minzoom: tj.minzoom, maxzoom: tj.maxzoom });
@@ -192,7 +204,10 @@ function fail(err) {
 }
 
 $('start-job').addEventListener('click', () => startJob().catch(fail));
-for (const [box, ids] of [['show-imagery', ['imagery']], ['show-water', ['water', 'water-outline']]]) {
+$('date-b-opacity').addEventListener('input', () => {
+  if (map.getLayer('imagery-b')) map.setPaintProperty('imagery-b', 'raster-opacity', Number($('date-b-opacity').value) / 100);
+});
+for (const [box, ids] of [['show-imagery', ['imagery', 'imagery-b']], ['show-water', ['water', 'water-outline']]]) {
   $(box).addEventListener('change', () => {
     for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', $(box).checked ? 'visible' : 'none');
   });
