@@ -27,6 +27,11 @@ interface SegmentFlags extends SceneModelFlags {
   report?: string;
 }
 
+/** m² below a hectare, ha below a km², else km². */
+function formatArea(m2: number): string {
+  return m2 < 1e4 ? `${Math.round(m2)} m²` : m2 < 1e6 ? `${(m2 / 1e4).toFixed(2)} ha` : `${(m2 / 1e6).toFixed(3)} km²`;
+}
+
 export function register(program: Command, ctx: CliContext): void {
   addSceneModelOptions(program
     .command('segment')
@@ -81,7 +86,7 @@ export function register(program: Command, ctx: CliContext): void {
           const lines = [
             `segment: ${summary.polygons} water polygon(s), ${(summary.waterAreaM2 / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output}`,
             `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
-            `  polygons under ${Math.round(collection.waterline.minAreaM2)} m² dropped (${minAreaM2 === undefined ? `default: ${DEFAULT_MIN_AREA_PIXELS} pixels; --min-area 0 keeps all` : '--min-area'})`,
+            `  polygons under ${formatArea(collection.waterline.minAreaM2)} dropped (${minAreaM2 === undefined ? `default: ${DEFAULT_MIN_AREA_PIXELS} pixels; --min-area 0 keeps all` : '--min-area'})`,
           ];
           lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : '; no water index (no NIR/SWIR roles)'}`);
           if (summary.defects.length) lines.push(`  ${summary.defects.length} model output defect(s) handled (listed in the output's waterline.defects)`);
