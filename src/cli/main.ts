@@ -11,22 +11,26 @@ import type { CliContext } from './context.ts';
 
 type Register = (program: Command, ctx: CliContext) => void;
 
-/** Command modules, in the order of the data flow. Each module exports `register`. */
-const commandModules: (() => Promise<{ register: Register }>)[] = [
+/**
+ * Command modules, in the order of the data flow, by command name. Each module exports `register`.
+ * A run naming a command loads only that command's module (its imports — onnxruntime, express, … — are
+ * what a start costs); help, --version and unknown commands load them all.
+ */
+const commandModules: [name: string, load: () => Promise<{ register: Register }>][] = [
   // scene → tiles
-  () => import('./infoCommand.ts'),
-  () => import('./tilesCommand.ts'),
+  ['info', () => import('./infoCommand.ts')],
+  ['tiles', () => import('./tilesCommand.ts')],
   // model → tokens → masks → polygons
-  () => import('./modelsCommand.ts'),
-  () => import('./evalCommand.ts'),
-  () => import('./tokensCommand.ts'),
-  () => import('./prepareCommand.ts'),
-  () => import('./segmentCommand.ts'),
-  () => import('./changeCommand.ts'),
-  () => import('./vectorizeCommand.ts'),
+  ['models', () => import('./modelsCommand.ts')],
+  ['eval', () => import('./evalCommand.ts')],
+  ['tokens', () => import('./tokensCommand.ts')],
+  ['prepare', () => import('./prepareCommand.ts')],
+  ['segment', () => import('./segmentCommand.ts')],
+  ['change', () => import('./changeCommand.ts')],
+  ['vectorize', () => import('./vectorizeCommand.ts')],
   // serving
-  () => import('./serveCommand.ts'),
-  () => import('./workerCommand.ts'),
+  ['serve', () => import('./serveCommand.ts')],
+  ['worker', () => import('./workerCommand.ts')],
 ];
 
 /** The `version` of package.json (the one version number of the product). */
@@ -55,7 +59,8 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
     });
-  for (const load of commandModules) (await load()).register(program, ctx);
+  const named = commandModules.filter(([name]) => name === argv[0]);
+  for (const [, load] of named.length ? named : commandModules) (await load()).register(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
