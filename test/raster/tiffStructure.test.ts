@@ -99,3 +99,23 @@ describe('scene admission over HTTP', () => {
     expect(ok.status).toBe(201);
   });
 });
+
+describe('opening a URL is bounded in time', () => {
+  it('ends with url_timeout when the server never answers', async () => {
+    const { createServer } = await import('node:http');
+    const held: import('node:http').ServerResponse[] = [];
+    const server = createServer((_req, res) => { held.push(res); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const t = Date.now();
+      const err = await openScene(`http://127.0.0.1:${port}/scene.tif`, { openTimeoutMs: 300 }).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+      expect(Date.now() - t).toBeLessThan(3000);
+      expect(err?.code).toBe('url_timeout');
+      expect(err?.message).toMatch(/: no complete answer within 0.3 s$/);
+    } finally {
+      for (const res of held) res.destroy();
+      server.close();
+    }
+  });
+});

@@ -49,16 +49,25 @@ export interface OpenSceneOptions {
   blockCacheBytes?: number;
   /** Structure limits checked before anything is decoded (src/adapters/raster/tiffStructure.ts); default DEFAULT_TIFF_LIMITS. */
   limits?: Partial<TiffLimits>;
+  /** How long opening a URL (header and IFDs) may take before it fails with `url_timeout`; default URL_OPEN_TIMEOUT_MS. */
+  openTimeoutMs?: number;
+}
+
+/** Opening a COG URL ends within this time: a server that never answers is an error, not a hang. */
+export const URL_OPEN_TIMEOUT_MS = 60_000;
+
+function isTimeout(err: unknown, signal: AbortSignal | undefined): boolean {
+  return (err instanceof Error && err.name === 'TimeoutError') || (signal?.aborted === true && (signal.reason as Error | undefined)?.name === 'TimeoutError');
 }
 
 /** The structure check through geotiff.js's own byte source (a file, or range requests for a URL); returns the IFD count. */
-async function checkStructure(tiff: GeoTIFF, source: string, fileSize: number | null, opts: OpenSceneOptions): Promise<number> {
+async function checkStructure(tiff: GeoTIFF, source: string, fileSize: number | null, opts: OpenSceneOptions, signal: AbortSignal | undefined): Promise<number> {
   const bytes = (tiff as unknown as { source: { fetch(slices: { offset: number; length: number }[], signal?: AbortSignal): Promise<ArrayBuffer[]>; fileSize: number | null } }).source;
   const size = fileSize ?? bytes.fileSize ?? null;
   const read = async (offset: number, length: number): Promise<Uint8Array> => {
     const n = size === null ? length : Math.max(0, Math.min(length, size - offset));
     if (n === 0) return new Uint8Array(0);
-    const [buf] = await bytes.fetch([{ offset, length: n }], opts.signal);
+    const [buf] = await bytes.fetch([{ offset, length: n }], signal);
     return new Uint8Array(buf);
   };
   const structure = await checkTiffStructure(read, size, source, { ...DEFAULT_TIFF_LIMITS, ...opts.limits });
@@ -278,9 +287,14 @@ function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
 export async function openScene(source: string, opts: OpenSceneOptions = {}): Promise<Scene> {
   let tiff: GeoTIFF;
   let fileSize: number | null = null;
+  const url = isUrl(source);
+  const openSignal = url ? AbortSignal.any([AbortSignal.timeout(opts.openTimeoutMs ?? URL_OPEN_TIMEOUT_MS), ...(opts.signal ? [opts.signal] : [])]) : opts.signal;
+  const timedOut = (): InputError => new InputError('url_timeout', `${source}: no complete answer within ${(opts.openTimeoutMs ?? URL_OPEN_TIMEOUT_MS) / 1000} s`, {
+    hint: 'check the URL and its server, or download the file and open it locally',
+  });
   try {
-    if (isUrl(source)) {
-      tiff = await fromUrl(source, { allowFullFile: false } as never, opts.signal);
+    if (url) {
+      tiff = await fromUrl(source, { allowFullFile: false } as never, openSignal);
     } else {
       try {
         const st = await stat(source);
@@ -294,6 +308,7 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     }
   } catch (err) {
     if (err instanceof WaterlineError) throw err;
+    if (url && isTimeout(err, openSignal)) throw timedOut();
     if (err instanceof Error && err.name === 'AbortError') throw new CancelledError(`${source}: open cancelled`);
     const msg = err instanceof Error ? err.message : String(err);
     if (/byte order|magic|Invalid|not a TIFF|offset/i.test(msg)) {
@@ -304,10 +319,10 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
   let built: Awaited<ReturnType<typeof buildInfo>>;
   try {
     // The checked structure's IFD count: geotiff.js's getImageCount walks the chain without a bound.
-    built = await buildInfo(tiff, source, fileSize, await checkStructure(tiff, source, fileSize, opts));
+    built = await buildInfo(tiff, source, fileSize, await checkStructure(tiff, source, fileSize, opts, openSignal));
   } catch (err) {
     tiff.close();
-    throw corrupt(source, err);
+    throw url && isTimeout(err, openSignal) ? timedOut() : corrupt(source, err);
   }
   const { info, levels } = built;
   let cacheBytes = opts.blockCacheBytes;
