@@ -50,19 +50,34 @@ export async function readWaterMask(
       if (options.signal?.aborted) throw new CancelledError(`vectorizing ${source} cancelled`);
       const h = Math.min(rowsPerStrip, height - y);
       const strip = await scene.readWindow({ x: 0, y, width, height: h }, { bands: [band], signal: options.signal });
-      const data = strip.bands[0];
-      const water = new Uint8Array(data.length);
-      for (let i = 0; i < data.length; i++) {
-        if (!strip.valid[i]) continue;
-        const v = data[i];
-        if (above !== undefined ? v > above : v === value) water[i] = 1;
-      }
-      for (let r = 0; r < h; r++) mask.setRow(y + r, water, r * width);
+      setWaterBits(mask, y, h, strip.bands[0], strip.valid, above !== undefined ? { above } : { value });
       options.onProgress?.(y + h, height);
     }
     return { info, mask };
   } finally {
     await scene.close();
+  }
+}
+
+/** Rows y.. of `mask` from a strip of samples: water where valid and (= value | > above), eight pixels per byte written. */
+function setWaterBits(mask: BitMask, y: number, rows: number, data: ArrayLike<number>, valid: Uint8Array, rule: { value: number } | { above: number }): void {
+  const { width, stride, bits } = mask;
+  const isAbove = 'above' in rule;
+  const cut = isAbove ? rule.above : rule.value;
+  for (let r = 0; r < rows; r++) {
+    const row = r * width;
+    const out = (y + r) * stride;
+    for (let b = 0; b < stride; b++) {
+      const x0 = row + (b << 3);
+      const n = Math.min(8, width - (b << 3));
+      let byte = 0;
+      if (isAbove) {
+        for (let k = 0; k < n; k++) if (valid[x0 + k] && data[x0 + k] > cut) byte |= 1 << k;
+      } else {
+        for (let k = 0; k < n; k++) if (valid[x0 + k] && data[x0 + k] === cut) byte |= 1 << k;
+      }
+      bits[out + b] = byte;
+    }
   }
 }
 

@@ -235,7 +235,7 @@ export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): Tra
         let l = x > 0 ? cur[x - 1] : 0;
         if (y > 0) {
           const up = prev[x];
-          if (up) l = l ? unionIn(parent, l, up) : up;
+          if (up && up !== l) l = l ? unionIn(parent, l, up) : up;
         }
         if (!l) l = newLabel();
         cur[x] = l;
