@@ -12,6 +12,7 @@ import { createCrsTransform } from '../../src/adapters/raster/crs.ts';
 import { segmentScene } from '../../src/pipeline/segmentScene.ts';
 import { computeSceneStretch, defaultBands } from '../../src/pipeline/tileSource.ts';
 import { repeatedTileGeoTiff } from '../raster/hostileTiff.ts';
+import { describeShared, scenePath } from '../helpers/shared.ts';
 import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
 import { startHarness, type Harness } from './serverHarness.ts';
 
@@ -91,5 +92,30 @@ describe('on-demand segmentation is bounded by the bbox', () => {
     const p = (await res.json()) as { code: string; detail: string };
     expect(p.code).toBe('bad_bbox');
     expect(p.detail).toMatch(/crossing the antimeridian.*bbox=170,-10,180,10 and bbox=-180,-10,-170,10/);
+  });
+});
+
+describeShared('on-demand over a whole UTM scene (Ottawa, 16 model tiles)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    h.addFile(scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'), 'ottawa.tif');
+  });
+  afterAll(async () => h.stop());
+
+  it('answers the whole-globe bbox with every tile and the same water as segmenting the whole scene', async () => {
+    const reg = await fetch(`${h.url}/scenes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'ottawa.tif' }) });
+    const { id } = (await reg.json()) as { id: string };
+    const res = await fetch(`${h.url}/scenes/${id}/water.geojson?bbox=-180,-90,180,90`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Collection;
+    const scene = await openScene(scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'));
+    const bands = defaultBands(scene.info);
+    const whole = await segmentScene(scene, darkWaterSegmenter(), { bands, stretch: await computeSceneStretch(scene, bands) });
+    await scene.close();
+    expect(whole.summary.tilesTotal).toBe(16);
+    expect(body.waterline.onDemand.tiles).toHaveLength(16);
+    expect(body.features.length).toBe(whole.collection.features.length);
+    expect(body.features.length).toBeGreaterThan(10);
   });
 });
