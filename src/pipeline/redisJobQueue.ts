@@ -41,6 +41,14 @@ export function tileQueueName(model: string): string {
 
 export type WorkUnitData = { kind: 'plan'; spec: TileJobSpec } | { kind: 'tiles'; unit: TileUnit };
 
+/** How long close() waits for Redis before giving up (the store is consistent either way). */
+const CLOSE_WAIT_MS = 3000;
+
+const withinMs = (p: Promise<unknown>, ms: number): Promise<unknown> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+};
+
 /** Attempts of a unit that throws (a stalled unit is retried by BullMQ's stalled check, see tileWorker.ts). */
 const UNIT_ATTEMPTS = 3;
 
@@ -110,12 +118,14 @@ export class RedisJobQueue implements JobQueue {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.loop.catch(() => undefined);
+    // With Redis unreachable a collector pass (and closing the queues) waits for it: do not wait forever.
+    await withinMs(this.loop.catch(() => undefined), CLOSE_WAIT_MS);
     const finishing = [...this.tracked.values()].flatMap((t) => (t.finishing ? [t.finishing] : []));
     for (const f of finishing) f.controller.abort(ABORT_SHUTDOWN);
     await Promise.all(finishing.map((f) => f.done));
     await this.options.finisher.close?.();
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    await withinMs(Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined))), CLOSE_WAIT_MS);
+    for (const q of this.queues.values()) void q.disconnect().catch(() => undefined);
   }
 
   // ---- the collector loop ----

@@ -53,7 +53,7 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
     } finally {
       await h.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('cancel reaches the thread; a shutdown leaves the job queued with its stored tiles', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
@@ -74,5 +74,5 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
     } finally {
       store.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

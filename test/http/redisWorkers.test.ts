@@ -3,7 +3,8 @@
  * worker processes running the graded dark-water test model on a real shared scene. Whatever happens on
  * the way — two workers, a worker SIGKILLed mid-unit, the server SIGKILLed and Redis SIGKILLed and restarted —
  * the job's GeoJSON equals a plain single-process segmentation feature for feature, and every tile is
- * stored exactly once.
+ * stored exactly once. Each test takes 7–20 s alone on 2 cores (mostly starting node processes); the
+ * timeouts leave room for a machine busy with the rest of the suite.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,7 +28,7 @@ afterAll(async () => {
   for (const f of cleanups.reverse()) await f();
 });
 
-type Job = { id: string; state: string; error?: string; progress: { tilesDone: number; tilesTotal: number; tilesSkipped: number; tilesFailed: number } };
+type Job = { id: string; state: string; error?: string; progress: { tilesDone: number; tilesTotal: number; tilesSkipped: number; tilesFailed: number; tilesPerSecond: number; etaSeconds: number | null } };
 
 function spawnLine(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -72,7 +73,7 @@ async function finished(url: string, jobId: string): Promise<{ job: Job; fc: Fea
   const job = await waitFor(async () => {
     const j = await getJob(url, jobId);
     return j.state === 'succeeded' || j.state === 'failed' || j.state === 'cancelled' ? j : undefined;
-  }, 'the job to finish', 40_000);
+  }, 'the job to finish', 100_000);
   expect(job.error).toBeUndefined();
   expect(job.state).toBe('succeeded');
   return { job, fc: (await (await fetch(`${url}/jobs/${jobId}/water.geojson`)).json()) as FeatureCollection };
@@ -131,6 +132,12 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const logs = [join(dataDir, 'w1.log'), join(dataDir, 'w2.log')];
     const workers = await Promise.all(logs.map((l) => startWorker(redis, l, 200)));
     const jobId = await submit(server.url);
+    // progress, rate and ETA come from the server, over both workers
+    const midway = await waitFor(async () => {
+      const j = await getJob(server.url, jobId);
+      return j.state === 'running' && j.progress.tilesDone > 0 && j.progress.tilesDone < j.progress.tilesTotal && j.progress.tilesPerSecond > 0 ? j : undefined;
+    }, 'a running job with a rate');
+    expect(midway.progress.etaSeconds).toBeGreaterThanOrEqual(0);
     const { job, fc } = await finished(server.url, jobId);
     expectIdentical(fc, await plain());
     expectEveryTileOnce(dataDir, job);
@@ -140,7 +147,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expect(b.length).toBeGreaterThan(0);
     expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
     await Promise.all([...workers.map((w) => stopChild(w)), stopChild(server.child)]);
-  }, 60_000);
+  }, 120_000);
 
   it('a worker SIGKILLed mid-unit: its unit is taken by the other worker and the result is identical', async () => {
     const { redis, dataDir, server } = await setup();
@@ -156,7 +163,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expectEveryTileOnce(dataDir, job);
     expect(tileLog(log2).length).toBeGreaterThan(0);
     await Promise.all([stopChild(w2), stopChild(server.child)]);
-  }, 60_000);
+  }, 120_000);
 
   it('cancel reaches the workers: waiting units are removed and no further tile of the job is segmented', async () => {
     const { redis, dataDir, server } = await setup();
@@ -173,7 +180,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expect(afterCancel).toBeLessThan(20);
     expect((await getJob(server.url, jobId)).state).toBe('cancelled');
     await Promise.all([stopChild(worker), stopChild(server.child)]);
-  }, 60_000);
+  }, 120_000);
 
   it('a unit that fails on every attempt fails the job with the worker\'s reason', async () => {
     const { redis, dataDir, server } = await setup();
@@ -186,7 +193,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     }, 'the job to fail', 30_000);
     expect(job.error).toMatch(/^a worker failed on planning: .*no such file/);
     await Promise.all([stopChild(worker), stopChild(server.child)]);
-  }, 60_000);
+  }, 120_000);
 
   it('the server SIGKILLed, then Redis SIGKILLed and restarted (AOF), mid-job: the job completes identically', async () => {
     const { redis, dataDir, server } = await setup();
@@ -204,7 +211,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expectIdentical(fc, await plain());
     expectEveryTileOnce(dataDir, job);
     await Promise.all([stopChild(worker), stopChild(restarted.child)]);
-  }, 60_000);
+  }, 120_000);
 });
 
 suite('waterline serve --queue + waterline worker (the real commands, the built-in U-Net)', () => {
@@ -240,5 +247,5 @@ suite('waterline serve --queue + waterline worker (the real commands, the built-
     expectIdentical(fc, plainCli);
     expect((fc as FeatureCollection & { waterline: Record<string, unknown> }).waterline.provider).toBe(plainCli.waterline.provider);
     await Promise.all([...workers.map((w) => stopChild(w.child)), stopChild(server.child)]);
-  }, 60_000);
+  }, 120_000);
 });
