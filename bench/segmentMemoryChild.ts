@@ -1,0 +1,38 @@
+/**
+ * Child process of bench/memory.bench.ts (a fresh process per scene, so its peak RSS is the run's own):
+ * `tsx bench/segmentMemoryChild.ts <scene.tif>` runs segmentScene with a cheap deterministic segmenter
+ * and prints one JSON line {seconds, maxRssMiB, polygons, tiles, waterAreaM2}.
+ */
+import { openScene } from '../src/adapters/raster/openScene.ts';
+import type { ModelTile, Segmenter } from '../src/core/model/segmenter.ts';
+import { segmentScene } from '../src/pipeline/segmentScene.ts';
+
+/** Bench tool, not a model: water where the stretched grey value is below 90. */
+const thresholdModel: Segmenter = {
+  info: { name: 'bench-threshold', kind: 'bench', inputSize: 224, provider: 'cpu', usesPrompt: false },
+  async segment(tiles: ModelTile[]) {
+    return tiles.map((t) => {
+      const p = new Float32Array(t.size * t.size);
+      for (let i = 0; i < p.length; i++) p[i] = t.rgb[i * 3] < 90 ? 1 : 0;
+      return { tileId: t.id, probability: p, defects: [] };
+    });
+  },
+  async dispose() {},
+};
+
+const path = process.argv[2];
+if (!path) throw new Error('usage: segmentMemoryChild.ts <scene.tif>');
+const scene = await openScene(path);
+const t0 = performance.now();
+try {
+  const { summary } = await segmentScene(scene, thresholdModel, { batch: 16, overlap: 32 });
+  process.stdout.write(`${JSON.stringify({
+    seconds: (performance.now() - t0) / 1000,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    polygons: summary.polygons,
+    tiles: summary.tilesTotal,
+    waterAreaM2: summary.waterAreaM2,
+  })}\n`);
+} finally {
+  await scene.close();
+}
