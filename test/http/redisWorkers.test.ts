@@ -156,8 +156,10 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const w1 = await startWorker(redis, log1, 300);
     const jobId = await submit(server.url);
     await waitFor(async () => (tileLog(log1).length >= 2 ? true : undefined), 'worker 1 to segment tiles');
-    const w2 = await startWorker(redis, log2, 300);
+    // worker 1 works unit after unit: killed now, it dies inside one; only worker 2 can finish the job
     await stopChild(w1, 'SIGKILL');
+    expect((await getJob(server.url, jobId)).state).toBe('running');
+    const w2 = await startWorker(redis, log2, 300);
     const { job, fc } = await finished(server.url, jobId);
     expectIdentical(fc, await plain());
     expectEveryTileOnce(dataDir, job);
