@@ -67,6 +67,28 @@ describe('on-demand segmentation is bounded by the bbox', () => {
     expect(grown).toBeLessThan(300);
   });
 
+  it('serves imagery of a 30000 x 30000 px scene without overviews only from the zoom a tile can afford', async () => {
+    const list = (await (await fetch(`${h.url}/scenes`)).json()) as { scenes: { id: string; name: string }[] };
+    const id = list.scenes.find((s) => s.name === 'huge.tif')!.id;
+    const tj = (await (await fetch(`${h.url}/scenes/${id}/tilejson.json`)).json()) as { minzoom: number; maxzoom: number };
+    expect(tj.minzoom).toBe(tj.maxzoom - 4); // 16 scene pixels per tile pixel at most
+    const tileAt = (z: number): string => {
+      const n = 2 ** z;
+      const lat = (41.9341 * Math.PI) / 180;
+      return `${z}/${Math.floor(((-70.79 + 180) / 360) * n)}/${Math.floor(((1 - Math.log(Math.tan(lat) + 1 / Math.cos(lat)) / Math.PI) / 2) * n)}`;
+    };
+    const before = process.memoryUsage().rss;
+    const low = await fetch(`${h.url}/scenes/${id}/tiles/${tileAt(tj.minzoom - 2)}.png`);
+    expect(low.status).toBe(422);
+    expect(((await low.json()) as { code: string; detail: string }).code).toBe('needs_overviews');
+    const t = Date.now();
+    const ok = await fetch(`${h.url}/scenes/${id}/tiles/${tileAt(tj.minzoom)}.png`);
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    console.log(`imagery tile at minzoom ${tj.minzoom}: ${Date.now() - t} ms, RSS +${((process.memoryUsage().rss - before) / 1024 / 1024).toFixed(0)} MB`);
+    expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
+  });
+
   it('answers a bbox larger than the scene with the whole scene, exactly as segmenting all of it', async () => {
     const id = await register('small.tif');
     const res = await fetch(`${h.url}/scenes/${id}/water.geojson?bbox=-180,-90,180,90`);

@@ -22,6 +22,11 @@ export interface ReadWindowOptions {
   width?: number;
   height?: number;
   signal?: AbortSignal;
+  /**
+   * Refuse (`needs_overviews`, 422) a read that would decode more pixels than this at the level chosen —
+   * a low-zoom web tile of a big scene without overviews would otherwise decode the whole scene.
+   */
+  maxSourcePixels?: number;
 }
 
 export interface Scene {
@@ -367,6 +372,11 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     const y0 = Math.floor(window.y / sy);
     const x1 = Math.min(level.width, Math.max(x0 + 1, Math.ceil((window.x + window.width) / sx)));
     const y1 = Math.min(level.height, Math.max(y0 + 1, Math.ceil((window.y + window.height) / sy)));
+    if (o.maxSourcePixels !== undefined && (x1 - x0) * (y1 - y0) > o.maxSourcePixels) {
+      throw new UnsupportedError('needs_overviews', `${source}: a ${outW}x${outH} view of this ${window.width}x${window.height} window would decode ${(x1 - x0) * (y1 - y0)} pixels (more than ${o.maxSourcePixels}); the scene has no overview coarse enough`, {
+        hint: 'zoom in, or add overviews to the file (gdaladdo -r average scene.tif)',
+      });
+    }
     const wanted = [...new Set([...(ycbcr ? [1, 2, 3] : []), ...bands, ...(alphaBand ? [alphaBand] : [])])];
     try {
       const reader = level.reader as BlockWindowReader;

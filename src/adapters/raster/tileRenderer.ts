@@ -26,6 +26,9 @@ import type { Scene } from './openScene.ts';
 
 export type WebTileFormat = 'png' | 'webp';
 
+/** Most scene pixels one web tile may decode (4096², i.e. 16 scene pixels per tile pixel at 256 px). */
+export const MAX_TILE_SOURCE_PIXELS = 4096 * 4096;
+
 export interface SceneTileOptions {
   /** 1-based bands to show: 3 (RGB) or 1 (grey). */
   bands: number[];
@@ -100,7 +103,12 @@ export function createSceneTileRenderer(scene: Scene, options: SceneTileOptions)
     throw new RangeError(`tile rendering needs 1 or 3 bands, got ${options.bands.length}`);
   }
   const transform = createCrsTransform(info.crs);
-  const footprint = sceneFootprint(info, transform);
+  const whole = sceneFootprint(info, transform);
+  // A tile may decode at most MAX_TILE_SOURCE_PIXELS: below the zoom where the coarsest level (an overview,
+  // else full resolution) gives that, tiles are refused, and TileJSON's minzoom says so.
+  const coarsest = Math.max(1, ...info.overviews.map((o) => info.width / o.width));
+  const cheapFrom = Math.ceil(whole.zoom.maxzoom - Math.log2(Math.sqrt(MAX_TILE_SOURCE_PIXELS) / 256) - Math.log2(coarsest) - 1e-9);
+  const footprint: SceneFootprint = { ...whole, zoom: { ...whole.zoom, minzoom: Math.min(whole.zoom.maxzoom, Math.max(whole.zoom.minzoom, cheapFrom)) } };
   const inv = invertGeoTransform(info.geoTransform);
   const [s0, s1, s2] = options.bands.length === 1 ? [options.stretch[0], options.stretch[0], options.stretch[0]] : options.stretch;
 
@@ -174,7 +182,7 @@ export function createSceneTileRenderer(scene: Scene, options: SceneTileOptions)
     if (!Number.isFinite(step) || step <= 0) step = 1;
     const readW = Math.max(1, Math.min(window.width, Math.ceil(window.width / step)));
     const readH = Math.max(1, Math.min(window.height, Math.ceil(window.height / step)));
-    const raster: RasterWindow = await scene.readWindow(window, { bands: options.bands, width: readW, height: readH, signal });
+    const raster: RasterWindow = await scene.readWindow(window, { bands: options.bands, width: readW, height: readH, signal, maxSourcePixels: MAX_TILE_SOURCE_PIXELS });
     const sxScale = raster.width / window.width;
     const syScale = raster.height / window.height;
 
