@@ -67,7 +67,9 @@ export function loadSceneModel(flags: SceneModelFlags, ctx: CliContext): CliScen
     ...model,
     async forScene(scene: Scene) {
       const chosen = await model.forScene(scene, flags.bands ? parseBands(flags.bands, scene.info) : undefined);
-      if (chosen.calibration?.rolesGuessed) {
+      if (chosen.rejectedIndex) {
+        ctx.stderr.write(`warning: ${scene.info.source}: no water index used: ${chosen.rejectedIndex}; pass --band-roles to use one\n`);
+      } else if (chosen.calibration?.rolesGuessed) {
         ctx.stderr.write(`warning: ${scene.info.source}: band roles guessed from the band count (${formatBandRoles(chosen.roles.roles)}); pass --band-roles if they are wrong\n`);
       }
       return chosen;

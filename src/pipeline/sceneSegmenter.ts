@@ -48,6 +48,8 @@ export interface SceneSegmenter {
   /** RGB picture bands for the tiles (learned models, imagery). */
   bands: number[];
   calibration: SpectralCalibration | null;
+  /** Why a water index the roles allowed was not used (guessed roles that fail the plausibility check). */
+  rejectedIndex?: string;
 }
 
 /** Band roles of a scene with the user's overrides; BandRoleError becomes one clear InputError line. */
@@ -72,6 +74,19 @@ export async function segmenterForScene(
   const model = request.model ?? AUTO_MODEL_NAME;
   const wantsIndex = model === SPECTRAL_MODEL_NAME || request.fusion !== false;
   const calibration = wantsIndex ? await calibrateSpectralWater(scene, roles, { index: request.index, method: request.thresholdMethod, signal: request.signal }) : null;
+  if (calibration?.implausible) {
+    if (model === SPECTRAL_MODEL_NAME) {
+      throw new InputError('implausible_band_roles', `${scene.info.source}: ${calibration.implausible}`, { hint: 'say what the bands are with --band-roles (e.g. swir1=1,nir=2,red=3,green=4)' });
+    }
+    // auto / a learned model: the learned model alone, and the run says why the index was left out
+    const learned = await loadLearned(model === AUTO_MODEL_NAME ? undefined : model);
+    const segmenter: Segmenter = {
+      info: { ...learned.info, provenance: { ...learned.info.provenance, waterIndex: { rejected: calibration.implausible } } },
+      segment: (tiles, options) => learned.segment(tiles, options),
+      async dispose() {},
+    };
+    return { segmenter, roles, bands, calibration: null, rejectedIndex: calibration.implausible };
+  }
   if (model === SPECTRAL_MODEL_NAME) {
     if (!calibration) {
       const have = Object.keys(roles.roles).join(', ') || 'none';

@@ -4,7 +4,9 @@
  */
 import type { Scene } from '../adapters/raster/openScene.ts';
 import type { BandRoleAssignment } from '../core/bands/bandRoles.ts';
+import { formatBandRoles } from '../core/bands/bandRoles.ts';
 import { spectralPlane } from '../core/spectral/bandValues.ts';
+import { checkGuessedRoles } from '../core/spectral/roleGuessCheck.ts';
 import { chooseIndexThreshold, type ThresholdOptions } from '../core/spectral/indexThreshold.ts';
 import type { SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
 import { chooseWaterIndex, computeWaterIndex, indexBands, type WaterIndexName } from '../core/spectral/waterIndex.ts';
@@ -50,5 +52,17 @@ export async function calibrateSpectralWater(scene: Scene, roles: BandRoleAssign
   const threshold = chooseIndexThreshold(values, index, options);
   const rolesGuessed = index.roles.some((r) => roles.sources[r === 'nir' && roles.roles.nir === undefined ? 'nir08' : r] === 'band-count');
   const limit = nirBand ? dryNirMedian(values, planes[bands.length], threshold.threshold) : null;
-  return { index, bands, threshold, roles: roles.roles, rolesGuessed, ...(nirBand && limit !== null ? { brightNirVeto: { band: nirBand, limit } } : {}) };
+  let implausible: string | undefined;
+  if (rolesGuessed) {
+    const all = scene.info.bands.filter((b) => b.colorInterpretation !== 'Alpha').map((b) => b.band);
+    const check = checkGuessedRoles(values, threshold.threshold, await sampleSpectralPlanes(scene, all, options.signal));
+    if (!check.ok) {
+      implausible = `with the band roles guessed from the band count (${formatBandRoles(roles.roles)}), the ${index.name} index's water is brighter than the land (${check.waterBrightness.toFixed(2)} vs ${check.dryBrightness.toFixed(2)} of the scene median), which open water is not: the bands are probably in another order`;
+    }
+  }
+  return {
+    index, bands, threshold, roles: roles.roles, rolesGuessed,
+    ...(nirBand && limit !== null ? { brightNirVeto: { band: nirBand, limit } } : {}),
+    ...(implausible ? { implausible } : {}),
+  };
 }

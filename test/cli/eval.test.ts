@@ -122,9 +122,9 @@ describeShared('waterline eval --scene --mask', () => {
     const other = join(sharedData, 'scenes', 'world-rgb-4326.tif');
     const r = await run(['eval', '--scene', scene, '--mask', other]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/is 512x256 but scene .* is 512x512/);
+    expect(r.stderr).toMatch(/is 512x256 but the scene .* is 512x512/);
     const half = await run(['eval', '--scene', scene]);
     expect(half.code).toBe(1);
-    expect(half.stderr).toMatch(/--scene FILE --mask FILE/);
+    expect(half.stderr).toMatch(/--scene FILE --truth FILE/);
   });
 });

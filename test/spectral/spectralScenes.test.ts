@@ -69,6 +69,23 @@ describeShared('band roles and the spectral water model on real scenes', () => {
     expect(r.stderr).toMatch(/nir=9: the scene has 6 bands/);
   });
 
+  it.skipIf(!hasGdal)('guessed roles that make water brighter than land are refused: Pucallpa reordered Green,SWIR1,Red,NIR read as R,G,B,NIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-order-'));
+    const file = join(dir, 'gsrn.tif');
+    execFileSync('/usr/bin/gdal_translate', ['-q', '-b', '4', '-b', '1', '-b', '3', '-b', '2', scenePath('landsat8-pucallpa-2020-4326.tif'), file]);
+    const out = join(dir, 'w.geojson');
+    const r = await runCli(['segment', file, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/no water index used: .*water is brighter than the land/);
+    expect(JSON.parse(readFileSync(out, 'utf8')).waterline.waterIndex).toMatchObject({ rejected: expect.stringMatching(/probably in another order/) });
+    const spectral = await runCli(['segment', file, '-o', out, '--model', 'waterline-spectral']);
+    expect(spectral.code).not.toBe(0);
+    expect(spectral.stderr).toMatch(/--band-roles/);
+    // stated roles are trusted: the same file with its real roles maps the river
+    const stated = await runCli(['segment', file, '-o', out, '--model', 'waterline-spectral', '--band-roles', 'green=1,swir1=2,red=3,nir=4']);
+    expect(stated.code, stated.stderr).toBe(0);
+  }, 60_000);
+
   describe.skipIf(!hasGdal)('unimodal guard on crops of Recife (gdal_translate)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wl-crops-'));
     const crop = (name: string, win: number[]): string => {

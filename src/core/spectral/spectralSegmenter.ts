@@ -25,6 +25,8 @@ export interface SpectralCalibration {
   rolesGuessed: boolean;
   /** The bright-NIR veto against snow, ice and cloud (MNDWI with a NIR band; see waterLogOdds.ts). */
   brightNirVeto?: { band: number; limit: number };
+  /** Why the index must not be used: guessed roles that fail the plausibility check (roleGuessCheck.ts). */
+  implausible?: string;
 }
 
 /** The provenance record of a calibration (output `waterline.waterIndex`). */
