@@ -11,8 +11,9 @@
  *   (its area has no data) and listed in the summary and in the output's `waterline.failedTiles`.
  * - Memory is flat in scene area: each band of rows the stitcher finalizes is thresholded into a one-bit
  *   mask, counted for the histogram and appended to a RowSpill (in memory when small, else a temporary
- *   file); once all tiles are in, traceBitMask labels and traces the mask in one pass over its rows,
- *   reading the probability back row by row for each polygon's mean. Nothing scene-sized is held but
+ *   file); a MaskTracer labels and traces the mask in one pass over its rows, reading the probability
+ *   back row by row for each polygon's mean — in slices while later tiles still run (whenever the main
+ *   thread is free: the model runs off it), the rest once all tiles are in. Nothing scene-sized is held but
  *   the bit mask (a 20000² scene: 50 MB). Output is identical to vectorizing the whole-scene probability.
  * - `signal` cancels between batches and inside reads/inference (CancelledError).
  */
@@ -27,7 +28,7 @@ import { BitMask } from '../core/masks/bitMask.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
-import { traceBitMask, type Connectivity } from '../core/vector/traceMask.ts';
+import { createMaskTracer, type Connectivity } from '../core/vector/traceMask.ts';
 import { defaultMinAreaM2 } from '../core/vector/minimumMappingUnit.ts';
 import { countProbabilityCodes, probabilityCodeHistogram } from '../core/report/histogram.ts';
 import { tracedToFeatures, type WaterFeature } from '../core/vector/toGeoJson.ts';
@@ -36,6 +37,9 @@ import { waterCollection, type TileDefectReport, type WaterCollection } from '..
 import { createTileSource } from './tileSource.ts';
 
 export type SegmentProgress = TileProgress;
+
+/** Rows labelled and traced per slice while tiles still run (a few ms each on a 20000 px wide scene). */
+const TRACE_SLICE_ROWS = 64;
 
 export interface SegmentSceneOptions {
   prompt?: string;
@@ -82,6 +86,8 @@ export interface SegmentSummary extends SegmentProgress {
   /** Seconds of the tile phase; `tilesPerSecond` is measured over it, as in the progress events. */
   tileSeconds: number;
   stitcher: StitcherStats;
+  /** Rows of the scene already vectorized (labelled and traced) when the last tile was done: the overlap. */
+  rowsVectorizedDuringTiles: number;
 }
 
 export interface SegmentSceneResult {
@@ -296,16 +302,33 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const codeCounts = new Float64Array(256);
   let blended: BlendedScene;
   let features: WaterFeature[];
+  // Vectorizing overlaps the tiles: finished rows are labelled and traced a slice at a time whenever the
+  // main thread is free (while the model runs off it, or a read is pending), in the same order as at the end.
+  const tracer = createMaskTracer(mask, { connectivity, valueRow: (y) => spill.row(y) });
+  let rowsReady = 0;
+  let rowsVectorizedDuringTiles = 0;
+  let tracing: ReturnType<typeof setImmediate> | null = null;
+  const traceSlice = (): void => {
+    tracing = null;
+    if (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') tracing = setImmediate(traceSlice);
+  };
   try {
     blended = await blendTiles(scene, segmenter, options, (y0, rows) => {
       countProbabilityCodes(rows, codeCounts);
       spill.append(rows);
       const water = thresholdProbability(rows, threshold);
-      for (let r = 0, n = rows.length / info.width; r < n; r++) mask.setRow(y0 + r, water, r * info.width);
+      const n = rows.length / info.width;
+      for (let r = 0; r < n; r++) mask.setRow(y0 + r, water, r * info.width);
+      rowsReady = y0 + n;
+      tracing ??= setImmediate(traceSlice);
     });
-    const trace = traceBitMask(mask, { connectivity, valueRow: (y) => spill.row(y) });
+    if (tracing) clearImmediate(tracing);
+    tracing = null;
+    rowsVectorizedDuringTiles = tracer.rowsDone;
+    const trace = tracer.finish();
     features = tracedToFeatures(trace, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
   } finally {
+    if (tracing) clearImmediate(tracing);
     spill.close();
   }
   const { grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher, tilesPerSecond, tileSeconds } = blended;
@@ -360,6 +383,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       seconds,
       tileSeconds,
       stitcher,
+      rowsVectorizedDuringTiles,
     },
   };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BitMask } from '../../src/core/masks/bitMask.ts';
-import { traceBitMask, traceMask } from '../../src/core/vector/traceMask.ts';
+import { createMaskTracer, traceBitMask, traceMask } from '../../src/core/vector/traceMask.ts';
 import { traceMask as referenceTraceMask } from './referenceTraceMask.ts';
 
 /** A random mask with blobs, diagonal touches, holes and pinches (a noisy mask thresholded). */
@@ -46,5 +46,42 @@ describe('traceBitMask (one pass over rows, one bit per pixel)', () => {
     const expected = referenceTraceMask(mask, w, h, { connectivity: 8, values });
     expect(expected.polygons.length).toBeGreaterThanOrEqual(10);
     expect(got.polygons).toEqual(expected.polygons);
+  });
+
+  it('gives the same result when run while the mask is written, in any steps (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.constantFrom(4 as const, 8 as const),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 30 }),
+        (width, height, seed, connectivity, steps) => {
+          const bytes = randomMask(width, height, seed, 0.55);
+          const values = bytes.map((v, i) => (v * 100 + i) % 255);
+          const expected = traceBitMask(BitMask.fromBytes(bytes, width, height), { connectivity, valueRow: (y) => values.subarray(y * width, (y + 1) * width) });
+          // the mask is filled row by row while the tracer runs; it must never read a row not yet written
+          const mask = new BitMask(width, height);
+          let written = 0;
+          const tracer = createMaskTracer(mask, {
+            connectivity,
+            valueRow: (y) => {
+              expect(y).toBeLessThan(written);
+              return values.subarray(y * width, (y + 1) * width);
+            },
+          });
+          for (const [rows, budget] of steps) {
+            for (let r = 0; r < rows && written < height; r++, written++) mask.setRow(written, bytes, written * width);
+            const progress = tracer.advance(written, budget);
+            if (written < height) expect(progress).not.toBe('done');
+          }
+          for (; written < height; written++) mask.setRow(written, bytes, written * width);
+          const got = tracer.finish();
+          expect(got.polygons).toEqual(expected.polygons);
+          expect([...got.junctions].sort((a, b) => a - b)).toEqual([...expected.junctions].sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

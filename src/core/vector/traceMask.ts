@@ -87,6 +87,26 @@ export interface TraceRowsOptions {
  * Output is identical to labelling the whole mask first (ids, rings, vertex order).
  */
 export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): TraceResult {
+  return createMaskTracer(mask, options).finish();
+}
+
+/** What `advance` did: every row is done, it waits for rows not ready yet, or it used up its row budget. */
+export type TracerProgress = 'done' | 'waiting' | 'budget';
+
+/**
+ * traceBitMask that can run while the mask is still being written, top to bottom: `advance(rowsReady)`
+ * labels and traces as far as rows [0, rowsReady) allow (a ring reaching a row not ready yet waits for it,
+ * and is traced whole later), at most `maxRows` rows per call; `finish()` does the rest once every row is
+ * written. The sequence of steps is the same as traceBitMask's, so the result is identical whatever the calls.
+ */
+export interface MaskTracer {
+  advance(rowsReady: number, maxRows?: number): TracerProgress;
+  /** Rows labelled and fully traced so far. */
+  readonly rowsDone: number;
+  finish(): TraceResult;
+}
+
+export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}): MaskTracer {
   const connectivity = options.connectivity ?? 4;
   const { width, height, bits, stride } = mask;
   const W1 = width + 1;
@@ -147,7 +167,12 @@ export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): Tra
 
   let prev = new Int32Array(width);
   let cur = new Int32Array(width);
+  // Where the pass is: row y, whether it is labelled, and the next top edge to look at on it (byte, bit).
   let y = 0;
+  let labelled = false;
+  let scanB = 0;
+  let scanK = 0;
+  let ready = 0;
   // Rings in the order they are emitted, with the provisional label of their witness pixel.
   const rings: PixelRing[] = [];
   const ringLabel: number[] = [];
@@ -179,7 +204,8 @@ export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): Tra
     } else throw new Error(`mask tracing found a ring above the pass at (${x0}, ${y0})`);
   };
 
-  const trace = (x: number, y0: number): void => {
+  /** Trace the ring from the east edge at (x, y0); false (nothing emitted) when it reaches a row not ready yet. */
+  const trace = (x: number, y0: number): boolean => {
     const verts: number[] = [];
     let cx = x, cy = y0, d = 0;
     for (;;) {
@@ -193,6 +219,7 @@ export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): Tra
       }
       cx += DX[d];
       cy += DY[d];
+      if (cy >= ready && ready < height) return false;
       let nd = -1;
       let choices = 0;
       for (const t of turnOrder) {
@@ -209,9 +236,10 @@ export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): Tra
       if (d === 0 && cx === x && cy === y0) break;
     }
     splitAtPinches(verts, W1, emit);
+    return true;
   };
 
-  for (y = 0; y < height; y++) {
+  const labelRow = (): void => {
     const swap = prev;
     prev = cur;
     cur = swap;
@@ -253,87 +281,123 @@ export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): Tra
       for (let k = 0; k < due.length; k += 2) ringLabel[due[k + 1]] = cur[due[k]];
       witnesses.delete(y);
     }
-    // 3. trace the rings whose first east edge (top edge of a water pixel under non-water) is on this row
     tracedOnRow = new Set(tracedEast.get(y));
     tracedEast.delete(y);
-    const above = (y - 1) * stride;
-    for (let b = 0; b < stride; b++) {
-      const edges = bits[row + b] & ~(y > 0 ? bits[above + b] : 0) & 0xff;
-      if (!edges) continue;
-      for (let k = 0; k < 8; k++) {
-        if (!((edges >> k) & 1)) continue;
-        const x = (b << 3) + k;
-        if (tracedOnRow.has(x)) continue;
-        trace(x, y);
+    labelled = true;
+    scanB = 0;
+    scanK = 0;
+  };
+
+  const advance = (rowsReady: number, maxRows = Infinity): TracerProgress => {
+    ready = Math.min(height, Math.max(ready, rowsReady));
+    let rows = 0;
+    while (y < height) {
+      if (!labelled) {
+        if (y >= ready) return 'waiting';
+        if (rows >= maxRows) return 'budget';
+        labelRow();
+        rows++;
+      }
+      // 3. trace the rings whose first east edge (top edge of a water pixel under non-water) is on this row
+      const row = y * stride;
+      const above = (y - 1) * stride;
+      for (; scanB < stride; scanB++, scanK = 0) {
+        const edges = bits[row + scanB] & ~(y > 0 ? bits[above + scanB] : 0) & 0xff;
+        if (!edges) continue;
+        for (; scanK < 8; scanK++) {
+          if (!((edges >> scanK) & 1)) continue;
+          const x = (scanB << 3) + scanK;
+          if (tracedOnRow.has(x)) continue;
+          if (!trace(x, y)) return 'waiting';
+        }
+      }
+      y++;
+      labelled = false;
+    }
+    return 'done';
+  };
+
+  const finish = (): TraceResult => {
+    if (advance(height) !== 'done') throw new Error('mask tracing did not reach the last row');
+    return assemble();
+  };
+
+  const assemble = (): TraceResult => {
+    if (witnesses.size > 0) throw new Error('mask tracing left rings without a component');
+
+    // Components numbered 1..count in raster-scan order of their first pixel = order of their root label.
+    const compact = new Int32Array(next);
+    const rootOf: number[] = [0];
+    let count = 0;
+    for (let l = 1; l < next; l++) {
+      if (findIn(parent, l) === l) {
+        compact[l] = ++count;
+        rootOf.push(l);
       }
     }
-  }
-  if (witnesses.size > 0) throw new Error('mask tracing left rings without a component');
-
-  // Components numbered 1..count in raster-scan order of their first pixel = order of their root label.
-  const compact = new Int32Array(next);
-  const rootOf: number[] = [0];
-  let count = 0;
-  for (let l = 1; l < next; l++) {
-    if (findIn(parent, l) === l) {
-      compact[l] = ++count;
-      rootOf.push(l);
+    const pixelCount = new Float64Array(count + 1);
+    const valueSum = new Float64Array(count + 1);
+    for (let l = 1; l < next; l++) {
+      const c = compact[findIn(parent, l)];
+      pixelCount[c] += pixels[l];
+      valueSum[c] += sums[l];
     }
-  }
-  const pixelCount = new Float64Array(count + 1);
-  const valueSum = new Float64Array(count + 1);
-  for (let l = 1; l < next; l++) {
-    const c = compact[findIn(parent, l)];
-    pixelCount[c] += pixels[l];
-    valueSum[c] += sums[l];
-  }
-  const shells = new Map<number, PixelRing[]>();
-  const holes: { component: number; ring: PixelRing }[] = [];
-  for (let i = 0; i < rings.length; i++) {
-    const component = compact[findIn(parent, ringLabel[i])];
-    const ring = rings[i];
-    if (ringPixelArea(ring) > 0) {
-      const list = shells.get(component);
-      if (list) list.push(ring);
-      else shells.set(component, [ring]);
-    } else holes.push({ component, ring });
-  }
-
-  // one polygon per 4-connected component (its single shell plus the holes it borders)
-  const polygons4: PixelPolygon[] = [];
-  for (let c = 1; c <= count; c++) {
-    const own = shells.get(c) ?? [];
-    if (own.length === 0) continue;
-    polygons4.push({ component: c, parts: own.map((shell) => [shell]), pixelCount: pixelCount[c], valueSum: valueSum[c] });
-  }
-  const byComponent = new Map<number, PixelPolygon>();
-  for (const p of polygons4) byComponent.set(p.component, p);
-  for (const { component, ring } of holes) {
-    const target = byComponent.get(component);
-    if (!target) continue;
-    const part = target.parts.length === 1 ? target.parts[0] : target.parts.find((pt) => ringContainsRing(pt[0], ring)) ?? target.parts[0];
-    part.push(ring);
-  }
-  if (!parent8) return { polygons: polygons4, junctions, width, height };
-  // 8-connectivity: 4-connected components touching diagonally become the parts of one MultiPolygon
-  const p8 = parent8;
-  for (let l = 1; l < next; l++) unionIn(p8, l, findIn(parent, l));
-  const groups = new Map<number, PixelPolygon>();
-  const polygons: PixelPolygon[] = [];
-  for (const p of polygons4) {
-    const root = findIn(p8, rootOf[p.component]);
-    const g = groups.get(root);
-    if (g) {
-      g.parts.push(...p.parts);
-      g.pixelCount += p.pixelCount;
-      g.valueSum += p.valueSum;
-    } else {
-      const first: PixelPolygon = { component: polygons.length + 1, parts: [...p.parts], pixelCount: p.pixelCount, valueSum: p.valueSum };
-      groups.set(root, first);
-      polygons.push(first);
+    const shells = new Map<number, PixelRing[]>();
+    const holes: { component: number; ring: PixelRing }[] = [];
+    for (let i = 0; i < rings.length; i++) {
+      const component = compact[findIn(parent, ringLabel[i])];
+      const ring = rings[i];
+      if (ringPixelArea(ring) > 0) {
+        const list = shells.get(component);
+        if (list) list.push(ring);
+        else shells.set(component, [ring]);
+      } else holes.push({ component, ring });
     }
-  }
-  return { polygons, junctions, width, height };
+
+    // one polygon per 4-connected component (its single shell plus the holes it borders)
+    const polygons4: PixelPolygon[] = [];
+    for (let c = 1; c <= count; c++) {
+      const own = shells.get(c) ?? [];
+      if (own.length === 0) continue;
+      polygons4.push({ component: c, parts: own.map((shell) => [shell]), pixelCount: pixelCount[c], valueSum: valueSum[c] });
+    }
+    const byComponent = new Map<number, PixelPolygon>();
+    for (const p of polygons4) byComponent.set(p.component, p);
+    for (const { component, ring } of holes) {
+      const target = byComponent.get(component);
+      if (!target) continue;
+      const part = target.parts.length === 1 ? target.parts[0] : target.parts.find((pt) => ringContainsRing(pt[0], ring)) ?? target.parts[0];
+      part.push(ring);
+    }
+    if (!parent8) return { polygons: polygons4, junctions, width, height };
+    // 8-connectivity: 4-connected components touching diagonally become the parts of one MultiPolygon
+    const p8 = parent8;
+    for (let l = 1; l < next; l++) unionIn(p8, l, findIn(parent, l));
+    const groups = new Map<number, PixelPolygon>();
+    const polygons: PixelPolygon[] = [];
+    for (const p of polygons4) {
+      const root = findIn(p8, rootOf[p.component]);
+      const g = groups.get(root);
+      if (g) {
+        g.parts.push(...p.parts);
+        g.pixelCount += p.pixelCount;
+        g.valueSum += p.valueSum;
+      } else {
+        const first: PixelPolygon = { component: polygons.length + 1, parts: [...p.parts], pixelCount: p.pixelCount, valueSum: p.valueSum };
+        groups.set(root, first);
+        polygons.push(first);
+      }
+    }
+    return { polygons, junctions, width, height };
+  };
+
+  return {
+    advance,
+    finish,
+    get rowsDone() {
+      return y;
+    },
+  };
 }
 
 /** Split a closed vertex list at repeated vertices into simple rings. */
