@@ -62,7 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const sceneModel = loadSceneModel(flags, ctx);
         try {
-          const { segmenter, bands, calibration } = await sceneModel.forScene(scene);
+          const { segmenter, bands, calibration, rejectedIndex } = await sceneModel.forScene(scene);
           const { collection, summary } = await segmentScene(scene, segmenter, {
             ...sceneModel.options,
             bands,
@@ -88,7 +88,7 @@ export function register(program: Command, ctx: CliContext): void {
             `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
             `  polygons under ${formatArea(collection.waterline.minAreaM2)} dropped (${minAreaM2 === undefined ? `default: ${DEFAULT_MIN_AREA_PIXELS} pixels; --min-area 0 keeps all` : '--min-area'})`,
           ];
-          lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : '; no water index (no NIR/SWIR roles)'}`);
+          lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : rejectedIndex ? '; no water index (the guessed band roles failed the plausibility check)' : '; no water index (no NIR/SWIR roles)'}`);
           if (summary.defects.length) lines.push(`  ${summary.defects.length} model output defect(s) handled (listed in the output's waterline.defects)`);
           if (summary.failedTiles.length) {
             lines.push(`  FAILED tiles (no data in their area): ${summary.failedTiles.map((f) => `${f.tileId} (${f.error})`).join('; ')}`);

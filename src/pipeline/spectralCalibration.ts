@@ -55,9 +55,10 @@ export async function calibrateSpectralWater(scene: Scene, roles: BandRoleAssign
   let implausible: string | undefined;
   if (rolesGuessed) {
     const all = scene.info.bands.filter((b) => b.colorInterpretation !== 'Alpha').map((b) => b.band);
-    const check = checkGuessedRoles(values, threshold.threshold, await sampleSpectralPlanes(scene, all, options.signal));
+    const nir = roles.roles.nir ?? roles.roles.nir08;
+    const check = checkGuessedRoles(values, threshold.threshold, await sampleSpectralPlanes(scene, all, options.signal), nir ? all.indexOf(nir) : -1);
     if (!check.ok) {
-      implausible = `with the band roles guessed from the band count (${formatBandRoles(roles.roles)}), the ${index.name} index's water is brighter than the land (${check.waterBrightness.toFixed(2)} vs ${check.dryBrightness.toFixed(2)} of the scene median), which open water is not: the bands are probably in another order`;
+      implausible = `with the band roles guessed from the band count (${formatBandRoles(roles.roles)}), the ${index.name} index's water is brighter than the land (x${check.brightnessRatio.toFixed(2)} over all bands, x${check.nirRatio.toFixed(2)} in the NIR band), which open water is not: the bands are probably in another order`;
     }
   }
   return {

@@ -66,3 +66,20 @@ describe('bright-NIR veto', () => {
     expect(brightNirPenalty(Number.NaN, 0.3)).toBe(0);
   });
 });
+
+describe('plausibility of guessed band roles', () => {
+  it('water darker than land passes; a class brighter in most bands and not dark in NIR fails; muddy flood water passes on NIR', async () => {
+    const { checkGuessedRoles } = await import('../../src/core/spectral/roleGuessCheck.ts');
+    const n = 400;
+    const index = Float32Array.from({ length: n }, (_, i) => (i < 100 ? 0.5 : -0.4));
+    const plane = (w: number, d: number) => Float32Array.from({ length: n }, (_, i) => (i < 100 ? w : d) * (1 + ((i * 37) % 11) / 100));
+    // R, G, B, NIR of clear water vs grassland
+    expect(checkGuessedRoles(index, 0, [plane(0.04, 0.06), plane(0.06, 0.08), plane(0.07, 0.05), plane(0.02, 0.35)], 3).ok).toBe(true);
+    // muddy flood over forest: brighter in the visible, far darker in NIR
+    expect(checkGuessedRoles(index, 0, [plane(0.12, 0.03), plane(0.12, 0.06), plane(0.1, 0.04), plane(0.08, 0.35)], 3).ok).toBe(true);
+    // forest picked as "water" (SWIR1,NIR,Red,Green read as R,G,B,NIR): brighter in SWIR1 and NIR
+    const wrong = checkGuessedRoles(index, 0, [plane(0.15, 0.012), plane(0.35, 0.07), plane(0.03, 0.08), plane(0.05, 0.09)], 3);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.brightnessRatio).toBeGreaterThan(1);
+  });
+});

@@ -81,6 +81,9 @@ describeShared('band roles and the spectral water model on real scenes', () => {
     const spectral = await runCli(['segment', file, '-o', out, '--model', 'waterline-spectral']);
     expect(spectral.code).not.toBe(0);
     expect(spectral.stderr).toMatch(/--band-roles/);
+    // the shared Pucallpa files themselves (SWIR1,NIR,Red,Green) read as R,G,B,NIR: refused too
+    const own = await runCli(['segment', scenePath('landsat5-pucallpa-1985-4326.tif'), '-o', out]);
+    expect(own.stderr).toMatch(/no water index used/);
     // stated roles are trusted: the same file with its real roles maps the river
     const stated = await runCli(['segment', file, '-o', out, '--model', 'waterline-spectral', '--band-roles', 'green=1,swir1=2,red=3,nir=4']);
     expect(stated.code, stated.stderr).toBe(0);
