@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Score U-Net model directories with `waterline eval` on the fixed validation split (205 Kaggle pairs)
 and on the HELD-OUT shared scenes (truth: OpenStreetMap water; Korea: no water at all, so its figure is
-the false-water fraction). Reporting only: nothing here feeds a training choice.
+the false-water fraction). The model runs alone (`--fusion none`: no fusion with the water index of scenes
+that have NIR/SWIR, e.g. Recife), as on RGB-only imagery. Reporting only: nothing here feeds a training choice.
 
     /usr/bin/python3 models/unet2/eval_heldout.py models/unet models/unet2 [--skip-pairs] [--json out.json]
 """
@@ -79,7 +80,8 @@ def main():
                 else:
                     truth = [p for p in (os.path.join(args.shared, 'osm-water', f'{prefix}.osm_{k}10m.geojson')
                                          for k in ('seas', 'waterbodies')) if os.path.exists(p)]
-                r = waterline(['--scene', path, *sum((['--truth', t] for t in truth), []), '--model', model])
+                r = waterline(['--scene', path, *sum((['--truth', t] for t in truth), []), '--model', model,
+                               '--fusion', 'none'])
                 row[scene] = {'iou': r['iou'], 'predicted': r['predictedWaterFraction'], 'truth': r['truthWaterFraction']}
             results.append(row)
             print(json.dumps(row), flush=True)
