@@ -8,13 +8,11 @@
  *
  * Pixels that are nodata in the scene are never scored (the caller drops them through the probability's nodata).
  */
-import { readFile } from 'node:fs/promises';
 import { openScene } from '../adapters/raster/openScene.ts';
-import { InputError, describeError } from '../core/errors.ts';
+import { InputError } from '../core/errors.ts';
 import { rasterizePolygons } from '../core/masks/polygonRasterizer.ts';
 import type { SceneInfo } from '../core/scene.ts';
-import { polygonsFromGeoJson } from '../core/vector/geoJsonPolygons.ts';
-import { projectPolygonsToScenePixels } from './sceneWaterMasks.ts';
+import { readWaterPolygons } from './sceneWaterMasks.ts';
 
 export interface SceneTruth {
   /** width·height: 1 = water. */
@@ -30,21 +28,9 @@ function isGeoJsonPath(path: string): boolean {
 }
 
 async function rasterizeGeoJson(path: string, info: SceneInfo, into: Uint8Array, warnings: string[]): Promise<void> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new InputError('bad_truth', `cannot read truth GeoJSON ${path}: ${describeError(err)}`, { hint: 'pass a GeoJSON FeatureCollection of WGS84 water polygons, or a label raster' });
-  }
-  let found;
-  try {
-    found = polygonsFromGeoJson(parsed);
-  } catch (err) {
-    throw new InputError('bad_truth', `${path}: ${describeError(err)}`, { hint: 'pass a GeoJSON FeatureCollection of WGS84 water polygons' });
-  }
-  const pixels = projectPolygonsToScenePixels(found.polygons, info);
-  if (!pixels.length) warnings.push(`${path}: no water polygon over ${info.source}`);
-  rasterizePolygons(pixels, info.width, info.height, { into });
+  const { projected } = await readWaterPolygons(path, info, 'pass a GeoJSON FeatureCollection of WGS84 water polygons, or a label raster');
+  if (!projected.length) warnings.push(`${path}: no water polygon over ${info.source}`);
+  rasterizePolygons(projected, info.width, info.height, { into });
 }
 
 async function readLabelRaster(path: string, info: SceneInfo, truth: SceneTruth, signal?: AbortSignal): Promise<void> {

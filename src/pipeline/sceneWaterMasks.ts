@@ -136,21 +136,26 @@ export function waterMasksFromPixelPolygons(polygons: PixelPolygon[], source: st
   };
 }
 
-/** Water masks from a WGS84 water GeoJSON file. */
-export async function waterMasksFromGeoJson(path: string, info: SceneInfo, options: { fillRule?: FillRule } = {}): Promise<SceneWaterMasks> {
+/** The polygons of a WGS84 water GeoJSON file projected onto a scene's pixel grid; one clear error when unreadable. */
+export async function readWaterPolygons(path: string, info: SceneInfo, hint: string): Promise<{ found: ReturnType<typeof polygonsFromGeoJson>; projected: PixelPolygon[] }> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new InputError('bad_geojson', `cannot read water GeoJSON ${path}: ${describeError(err)}`, { hint: 'pass --water with a GeoJSON file of WGS84 water polygons' });
+    throw new InputError('bad_geojson', `cannot read water GeoJSON ${path}: ${describeError(err)}`, { hint });
   }
   let found;
   try {
     found = polygonsFromGeoJson(parsed);
   } catch (err) {
-    throw new InputError('bad_geojson', `${path}: ${describeError(err)}`, { hint: 'pass --water with a GeoJSON FeatureCollection of water polygons' });
+    throw new InputError('bad_geojson', `${path}: ${describeError(err)}`, { hint });
   }
-  const projected = projectPolygonsToScenePixels(found.polygons, info);
+  return { found, projected: projectPolygonsToScenePixels(found.polygons, info) };
+}
+
+/** Water masks from a WGS84 water GeoJSON file. */
+export async function waterMasksFromGeoJson(path: string, info: SceneInfo, options: { fillRule?: FillRule } = {}): Promise<SceneWaterMasks> {
+  const { found, projected } = await readWaterPolygons(path, info, 'pass --water with a GeoJSON FeatureCollection of WGS84 water polygons');
   const masks = waterMasksFromPixelPolygons(projected, path, options.fillRule);
   if (found.skipped.length > 0) {
     const reasons = [...new Set(found.skipped.map((s) => s.reason))].slice(0, 3).join('; ');
