@@ -13,6 +13,7 @@ import { mergeBandMetadata, parseGdalMetadataTag, readPamSidecar, type GdalBandM
 import { BlockCache } from './blockCache.ts';
 import { DEFAULT_TIFF_LIMITS, checkTiffStructure, type TiffLimits } from './tiffStructure.ts';
 import './zlibDeflateDecoder.ts';
+import { JPEG_BLOCKS_ARE_RGB } from './sharpJpegDecoder.ts';
 import { createBlockWindowReader, toNumbers, type BlockWindowReader } from './blockWindowReader.ts';
 
 export interface ReadWindowOptions {
@@ -339,8 +340,10 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
   cacheBytes ??= Math.min(BLOCK_CACHE_MAX_BYTES, Math.max(BLOCK_CACHE_MIN_BYTES, 3 * ((levels[0].reader?.blockRowBytes ?? 0) + (levels[0].maskReader?.blockRowBytes ?? 0))));
   cache.resize(cacheBytes);
   const alphaBand = info.bands.find((b) => b.colorInterpretation === 'Alpha')?.band;
-  // geotiff.js returns JPEG-compressed YCbCr samples as Y, Cb, Cr: convert to RGB (JFIF equations) like GDAL.
-  const ycbcr = Number(levels[0].image.fileDirectory.getValue('PhotometricInterpretation')) === 6 && info.bands.length >= 3;
+  // geotiff.js returns YCbCr samples as Y, Cb, Cr: convert to RGB (JFIF equations) like GDAL — except JPEG
+  // blocks, which libjpeg already returns as RGB (sharpJpegDecoder.ts).
+  const jpegRgb = JPEG_BLOCKS_ARE_RGB && Number(levels[0].image.fileDirectory.getValue('Compression')) === 7;
+  const ycbcr = Number(levels[0].image.fileDirectory.getValue('PhotometricInterpretation')) === 6 && info.bands.length >= 3 && !jpegRgb;
 
   async function readWindow(window: PixelWindow, o: ReadWindowOptions = {}): Promise<RasterWindow> {
     checkWindow(info, window);
