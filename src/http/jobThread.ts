@@ -2,10 +2,12 @@
  * The job thread of `waterline serve` (started by ThreadJobExecutor): runs stored jobs with the JobRunner
  * and the real pipeline off the HTTP event loop, so tiles, API calls and /healthz stay fast while a job
  * reads, infers, stitches and vectorizes. It opens its own connection to the job database (SQLite WAL) and
- * loads its own models; with no model module it is the finisher of distributed jobs (their tiles are all
- * stored; storedTileSegmenter.ts replays them).
+ * loads the server's models (the HTTP side uses them through threadSegmenterProvider.ts: one copy); with no
+ * model module it is the finisher of distributed jobs (their tiles are all stored; storedTileSegmenter.ts
+ * replays them).
  */
 import { createLogger } from '../logger.ts';
+import type { ModelTile } from '../core/model/segmenter.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
 import { serveThread, threadInit } from '../adapters/threads/threadRpc.ts';
 import { JobRunner, type SegmenterProvider } from '../pipeline/jobRunner.ts';
@@ -39,6 +41,10 @@ serveThread(async () => {
   const runner = new JobRunner({ store, segmentScene: pipelineSegmentScene, changeScenes: pipelineChangeScenes, segmenters, logger, progressIntervalMs: init.progressIntervalMs });
   return {
     run: ({ jobId }: { jobId: string }, signal) => runner.run(jobId, signal),
+    // The HTTP side's view of the same models (threadSegmenterProvider.ts): one copy per server.
+    model: async ({ model }: { model: string | null }) => (await segmenters.get(model)).info,
+    segment: async ({ model, tiles, prompt }: { model: string | null; tiles: ModelTile[]; prompt: string }, signal) =>
+      (await segmenters.get(model)).segment(tiles, { prompt, signal }),
     close: async () => {
       await segmenters.dispose();
       store.close();

@@ -13,6 +13,7 @@ import { DEFAULT_QUEUE_MODEL, RedisJobQueue } from '../pipeline/redisJobQueue.ts
 import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { ThreadJobExecutor } from './threadJobExecutor.ts';
+import { threadSegmenterProvider } from './threadSegmenterProvider.ts';
 import { JobRunner, type ChangeScenesFn, type SegmentSceneFn, type SegmenterProvider } from '../pipeline/jobRunner.ts';
 import { pipelineChangeScenes } from './pipelineBinding.ts';
 import { createApp } from './app.ts';
@@ -40,8 +41,9 @@ export interface ServerServices {
 
 /**
  * Where jobs run. `in-process`: the JobRunner in this thread (tests that inject models as functions).
- * `thread`: a worker thread with its own models from a module (`waterline serve`), so jobs never hold up
- * the HTTP event loop. `redis`: BullMQ workers on any machine (`waterline serve --queue`); this server
+ * `thread`: a worker thread holding the server's models, loaded from a module (`waterline serve`), so jobs
+ * never hold up the HTTP event loop; on-demand segmentation and health use the same models there.
+ * `redis`: BullMQ workers on any machine (`waterline serve --queue`); this server
  * plans, collects and finishes (stitch + vectorize, in a worker thread).
  */
 export type JobBackend =
@@ -64,14 +66,21 @@ export function createServerDeps(services: ServerServices): AppDeps {
   mkdirSync(config.dataDir, { recursive: true });
   const store = JobStore.open(config.dataDir);
   const models = createModelRegistry({ modelsDir: services.modelsDir ?? '' });
+  const backend = services.jobs ?? { kind: 'in-process' };
+  if (backend.kind === 'thread') {
+    // The job thread holds the models; the HTTP side (health, on-demand segmentation) uses them there.
+    const executor = new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs: services.progressIntervalMs, logLevel: backend.logLevel });
+    const segmenters = threadSegmenterProvider(() => executor.start(), logger);
+    const queue = new InProcessJobQueue({ store, runner: executor, logger, maxRunning: config.maxRunningJobs });
+    return { config, store, queue, segmenters, models, inspectScene: services.inspectScene, logger };
+  }
   const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger, { resolve: (m) => models.resolve(m) });
-  const queue = createJobQueue(services, store, segmenters);
+  const queue = createJobQueue(services, backend, store, segmenters);
   return { config, store, queue, segmenters, models, inspectScene: services.inspectScene, logger };
 }
 
-function createJobQueue(services: ServerServices, store: JobStore, segmenters: SegmenterProvider): JobQueue {
+function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, { kind: 'thread' }>, store: JobStore, segmenters: SegmenterProvider): JobQueue {
   const { config, logger } = services;
-  const backend = services.jobs ?? { kind: 'in-process' };
   const progressIntervalMs = services.progressIntervalMs;
   if (backend.kind === 'redis') {
     const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel });
@@ -86,9 +95,7 @@ function createJobQueue(services: ServerServices, store: JobStore, segmenters: S
       reconcileMs: backend.reconcileMs,
     });
   }
-  const runner: JobExecutor = backend.kind === 'thread'
-    ? new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs, logLevel: backend.logLevel })
-    : new JobRunner({ store, segmentScene: services.segmentScene, changeScenes: services.changeScenes ?? pipelineChangeScenes, segmenters, logger, progressIntervalMs });
+  const runner: JobExecutor = new JobRunner({ store, segmentScene: services.segmentScene, changeScenes: services.changeScenes ?? pipelineChangeScenes, segmenters, logger, progressIntervalMs });
   return new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
 }
 

@@ -3,7 +3,7 @@
  * there from a module), not on the HTTP event loop. The job's GeoJSON equals a plain segmentation, cancel
  * reaches the thread, and a shutdown leaves the job queued with its tiles stored.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -50,6 +50,33 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
       await scene.close();
       expect(fc.features.length).toBeGreaterThan(10);
       expect(fc.features).toEqual(JSON.parse(JSON.stringify(collection.features)));
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it('one copy of the model, in the job thread: health, jobs and on-demand segmentation all use it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const loadLog = join(dir, 'loads.log');
+    const h = await startHarness({}, {}, {
+      loadSegmenter: async () => { throw new Error('the HTTP thread must not load models'); },
+      jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, loadLog } } },
+    }, dir);
+    try {
+      const health = await waitFor(async () => {
+        const body = (await (await fetch(`${h.url}/healthz`)).json()) as { provider: string | null };
+        return body.provider ? body : undefined;
+      }, 'the model to load');
+      expect(health.provider).toBe('cpu');
+      const jobId = await submit(h);
+      await waitFor(async () => ((await getJob(h.url, jobId)).state === 'succeeded' ? true : undefined), 'job to succeed');
+      const scene = (await getJob(h.url, jobId)).scene;
+      const onDemand = await fetch(`${h.url}/scenes/${scene}/water.geojson?bbox=-75.8,45.3,-75.5,45.5`);
+      expect(onDemand.status).toBe(200);
+      const fc = (await onDemand.json()) as FeatureCollection;
+      expect(fc.features.length).toBeGreaterThan(0);
+      expect(readFileSync(loadLog, 'utf8').trim().split('\n')).toEqual(['load']);
     } finally {
       await h.close();
     }
