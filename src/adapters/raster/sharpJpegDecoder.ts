@@ -5,7 +5,8 @@
  * libjpeg returns what the file means: RGB for YCbCr-photometric files (openScene must then not convert
  * again: `JPEG_BLOCKS_ARE_RGB`), the plain samples otherwise. Anything unusual (not 8-bit, not 1 or 3
  * samples, a size other than the block's) or a stream libjpeg refuses goes to geotiff.js's own decoder,
- * so errors are what they were. Registered with geotiff.js's decoder registry when imported.
+ * so errors are what they were. Registered with geotiff.js's decoder registry when imported; the decoder
+ * registered for compression 7 before this module (e.g. jpegDecoder.ts's bounded one) is the fallback.
  */
 import sharp from 'sharp';
 import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
@@ -44,7 +45,8 @@ export class SharpJpegDecoder extends BaseDecoder {
     if (bits.every((b) => b === 8)) {
       try {
         const jpeg = joinJpegTables(p.JPEGTables, new Uint8Array(buffer));
-        const { data, info } = await sharp(jpeg, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+        // libvips refuses a frame larger than the block before decoding it (a hostile header cannot make it allocate more)
+        const { data, info } = await sharp(jpeg, { failOn: 'error', limitInputPixels: Math.max(1, p.tileWidth * p.tileHeight) }).raw().toBuffer({ resolveWithObject: true });
         const channels = p.planarConfiguration === 2 ? 1 : bits.length;
         if ((info.channels === 1 || info.channels === 3) && info.channels === channels && info.width === p.tileWidth && info.height <= p.tileHeight) {
           return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
