@@ -4,10 +4,14 @@
  * order), randomly assembled IFDs (random tags, counts, value offsets, next pointers and loops), and random
  * bytes behind a TIFF header.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { repoRoot } from '../helpers/shared.ts';
 import { buildTiff, geoTiff, geoTiffIfd, hostileTiffs, repeatedTileGeoTiff, type TiffEntrySpec } from '../raster/hostileTiff.ts';
 import type { Rng } from './rng.ts';
 
+const FIXTURES = join(repoRoot, 'test', 'fixtures', 'tiff');
 let bases: Buffer[] | undefined;
 let hostile: Buffer[] | undefined;
 
@@ -17,6 +21,8 @@ function baseTiffs(): Buffer[] {
     geoTiff({ width: 300, height: 200, rowsPerStrip: 7 }),
     repeatedTileGeoTiff(600, 500, (b) => deflateSync(b)),
     buildTiff([geoTiffIfd({ width: 128, height: 128 }), geoTiffIfd({ width: 64, height: 64, override: { 254: { type: 4, values: [1] } } })], 128 * 128),
+    // GDAL-written layouts (BigTIFF, planar LZW, JPEG COG with an overview, internal mask): test/fixtures/tiff
+    ...readdirSync(FIXTURES).filter((f) => f.endsWith('.tif')).sort().map((f) => readFileSync(join(FIXTURES, f))),
   ];
   return bases;
 }
@@ -28,7 +34,7 @@ function mutate(base: Buffer, rng: Rng): Buffer {
   let buf = Buffer.from(base);
   const header = Math.min(buf.length, 512); // the IFDs and their arrays live near the start
   for (let n = rng.int(1, 8); n > 0; n--) {
-    switch (rng.int(0, 6)) {
+    switch (rng.int(0, 7)) {
       case 0:
         if (buf.length) buf[rng.int(0, Math.min(header, buf.length) - 1)] = rng.int(0, 255);
         break;
@@ -54,6 +60,12 @@ function mutate(base: Buffer, rng: Rng): Buffer {
       case 5:
         if (buf.length >= 2) buf.write(rng.chance(0.5) ? 'MM' : 'II', 0, 'latin1');
         break;
+      case 7: {
+        // a BigTIFF-sized field (8 bytes, 8-aligned) near the start
+        const at = 8 * rng.int(0, Math.floor(Math.min(header, buf.length) / 8) - 1);
+        if (at >= 0 && at + 8 <= buf.length) buf.writeBigUInt64LE(BigInt(rng.pick([0, 1, 16, 0xffffffff, 2 ** 40, 2 ** 53 - 1])) + (rng.chance(0.1) ? 2n ** 63n : 0n), at);
+        break;
+      }
       default:
         // the next-IFD pointer of the first IFD, or the first-IFD offset
         if (buf.length >= 12) {

@@ -13,6 +13,8 @@ import { mergeBandMetadata, parseGdalMetadataTag, readPamSidecar, type GdalBandM
 import { BlockCache } from './blockCache.ts';
 import { DEFAULT_TIFF_LIMITS, checkTiffStructure, type TiffLimits } from './tiffStructure.ts';
 import './zlibDeflateDecoder.ts';
+import './lzwDecoder.ts';
+import './jpegDecoder.ts';
 import { JPEG_BLOCKS_ARE_RGB } from './sharpJpegDecoder.ts';
 import { createBlockWindowReader, toNumbers, type BlockWindowReader } from './blockWindowReader.ts';
 

@@ -7,6 +7,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
+import { BlockTooLargeError, maxBlockOutput } from './blockOutputLimit.ts';
 
 const DEFLATE = [8, 32946];
 
@@ -17,18 +18,6 @@ const builtin = getDecoder(8, { tileWidth: 1, tileHeight: 1, predictor: 1, bitsP
 );
 builtin.catch(() => undefined);
 
-/**
- * Most bytes a block may inflate to: its decoded size (from the decoder's parameters) plus slack, so a
- * deflate bomb (a small block that inflates to gigabytes) fails instead of exhausting memory.
- */
-function maxBlockOutput(parameters: unknown): number {
-  const p = (parameters ?? {}) as { tileWidth?: number; tileHeight?: number; bitsPerSample?: number | number[]; planarConfiguration?: number };
-  const bits = Array.isArray(p.bitsPerSample) ? p.bitsPerSample : [Number(p.bitsPerSample ?? 8)];
-  const bytes = p.planarConfiguration === 2 ? Math.max(...bits.map((b) => Math.ceil(b / 8))) : bits.reduce((a, b) => a + Math.ceil(b / 8), 0);
-  const expected = Number(p.tileWidth) * Number(p.tileHeight) * bytes;
-  return Number.isFinite(expected) && expected > 0 ? expected + 65536 : 1024 * 1024 * 1024;
-}
-
 export class ZlibDeflateDecoder extends BaseDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
     let out: Buffer;
@@ -36,7 +25,7 @@ export class ZlibDeflateDecoder extends BaseDecoder {
     try {
       out = inflateSync(new Uint8Array(buffer), { maxOutputLength });
     } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`a DEFLATE block inflates to more than the ${maxOutputLength} bytes its tile size allows`);
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new BlockTooLargeError('DEFLATE', maxOutputLength);
       const Builtin = await builtin;
       return new Builtin((this as unknown as { parameters: unknown }).parameters).decodeBlock(buffer);
     }
