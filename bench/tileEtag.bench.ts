@@ -31,7 +31,7 @@ interface AutocannonResult {
   '2xx': number;
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
-  url: string; connections: number; duration: number; pipelining: number; workers?: number; headers?: Record<string, string>;
+  url: string; connections: number; duration: number; pipelining: number; workers?: number; headers?: Record<string, string>; overallRate?: number;
 }) => Promise<AutocannonResult>;
 
 /** A real server on `dir` (a fresh process state: nothing opened or cached). */
@@ -58,6 +58,7 @@ export default async function bench(): Promise<BenchResult[]> {
   let etag = '';
   let renderMs: number;
   let ours: AutocannonResult;
+  let paced: AutocannonResult;
   let ref: AutocannonResult;
   try {
     // One full render (open, scene stretch, read, encode) on a fresh server gives the tag.
@@ -76,6 +77,8 @@ export default async function bench(): Promise<BenchResult[]> {
     const second = await serverOn(dir);
     try {
       ours = await autocannon({ url: second.url + path(id), connections: 10, duration: DURATION_S, pipelining: 1, workers: 1, headers: { 'if-none-match': etag } });
+      // the issue's target: p99 at 1000 req/s
+      paced = await autocannon({ url: second.url + path(id), connections: 10, duration: DURATION_S, pipelining: 1, workers: 1, overallRate: 1000, headers: { 'if-none-match': etag } });
     } finally {
       await second.close();
     }
@@ -89,7 +92,8 @@ export default async function bench(): Promise<BenchResult[]> {
   const note = `${ours['3xx']} answers 304, ${ours['2xx']} 200, ${ours.errors} errors; the scene never opened on that server`;
   return [
     { bench: 'tiles-etag', metric: 'req/s imagery tile revalidation (If-None-Match → 304)', ours: ours.requests.average, reference: ref.requests.average, referenceName: 'bare node:http 304', unit: 'req/s', higherIsBetter: true, note },
-    { bench: 'tiles-etag', metric: 'p99 imagery tile revalidation', ours: ours.latency.p99, reference: ref.latency.p99, referenceName: 'bare node:http 304', unit: 'ms', higherIsBetter: false, note: 'target p99 < 20 ms at ≥ 1000 req/s' },
+    { bench: 'tiles-etag', metric: 'p99 imagery tile revalidation, as fast as it goes', ours: ours.latency.p99, reference: ref.latency.p99, referenceName: 'bare node:http 304', unit: 'ms', higherIsBetter: false },
+    { bench: 'tiles-etag', metric: 'p99 imagery tile revalidation at 1000 req/s', ours: paced.latency.p99, unit: 'ms', higherIsBetter: false, note: `${paced.requests.average.toFixed(0)} req/s sustained; target p99 < 20 ms (idle server)` },
     { bench: 'tiles-etag', metric: 'p99 revalidation vs one full render of the same tile', ours: ours.latency.p99, reference: renderMs, referenceName: 'first render on a fresh server', unit: 'ms', higherIsBetter: false },
   ];
 }

@@ -139,6 +139,8 @@ export interface NewJob {
 export class JobStore {
   readonly file: string;
   private readonly connection: Database.Database;
+  /** Prepared once: looked up on every scene tile request. */
+  private sceneById: Database.Statement | null = null;
   private closed = false;
 
   /** Open (or create) `<dataDir>/waterline.db`. */
@@ -193,7 +195,8 @@ export class JobStore {
   }
 
   getScene(id: string): SceneRecord | undefined {
-    const row = this.connection.prepare('SELECT * FROM scenes WHERE id = ?').get(id) as SceneRow | undefined;
+    this.sceneById ??= this.connection.prepare('SELECT * FROM scenes WHERE id = ?');
+    const row = this.sceneById.get(id) as SceneRow | undefined;
     return row && toScene(row);
   }
 
