@@ -76,6 +76,13 @@ export interface TraceRowsOptions {
   connectivity?: Connectivity;
   /** Row y of the per-pixel values to sum per component (asked once per row, in order), e.g. from a disk-backed raster. */
   valueRow?: (y: number) => ArrayLike<number>;
+  /**
+   * Stream the polygons: each is handed over as soon as the pass has left its last row (so memory holds only
+   * the polygons still open), in closing order, not id order: `order` ranks it among all polygons (its
+   * `component` is 0; number them 1, 2, ... by ascending `order` to get traceBitMask's ids). `finish()` then
+   * returns no polygons. Rings may still touch `junctions` of polygons not closed yet: read them when handed over.
+   */
+  onPolygon?: (polygon: PixelPolygon, order: number) => void;
 }
 
 /**
@@ -103,6 +110,8 @@ export interface MaskTracer {
   advance(rowsReady: number, maxRows?: number): TracerProgress;
   /** Rows labelled and fully traced so far. */
   readonly rowsDone: number;
+  /** Saddle vertex keys found so far (see TraceResult.junctions). */
+  readonly junctions: ReadonlySet<number>;
   finish(): TraceResult;
 }
 
@@ -122,10 +131,16 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   };
 
   // Provisional labels: union-find (the smaller label is the root), pixel count and value sum per label.
+  // With 8-connectivity, parent8 joins labels 4- and diagonally connected (the polygon a component belongs
+  // to); `members` lists the labels of each polygon root (of parent8, else parent), so a closed polygon is
+  // assembled from its own labels.
   let parent = new Int32Array(1024);
   let parent8 = connectivity === 8 ? new Int32Array(1024) : null;
   let pixels = new Float64Array(1024);
   let sums = new Float64Array(1024);
+  let memberNext = new Int32Array(1024);
+  let memberTail = new Int32Array(1024);
+  let seen = new Int32Array(1024);
   let next = 1;
   const newLabel = (): number => {
     if (next >= parent.length) {
@@ -138,9 +153,14 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
       if (parent8) parent8 = grow(parent8);
       pixels = grow(pixels);
       sums = grow(sums);
+      memberNext = grow(memberNext);
+      memberTail = grow(memberTail);
+      seen = grow(seen);
     }
     parent[next] = next;
     if (parent8) parent8[next] = next;
+    memberNext[next] = 0;
+    memberTail[next] = next;
     return next++;
   };
   const findIn = (p: Int32Array, a: number): number => {
@@ -165,6 +185,31 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     return rb;
   };
 
+  const polygonRoot = (l: number): number => findIn(parent8 ?? parent, l);
+  /** Join two labels in the polygon union-find (parent8, else parent), concatenating their member lists. */
+  const unionPolygon = (a: number, b: number): void => {
+    const p = parent8 ?? parent;
+    const ra = findIn(p, a);
+    const rb = findIn(p, b);
+    if (ra === rb) return;
+    const [root, other] = ra < rb ? [ra, rb] : [rb, ra];
+    p[other] = root;
+    memberNext[memberTail[root]] = other;
+    memberTail[root] = memberTail[other];
+  };
+  /** 4-connected union (parent), also joined in parent8 with 8-connectivity. */
+  const union4 = (a: number, b: number): number => {
+    if (parent8) unionPolygon(a, b);
+    const ra = findIn(parent, a);
+    const rb = findIn(parent, b);
+    if (ra === rb) return ra;
+    if (!parent8) {
+      unionPolygon(ra, rb);
+      return findIn(parent, ra);
+    }
+    return unionIn(parent, ra, rb);
+  };
+
   let prev = new Int32Array(width);
   let cur = new Int32Array(width);
   // Where the pass is: row y, whether it is labelled, and the next top edge to look at on it (byte, bit).
@@ -173,9 +218,16 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   let scanB = 0;
   let scanK = 0;
   let ready = 0;
-  // Rings in the order they are emitted, with the provisional label of their witness pixel.
-  const rings: PixelRing[] = [];
-  const ringLabel: number[] = [];
+  // Rings of open polygons by the provisional label of their witness pixel, with their emission index (the
+  // order of the whole-mask assembly); rings whose witness is on a row not labelled yet wait in `unlabelled`.
+  let ringCount = 0;
+  const ringsOf = new Map<number, { index: number; ring: PixelRing }[]>();
+  const unlabelled = new Map<number, PixelRing>();
+  const addRing = (label: number, index: number, ring: PixelRing): void => {
+    const list = ringsOf.get(label);
+    if (list) list.push({ index, ring });
+    else ringsOf.set(label, [{ index, ring }]);
+  };
   /** Witness pixels below the row being traced: row → [x, ring index, ...]. */
   const witnesses = new Map<number, number[]>();
   /** East edges already traced, on rows the pass has not reached: row → x list. */
@@ -192,12 +244,11 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     // the water pixel on the right of the edge leaving (x0, y0) in direction d
     const px = d === 0 || d === 3 ? x0 : x0 - 1;
     const py = d === 0 || d === 1 ? y0 : y0 - 1;
-    const index = rings.length;
-    rings.push(ring);
-    if (py === y) ringLabel.push(cur[px]);
-    else if (py === y - 1) ringLabel.push(prev[px]);
+    const index = ringCount++;
+    if (py === y) addRing(cur[px], index, ring);
+    else if (py === y - 1) addRing(prev[px], index, ring);
     else if (py > y) {
-      ringLabel.push(0);
+      unlabelled.set(index, ring);
       const list = witnesses.get(py);
       if (list) list.push(px, index);
       else witnesses.set(py, [px, index]);
@@ -263,22 +314,26 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
         let l = x > 0 ? cur[x - 1] : 0;
         if (y > 0) {
           const up = prev[x];
-          if (up && up !== l) l = l ? unionIn(parent, l, up) : up;
+          if (up && up !== l) l = l ? union4(l, up) : up;
         }
         if (!l) l = newLabel();
         cur[x] = l;
         pixels[l]++;
         if (values) sums[l] += values[x];
         if (parent8 && y > 0) {
-          if (x > 0 && prev[x - 1] && prev[x - 1] !== l) unionIn(parent8, l, prev[x - 1]);
-          if (x + 1 < width && prev[x + 1] && prev[x + 1] !== l) unionIn(parent8, l, prev[x + 1]);
+          if (x > 0 && prev[x - 1] && prev[x - 1] !== l) unionPolygon(l, prev[x - 1]);
+          if (x + 1 < width && prev[x + 1] && prev[x + 1] !== l) unionPolygon(l, prev[x + 1]);
         }
       }
     }
     // 2. witnesses on this row
     const due = witnesses.get(y);
     if (due) {
-      for (let k = 0; k < due.length; k += 2) ringLabel[due[k + 1]] = cur[due[k]];
+      for (let k = 0; k < due.length; k += 2) {
+        const index = due[k + 1];
+        addRing(cur[due[k]], index, unlabelled.get(index)!);
+        unlabelled.delete(index);
+      }
       witnesses.delete(y);
     }
     tracedOnRow = new Set(tracedEast.get(y));
@@ -286,6 +341,66 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     labelled = true;
     scanB = 0;
     scanK = 0;
+    // 3. polygons on row y - 1 and not on row y are closed: every ring of theirs is traced (rings start on
+    // their own rows, each traced whole) and labelled (witnesses are their own pixels)
+    const stamp = y + 1;
+    for (let x = 0; x < width; x++) if (cur[x]) seen[polygonRoot(cur[x])] = stamp;
+    if (y === 0) return;
+    const closed: number[] = [];
+    for (let x = 0; x < width; x++) {
+      if (!prev[x]) continue;
+      const r = polygonRoot(prev[x]);
+      if (seen[r] !== stamp) {
+        seen[r] = stamp;
+        closed.push(r);
+      }
+    }
+    closed.sort((a, b) => a - b);
+    for (const r of closed) closePolygon(r);
+  };
+
+  // Polygons as the whole-mask assembly built them, with their order (the smallest root label of their
+  // 4-connected components that have a shell), handed to onPolygon or kept for finish().
+  const kept: { polygon: PixelPolygon; order: number }[] = [];
+  const deliver = options.onPolygon ?? ((polygon: PixelPolygon, order: number) => void kept.push({ polygon, order }));
+  const closePolygon = (root: number): void => {
+    // 4-connected components of this polygon, in raster-scan order of their first pixel (= root label)
+    const components = new Map<number, { pixelCount: number; valueSum: number; rings: { index: number; ring: PixelRing }[] }>();
+    for (let m = root; m; m = memberNext[m]) {
+      const c = findIn(parent, m);
+      let comp = components.get(c);
+      if (!comp) components.set(c, (comp = { pixelCount: 0, valueSum: 0, rings: [] }));
+      comp.pixelCount += pixels[m];
+      comp.valueSum += sums[m];
+      const own = ringsOf.get(m);
+      if (own) {
+        for (const r of own) comp.rings.push(r);
+        ringsOf.delete(m);
+      }
+    }
+    let polygon: PixelPolygon | null = null;
+    let order = 0;
+    for (const c of [...components.keys()].sort((a, b) => a - b)) {
+      const comp = components.get(c)!;
+      comp.rings.sort((a, b) => a.index - b.index);
+      const parts: PixelRing[][] = [];
+      for (const { ring } of comp.rings) if (ringPixelArea(ring) > 0) parts.push([ring]);
+      if (parts.length === 0) continue;
+      for (const { ring } of comp.rings) {
+        if (ringPixelArea(ring) > 0) continue;
+        const part = parts.length === 1 ? parts[0] : parts.find((pt) => ringContainsRing(pt[0], ring)) ?? parts[0];
+        part.push(ring);
+      }
+      if (!polygon) {
+        polygon = { component: 0, parts, pixelCount: comp.pixelCount, valueSum: comp.valueSum };
+        order = c;
+      } else {
+        polygon.parts.push(...parts);
+        polygon.pixelCount += comp.pixelCount;
+        polygon.valueSum += comp.valueSum;
+      }
+    }
+    if (polygon) deliver(polygon, order);
   };
 
   const advance = (rowsReady: number, maxRows = Infinity): TracerProgress => {
@@ -319,75 +434,14 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
 
   const finish = (): TraceResult => {
     if (advance(height) !== 'done') throw new Error('mask tracing did not reach the last row');
-    return assemble();
-  };
-
-  const assemble = (): TraceResult => {
-    if (witnesses.size > 0) throw new Error('mask tracing left rings without a component');
-
-    // Components numbered 1..count in raster-scan order of their first pixel = order of their root label.
-    const compact = new Int32Array(next);
-    const rootOf: number[] = [0];
-    let count = 0;
-    for (let l = 1; l < next; l++) {
-      if (findIn(parent, l) === l) {
-        compact[l] = ++count;
-        rootOf.push(l);
-      }
-    }
-    const pixelCount = new Float64Array(count + 1);
-    const valueSum = new Float64Array(count + 1);
-    for (let l = 1; l < next; l++) {
-      const c = compact[findIn(parent, l)];
-      pixelCount[c] += pixels[l];
-      valueSum[c] += sums[l];
-    }
-    const shells = new Map<number, PixelRing[]>();
-    const holes: { component: number; ring: PixelRing }[] = [];
-    for (let i = 0; i < rings.length; i++) {
-      const component = compact[findIn(parent, ringLabel[i])];
-      const ring = rings[i];
-      if (ringPixelArea(ring) > 0) {
-        const list = shells.get(component);
-        if (list) list.push(ring);
-        else shells.set(component, [ring]);
-      } else holes.push({ component, ring });
-    }
-
-    // one polygon per 4-connected component (its single shell plus the holes it borders)
-    const polygons4: PixelPolygon[] = [];
-    for (let c = 1; c <= count; c++) {
-      const own = shells.get(c) ?? [];
-      if (own.length === 0) continue;
-      polygons4.push({ component: c, parts: own.map((shell) => [shell]), pixelCount: pixelCount[c], valueSum: valueSum[c] });
-    }
-    const byComponent = new Map<number, PixelPolygon>();
-    for (const p of polygons4) byComponent.set(p.component, p);
-    for (const { component, ring } of holes) {
-      const target = byComponent.get(component);
-      if (!target) continue;
-      const part = target.parts.length === 1 ? target.parts[0] : target.parts.find((pt) => ringContainsRing(pt[0], ring)) ?? target.parts[0];
-      part.push(ring);
-    }
-    if (!parent8) return { polygons: polygons4, junctions, width, height };
-    // 8-connectivity: 4-connected components touching diagonally become the parts of one MultiPolygon
-    const p8 = parent8;
-    for (let l = 1; l < next; l++) unionIn(p8, l, findIn(parent, l));
-    const groups = new Map<number, PixelPolygon>();
-    const polygons: PixelPolygon[] = [];
-    for (const p of polygons4) {
-      const root = findIn(p8, rootOf[p.component]);
-      const g = groups.get(root);
-      if (g) {
-        g.parts.push(...p.parts);
-        g.pixelCount += p.pixelCount;
-        g.valueSum += p.valueSum;
-      } else {
-        const first: PixelPolygon = { component: polygons.length + 1, parts: [...p.parts], pixelCount: p.pixelCount, valueSum: p.valueSum };
-        groups.set(root, first);
-        polygons.push(first);
-      }
-    }
+    if (witnesses.size > 0 || unlabelled.size > 0) throw new Error('mask tracing left rings without a component');
+    // the polygons on the last row close with it
+    const open = new Set<number>();
+    if (height > 0) for (let x = 0; x < width; x++) if (cur[x]) open.add(polygonRoot(cur[x]));
+    for (const r of [...open].sort((a, b) => a - b)) closePolygon(r);
+    kept.sort((a, b) => a.order - b.order);
+    const polygons = kept.map(({ polygon }, i) => ({ ...polygon, component: i + 1 }));
+    kept.length = 0;
     return { polygons, junctions, width, height };
   };
 
@@ -397,6 +451,7 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     get rowsDone() {
       return y;
     },
+    junctions,
   };
 }
 
