@@ -5,9 +5,9 @@
  * worker's model failed on — for those it fails again with the worker's own error, so the result lists
  * them exactly as a single-process run would. Its info is the worker's model (provenance, provider).
  */
-import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { Segmenter, SegmenterInfo, TileSegmentation } from '../core/model/segmenter.ts';
 import type { SegmenterProvider } from './jobRunner.ts';
+import type { JobStorePort } from './jobStorePort.ts';
 import type { TilePlan } from './tileWork.ts';
 
 export function storedTileSegmenter(info: SegmenterInfo, failures: ReadonlyMap<string, string>): Segmenter {
@@ -23,7 +23,7 @@ export function storedTileSegmenter(info: SegmenterInfo, failures: ReadonlyMap<s
 }
 
 /** The finisher's SegmenterProvider: per job, the model that planned it (from the store) replaying its stored tiles. */
-export function storedTileProvider(store: JobStore): SegmenterProvider {
+export function storedTileProvider(store: Pick<JobStorePort, 'getPlan' | 'loadTileOutcomes'>): SegmenterProvider {
   return {
     info: undefined,
     loadError: undefined,

@@ -17,12 +17,12 @@ import {
   type JobProgress,
   type JobRecord,
   type JobState,
+  type NewJob,
   type SceneRecord,
+  type TileOutcome,
 } from './records.ts';
 
 export const DATABASE_FILE = 'waterline.db';
-
-export type TileOutcome = 'skipped' | 'failed';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS scenes (
@@ -125,17 +125,10 @@ function toScene(row: SceneRow): SceneRecord {
 
 const now = (): string => new Date().toISOString();
 
-export interface NewJob {
-  /** Default `segment`. */
-  kind?: JobKind;
-  scene: string;
-  /** Every scene in order when there are several (the first equals `scene`). */
-  scenes?: string[];
-  prompt: string;
-  model: string | null;
-  options: JobOptions;
-}
-
+/**
+ * The SQLite job store. Its consumers (job queues, runner, routes) see it as a `JobStorePort`
+ * (src/pipeline/jobStorePort.ts); only the server that opens it and tests see this class.
+ */
 export class JobStore {
   readonly file: string;
   private readonly connection: Database.Database;

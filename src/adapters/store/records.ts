@@ -63,6 +63,21 @@ export interface JobRecord {
   finishedAt: string | null;
 }
 
+/** A job to store (state `queued`). */
+export interface NewJob {
+  /** Default `segment`. */
+  kind?: JobKind;
+  scene: string;
+  /** Every scene in order when there are several (the first equals `scene`). */
+  scenes?: string[];
+  prompt: string;
+  model: string | null;
+  options: JobOptions;
+}
+
+/** A tile settled without a probability: no valid pixel (`skipped`), or the model failed on it twice. */
+export type TileOutcome = 'skipped' | 'failed';
+
 export const EMPTY_PROGRESS: JobProgress = {
   tilesDone: 0, tilesTotal: 0, tilesSkipped: 0, tilesFailed: 0, tilesPerSecond: 0, etaSeconds: null,
 };
