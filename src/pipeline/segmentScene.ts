@@ -15,6 +15,9 @@
  *   back row by row for each polygon's mean — in slices while later tiles still run (whenever the main
  *   thread is free: the model runs off it), the rest once all tiles are in. Nothing scene-sized is held but
  *   the bit mask (a 20000² scene: 50 MB). Output is identical to vectorizing the whole-scene probability.
+ * - Each polygon becomes a feature as soon as the pass leaves its last row and goes to `features` (a sink such
+ *   as the CLI's file writer, which spills it to disk at once), so only polygons still open are held; without
+ *   a sink they are collected and returned in the collection, numbered and ordered as before.
  * - `signal` cancels between batches and inside reads/inference (CancelledError).
  */
 import type { Scene } from '../adapters/raster/openScene.ts';
@@ -28,10 +31,11 @@ import { BitMask } from '../core/masks/bitMask.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
-import { createMaskTracer, type Connectivity } from '../core/vector/traceMask.ts';
+import { createMaskTracer, type Connectivity, type PixelPolygon } from '../core/vector/traceMask.ts';
 import { defaultMinAreaM2 } from '../core/vector/minimumMappingUnit.ts';
 import { countProbabilityCodes, probabilityCodeHistogram } from '../core/report/histogram.ts';
-import { tracedToFeatures, type WaterFeature } from '../core/vector/toGeoJson.ts';
+import { createFeatureMaker, type WaterFeature } from '../core/vector/toGeoJson.ts';
+import { createFeatureOrder, type WaterFeatureSink } from '../core/vector/featureOrder.ts';
 import { RowSpill } from '../adapters/raster/rowSpill.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
@@ -71,6 +75,11 @@ export interface SegmentSceneOptions {
   now?: () => Date;
   /** Keep the blended probability in memory up to this many bytes, else in a temporary file (default 64 MiB). */
   probabilityMemoryBytes?: number;
+  /**
+   * Hand the features here as the tracer closes their polygons (not in id order; see WaterFeatureSink), e.g. a
+   * file writer, instead of collecting them: the result's collection then has no features.
+   */
+  features?: WaterFeatureSink;
 }
 
 export interface SegmentSummary extends SegmentProgress {
@@ -301,10 +310,27 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const spill = new RowSpill(info.width, info.height, { memoryBytes: options.probabilityMemoryBytes });
   const codeCounts = new Float64Array(256);
   let blended: BlendedScene;
-  let features: WaterFeature[];
   // Vectorizing overlaps the tiles: finished rows are labelled and traced a slice at a time whenever the
   // main thread is free (while the model runs off it, or a read is pending), in the same order as at the end.
-  const tracer = createMaskTracer(mask, { connectivity, valueRow: (y) => spill.row(y) });
+  // Each polygon becomes a feature as soon as the pass leaves its last row, and goes to the sink.
+  const collected = options.features ? null : createFeatureOrder();
+  const sink = options.features ?? collected!;
+  let polygons = 0;
+  let waterAreaM2 = 0;
+  let toFeature: ((poly: PixelPolygon, id: number) => WaterFeature | null) | null = null;
+  const tracer = createMaskTracer(mask, {
+    connectivity,
+    valueRow: (y) => spill.row(y),
+    onPolygon: (poly, order) => {
+      const feature = toFeature!(poly, 0);
+      if (feature) {
+        polygons++;
+        waterAreaM2 += feature.properties.area_m2;
+      }
+      sink.add(order, feature);
+    },
+  });
+  toFeature = createFeatureMaker({ junctions: tracer.junctions, width: info.width }, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
   let rowsReady = 0;
   let rowsVectorizedDuringTiles = 0;
   let tracing: ReturnType<typeof setImmediate> | null = null;
@@ -325,8 +351,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     if (tracing) clearImmediate(tracing);
     tracing = null;
     rowsVectorizedDuringTiles = tracer.rowsDone;
-    const trace = tracer.finish();
-    features = tracedToFeatures(trace, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
+    tracer.finish();
   } finally {
     if (tracing) clearImmediate(tracing);
     spill.close();
@@ -336,6 +361,9 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const now = options.now ?? (() => new Date());
   const vectorizedAt = Date.now();
   const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+  const features = collected ? collected.features() : [];
+  // summed in id order when collected, as before (the same float sum); in closing order when streamed
+  if (collected) waterAreaM2 = features.reduce((s, f) => s + f.properties.area_m2, 0);
   const collection = waterCollection(features, {
     scene: options.sceneName ?? info.source,
     model: segmenter.info.name,
@@ -378,8 +406,8 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       skippedTiles,
       defects,
       tilesResumed,
-      polygons: features.length,
-      waterAreaM2: features.reduce((s, f) => s + f.properties.area_m2, 0),
+      polygons,
+      waterAreaM2,
       seconds,
       tileSeconds,
       stitcher,

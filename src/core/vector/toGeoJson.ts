@@ -15,7 +15,7 @@ import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
 import { applyGeoTransform, type GeoTransform } from '../grid/affine.ts';
 import { partIsValid } from './partValidity.ts';
 import { simplifyRing } from './simplifyRing.ts';
-import type { PixelRing, TraceResult } from './traceMask.ts';
+import type { PixelPolygon, PixelRing, TraceResult } from './traceMask.ts';
 
 export type ToWgs84 = (x: number, y: number) => [number, number] | readonly [number, number];
 
@@ -47,6 +47,25 @@ export interface ToGeoJsonOptions {
 }
 
 export function tracedToFeatures(trace: TraceResult, options: ToGeoJsonOptions): WaterFeature[] {
+  const toFeature = createFeatureMaker(trace, options);
+  const features: WaterFeature[] = [];
+  let nextId = 0;
+  for (const poly of trace.polygons) {
+    const feature = toFeature(poly, ++nextId);
+    if (feature) features.push(feature);
+  }
+  return features;
+}
+
+/**
+ * One pixel polygon → its feature with id `id`, or null when it is dropped (under `minAreaM2`, or nothing
+ * left after projecting): what tracedToFeatures does per polygon, for polygons streamed one by one. `trace`
+ * gives the junctions (read at each call) and the width.
+ */
+export function createFeatureMaker(
+  trace: { junctions: ReadonlySet<number>; width: number },
+  options: ToGeoJsonOptions,
+): (poly: PixelPolygon, id: number) => WaterFeature | null {
   const { geoTransform, toWgs84 } = options;
   const precision = options.precision ?? 7;
   const factor = 10 ** precision;
@@ -81,10 +100,7 @@ export function tracedToFeatures(trace: TraceResult, options: ToGeoJsonOptions):
     return out;
   };
 
-  const features: WaterFeature[] = [];
-  let nextId = 0;
-  for (const poly of trace.polygons) {
-    nextId++;
+  return (poly, id) => {
     const polygons: Position[][][] = [];
     for (const part of poly.parts) {
       let rings = part;
@@ -102,18 +118,18 @@ export function tracedToFeatures(trace: TraceResult, options: ToGeoJsonOptions):
       }
       polygons.push(coords);
     }
-    if (polygons.length === 0) continue;
+    if (polygons.length === 0) return null;
     const geometry: Polygon | MultiPolygon =
       polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] } : { type: 'MultiPolygon', coordinates: polygons };
     const areaM2 = turfArea(geometry);
-    if (areaM2 < minArea) continue;
+    if (areaM2 < minArea) return null;
     let perimeter = 0;
     for (const rings of polygons) for (const ring of rings) perimeter += turfLength(lineString(ring), { units: 'meters' });
-    features.push({
+    return {
       type: 'Feature',
-      id: nextId,
+      id,
       properties: {
-        id: nextId,
+        id,
         area_m2: Math.round(areaM2 * 100) / 100,
         perimeter_m: Math.round(perimeter * 100) / 100,
         mean_probability:
@@ -123,9 +139,8 @@ export function tracedToFeatures(trace: TraceResult, options: ToGeoJsonOptions):
         pixel_count: poly.pixelCount,
       },
       geometry,
-    });
-  }
-  return features;
+    };
+  };
 }
 
 /** Reverse a closed lon/lat ring if needed so it is counter-clockwise (ccw = true) or clockwise. */
