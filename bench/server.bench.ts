@@ -23,7 +23,6 @@ import { silentLogger } from '../src/logger.ts';
 import { resolveServerConfig } from '../src/http/serverConfig.ts';
 import { startServer, type RunningServer } from '../src/http/server.ts';
 import { modelLoaderModule } from '../src/http/modelLoaderModule.ts';
-import { pipelineSegmentScene } from '../src/http/pipelineBinding.ts';
 import { serverInferenceThreads } from '../src/http/modelLoader.ts';
 import type { Segmenter } from '../src/core/model/segmenter.ts';
 import { lonLatToTile } from '../src/core/grid/webMercator.ts';
@@ -98,7 +97,7 @@ async function duringJobs(server: RunningServer, mode: string, sceneId: string, 
   const keepBusy = (async () => {
     while (!stop) {
       const j = store.createJob({ scene: sceneId, prompt: 'segment water', model: null, options: {} });
-      queue.enqueue(j.id);
+      await queue.enqueue(j.id);
       for (;;) {
         await new Promise((r) => setTimeout(r, 100));
         const s = store.getJob(j.id)!;
@@ -145,7 +144,6 @@ export default async function bench(): Promise<BenchResult[]> {
   const running = await startServer({
     config: resolveServerConfig({ port: 0, host: '127.0.0.1', dataDir }, {}),
     logger: silentLogger,
-    segmentScene: pipelineSegmentScene,
     loadSegmenter: async () => segmenter,
     inspectScene: async () => ({}),
   });
@@ -189,7 +187,6 @@ export default async function bench(): Promise<BenchResult[]> {
         server = await startServer({
           config: resolveServerConfig({ port: 0, host: '127.0.0.1', dataDir }, {}),
           logger: silentLogger,
-          segmentScene: pipelineSegmentScene,
           loadSegmenter: async () => segmenter,
           inspectScene: async () => ({}),
           jobs: { kind: 'thread', segmenter: modelLoaderModule({ device: 'cpu', modelsDir: '', logLevel: 'silent' }), logLevel: 'silent' },

@@ -40,7 +40,6 @@ async function serverOn(dir: string): Promise<RunningServer> {
   return startServer({
     config,
     logger: silentLogger,
-    segmentScene: async () => { throw new Error('no jobs in this bench'); },
     loadSegmenter: async () => { throw new Error('no model in this bench'); },
     inspectScene: async () => ({}),
   });

@@ -14,7 +14,6 @@ import type { BenchResult } from './run.ts';
 import { silentLogger } from '../src/logger.ts';
 import { resolveServerConfig } from '../src/http/serverConfig.ts';
 import { startServer } from '../src/http/server.ts';
-import { pipelineSegmentScene } from '../src/http/pipelineBinding.ts';
 import { parseRedisUrl } from '../src/adapters/queue/redisConnection.ts';
 import { hasRedisServer, startRedisServer } from '../test/helpers/redisServer.ts';
 
@@ -41,7 +40,6 @@ async function run(workers: number): Promise<number> {
   const server = await startServer({
     config: resolveServerConfig({ port: 0, host: '127.0.0.1', dataDir }, {}),
     logger: silentLogger,
-    segmentScene: pipelineSegmentScene,
     loadSegmenter: async () => { throw new Error('jobs run on the workers'); },
     inspectScene: async () => ({}),
     jobs: { kind: 'redis', connection: parseRedisUrl(redis.url), unitTiles: 1, pollMs: 50, reconcileMs: 2000 },
@@ -52,7 +50,7 @@ async function run(workers: number): Promise<number> {
     const scene = store.insertScene({ name: 'ottawa.tif', path: join(dataDir, 'ottawa.tif'), info: {} });
     const started = performance.now();
     const ids = Array.from({ length: JOBS }, () => store.createJob({ scene: scene.id, prompt: 'segment water', model: null, options: {} }).id);
-    for (const id of ids) queue.enqueue(id);
+    for (const id of ids) await queue.enqueue(id);
     let tiles = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 20));

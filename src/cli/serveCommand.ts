@@ -11,7 +11,6 @@ import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection
 import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
-import { pipelineSegmentScene } from '../http/pipelineBinding.ts';
 import type { CliContext } from './context.ts';
 
 /** The server settings that have a flag (commander passes them as strings), plus the VAE path. */
@@ -48,7 +47,6 @@ export function register(program: Command, ctx: CliContext): void {
       const running = await startServer({
         config,
         logger: ctx.logger,
-        segmentScene: pipelineSegmentScene,
         loadSegmenter: serverModelLoader({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }),
         inspectScene: inspectSceneFile,
         modelsDir: ctx.env.modelsDir,

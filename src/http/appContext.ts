@@ -1,14 +1,15 @@
 /**
  * What `createApp` needs (its dependencies, injected so tests start the app in-process with their own
- * store, queue and models) and what every route module receives.
+ * store, queue, pipeline and models) and what every route module receives.
  */
 import type { Router } from 'express';
 import type { TiffLimits } from '../adapters/raster/tiffStructure.ts';
 import type { Logger } from '../logger.ts';
-import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobQueue } from '../pipeline/jobQueue.ts';
+import type { JobStorePort } from '../pipeline/jobStorePort.ts';
 import type { SegmenterProvider } from '../pipeline/jobRunner.ts';
 import type { ServerConfig } from './serverConfig.ts';
+import type { ServerPipeline } from './serverPipeline.ts';
 import type { ModelRegistry } from './modelRegistry.ts';
 import type { ClientText } from './clientText.ts';
 
@@ -22,8 +23,11 @@ export type SceneInspector = (path: string, limits: Partial<TiffLimits>) => Prom
 
 export interface AppDeps {
   config: ServerConfig;
-  store: JobStore;
+  /** Scenes, jobs, tiles and results: the one place job state lives (the server's SQLite database). */
+  store: JobStorePort;
   queue: JobQueue;
+  /** The pipeline on-demand segmentation runs (and in-process jobs: the same object is the job runner's). */
+  pipeline: ServerPipeline;
   segmenters: SegmenterProvider;
   /** The model names requests may use (never a path). */
   models: ModelRegistry;

@@ -9,12 +9,13 @@
 import { createLogger } from '../logger.ts';
 import type { ModelTile } from '../core/model/segmenter.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
+import type { JobStorePort } from '../pipeline/jobStorePort.ts';
 import { serveThread, threadInit } from '../adapters/threads/threadRpc.ts';
 import { JobRunner, type SegmenterProvider } from '../pipeline/jobRunner.ts';
 import { importSegmenterLoader, type SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import { storedTileProvider } from '../pipeline/storedTileSegmenter.ts';
 import { createModelRegistry } from './modelRegistry.ts';
-import { pipelineChangeScenes, pipelineSegmentScene } from './pipelineBinding.ts';
+import { scenePipeline } from './pipelineBinding.ts';
 import { createSegmenterProvider } from './segmenterProvider.ts';
 
 export interface JobThreadInit {
@@ -29,7 +30,7 @@ export interface JobThreadInit {
 serveThread(async () => {
   const init = threadInit<JobThreadInit>();
   const logger = createLogger(init.logLevel ?? 'warn');
-  const store = JobStore.open(init.dataDir);
+  const store = JobStore.open(init.dataDir) satisfies JobStorePort;
   let segmenters: SegmenterProvider;
   if (init.segmenter) {
     const load = await importSegmenterLoader(init.segmenter);
@@ -38,7 +39,7 @@ serveThread(async () => {
   } else {
     segmenters = storedTileProvider(store);
   }
-  const runner = new JobRunner({ store, segmentScene: pipelineSegmentScene, changeScenes: pipelineChangeScenes, segmenters, logger, progressIntervalMs: init.progressIntervalMs });
+  const runner = new JobRunner({ store, pipeline: scenePipeline, segmenters, logger, progressIntervalMs: init.progressIntervalMs });
   return {
     run: ({ jobId }: { jobId: string }, signal) => runner.run(jobId, signal),
     // The HTTP side's view of the same models (threadSegmenterProvider.ts): one copy per server.

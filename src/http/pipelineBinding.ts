@@ -1,9 +1,15 @@
-/** The job runner's `segmentScene` and `changeScenes`: open the stored scenes and run the pipeline on them. */
+/**
+ * The real pipeline behind the server (`scenePipeline`): the job runner's `segmentScene` and `changeScenes`
+ * open the stored scenes and run the pipeline on them; on-demand segmentation's `segmentWindow` runs it on
+ * a window of an open scene.
+ */
 import { openScene } from '../adapters/raster/openScene.ts';
 import { AUTO_MODEL_NAME, segmenterForScene } from '../pipeline/sceneSegmenter.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
+import { sceneWindow } from '../pipeline/sceneWindow.ts';
 import type { ChangeScenesFn, SegmentSceneFn } from '../pipeline/jobRunner.ts';
 import { changeScenes } from '../pipeline/changeScenes.ts';
+import type { SegmentWindowFn, ServerPipeline } from './serverPipeline.ts';
 
 export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
   const scene = await openScene(req.scenePath, { signal: req.signal });
@@ -63,4 +69,25 @@ export const pipelineChangeScenes: ChangeScenesFn = async (req) => {
     },
   );
   return { geojson: result.collection };
+};
+
+/** On-demand: the window as a scene of its own (sceneWindow), segmented, stitched and vectorized like a whole scene. */
+export const pipelineSegmentWindow: SegmentWindowFn = async (req) => {
+  const result = await segmentScene(sceneWindow(req.scene, req.window), req.segmenter, {
+    prompt: req.prompt,
+    overlap: req.overlap,
+    bands: req.bands,
+    stretch: req.stretch,
+    completed: req.completed,
+    signal: req.signal,
+    onTileDone: req.onTileDone,
+    sceneName: req.sceneName,
+  });
+  return { geojson: result.collection };
+};
+
+export const scenePipeline: ServerPipeline = {
+  segmentScene: pipelineSegmentScene,
+  changeScenes: pipelineChangeScenes,
+  segmentWindow: pipelineSegmentWindow,
 };

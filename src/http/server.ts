@@ -14,8 +14,10 @@ import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { ThreadJobExecutor } from './threadJobExecutor.ts';
 import { threadSegmenterProvider } from './threadSegmenterProvider.ts';
-import { JobRunner, type ChangeScenesFn, type SegmentSceneFn, type SegmenterProvider } from '../pipeline/jobRunner.ts';
-import { pipelineChangeScenes } from './pipelineBinding.ts';
+import { JobRunner, type SegmenterProvider } from '../pipeline/jobRunner.ts';
+import type { JobStorePort } from '../pipeline/jobStorePort.ts';
+import { scenePipeline } from './pipelineBinding.ts';
+import type { ServerPipeline } from './serverPipeline.ts';
 import { createApp } from './app.ts';
 import type { AppDeps, SceneInspector } from './appContext.ts';
 import type { ServerConfig } from './serverConfig.ts';
@@ -25,10 +27,11 @@ import { createModelRegistry } from './modelRegistry.ts';
 export interface ServerServices {
   config: ServerConfig;
   logger: Logger;
-  /** The pipeline entry point the job runner calls. */
-  segmentScene: SegmentSceneFn;
-  /** The pipeline entry point of change jobs (default: the real pipeline, pipelineChangeScenes). */
-  changeScenes?: ChangeScenesFn;
+  /**
+   * The pipeline the app gets (on-demand segmentation) and in-process jobs run; default the real one,
+   * `scenePipeline`. Jobs in the job thread (`thread`, `redis` finisher) always run `scenePipeline` there.
+   */
+  pipeline?: ServerPipeline;
   loadSegmenter: SegmenterLoader;
   inspectScene: SceneInspector;
   /** The models cache whose PaliGemma exports requests may name (default: none, built-in models only). */
@@ -51,20 +54,26 @@ export type JobBackend =
   | { kind: 'thread'; segmenter: SegmenterModuleRef; logLevel?: string }
   | { kind: 'redis'; connection: RedisConnectionOptions; defaultModel?: string; unitTiles?: number; pollMs?: number; reconcileMs?: number; logLevel?: string };
 
+/** The app's dependencies as the server built them: the store is its SQLite database (which it closes). */
+export interface ServerDeps extends AppDeps {
+  store: JobStore;
+}
+
 export interface RunningServer {
   server: Server;
   url: string;
   port: number;
-  deps: AppDeps;
+  deps: ServerDeps;
   /** Graceful shutdown; safe to call more than once. */
   close(): Promise<void>;
 }
 
 /** Build the app's dependencies for a configuration: opens the job database in the data directory. */
-export function createServerDeps(services: ServerServices): AppDeps {
+export function createServerDeps(services: ServerServices): ServerDeps {
   const { config, logger } = services;
   mkdirSync(config.dataDir, { recursive: true });
-  const store = JobStore.open(config.dataDir);
+  const store = JobStore.open(config.dataDir) satisfies JobStorePort;
+  const pipeline = services.pipeline ?? scenePipeline;
   const models = createModelRegistry({ modelsDir: services.modelsDir ?? '' });
   const backend = services.jobs ?? { kind: 'in-process' };
   if (backend.kind === 'thread') {
@@ -72,14 +81,14 @@ export function createServerDeps(services: ServerServices): AppDeps {
     const executor = new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs: services.progressIntervalMs, logLevel: backend.logLevel });
     const segmenters = threadSegmenterProvider(() => executor.start(), logger);
     const queue = new InProcessJobQueue({ store, runner: executor, logger, maxRunning: config.maxRunningJobs });
-    return { config, store, queue, segmenters, models, inspectScene: services.inspectScene, logger };
+    return { config, store, queue, pipeline, segmenters, models, inspectScene: services.inspectScene, logger };
   }
   const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger, { resolve: (m) => models.resolve(m) });
-  const queue = createJobQueue(services, backend, store, segmenters);
-  return { config, store, queue, segmenters, models, inspectScene: services.inspectScene, logger };
+  const queue = createJobQueue(services, backend, store, pipeline, segmenters);
+  return { config, store, queue, pipeline, segmenters, models, inspectScene: services.inspectScene, logger };
 }
 
-function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, { kind: 'thread' }>, store: JobStore, segmenters: SegmenterProvider): JobQueue {
+function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, { kind: 'thread' }>, store: JobStorePort, pipeline: ServerPipeline, segmenters: SegmenterProvider): JobQueue {
   const { config, logger } = services;
   const progressIntervalMs = services.progressIntervalMs;
   if (backend.kind === 'redis') {
@@ -95,7 +104,7 @@ function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, {
       reconcileMs: backend.reconcileMs,
     });
   }
-  const runner: JobExecutor = new JobRunner({ store, segmentScene: services.segmentScene, changeScenes: services.changeScenes ?? pipelineChangeScenes, segmenters, logger, progressIntervalMs });
+  const runner: JobExecutor = new JobRunner({ store, pipeline, segmenters, logger, progressIntervalMs });
   return new InProcessJobQueue({ store, runner, logger, maxRunning: config.maxRunningJobs });
 }
 
@@ -116,8 +125,8 @@ export async function startServer(services: ServerServices): Promise<RunningServ
   const port = (server.address() as AddressInfo).port;
   const host = services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  deps.queue.resume();
-  const resumed = deps.queue.stats();
+  await deps.queue.resume();
+  const resumed = await deps.queue.stats();
   services.logger.info({ url, dataDir: services.config.dataDir, resumedJobs: resumed.running + resumed.queued }, 'waterline server listening');
 
   let closing: Promise<void> | undefined;

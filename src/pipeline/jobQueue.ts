@@ -2,11 +2,12 @@
  * The job queue: the seam between the HTTP API (which stores jobs) and the workers that run them.
  * `InProcessJobQueue` runs jobs on this machine (its executor: a JobRunner, in a worker thread for the
  * server), at most `maxRunning` at once, in creation order. `RedisJobQueue` (redisJobQueue.ts) implements
- * the same interface with BullMQ workers on any number of machines.
+ * the same interface with BullMQ workers on any number of machines. Both keep job state in a JobStorePort
+ * (the server's SQLite database); the queue methods are async so a queue may ask a remote broker.
  */
 import type { Logger } from '../logger.ts';
-import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobRecord, JobState } from '../adapters/store/records.ts';
+import type { JobStorePort } from './jobStorePort.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 
 /** Runs one stored job to its end (JobRunner in this thread, or in a worker thread); resolves with its final state. */
@@ -23,12 +24,12 @@ export interface JobQueueStats {
 
 export interface JobQueue {
   /** Hand a stored job (state `queued`) to the workers. */
-  enqueue(jobId: string): void;
-  /** Cancel a queued or running job. Returns the job after the change, or undefined if it had already finished. */
-  cancel(jobId: string): JobRecord | undefined;
+  enqueue(jobId: string): Promise<void>;
+  /** Cancel a queued or running job. Resolves with the job after the change, or undefined if it had already finished. */
+  cancel(jobId: string): Promise<JobRecord | undefined>;
   /** Pick up jobs left `queued` or `running` in the store (a restart after a crash or a shutdown). */
-  resume(): void;
-  stats(): JobQueueStats;
+  resume(): Promise<void>;
+  stats(): Promise<JobQueueStats>;
   /**
    * Stop taking jobs and interrupt the running ones after the tile in flight (they stay resumable);
    * resolves when they have stopped.
@@ -37,7 +38,7 @@ export interface JobQueue {
 }
 
 export interface InProcessJobQueueOptions {
-  store: JobStore;
+  store: JobStorePort;
   runner: JobExecutor;
   logger: Logger;
   /** Jobs run at the same time (default 1: one model, a few CPU cores). */
@@ -54,17 +55,17 @@ export class InProcessJobQueue implements JobQueue {
     this.maxRunning = Math.max(1, options.maxRunning ?? 1);
   }
 
-  enqueue(jobId: string): void {
+  async enqueue(jobId: string): Promise<void> {
     if (this.closed || this.pending.includes(jobId) || this.running.has(jobId)) return;
     this.pending.push(jobId);
     this.pump();
   }
 
-  resume(): void {
-    for (const job of this.options.store.unfinishedJobs()) this.enqueue(job.id);
+  async resume(): Promise<void> {
+    for (const job of this.options.store.unfinishedJobs()) await this.enqueue(job.id);
   }
 
-  cancel(jobId: string): JobRecord | undefined {
+  async cancel(jobId: string): Promise<JobRecord | undefined> {
     const { store } = this.options;
     const job = store.transitionJob(jobId, ['queued', 'running'], 'cancelled');
     if (!job) return undefined;
@@ -74,7 +75,7 @@ export class InProcessJobQueue implements JobQueue {
     return job;
   }
 
-  stats(): JobQueueStats {
+  async stats(): Promise<JobQueueStats> {
     return { running: this.running.size, queued: this.pending.length };
   }
 

@@ -1,16 +1,17 @@
 /**
  * Runs one stored segmentation job: loads the tiles already finished (from an earlier, interrupted run),
- * calls the pipeline's `segmentScene` with them as `completed`, persists every new tile the moment it is
- * done, keeps the job's progress current, and stores the water GeoJSON at the end. Used by the job queue
- * (in-process by default); a distributed worker would call the same `run`.
+ * calls the pipeline's `segmentScene` (or `changeScenes`) with them as `completed`, persists every new tile
+ * the moment it is done, keeps the job's progress current, and stores the water GeoJSON at the end. It sees
+ * the store as a JobStorePort and the pipeline as a JobPipeline, both injected. Used by the job queue
+ * (in the server's job thread, or in-process in tests) and as the finisher of distributed jobs.
  */
 import type { FeatureCollection } from 'geojson';
 import type { Segmenter, SegmentationDefect, SegmenterInfo } from '../core/model/segmenter.ts';
 import { CancelledError, NotFoundError, describeError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
-import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobOptions, JobProgress, JobState } from '../adapters/store/records.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
+import type { JobStorePort } from './jobStorePort.ts';
 
 /** What the job runner asks of the pipeline (`segmentScene` in src/pipeline/segmentScene.ts). */
 export interface SegmentSceneRequest {
@@ -47,6 +48,13 @@ export interface ChangeScenesRequest extends Omit<SegmentSceneRequest, 'scenePat
 }
 
 export type ChangeScenesFn = (request: ChangeScenesRequest) => Promise<{ geojson: FeatureCollection }>;
+
+/** The pipeline entry points a job runner calls (the real ones: src/http/pipelineBinding.ts). */
+export interface JobPipeline {
+  segmentScene: SegmentSceneFn;
+  /** Runs `change` jobs; a runner without it fails them with a clear error. */
+  changeScenes?: ChangeScenesFn;
+}
 
 /**
  * Stored tile ids of a job with several scenes carry their scene's letter (`A:r0c1`, `B:r0c1`), so the tiles
@@ -86,10 +94,8 @@ export const ABORT_SHUTDOWN = 'shutdown';
 export const ABORT_CANCEL = 'cancel';
 
 export interface JobRunnerDeps {
-  store: JobStore;
-  segmentScene: SegmentSceneFn;
-  /** Runs `change` jobs; a runner without it fails them with a clear error. */
-  changeScenes?: ChangeScenesFn;
+  store: JobStorePort;
+  pipeline: JobPipeline;
   segmenters: SegmenterProvider;
   logger: Logger;
   /** Minimum time between progress writes to the database (default 500 ms). */
@@ -161,15 +167,16 @@ export class JobRunner {
       };
       let geojson: FeatureCollection;
       if (job.kind === 'change') {
-        if (!this.deps.changeScenes) throw new Error('this worker cannot run change jobs');
-        ({ geojson } = await this.deps.changeScenes({
+        const { changeScenes } = this.deps.pipeline;
+        if (!changeScenes) throw new Error('this worker cannot run change jobs');
+        ({ geojson } = await changeScenes({
           ...common,
           scenes: scenes.map((s) => ({ path: s!.path, name: s!.name })),
           completed: tilesByScene(completed, scenes.length),
           onTileDone: (sceneIndex, tileId, probability, defects) => persist(sceneTileKey(sceneIndex, tileId), probability, defects),
         }));
       } else {
-        ({ geojson } = await this.deps.segmentScene({
+        ({ geojson } = await this.deps.pipeline.segmentScene({
           ...common,
           scenePath: scene.path,
           sceneName: scene.name,

@@ -19,13 +19,13 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
-import type { JobStore } from '../adapters/store/jobStore.ts';
 import type { JobRecord, JobState } from '../adapters/store/records.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
 import { SPECTRAL_MODEL_NAME } from '../core/spectral/spectralSegmenter.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 import type { JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
+import type { JobStorePort } from './jobStorePort.ts';
 import { cutTileUnits, planUnitId, tileUnitId, type TileJobSpec, type TilePlan, type TileUnit, type TileUnitResult } from './tileWork.ts';
 
 /** BullMQ key prefix of Waterline's queues. */
@@ -53,7 +53,7 @@ const withinMs = (p: Promise<unknown>, ms: number): Promise<unknown> => {
 const UNIT_ATTEMPTS = 3;
 
 export interface RedisJobQueueOptions {
-  store: JobStore;
+  store: JobStorePort;
   connection: RedisConnectionOptions;
   /** Runs a job whose tiles are all stored: stitch + vectorize + store the GeoJSON. */
   finisher: JobExecutor;
@@ -91,18 +91,19 @@ export class RedisJobQueue implements JobQueue {
     this.schedule();
   }
 
-  enqueue(jobId: string): void {
+  async enqueue(jobId: string): Promise<void> {
     if (this.closed || this.tracked.has(jobId)) return;
     this.tracked.set(jobId, {});
     this.needsReconcile = true;
     this.schedule(0);
   }
 
-  resume(): void {
-    for (const job of this.options.store.unfinishedJobs()) this.enqueue(job.id);
+  async resume(): Promise<void> {
+    for (const job of this.options.store.unfinishedJobs()) await this.enqueue(job.id);
   }
 
-  cancel(jobId: string): JobRecord | undefined {
+  /** The job is cancelled in the store at once; its units are removed from Redis in the background (Redis may be down). */
+  async cancel(jobId: string): Promise<JobRecord | undefined> {
     const job = this.options.store.transitionJob(jobId, ['queued', 'running'], 'cancelled');
     if (!job) return undefined;
     this.tracked.get(jobId)?.finishing?.controller.abort(ABORT_CANCEL);
@@ -110,7 +111,7 @@ export class RedisJobQueue implements JobQueue {
     return job;
   }
 
-  stats(): JobQueueStats {
+  async stats(): Promise<JobQueueStats> {
     const { store } = this.options;
     return { running: store.listJobs({ state: 'running' }).length, queued: store.listJobs({ state: 'queued' }).length };
   }

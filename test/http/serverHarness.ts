@@ -9,7 +9,6 @@ import { silentLogger } from '../../src/logger.ts';
 import { resolveServerConfig, type ServerSettings } from '../../src/http/serverConfig.ts';
 import { startServer, type RunningServer, type ServerServices } from '../../src/http/server.ts';
 import { inspectSceneFile } from '../../src/http/sceneInspector.ts';
-import { pipelineSegmentScene } from '../../src/http/pipelineBinding.ts';
 import { darkWaterSegmenter, type DarkWaterOptions } from './fixtures/darkWaterSegmenter.ts';
 
 export interface Harness extends RunningServer {
@@ -25,7 +24,6 @@ export async function startHarness(settings: ServerSettings = {}, model: DarkWat
   const running = await startServer({
     config,
     logger: silentLogger,
-    segmentScene: pipelineSegmentScene,
     loadSegmenter: async () => darkWaterSegmenter(model),
     inspectScene: inspectSceneFile,
     progressIntervalMs: 20,

@@ -1,7 +1,7 @@
 /**
  * Test tool for the tile/on-demand/viewer tests: the real server (`startServer`) on port 0 with a temp data
  * directory. Models and the pipeline are injected by the caller (a real U-Net or the scripted test model);
- * tests that never run a job pass the defaults, which refuse to segment.
+ * tests that never run a job pass the defaults, which refuse to segment (on-demand runs the real pipeline).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/logger.ts';
 import { resolveServerConfig, type ServerSettings } from '../../src/http/serverConfig.ts';
 import { startServer, type RunningServer, type ServerServices } from '../../src/http/server.ts';
+import { scenePipeline } from '../../src/http/pipelineBinding.ts';
 import type { FeatureCollection } from 'geojson';
 
 export interface TestServer extends RunningServer {
@@ -25,8 +26,11 @@ export async function startTestServer(
   const running = await startServer({
     config,
     logger: silentLogger,
-    segmentScene: async () => {
-      throw new Error('this test server runs no jobs');
+    pipeline: {
+      ...scenePipeline,
+      segmentScene: async () => {
+        throw new Error('this test server runs no jobs');
+      },
     },
     loadSegmenter: async () => {
       throw new Error('this test server has no model');

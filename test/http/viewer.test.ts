@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
-import { pipelineSegmentScene } from '../../src/http/pipelineBinding.ts';
+import { scenePipeline } from '../../src/http/pipelineBinding.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
 
@@ -48,7 +48,7 @@ describeBrowser('map viewer in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startTestServer({ segmentScene: pipelineSegmentScene, loadSegmenter: loadModel });
+    server = await startTestServer({ pipeline: scenePipeline, loadSegmenter: loadModel });
     addScene(server, scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pipelineSegmentScene } from '../../src/http/pipelineBinding.ts';
+import { scenePipeline } from '../../src/http/pipelineBinding.ts';
 import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
 import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
@@ -21,7 +21,7 @@ describeBrowser('map viewer: water change job', () => {
   let ids: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ segmentScene: pipelineSegmentScene, loadSegmenter: async () => darkWaterSegmenter() });
+    server = await startTestServer({ pipeline: scenePipeline, loadSegmenter: async () => darkWaterSegmenter() });
     ids = ['naip-dakota-2015-rgbn-cog.tif', 'naip-dakota-2009-rgbn-cog.tif'].map((name) => addScene(server, scenePath(name)));
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -15,9 +15,9 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', provider: ctx.segmenters.info?.provider ?? null, providers });
   });
-  router.get('/readyz', (_req, res) => {
+  router.get('/readyz', async (_req, res) => {
     const info = ctx.segmenters.info;
-    const jobs = ctx.queue.stats();
+    const jobs = await ctx.queue.stats();
     if (!info) {
       const failed = ctx.segmenters.loadError;
       res.status(503).json({ status: failed ? 'failed' : 'loading', model: null, provider: null, providers, onnxruntime, ...(failed ? { error: ctx.clientText(failed) } : {}), jobs });

@@ -87,7 +87,7 @@ function jobScenes(ctx: AppContext, body: { kind?: JobKind; scene?: string; scen
 }
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
-  router.post('/jobs', (req, res) => {
+  router.post('/jobs', async (req, res) => {
     if (!req.is('application/json')) throw new WaterlineError('unsupported_media_type', 'POST /jobs takes a JSON body {"scene": ...}', 415);
     const body = parseInput(createJobBody, req.body, 'job body');
     const { kind, scenes } = jobScenes(ctx, body);
@@ -98,7 +98,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
         throw new InputError('bad_bands', `options.bands: band ${badBand} does not exist in scene ${scene.id} (it has ${bandCount})`, { hint: `use bands between 1 and ${bandCount}` });
       }
     }
-    const { queued } = ctx.queue.stats();
+    const { queued } = await ctx.queue.stats();
     if (queued >= ctx.config.maxQueuedJobs) {
       res.setHeader('Retry-After', '30');
       throw new WaterlineError('queue_full', `the job queue is full (${queued} jobs waiting)`, 503, { hint: 'retry later' });
@@ -111,7 +111,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
       model: ctx.models.resolve(body.model),
       options: body.options ?? {},
     });
-    ctx.queue.enqueue(job.id);
+    await ctx.queue.enqueue(job.id);
     res.status(202).location(`/jobs/${job.id}`).json(jobBody(ctx.store.getJob(job.id) ?? job, ctx.clientText));
   });
 
@@ -124,17 +124,17 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     res.json(jobBody(findJob(ctx, req.params.id), ctx.clientText));
   });
 
-  const cancel = (id: string): JobRecord => {
+  const cancel = async (id: string): Promise<JobRecord> => {
     const job = findJob(ctx, id);
-    const cancelled = ctx.queue.cancel(job.id);
+    const cancelled = await ctx.queue.cancel(job.id);
     if (!cancelled) throw new ConflictError('job_finished', `job ${job.id} has already ${job.state === 'succeeded' ? 'succeeded' : `ended (${job.state})`} and cannot be cancelled`);
     return cancelled;
   };
-  router.post('/jobs/:id/cancel', (req, res) => {
-    res.json(jobBody(cancel(req.params.id), ctx.clientText));
+  router.post('/jobs/:id/cancel', async (req, res) => {
+    res.json(jobBody(await cancel(req.params.id), ctx.clientText));
   });
-  router.delete('/jobs/:id', (req, res) => {
-    res.json(jobBody(cancel(req.params.id), ctx.clientText));
+  router.delete('/jobs/:id', async (req, res) => {
+    res.json(jobBody(await cancel(req.params.id), ctx.clientText));
   });
 
   router.get('/jobs/:id/water.geojson', (req, res) => {

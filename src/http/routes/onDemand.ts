@@ -9,8 +9,8 @@
  * is complete for the intersection of the bbox with the scene, or a 400 (`bbox_too_large` past 64 tiles,
  * `bad_bbox` for a bbox crossing the antimeridian): never a silently partial result.
  *
- * How: the rectangle of those tiles is cut out as a scene of its own (`sceneWindow`, aligned to the
- * scene's grid, so its tiles are the scene's tiles) and run through the pipeline's `segmentScene`: only
+ * How: the rectangle of those tiles, aligned to the scene's grid (so its tiles are the scene's tiles), goes
+ * to the app's pipeline (`ctx.pipeline.segmentWindow`, the same object jobs run on): only
  * these tiles are read, segmented, stitched and vectorized. Per-tile probabilities are cached (quantized
  * to bytes) in an in-memory LRU keyed by (scene, tile, prompt, model, overlap). One on-demand run at a time
  * (the model is shared with jobs); a few more wait, the rest get 429; a client that goes away cancels its run.
@@ -26,8 +26,6 @@ import type { Scene } from '../../adapters/raster/openScene.ts';
 import { AUTO_MODEL_NAME, segmenterForScene } from '../../pipeline/sceneSegmenter.ts';
 import { createCrsTransform } from '../../adapters/raster/crs.ts';
 import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
-import { segmentScene } from '../../pipeline/segmentScene.ts';
-import { sceneWindow } from '../../pipeline/sceneWindow.ts';
 import type { AppContext } from '../appContext.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { Lru } from '../lru.ts';
@@ -213,7 +211,10 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
             },
             dispose: () => segmenter.dispose(),
           };
-          return segmentScene(sceneWindow(entry.scene, window), sceneIds, {
+          return ctx.pipeline.segmentWindow({
+            scene: entry.scene,
+            window,
+            segmenter: sceneIds,
             prompt,
             overlap: DEFAULT_OVERLAP,
             bands: entry.bands,
@@ -224,8 +225,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
             sceneName: entry.record.name,
           });
         });
-        features = result.collection.features.filter((f) => lonLatBoxesIntersect(featureBBox(f as Feature), bbox)) as Feature[];
-        const w = (result.collection as unknown as { waterline?: Record<string, unknown> }).waterline ?? {};
+        features = result.geojson.features.filter((f) => lonLatBoxesIntersect(featureBBox(f as Feature), bbox)) as Feature[];
+        const w = (result.geojson as unknown as { waterline?: Record<string, unknown> }).waterline ?? {};
         // Tile ids in the scene's grid, as everywhere else in the API.
         provenance = {
           ...w,
