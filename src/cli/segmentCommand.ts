@@ -6,7 +6,9 @@
 import type { Command } from 'commander';
 import { writeTextFileAtomic } from '../adapters/files/atomicWrite.ts';
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
-import { writeWaterGeoJson, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
+import { parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
+import { openWaterFeatureWriter } from '../adapters/geojson/waterFeatureWriter.ts';
+import { createFeatureOrder } from '../core/vector/featureOrder.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
 import { renderRunReport } from '../pipeline/runReport.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
@@ -63,26 +65,37 @@ export function register(program: Command, ctx: CliContext): void {
         const sceneModel = loadSceneModel(flags, ctx);
         try {
           const { segmenter, bands, calibration, rejectedIndex } = await sceneModel.forScene(scene);
-          const { collection, summary } = await segmentScene(scene, segmenter, {
-            ...sceneModel.options,
-            bands,
-            threshold,
-            minAreaM2,
-            simplify,
-            connectivity,
-            signal: controller.signal,
-            onProgress: (p) =>
-              progress.update({
-                done: p.tilesDone,
-                total: p.tilesTotal,
-                rate: p.tilesPerSecond,
-                etaSeconds: p.etaSeconds,
-                detail: `${p.tilesSkipped} skipped (nodata), ${p.tilesFailed} failed`,
-              }),
-          });
-          progress.stop();
-          await writeWaterGeoJson(flags.output, collection, format, ctx.stdout);
-          if (flags.report !== undefined) await writeTextFileAtomic(flags.report, await renderRunReport(scene, collection), '--report');
+          // features are written as they are made (spilled, then put in id order at the end); the run
+          // report's quicklook draws them, so with --report they are also kept
+          const writer = openWaterFeatureWriter(flags.output, format, ctx.stdout);
+          const forReport = flags.report === undefined ? null : createFeatureOrder();
+          let run: Awaited<ReturnType<typeof segmentScene>>;
+          try {
+            run = await segmentScene(scene, segmenter, {
+              ...sceneModel.options,
+              bands,
+              threshold,
+              minAreaM2,
+              simplify,
+              connectivity,
+              features: forReport ? { add: (order, f) => (writer.add(order, f), forReport.add(order, f)) } : writer,
+              signal: controller.signal,
+              onProgress: (p) =>
+                progress.update({
+                  done: p.tilesDone,
+                  total: p.tilesTotal,
+                  rate: p.tilesPerSecond,
+                  etaSeconds: p.etaSeconds,
+                  detail: `${p.tilesSkipped} skipped (nodata), ${p.tilesFailed} failed`,
+                }),
+            });
+            progress.stop();
+            await writer.finish(run.collection.waterline);
+          } finally {
+            writer.close();
+          }
+          const { collection, summary } = run;
+          if (forReport) await writeTextFileAtomic(flags.report!, await renderRunReport(scene, { ...collection, features: forReport.features() }), '--report');
           const lines = [
             `segment: ${summary.polygons} water polygon(s), ${(summary.waterAreaM2 / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output}`,
             `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,

@@ -1,8 +1,8 @@
 /**
  * Writes water polygons as RFC 7946 GeoJSON (one FeatureCollection with the `waterline` provenance
  * member) or as GeoJSON text sequences (RFC 8142: each feature prefixed by RS, 0x1E, and ended by a
- * newline; no collection, so no provenance — the CLI prints the summary). Features are streamed one by
- * one with backpressure, so a large result is never held as one string. A file is written to a
+ * newline; no collection, so no provenance — the CLI prints the summary). Features are written in chunks of
+ * about 1 MiB with backpressure, so a large result is never held as one string. A file is written to a
  * temporary name and renamed when complete, so a failed run never leaves a truncated file behind.
  * `-` writes to the given stdout stream.
  */
@@ -28,35 +28,54 @@ export function parseWaterFormat(text: string): WaterFormat {
   throw new InputError('bad_format', `--format "${text}" is not supported`, { hint: 'use geojson or geojsonseq' });
 }
 
-async function writeAll(out: Writable, collection: WaterlineCollection, format: WaterFormat): Promise<void> {
-  const put = async (chunk: string): Promise<void> => {
-    if (!out.write(chunk)) await once(out, 'drain');
+/** Pieces of text written in chunks of about this many characters (fewer writes, bounded memory). */
+const CHUNK_CHARS = 1 << 20;
+
+async function writeAll(out: Writable, waterline: object, featureTexts: Iterable<string>, format: WaterFormat): Promise<void> {
+  let chunk = '';
+  const put = async (text: string): Promise<void> => {
+    chunk += text;
+    if (chunk.length < CHUNK_CHARS) return;
+    const full = chunk;
+    chunk = '';
+    if (!out.write(full)) await once(out, 'drain');
   };
   if (format === 'geojsonseq') {
-    for (const f of collection.features) await put(`${RS}${JSON.stringify(f)}\n`);
-    return;
+    for (const f of featureTexts) await put(`${RS}${f}\n`);
+  } else {
+    await put(`{"type":"FeatureCollection","waterline":${JSON.stringify(waterline)},"features":[`);
+    let first = true;
+    for (const f of featureTexts) {
+      await put(`${first ? '\n' : ',\n'}${f}`);
+      first = false;
+    }
+    await put('\n]}\n');
   }
-  await put(`{"type":"FeatureCollection","waterline":${JSON.stringify(collection.waterline)},"features":[`);
-  let first = true;
-  for (const f of collection.features) {
-    await put(`${first ? '\n' : ',\n'}${JSON.stringify(f)}`);
-    first = false;
-  }
-  await put('\n]}\n');
+  if (chunk && !out.write(chunk)) await once(out, 'drain');
 }
 
 /** Write to `path` (or `stdout` when path is `-`). */
 export async function writeWaterGeoJson(path: string, collection: WaterlineCollection, format: WaterFormat, stdout?: Writable): Promise<void> {
+  await writeFeatureTexts(path, collection.waterline, (function* () {
+    for (const f of collection.features) yield JSON.stringify(f);
+  })(), format, stdout);
+}
+
+/**
+ * writeWaterGeoJson for features given as their JSON texts, in output order, produced while the file is
+ * written (e.g. read back from a spill file): the same bytes, without the features in memory.
+ */
+export async function writeFeatureTexts(path: string, waterline: object, featureTexts: Iterable<string>, format: WaterFormat, stdout?: Writable): Promise<void> {
   if (path === '-') {
     if (!stdout) throw new InputError('bad_output', 'no standard output to write to', { hint: 'pass -o <file>' });
-    await writeAll(stdout, collection, format);
+    await writeAll(stdout, waterline, featureTexts, format);
     return;
   }
   const tmp = `${path}.partial-${process.pid}`;
   const out = createWriteStream(tmp);
   try {
     await once(out, 'open');
-    await writeAll(out, collection, format);
+    await writeAll(out, waterline, featureTexts, format);
     out.end();
     await once(out, 'finish');
     await rename(tmp, path);

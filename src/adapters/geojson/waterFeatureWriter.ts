@@ -1,0 +1,134 @@
+/**
+ * A WaterFeatureSink that writes the features to a GeoJSON file (or stdout) without holding them: each
+ * feature, handed over as the tracer closes its polygon (not in id order), is serialized at once — without
+ * its id, which is known only at the end — and appended to a spill file in a temporary directory, with
+ * (order, offset, length) kept per polygon. `finish(waterline)` numbers the polygons by ascending order
+ * (as createFeatureOrder does), then writes the provenance followed by the features in id order, read
+ * back one by one, through writeFeatureTexts (temporary name + rename): the same bytes as
+ * writeWaterGeoJson of the collected collection. Memory: 20 bytes per polygon plus one 1 MiB buffer.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { WaterFeatureSink } from '../../core/vector/featureOrder.ts';
+import type { WaterFeature } from '../../core/vector/toGeoJson.ts';
+import { writeFeatureTexts, type WaterFormat } from './writeWaterGeoJson.ts';
+
+export interface WaterFeatureWriter extends WaterFeatureSink {
+  /** Polygons handed over (dropped ones included) and features among them. */
+  readonly polygons: number;
+  readonly features: number;
+  /** Write the output: `waterline` provenance first, then the features in id order; removes the spill. */
+  finish(waterline: object): Promise<void>;
+  /** Remove the spill without writing (after a failure); safe to call after finish. */
+  close(): void;
+}
+
+/** JSON.stringify of a feature with id 0 starts with this; the rest (the tail) does not depend on the id. */
+const ZERO_PREFIX = '{"type":"Feature","id":0,"properties":{"id":0';
+const FLUSH_BYTES = 1 << 20;
+
+/** The feature's JSON after its ids (what follows `"properties":{"id":N`). */
+export function featureTail(feature: WaterFeature): string {
+  const text = JSON.stringify({ ...feature, id: 0, properties: { ...feature.properties, id: 0 } });
+  if (!text.startsWith(ZERO_PREFIX)) throw new Error(`unexpected feature layout: ${text.slice(0, 60)}`);
+  return text.slice(ZERO_PREFIX.length);
+}
+
+export function featureText(id: number, tail: string): string {
+  return `{"type":"Feature","id":${id},"properties":{"id":${id}${tail}`;
+}
+
+export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout?: Writable): WaterFeatureWriter {
+  const dir = mkdtempSync(join(tmpdir(), 'waterline-features-'));
+  let fd: number | null = null;
+  try {
+    fd = openSync(join(dir, 'features.json'), 'w+');
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let orders = new Float64Array(1024);
+  let offsets = new Float64Array(1024);
+  let lengths = new Int32Array(1024);
+  let count = 0;
+  let features = 0;
+  let spilled = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = (): void => {
+    if (!pendingBytes || fd === null) return;
+    const all = Buffer.concat(pending, pendingBytes);
+    for (let at = 0; at < all.length; ) at += writeSync(fd, all, at, all.length - at, spilled + at);
+    spilled += all.length;
+    pending = [];
+    pendingBytes = 0;
+  };
+  const close = (): void => {
+    if (fd !== null) closeSync(fd);
+    fd = null;
+    pending = [];
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  return {
+    get polygons() {
+      return count;
+    },
+    get features() {
+      return features;
+    },
+    add(order, feature) {
+      if (fd === null) throw new Error('feature writer is closed');
+      if (count === orders.length) {
+        const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+          const g = new (a.constructor as new (n: number) => T)(a.length * 2);
+          g.set(a);
+          return g;
+        };
+        orders = grow(orders);
+        offsets = grow(offsets);
+        lengths = grow(lengths);
+      }
+      orders[count] = order;
+      if (feature) {
+        const bytes = Buffer.from(featureTail(feature));
+        offsets[count] = spilled + pendingBytes;
+        lengths[count] = bytes.length;
+        pending.push(bytes);
+        pendingBytes += bytes.length;
+        if (pendingBytes >= FLUSH_BYTES) flush();
+        features++;
+      } else lengths[count] = -1;
+      count++;
+    },
+    async finish(waterline) {
+      if (fd === null) throw new Error('feature writer is closed');
+      flush();
+      const spill = fd;
+      const byOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => orders[a] - orders[b]);
+      let buffer = Buffer.alloc(1 << 16);
+      function* texts(): Generator<string> {
+        for (let rank = 0; rank < byOrder.length; rank++) {
+          const i = byOrder[rank];
+          const length = lengths[i];
+          if (length < 0) continue;
+          if (length > buffer.length) buffer = Buffer.alloc(length);
+          for (let got = 0; got < length; ) {
+            const n = readSync(spill, buffer, got, length - got, offsets[i] + got);
+            if (n === 0) throw new Error('feature spill file ended early');
+            got += n;
+          }
+          yield featureText(rank + 1, buffer.toString('utf8', 0, length));
+        }
+      }
+      try {
+        await writeFeatureTexts(path, waterline, texts(), format, stdout);
+      } finally {
+        close();
+      }
+    },
+    close,
+  };
+}
