@@ -2,7 +2,7 @@
  * Writes water polygons as RFC 7946 GeoJSON (one FeatureCollection with the `waterline` provenance
  * member) or as GeoJSON text sequences (RFC 8142: each feature prefixed by RS, 0x1E, and ended by a
  * newline; no collection, so no provenance — the CLI prints the summary). Features are written in chunks of
- * about 1 MiB with backpressure, so a large result is never held as one string. A file is written to a
+ * 64 KiB with backpressure, so a large result is never held as one string. A file is written to a
  * temporary name and renamed when complete, so a failed run never leaves a truncated file behind.
  * `-` writes to the given stdout stream.
  */
@@ -28,8 +28,8 @@ export function parseWaterFormat(text: string): WaterFormat {
   throw new InputError('bad_format', `--format "${text}" is not supported`, { hint: 'use geojson or geojsonseq' });
 }
 
-/** Pieces of text written in chunks of about this many characters (fewer writes, bounded memory). */
-const CHUNK_CHARS = 1 << 20;
+/** Text is written in chunks of about this many characters: fewer writes than one per feature, and strings small enough for V8's young generation (larger ones go to large-object space, freed only by a full GC). */
+const CHUNK_CHARS = 1 << 16;
 
 async function writeAll(out: Writable, waterline: object, featureTexts: Iterable<string>, format: WaterFormat): Promise<void> {
   let chunk = '';
