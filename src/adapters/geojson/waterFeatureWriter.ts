@@ -16,9 +16,6 @@ import type { WaterFeature } from '../../core/vector/toGeoJson.ts';
 import { writeFeatureTexts, type WaterFormat } from './writeWaterGeoJson.ts';
 
 export interface WaterFeatureWriter extends WaterFeatureSink {
-  /** Polygons handed over (dropped ones included) and features among them. */
-  readonly polygons: number;
-  readonly features: number;
   /** Write the output: `waterline` provenance first, then the features in id order; removes the spill. */
   finish(waterline: object): Promise<void>;
   /** Remove the spill without writing (after a failure); safe to call after finish. */
@@ -53,7 +50,6 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
   let offsets = new Float64Array(1024);
   let lengths = new Int32Array(1024);
   let count = 0;
-  let features = 0;
   let spilled = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -73,12 +69,6 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
   };
 
   return {
-    get polygons() {
-      return count;
-    },
-    get features() {
-      return features;
-    },
     add(order, feature) {
       if (fd === null) throw new Error('feature writer is closed');
       if (count === orders.length) {
@@ -99,7 +89,6 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
         pending.push(bytes);
         pendingBytes += bytes.length;
         if (pendingBytes >= FLUSH_BYTES) flush();
-        features++;
       } else lengths[count] = -1;
       count++;
     },
