@@ -114,7 +114,9 @@ export async function startServer(services: ServerServices): Promise<RunningServ
   // Headers must arrive within headersTimeoutMs (checked every second, not Node's default 30 s); bodies are
   // bounded by their minimum rate (bodyRate.ts) rather than a total time, so a large upload at a decent
   // speed is never cut while a trickling one is.
-  const server = createServer({ headersTimeout: services.config.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: 1000 }, app);
+  // Idle keep-alive connections stay open 30 s (Node's 5 s default lost a race with clients reusing a pooled
+  // socket whenever the event loop stalled: the client's request met the server's close — ECONNRESET).
+  const server = createServer({ headersTimeout: services.config.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: 1000, keepAliveTimeout: 30_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(services.config.port, services.config.host, () => {
