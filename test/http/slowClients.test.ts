@@ -49,7 +49,9 @@ describe('slow clients', () => {
       expect(r).toMatch(/"code":"request_timeout"/);
       expect(r).toMatch(/arrived too slowly/);
     }
-    expect(seconds).toBeLessThan(5);
+    // grace 1 s + checks every second: ~2 s on an idle machine; the bound leaves room for a loaded CI runner
+    // (the issue's trickling uploads held their slots for 40 s and more)
+    expect(seconds).toBeLessThan(15);
     const ok = await fetch(`${h.url}/scenes?name=c.tif`, { method: 'POST', headers: { 'content-type': 'image/tiff' }, body: new Uint8Array(geoTiff()) });
     expect(ok.status).toBe(201);
     // the trickled uploads left no file behind
@@ -71,6 +73,6 @@ describe('slow clients', () => {
     const seconds = (Date.now() - t0) / 1000;
     console.log(`slow headers cut after ${seconds.toFixed(1)} s`);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(seconds).toBeLessThan(4);
+    expect(seconds).toBeLessThan(12);
   });
 });
