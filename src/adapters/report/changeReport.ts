@@ -3,18 +3,14 @@
  * pictures are inline PNGs encoded with sharp, the styles inline) with both dates' quicklooks, the change
  * map and the area table. The pictures come from pipeline/changeReportImages.ts.
  */
-import { writeFile, rename, unlink } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { ChangeClass } from '../../core/change/changeClasses.ts';
 import type { ChangeSummary } from '../../core/change/changeSummary.ts';
-import { InputError } from '../../core/errors.ts';
+import { writeTextFileAtomic } from '../files/atomicWrite.ts';
+import { escapeHtml, pngDataUrl, type RgbaPicture } from './htmlParts.ts';
 
-export interface ReportPicture {
+export interface ReportPicture extends RgbaPicture {
   title: string;
   caption: string;
-  width: number;
-  height: number;
-  rgba: Uint8Array;
 }
 
 export interface ChangeReportPage {
@@ -25,13 +21,6 @@ export interface ChangeReportPage {
   pictures: ReportPicture[];
   /** Lines under the pictures (model, threshold, resampling). */
   notes: string[];
-}
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-
-async function pngDataUrl(p: ReportPicture): Promise<string> {
-  const buffer = await sharp(Buffer.from(p.rgba.buffer, p.rgba.byteOffset, p.rgba.byteLength), { raw: { width: p.width, height: p.height, channels: 4 } }).png().toBuffer();
-  return `data:image/png;base64,${buffer.toString('base64')}`;
 }
 
 export async function renderChangeReport(page: ChangeReportPage): Promise<string> {
@@ -69,15 +58,5 @@ ${figures.join('\n')}
 
 /** Write the page atomically (temporary name, then rename). */
 export async function writeChangeReport(path: string, page: ChangeReportPage): Promise<void> {
-  const html = await renderChangeReport(page);
-  const tmp = `${path}.partial-${process.pid}`;
-  try {
-    await writeFile(tmp, html);
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES') throw new InputError('bad_output', `cannot write ${path}: ${(err as Error).message}`, { hint: 'check that the directory exists and is writable' });
-    throw err;
-  }
+  await writeTextFileAtomic(path, await renderChangeReport(page), '--report');
 }

@@ -3,19 +3,14 @@
  * encoded with sharp, the histograms inline SVG, the styles inline) — what an analyst attaches to a ticket.
  * Numbers carry data-* attributes with their exact values so tests and scripts can read them back.
  */
-import sharp from 'sharp';
 import type { Histogram } from '../../core/report/histogram.ts';
 import type { RunReport, TilePlace } from '../../core/report/runReport.ts';
+import { escapeHtml, pngDataUrl, type RgbaPicture } from './htmlParts.ts';
 
 /** The scene picture with the water drawn in, RGBA row-major; `scale` = picture px per scene px. */
-export interface QuicklookImage {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
+export interface QuicklookImage extends RgbaPicture {
   scale: number;
 }
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 function formatArea(m2: number): string {
   if (m2 >= 1e6) return `${(m2 / 1e6).toFixed(m2 >= 1e8 ? 1 : 3)} km²`;
@@ -87,11 +82,6 @@ function tileRows(places: TilePlace[], withError: boolean): string {
 function tileOutline(t: TilePlace, scale: number, cls: string): string {
   const w = t.window;
   return `<rect class="${cls}" x="${(w.x * scale).toFixed(1)}" y="${(w.y * scale).toFixed(1)}" width="${Math.max(1, w.width * scale).toFixed(1)}" height="${Math.max(1, w.height * scale).toFixed(1)}"><title>${escapeHtml(`${t.tileId}${t.error ? `: ${t.error}` : ''}`)}</title></rect>`;
-}
-
-async function pngDataUrl(q: QuicklookImage): Promise<string> {
-  const png = await sharp(Buffer.from(q.rgba.buffer, q.rgba.byteOffset, q.rgba.byteLength), { raw: { width: q.width, height: q.height, channels: 4 } }).png().toBuffer();
-  return `data:image/png;base64,${png.toString('base64')}`;
 }
 
 /** The page. `quicklook` null: the picture is replaced by `quicklookNote` (e.g. why the scene could not be read). */
