@@ -200,27 +200,12 @@ class WaterlineClient:
         return self.get_json("/scenes")
 
     def start_job(self, scene_id, prompt=None, model=None, options=None):
-        body = {"scene": scene_id}
-        if prompt:
-            body["prompt"] = prompt
-        if model:
-            body["model"] = model
-        opts = {k: v for k, v in (options or {}).items() if v is not None}
-        if opts:
-            body["options"] = opts
-        return self.post_json("/jobs", body)
+        return self.post_json("/jobs", _job_body({"scene": scene_id}, prompt, model, options))
 
     def start_change_job(self, scene_a, scene_b, prompt=None, model=None, options=None):
         """A water change job: one job with two scenes, date A then date B."""
         body = {"kind": "change", "scenes": [scene_a, scene_b]}
-        if prompt:
-            body["prompt"] = prompt
-        if model:
-            body["model"] = model
-        opts = {k: v for k, v in (options or {}).items() if v is not None}
-        if opts:
-            body["options"] = opts
-        return self.post_json("/jobs", body)
+        return self.post_json("/jobs", _job_body(body, prompt, model, options))
 
     def get_job(self, job_id):
         return self.get_json("/jobs/" + _seg(job_id))
@@ -253,6 +238,18 @@ def job_progress(job):
 
 
 TERMINAL_STATES = ("succeeded", "failed", "cancelled")
+
+
+def _job_body(body, prompt, model, options):
+    """``POST /jobs`` body: ``body`` plus the prompt, model and options that are set (options without None values)."""
+    if prompt:
+        body["prompt"] = prompt
+    if model:
+        body["model"] = model
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    if opts:
+        body["options"] = opts
+    return body
 
 
 def _seg(value):

@@ -92,24 +92,42 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         server_path = (self.parameterAsString(parameters, self.SERVER_PATH, context) or "").strip()
         prompt = self.parameterAsString(parameters, self.PROMPT, context) or None
+        model, options = self._job_options(parameters, context)
+        scene = {}
+
+        def start():
+            scene.update(self._scene(client, layer, server_path, feedback))
+            feedback.pushInfo("Waterline scene {} ({})".format(scene["id"], scene.get("name", "")))
+            return client.start_job(scene["id"], prompt=prompt, model=model, options=options)
+
+        job_id, raw = self._run_job(client, start, "Downloading water polygons", feedback)
+        dest_id = self._write_polygons(parameters, context, feedback, raw, job_id, layer, "water")
+        feedback.setProgress(100)
+        return {self.OUTPUT: dest_id, self.JOB_ID: job_id, self.SCENE_ID: scene["id"]}
+
+    # ------------------------------------------------------------------
+    def _job_options(self, parameters, context):
+        """``(model or None, job options)`` from the MODEL, THRESHOLD, MIN_AREA and BAND_ROLES parameters."""
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
         threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         min_area = (self.parameterAsDouble(parameters, self.MIN_AREA, context)
                     if parameters.get(self.MIN_AREA) not in (None, "") else None)
         band_roles = (self.parameterAsString(parameters, self.BAND_ROLES, context) or "").strip()
+        options = dict({"threshold": threshold},
+                       **({"minArea": min_area} if min_area is not None else {}),
+                       **({"bandRoles": band_roles} if band_roles else {}))
+        return model, options
 
+    def _run_job(self, client, start, download_text, feedback):
+        """``start()`` (sends the scenes, starts the job and returns its document), then wait for the job and
+        download its polygons: ``(job id, raw GeoJSON bytes)``. Client errors and answers lacking a field
+        become Processing errors."""
         try:
-            scene = self._scene(client, layer, server_path, feedback)
-            scene_id = scene["id"]
-            feedback.pushInfo("Waterline scene {} ({})".format(scene_id, scene.get("name", "")))
-            job = client.start_job(scene_id, prompt=prompt, model=model,
-                                   options=dict({"threshold": threshold},
-                                                **({"minArea": min_area} if min_area is not None else {}),
-                                                **({"bandRoles": band_roles} if band_roles else {})))
+            job = start()
             job_id = job["id"]
             feedback.pushInfo("Waterline job {} started on {}".format(job_id, client.base_url))
             job = self._wait(client, job, feedback)
-            feedback.setProgressText("Downloading water polygons")
+            feedback.setProgressText(download_text)
             raw = client.water_geojson_bytes(job_id)
             self._check_failed_tiles(job, raw, feedback)
         except WaterlineClientError as err:
@@ -118,7 +136,11 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             raise QgsProcessingException(
                 "Waterline server answer lacks the field {}; is {} a Waterline server of a matching version?".format(
                     err, client.base_url))
+        return job_id, raw
 
+    def _write_polygons(self, parameters, context, feedback, raw, job_id, layer, noun):
+        """The job's polygons (WGS84 GeoJSON ``raw``) into the OUTPUT sink, reprojected to the output CRS
+        (``layer``'s when neither the parameter nor the project gives one); the sink's id."""
         src = self._open_geojson(raw, job_id)
         dest_crs = self._output_crs(parameters, context, layer)
         (sink, dest_id) = self.parameterAsSink(
@@ -126,9 +148,8 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         count = self._copy_features(src, sink, dest_crs, context, feedback)
-        feedback.pushInfo("{} water polygon(s) in {}".format(count, dest_crs.authid() or dest_crs.description()))
-        feedback.setProgress(100)
-        return {self.OUTPUT: dest_id, self.JOB_ID: job_id, self.SCENE_ID: scene_id}
+        feedback.pushInfo("{} {} polygon(s) in {}".format(count, noun, dest_crs.authid() or dest_crs.description()))
+        return dest_id
 
     # ------------------------------------------------------------------
     def _scene(self, client, layer, server_path, feedback):

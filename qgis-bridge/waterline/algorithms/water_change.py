@@ -17,10 +17,8 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsRendererCategory,
-    QgsWkbTypes,
 )
 
-from ..client import WaterlineClientError
 from .segment_water import SegmentWaterAlgorithm
 
 # The server's class colours (src/core/change/changeClasses.ts), as in its report, tiles and viewer.
@@ -107,47 +105,23 @@ class WaterChangeAlgorithm(SegmentWaterAlgorithm):
         layer_b = self.parameterAsRasterLayer(parameters, self.INPUT_B, context)
         path_a = (self.parameterAsString(parameters, self.SERVER_PATH, context) or "").strip()
         path_b = (self.parameterAsString(parameters, self.SERVER_PATH_B, context) or "").strip()
-        model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
-        threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
-        min_area = (self.parameterAsDouble(parameters, self.MIN_AREA, context)
-                    if parameters.get(self.MIN_AREA) not in (None, "") else None)
-        band_roles = (self.parameterAsString(parameters, self.BAND_ROLES, context) or "").strip()
+        model, options = self._job_options(parameters, context)
         if layer_a is None and not path_a or layer_b is None and not path_b:
             raise QgsProcessingException(
                 "Water change needs two rasters: date A and date B (GeoTIFF files, or scene paths in the server's "
                 "data directory)")
-        try:
-            scenes = []
+        scenes = []
+
+        def start():
             for label, layer, path in (("A", layer_a, path_a), ("B", layer_b, path_b)):
                 scene = self._scene(client, layer, path, feedback)
                 feedback.pushInfo("Waterline scene {} ({}) is date {}".format(scene["id"], scene.get("name", ""), label))
                 scenes.append(scene["id"])
-            options = dict({"threshold": threshold},
-                           **({"minArea": min_area} if min_area is not None else {}),
-                           **({"bandRoles": band_roles} if band_roles else {}))
-            job = client.start_change_job(scenes[0], scenes[1], model=model, options=options)
-            job_id = job["id"]
-            feedback.pushInfo("Waterline job {} started on {}".format(job_id, client.base_url))
-            job = self._wait(client, job, feedback)
-            feedback.setProgressText("Downloading water change polygons")
-            raw = client.water_geojson_bytes(job_id)
-            self._check_failed_tiles(job, raw, feedback)
-        except WaterlineClientError as err:
-            raise QgsProcessingException(str(err))
-        except KeyError as err:
-            raise QgsProcessingException(
-                "Waterline server answer lacks the field {}; is {} a Waterline server of a matching version?".format(
-                    err, client.base_url))
-        self._report_summary(raw, feedback)
+            return client.start_change_job(scenes[0], scenes[1], model=model, options=options)
 
-        src = self._open_geojson(raw, job_id)
-        dest_crs = self._output_crs(parameters, context, layer_a)
-        (sink, dest_id) = self.parameterAsSink(
-            parameters, self.OUTPUT, context, src.fields(), QgsWkbTypes.MultiPolygon, dest_crs)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        count = self._copy_features(src, sink, dest_crs, context, feedback)
-        feedback.pushInfo("{} change polygon(s) in {}".format(count, dest_crs.authid() or dest_crs.description()))
+        job_id, raw = self._run_job(client, start, "Downloading water change polygons", feedback)
+        self._report_summary(raw, feedback)
+        dest_id = self._write_polygons(parameters, context, feedback, raw, job_id, layer_a, "change")
         if context.willLoadLayerOnCompletion(dest_id):
             # kept on the instance: the context holds only a pointer until the layer is loaded
             self._styler = ChangeStyler()
