@@ -12,6 +12,7 @@ import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
 import type { CliContext } from './context.ts';
+import { untilStopSignal } from './untilStopSignal.ts';
 
 /** The server settings that have a flag (commander passes them as strings), plus the VAE path. */
 type ServeFlags = Pick<ServerSettings, 'port' | 'host' | 'dataDir' | 'model' | 'device' | 'apiKey' | 'cors' | 'maxUploadMb' | 'maxRunningJobs' | 'maxScenePixels' | 'maxSceneBlocks' | 'headersTimeout' | 'minBodyRate' | 'bodyGrace'> & { vae?: string; queue?: string };
@@ -54,20 +55,6 @@ export function register(program: Command, ctx: CliContext): void {
       });
       const queued = queueUrl ? `, jobs on workers of ${redactRedisUrl(queueUrl)}` : '';
       ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''}${queued})\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          ctx.stderr.write(`${signal}: shutting down (letting the running tile finish)...\n`);
-          process.off('SIGTERM', onTerm);
-          process.off('SIGINT', onInt);
-          running.close().then(resolve, (err: unknown) => {
-            ctx.logger.error({ err }, 'shutdown failed');
-            resolve();
-          });
-        };
-        const onTerm = (): void => stop('SIGTERM');
-        const onInt = (): void => stop('SIGINT');
-        process.on('SIGTERM', onTerm);
-        process.on('SIGINT', onInt);
-      });
+      await untilStopSignal(ctx, () => running.close(), 'shutting down (letting the running tile finish)', 'shutdown failed');
     });
 }

@@ -10,6 +10,7 @@ import { modelLoaderModule } from '../http/modelLoaderModule.ts';
 import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
 import { startTileWorker } from '../pipeline/tileWorker.ts';
 import type { CliContext } from './context.ts';
+import { untilStopSignal } from './untilStopSignal.ts';
 import { numberOption } from './numberOption.ts';
 
 interface WorkerFlags {
@@ -47,20 +48,6 @@ export function register(program: Command, ctx: CliContext): void {
       });
       const { info } = worker;
       ctx.stderr.write(`waterline worker: model ${info.name} (${info.kind}, ${info.provider}), queue ${worker.queue} on ${redactRedisUrl(queueUrl)}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          ctx.stderr.write(`${signal}: stopping (letting the unit in flight finish)...\n`);
-          process.off('SIGTERM', onTerm);
-          process.off('SIGINT', onInt);
-          worker.close().then(resolve, (err: unknown) => {
-            ctx.logger.error({ err }, 'worker shutdown failed');
-            resolve();
-          });
-        };
-        const onTerm = (): void => stop('SIGTERM');
-        const onInt = (): void => stop('SIGINT');
-        process.on('SIGTERM', onTerm);
-        process.on('SIGINT', onInt);
-      });
+      await untilStopSignal(ctx, () => worker.close(), 'stopping (letting the unit in flight finish)', 'worker shutdown failed');
     });
 }
