@@ -5,19 +5,18 @@
  * probability histogram), with the water drawn on the quicklook; the server serves the same page for the
  * same result at /jobs/{id}/report, links it from the job, and the viewer shows the link.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { WaterCollection } from '../../src/core/vector/waterCollection.ts';
-import { describeShared, scenePath } from '../helpers/shared.ts';
+import { describeBrowser, launchChromium } from '../helpers/chromium.ts';
+import { scenePath } from '../helpers/shared.ts';
 import { runCli } from '../helpers/runCli.ts';
 import { addFinishedJob, addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCENE = 'spot-chicago-pan-stateplane-ft.tif';
-const describeBrowser = existsSync(CHROMIUM) ? describeShared : (name: string, fn: () => void) => describeShared(`${name} [skipped: ${CHROMIUM} not found]`, () => it.skip('needs chromium', fn));
 
 interface PageNumbers {
   polygons: number;
@@ -96,10 +95,7 @@ describeBrowser('run report in headless Chromium', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`run report → ${reportPath}`);
     fc = JSON.parse(readFileSync(geojsonPath, 'utf8')) as WaterCollection;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     server = await startTestServer();
   }, 120_000);
   afterAll(async () => {

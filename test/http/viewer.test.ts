@@ -4,16 +4,16 @@
  * pipeline, and the water layer (vector tiles) renders: map.queryRenderedFeatures({layers:['water']}) > 0.
  * A screenshot is written to test/.out/viewer.png for humans.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchChromium, openViewer, saveScreenshot } from '../helpers/chromium.ts';
+import { repoRoot, scenePath } from '../helpers/shared.ts';
 import { scenePipeline } from '../../src/http/pipelineBinding.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const unetManifest = join(repoRoot, 'models', 'unet', 'manifest.json');
 
 /**
@@ -41,8 +41,6 @@ async function loadModel(): Promise<Segmenter> {
   };
 }
 
-const describeBrowser = existsSync(CHROMIUM) ? describeShared : (name: string, fn: () => void) => describeShared(`${name} [skipped: ${CHROMIUM} not found]`, () => it.skip('needs chromium', fn));
-
 describeBrowser('map viewer in headless Chromium', () => {
   let server: TestServer;
   let browser: Browser;
@@ -50,11 +48,7 @@ describeBrowser('map viewer in headless Chromium', () => {
   beforeAll(async () => {
     server = await startTestServer({ pipeline: scenePipeline, loadSegmenter: loadModel });
     addScene(server, scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--no-first-run', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-    });
+    browser = await launchChromium({ webgl: true });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -62,13 +56,8 @@ describeBrowser('map viewer in headless Chromium', () => {
   });
 
   it('starts a job from the page and renders the water layer', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     const tileRequests: string[] = [];
-    page.on('request', (r) => { if (/\/tiles\//.test(r.url())) tileRequests.push(r.url()); });
-    await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => (window as any).waterline?.state.status === 'ready', null, { timeout: 30_000 });
+    const { page, errors } = await openViewer(browser, server.url, (p) => p.on('request', (r) => { if (/\/tiles\//.test(r.url())) tileRequests.push(r.url()); }));
     expect(await page.locator('#scenes li.selected').count()).toBe(1);
     expect(await page.locator('#scenes li.selected').textContent()).toContain('ottawa');
 
@@ -84,9 +73,7 @@ describeBrowser('map viewer in headless Chromium', () => {
     expect(tileRequests.some((u) => /\/scenes\/[^/]+\/tiles\/.*\.png$/.test(u))).toBe(true);
     expect(await page.locator('#job-status').textContent()).toContain('succeeded');
 
-    mkdirSync(join(repoRoot, 'test', '.out'), { recursive: true });
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: join(repoRoot, 'test', '.out', 'viewer.png') });
+    await saveScreenshot(page, 'viewer.png');
     expect(errors).toEqual([]);
   }, 150_000);
 });

@@ -3,17 +3,13 @@
  * classed polygons: the rendered features carry `class`, the legend shows. The model is the dark-water test
  * double (a test tool) so the page is exercised end to end quickly. Screenshot: test/.out/viewer-change.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scenePipeline } from '../../src/http/pipelineBinding.ts';
-import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
+import { describeBrowser, launchChromium, openViewer, saveScreenshot } from '../helpers/chromium.ts';
+import { scenePath } from '../helpers/shared.ts';
 import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const describeBrowser = existsSync(CHROMIUM) ? describeShared : (name: string, fn: () => void) => describeShared(`${name} [skipped: ${CHROMIUM} not found]`, () => it.skip('needs chromium', fn));
 
 describeBrowser('map viewer: water change job', () => {
   let server: TestServer;
@@ -23,11 +19,7 @@ describeBrowser('map viewer: water change job', () => {
   beforeAll(async () => {
     server = await startTestServer({ pipeline: scenePipeline, loadSegmenter: async () => darkWaterSegmenter() });
     ids = ['naip-dakota-2015-rgbn-cog.tif', 'naip-dakota-2009-rgbn-cog.tif'].map((name) => addScene(server, scenePath(name)));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--no-first-run', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-    });
+    browser = await launchChromium({ webgl: true });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -35,11 +27,7 @@ describeBrowser('map viewer: water change job', () => {
   });
 
   it('starts a change job with "Compare with" and renders the polygons by class', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => (window as any).waterline?.state.status === 'ready', null, { timeout: 30_000 });
+    const { page, errors } = await openViewer(browser, server.url);
     // select 2009 (date A) and compare it with 2015
     await page.click('#scenes li:has-text("2009")');
     await page.waitForFunction(() => (window as any).waterline.state.scene?.name.includes('2009'), null, { timeout: 30_000 });
@@ -59,9 +47,7 @@ describeBrowser('map viewer: water change job', () => {
     expect(await page.locator('#before-after').isVisible()).toBe(true);
     await page.locator('#date-b-opacity').fill('60');
     expect(await page.evaluate(() => (window as any).waterline.map.getPaintProperty('imagery-b', 'raster-opacity'))).toBeCloseTo(0.6);
-    mkdirSync(join(repoRoot, 'test', '.out'), { recursive: true });
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: join(repoRoot, 'test', '.out', 'viewer-change.png') });
+    await saveScreenshot(page, 'viewer-change.png');
     expect(errors).toEqual([]);
   }, 150_000);
 });
