@@ -12,25 +12,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import { openScene } from '../src/adapters/raster/openScene.ts';
-import type { ModelTile, Segmenter } from '../src/core/model/segmenter.ts';
 import { segmentScene } from '../src/pipeline/segmentScene.ts';
+import { thresholdModel } from './thresholdModel.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(here, '..', '..', 'shared'), 'data', 'scenes');
 const SIZE = 4000;
-
-/** Bench tool, not a model: water where the stretched grey value is below 90. */
-const thresholdModel: Segmenter = {
-  info: { name: 'bench-threshold', kind: 'bench', inputSize: 224, provider: 'cpu', usesPrompt: false },
-  async segment(tiles: ModelTile[]) {
-    return tiles.map((t) => {
-      const p = new Float32Array(t.size * t.size);
-      for (let i = 0; i < p.length; i++) p[i] = t.rgb[i * 3] < 90 ? 1 : 0;
-      return { tileId: t.id, probability: p, defects: [] };
-    });
-  },
-  async dispose() {},
-};
 
 const GDAL_SCRIPT = `
 import sys, subprocess, time

@@ -9,21 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWaterFeatureWriter } from '../src/adapters/geojson/waterFeatureWriter.ts';
 import { openScene } from '../src/adapters/raster/openScene.ts';
-import type { ModelTile, Segmenter } from '../src/core/model/segmenter.ts';
 import { segmentScene } from '../src/pipeline/segmentScene.ts';
-
-/** Bench tool, not a model: water where the stretched grey value is below 90. */
-const thresholdModel: Segmenter = {
-  info: { name: 'bench-threshold', kind: 'bench', inputSize: 224, provider: 'cpu', usesPrompt: false },
-  async segment(tiles: ModelTile[]) {
-    return tiles.map((t) => {
-      const p = new Float32Array(t.size * t.size);
-      for (let i = 0; i < p.length; i++) p[i] = t.rgb[i * 3] < 90 ? 1 : 0;
-      return { tileId: t.id, probability: p, defects: [] };
-    });
-  },
-  async dispose() {},
-};
+import { thresholdModel } from './thresholdModel.ts';
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: segmentMemoryChild.ts <scene.tif>');
