@@ -67,23 +67,14 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             self.SERVER_PATH, "…or a scene path inside the server's data directory (registered, not uploaded)",
             optional=True))
         self.addParameter(QgsProcessingParameterString(self.PROMPT, "Prompt", defaultValue="segment water"))
-        self.addParameter(QgsProcessingParameterString(
-            self.MODEL, "Model name (empty: the server's default, auto; a name from the server's GET /models, e.g. "
-            "waterline-spectral, waterline-unet)", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.BAND_ROLES, "Band roles when the file does not describe its bands (e.g. green=2,nir=4,swir1=5; empty: "
-            "from the file)", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, "Water probability threshold", QgsProcessingParameterNumber.Double,
-            defaultValue=0.5, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_AREA, "Minimum polygon area (m²; empty: the server's default, 4.5 pixels of the scene)",
-            QgsProcessingParameterNumber.Double, defaultValue=None, minValue=0.0, optional=True))
-        self.addParameter(QgsProcessingParameterCrs(
-            self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, "Water", QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputString(self.JOB_ID, "Waterline job id"))
+        self._add_job_parameters(
+            model="Model name (empty: the server's default, auto; a name from the server's GET /models, e.g. "
+            "waterline-spectral, waterline-unet)",
+            band_roles="Band roles when the file does not describe its bands (e.g. green=2,nir=4,swir1=5; empty: "
+            "from the file)",
+            threshold="Water probability threshold",
+            min_area="Minimum polygon area (m²; empty: the server's default, 4.5 pixels of the scene)",
+            output="Water")
         self.addOutput(QgsProcessingOutputString(self.SCENE_ID, "Waterline scene id"))
 
     # ------------------------------------------------------------------
@@ -106,6 +97,22 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         return {self.OUTPUT: dest_id, self.JOB_ID: job_id, self.SCENE_ID: scene["id"]}
 
     # ------------------------------------------------------------------
+    def _add_job_parameters(self, model, band_roles, threshold, min_area, output):
+        """The job parameters ``_job_options`` reads (MODEL, BAND_ROLES, THRESHOLD, MIN_AREA), OUTPUT_CRS, the
+        OUTPUT sink and the JOB_ID output, with these labels."""
+        self.addParameter(QgsProcessingParameterString(self.MODEL, model, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.BAND_ROLES, band_roles, optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.THRESHOLD, threshold, QgsProcessingParameterNumber.Double,
+            defaultValue=0.5, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_AREA, min_area, QgsProcessingParameterNumber.Double,
+            defaultValue=None, minValue=0.0, optional=True))
+        self.addParameter(QgsProcessingParameterCrs(
+            self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, output, QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputString(self.JOB_ID, "Waterline job id"))
+
     def _job_options(self, parameters, context):
         """``(model or None, job options)`` from the MODEL, THRESHOLD, MIN_AREA and BAND_ROLES parameters."""
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None

@@ -7,13 +7,9 @@ import json
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputString,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsRendererCategory,
@@ -79,23 +75,13 @@ class WaterChangeAlgorithm(SegmentWaterAlgorithm):
             self.INPUT_B, "Date B raster (file-based GeoTIFF, uploaded)", optional=True))
         self.addParameter(QgsProcessingParameterString(
             self.SERVER_PATH_B, "…or date B as a scene path inside the server's data directory", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.MODEL, "Model name (empty: the server's default, auto; a name from the server's GET /models)",
-            optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.BAND_ROLES, "Band roles of both rasters when the files do not describe their bands (e.g. "
-            "green=2,nir=4,swir1=5; empty: from the files)", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, "Water probability threshold (both dates)", QgsProcessingParameterNumber.Double,
-            defaultValue=0.5, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_AREA, "Minimum polygon area (m²; empty: the server's default)",
-            QgsProcessingParameterNumber.Double, defaultValue=None, minValue=0.0, optional=True))
-        self.addParameter(QgsProcessingParameterCrs(
-            self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, "Water change", QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputString(self.JOB_ID, "Waterline job id"))
+        self._add_job_parameters(
+            model="Model name (empty: the server's default, auto; a name from the server's GET /models)",
+            band_roles="Band roles of both rasters when the files do not describe their bands (e.g. "
+            "green=2,nir=4,swir1=5; empty: from the files)",
+            threshold="Water probability threshold (both dates)",
+            min_area="Minimum polygon area (m²; empty: the server's default)",
+            output="Water change")
         self.addOutput(QgsProcessingOutputString(self.SCENE_ID, "Waterline scene id of date A"))
         self.addOutput(QgsProcessingOutputString(self.SCENE_ID_B, "Waterline scene id of date B"))
 
