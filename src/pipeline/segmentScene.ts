@@ -334,9 +334,16 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   let rowsReady = 0;
   let rowsVectorizedDuringTiles = 0;
   let tracing: ReturnType<typeof setImmediate> | null = null;
+  // A slice runs on its own turn of the event loop: what it throws (the sink, the projection, the spill)
+  // is kept and rethrown once the tiles are done, so the normal clean-up runs and the process survives.
+  let traceFailure: { error: unknown } | null = null;
   const traceSlice = (): void => {
     tracing = null;
-    if (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') tracing = setImmediate(traceSlice);
+    try {
+      if (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') tracing = setImmediate(traceSlice);
+    } catch (error) {
+      traceFailure = { error };
+    }
   };
   try {
     blended = await blendTiles(scene, segmenter, options, (y0, rows) => {
@@ -346,10 +353,11 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       const n = rows.length / info.width;
       for (let r = 0; r < n; r++) mask.setRow(y0 + r, water, r * info.width);
       rowsReady = y0 + n;
-      tracing ??= setImmediate(traceSlice);
+      if (!traceFailure) tracing ??= setImmediate(traceSlice);
     });
     if (tracing) clearImmediate(tracing);
     tracing = null;
+    if (traceFailure) throw (traceFailure as { error: unknown }).error;
     rowsVectorizedDuringTiles = tracer.rowsDone;
     tracer.finish();
   } finally {

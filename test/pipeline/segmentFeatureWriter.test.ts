@@ -81,4 +81,25 @@ describeShared('streamed GeoJSON = the collected collection written (real scenes
     expect(readdirSync(dir).filter((n) => n.startsWith('cancelled'))).toEqual([]);
     expect(spills().filter((n) => !spillsBefore.has(n))).toEqual([]);
   });
+
+  it('a sink that fails while the tiles run (a full disk) fails the run, not the process', async () => {
+    const scene = await openScene(scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'));
+    let tiles = 0;
+    let tilesAtFailure = -1;
+    const model = darkWaterSegmenter({ delayMs: 5, onTile: () => void tiles++ });
+    const features = {
+      add: () => {
+        tilesAtFailure = tiles;
+        throw new Error('ENOSPC: no space left on device, write');
+      },
+    };
+    try {
+      await expect(segmentScene(scene, model, { batch: 2, features })).rejects.toThrow(/ENOSPC/);
+    } finally {
+      await scene.close();
+    }
+    // it failed in a slice traced between tiles (on its own turn of the event loop), not in the final pass
+    expect(tilesAtFailure).toBeGreaterThan(0);
+    expect(tilesAtFailure).toBeLessThan(tiles);
+  });
 });
