@@ -20,6 +20,8 @@ export class ThreadCallError extends Error {
 
 export interface ThreadClient {
   call<T>(method: string, args: unknown, signal?: AbortSignal): Promise<T>;
+  /** True once the thread has died (an uncaught exception, or it exited): every call rejects; start a new one. */
+  readonly dead: boolean;
   /** Terminate the thread (pending calls reject). */
   close(): Promise<void>;
 }
@@ -40,15 +42,21 @@ export async function startThread(module: URL, init: unknown, name = 'waterline-
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  await new Promise<void>((resolve, reject) => {
-    const onMessage = (m: Response): void => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'init-error') reject(new Error(m.message));
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`thread ${name} exited with code ${code} while starting`)));
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: Response): void => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'init-error') reject(new Error(m.message));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`thread ${name} exited with code ${code} while starting`)));
+    });
+  } catch (err) {
+    // A thread whose setup failed still runs (its event loop is empty only if nothing else holds it).
+    await worker.terminate().catch(() => undefined);
+    throw err;
+  }
   worker.removeAllListeners('error');
   worker.removeAllListeners('exit');
   worker.removeAllListeners('message');
@@ -64,6 +72,9 @@ export async function startThread(module: URL, init: unknown, name = 'waterline-
   worker.on('exit', (code) => failAll(new Error(`thread ${name} exited with code ${code}`)));
 
   return {
+    get dead() {
+      return dead !== undefined;
+    },
     call<T>(method: string, args: unknown, signal?: AbortSignal): Promise<T> {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
