@@ -5,6 +5,7 @@
  * raster. B is put on A's grid (nearest); polygons per class with `area_m2`; the per-class table is
  * printed and recorded in the output's `waterline.summary`.
  */
+import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { parseWaterFormat, writeWaterGeoJson } from '../adapters/geojson/writeWaterGeoJson.ts';
@@ -105,6 +106,8 @@ export function register(program: Command, ctx: CliContext): void {
       const inputA = waterInput(pathA, flags, flags.gridA);
       const inputB = waterInput(pathB, flags, flags.gridB);
       const needsModel = inputA.kind === 'scene' || inputB.kind === 'scene';
+      await assertWritableFile(flags.output, '-o');
+      if (flags.report !== undefined) await assertWritableFile(flags.report, '--report');
 
       const controller = new AbortController();
       const onSignal = () => controller.abort();

@@ -12,7 +12,9 @@ import { InputError } from '../core/errors.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { evaluatePairs, evaluateScene, type EvaluationResult, type SceneEvaluationResult } from '../pipeline/evaluate.ts';
+import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
 import type { CliContext } from './context.ts';
+import { numberOption } from './numberOption.ts';
 import { createProgressReporter } from './progressReporter.ts';
 import { addSceneModelOptions, loadSceneModel, type SceneModelFlags } from './sceneModelOptions.ts';
 
@@ -79,9 +81,10 @@ export function register(program: Command, ctx: CliContext): void {
         } else {
           const device = parseDevice(flags.device ?? ctx.env.device);
           const model = flags.model ?? ctx.env.model;
-          const segmenter = await loadSegmenter({ model: model === 'auto' ? undefined : model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
+          const segmenter = await loadSegmenter({ model: model === DEFAULT_MODEL_NAME ? undefined : model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
           try {
-            result = await evaluatePairs(flags.images as string, flags.masks as string, { segmenter, batchSize: Number(flags.batch), threshold, onProgress });
+            const batchSize = numberOption('batch', flags.batch, { integer: true, min: 1, max: 1024 });
+            result = await evaluatePairs(flags.images as string, flags.masks as string, { segmenter, batchSize, threshold, onProgress });
           } finally {
             await segmenter.dispose();
           }

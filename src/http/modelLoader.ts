@@ -9,7 +9,7 @@ import type { Logger } from '../logger.ts';
 import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import { loadSegmenter } from '../adapters/onnx/loadSegmenter.ts';
 import { findCachedModel } from '../adapters/hub/modelsCache.ts';
-import { isBuiltinModelName } from '../core/model/modelNames.ts';
+import { isBuiltinModelName, usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import type { SegmenterLoader } from './segmenterProvider.ts';
 
 export interface ServerModelOptions {
@@ -36,7 +36,7 @@ export function serverModelLoader(options: ServerModelOptions): SegmenterLoader 
       // `model` is a registered name (src/http/modelRegistry.ts): a built-in, or a cached model loaded from its cache directory.
       // `auto` and `waterline-spectral` jobs carry the default learned model: the pipeline fuses it with the
       // scene's water index (or, for waterline-spectral, uses the index alone) per scene.
-      model: learnedModelName(model === null || model === 'auto' || model === 'waterline-spectral' ? options.defaultModel : model, options.modelsDir),
+      model: learnedModelName(usesDefaultLearnedModel(model) ? options.defaultModel : model, options.modelsDir),
       device,
       modelsDir: options.modelsDir,
       vaePath: options.vaePath,
@@ -47,6 +47,6 @@ export function serverModelLoader(options: ServerModelOptions): SegmenterLoader 
 
 /** The learned model a name stands for: `auto`/`waterline-spectral`/none → the built-in U-Net (undefined). */
 function learnedModelName(model: string | undefined, modelsDir: string): string | undefined {
-  if (model === undefined || model === 'auto' || model === 'waterline-spectral') return undefined;
+  if (usesDefaultLearnedModel(model)) return undefined;
   return isBuiltinModelName(model) ? model : (findCachedModel(modelsDir, model) ?? model);
 }

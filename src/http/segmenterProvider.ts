@@ -8,6 +8,7 @@
  * and at most `maxLoaded` of them are kept besides the default (least recently used dropped first; a
  * dropped model is not disposed, since a running job may still hold it — it is freed when unused).
  */
+import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import type { Segmenter, SegmenterInfo } from '../core/model/segmenter.ts';
 import { UnavailableError, describeError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
@@ -81,7 +82,7 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
     async get(requested) {
       const model = resolve(requested);
       try {
-        if (model === null || (info && (model === info.name))) return await loadDefault();
+        if (usesDefaultLearnedModel(model) || (info && (model === info.name))) return await loadDefault();
         return await loadNamed(model);
       } catch (err) {
         throw new UnavailableError('model_unavailable', `the model ${model ?? '(server default)'} could not be loaded: ${describeError(err)}`, { cause: err });

@@ -113,8 +113,9 @@ export class JobRunner {
     const scenes = job.scenes.map((id) => store.getScene(id));
     const missing = job.scenes.find((_, i) => !scenes[i]);
     if (missing) {
-      store.setJobState(jobId, 'failed', { error: `scene ${missing} is no longer registered` });
-      return 'failed';
+      // only a live job fails: a job cancelled meanwhile stays cancelled
+      const failed = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `scene ${missing} is no longer registered` });
+      return failed ? 'failed' : store.getJob(jobId)!.state;
     }
     const scene = scenes[0]!;
     if (!store.transitionJob(jobId, ['queued', 'running'], 'running')) return store.getJob(jobId)!.state;

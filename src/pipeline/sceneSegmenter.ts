@@ -12,6 +12,7 @@
  * cached across jobs).
  */
 import type { Scene } from '../adapters/raster/openScene.ts';
+import { DEFAULT_MODEL_NAME as AUTO_MODEL_NAME } from '../core/model/modelNames.ts';
 import { applyBandRoles, BandRoleError, inferBandRoles, parseBandRoles, type BandRoleAssignment } from '../core/bands/bandRoles.ts';
 import { InputError } from '../core/errors.ts';
 import type { Segmenter } from '../core/model/segmenter.ts';
@@ -22,7 +23,7 @@ import { calibrateSpectralWater } from './spectralCalibration.ts';
 import { defaultBands } from './tileSource.ts';
 import type { SceneModel } from './waterDates.ts';
 
-export const AUTO_MODEL_NAME = 'auto';
+export { DEFAULT_MODEL_NAME as AUTO_MODEL_NAME } from '../core/model/modelNames.ts';
 
 export interface SceneModelRequest {
   /** `auto` (default), `waterline-spectral`, or a learned model name/directory. */

@@ -32,6 +32,19 @@ describe('segmenter provider', () => {
     await provider.dispose();
   });
 
+  it('auto and waterline-spectral run on the default model: never a second copy of it', async () => {
+    const calls: (string | null)[] = [];
+    const provider = createSegmenterProvider(async (model) => {
+      calls.push(model);
+      return darkWaterSegmenter();
+    }, silentLogger);
+    const byDefault = await provider.get(null);
+    expect(await provider.get('auto')).toBe(byDefault);
+    expect(await provider.get('waterline-spectral')).toBe(byDefault);
+    expect(calls).toEqual([null]);
+    await provider.dispose();
+  });
+
   it('retries a named model after its load failed', async () => {
     let fails = 1;
     const provider = createSegmenterProvider(async (model) => {

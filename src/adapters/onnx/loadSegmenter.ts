@@ -3,6 +3,7 @@
  * cache (`waterline models list`), or `waterline-unet` (the built-in U-Net, also the default when no
  * model is configured).
  */
+import { DEFAULT_MODEL_NAME } from '../../core/model/modelNames.ts';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../../logger.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
@@ -33,7 +34,7 @@ export interface LoadSegmenterOptions {
 
 /** Resolve `model` to a PaliGemma directory, or `unet` for the built-in model. */
 export function resolveModel(model: string | undefined, modelsDir: string): { kind: 'unet'; path?: string } | { kind: 'paligemma'; dir: string } {
-  if (!model || model === UNET_MODEL_NAME || model === 'auto') return { kind: 'unet' };
+  if (!model || model === UNET_MODEL_NAME || model === DEFAULT_MODEL_NAME) return { kind: 'unet' };
   if (existsSync(model)) {
     if (isPaliGemmaDir(model)) return { kind: 'paligemma', dir: model };
     if (existsSync(`${model}/manifest.json`) || model.endsWith('.onnx')) return { kind: 'unet', path: model };

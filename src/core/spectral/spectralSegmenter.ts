@@ -11,7 +11,9 @@ import type { IndexThreshold } from './indexThreshold.ts';
 import type { WaterIndex } from './waterIndex.ts';
 import { sigmoid, spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
 
-export const SPECTRAL_MODEL_NAME = 'waterline-spectral';
+import { SPECTRAL_MODEL_NAME } from '../model/modelNames.ts';
+
+export { SPECTRAL_MODEL_NAME };
 
 /** Everything the spectral model needs to know about one scene, decided once from a scene-wide sample. */
 export interface SpectralCalibration {

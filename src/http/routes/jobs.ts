@@ -2,6 +2,7 @@
  * Segmentation jobs: create (202 + Location), show with progress, list, cancel, and the result GeoJSON.
  * Jobs live in the store; the queue runs them.
  */
+import { BandRoleError, parseBandRoles } from '../../core/bands/bandRoles.ts';
 import type { Router } from 'express';
 import { ConflictError, InputError, NotFoundError, WaterlineError } from '../../core/errors.ts';
 import { JOB_KIND_SCENES, JOB_STATES, type JobKind, type JobRecord, type SceneRecord } from '../../adapters/store/records.ts';
@@ -96,6 +97,14 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
       const badBand = bandCount ? body.options?.bands?.find((b) => b > bandCount) : undefined;
       if (badBand !== undefined) {
         throw new InputError('bad_bands', `options.bands: band ${badBand} does not exist in scene ${scene.id} (it has ${bandCount})`, { hint: `use bands between 1 and ${bandCount}` });
+      }
+      if (bandCount && body.options?.bandRoles) {
+        try {
+          parseBandRoles(body.options.bandRoles, bandCount);
+        } catch (err) {
+          if (!(err instanceof BandRoleError)) throw err;
+          throw new InputError('bad_band_roles', `options.bandRoles for scene ${scene.id}: ${err.message}`, { hint: 'e.g. "green=2,nir=4,swir1=5" (GET /scenes/{id} lists the bands and their roles)' });
+        }
       }
     }
     const { queued } = await ctx.queue.stats();

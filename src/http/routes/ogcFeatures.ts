@@ -209,7 +209,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     if (req.params.cid === ALL) {
       const [jobId, fid] = req.params.fid.split('.');
       const job = idSchema.safeParse(jobId).success ? ctx.store.getJob(jobId) : undefined;
-      const found = job && job.state === 'succeeded' ? load(job).features.find((f) => String(f.id) === fid) : undefined;
+      // the all-water collection holds segmentation jobs only (change jobs have their own collections)
+      const found = job && job.state === 'succeeded' && job.kind !== 'change' ? load(job).features.find((f) => String(f.id) === fid) : undefined;
       feature = found && job ? withJob(job, found) : undefined;
     } else {
       feature = load(collectionJob(req.params.cid)).features.find((f) => String(f.id) === req.params.fid);

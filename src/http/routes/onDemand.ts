@@ -209,7 +209,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
               const results = await segmenter.segment(tiles.map((t) => ({ ...t, id: sceneTileId(t.id) })), options);
               return results.map((r, i) => ({ ...r, tileId: tiles[i].id }));
             },
-            dispose: () => segmenter.dispose(),
+            // the server's models are shared and disposed by the server, never by one request
+            dispose: async () => {},
           };
           return ctx.pipeline.segmentWindow({
             scene: entry.scene,
