@@ -110,7 +110,7 @@ interface ReadBatch {
 }
 
 /** What blendSceneProbability needs: SegmentSceneOptions without the vectorization and provenance ones. */
-export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'sceneName' | 'now' | 'probabilityMemoryBytes'>;
+export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'now' | 'probabilityMemoryBytes'>;
 
 /** The first half of segmentScene: every tile through the model, blended into one scene probability. */
 export interface BlendedScene {
@@ -258,7 +258,8 @@ async function blendTiles(
       } catch (err) {
         checkAbort();
         if (err instanceof CancelledError) throw err;
-        failedTiles.push({ tileId: tile.id, error: describeError(err) });
+        // the output is served to clients: the scene is named as in provenance, never by its server path
+        failedTiles.push({ tileId: tile.id, error: describeError(err).split(info.source).join(options.sceneName ?? info.source) });
         stitcher.skipTile(tile);
         tilesDone++;
       }

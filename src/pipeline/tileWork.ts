@@ -183,7 +183,8 @@ export async function segmentTileUnit(source: TileSource, segmenter: Segmenter, 
         finish(model, retry.probability, retry.defects);
       } catch (err) {
         checkAbort();
-        result.failed.push({ tileId: model.id, error: describeError(err) });
+        // stored and served to clients: never the scene's server path
+        result.failed.push({ tileId: model.id, error: describeError(err).split(unit.scenePath).join(unit.sceneName) });
       }
     }
   }
