@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
-import { InProcessJobQueue, type JobExecutor, type JobQueue } from '../pipeline/jobQueue.ts';
+import { InProcessJobQueue, type JobExecutor, type JobQueue, type JobQueueStats } from '../pipeline/jobQueue.ts';
 import { DEFAULT_QUEUE_MODEL, RedisJobQueue } from '../pipeline/redisJobQueue.ts';
 import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
@@ -78,7 +78,7 @@ export function createServerDeps(services: ServerServices): ServerDeps {
   const backend = services.jobs ?? { kind: 'in-process' };
   if (backend.kind === 'thread') {
     // The job thread holds the models; the HTTP side (health, on-demand segmentation) uses them there.
-    const executor = new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs: services.progressIntervalMs, logLevel: backend.logLevel });
+    const executor = new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs: services.progressIntervalMs, logLevel: backend.logLevel }, store);
     const segmenters = threadSegmenterProvider(() => executor.start(), logger);
     const queue = new InProcessJobQueue({ store, runner: executor, logger, maxRunning: config.maxRunningJobs });
     return { config, store, queue, pipeline, segmenters, models, inspectScene: services.inspectScene, logger };
@@ -92,7 +92,7 @@ function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, {
   const { config, logger } = services;
   const progressIntervalMs = services.progressIntervalMs;
   if (backend.kind === 'redis') {
-    const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel });
+    const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel }, store);
     return new RedisJobQueue({
       store,
       connection: backend.connection,
@@ -110,6 +110,19 @@ function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, {
 
 export async function startServer(services: ServerServices): Promise<RunningServer> {
   const deps = createServerDeps(services);
+  try {
+    return await listen(services, deps);
+  } catch (err) {
+    // Nothing may outlive a failed start (a busy port, a bad app): the job thread with its model, the
+    // queue's timers and the database would keep the process running after the error is printed.
+    await deps.queue.close().catch(() => undefined);
+    await deps.segmenters.dispose().catch(() => undefined);
+    deps.store.close();
+    throw err;
+  }
+}
+
+async function listen(services: ServerServices, deps: ServerDeps): Promise<RunningServer> {
   const app = await createApp(deps);
   // Headers must arrive within headersTimeoutMs (checked every second, not Node's default 30 s); bodies are
   // bounded by their minimum rate (bodyRate.ts) rather than a total time, so a large upload at a decent
@@ -127,8 +140,14 @@ export async function startServer(services: ServerServices): Promise<RunningServ
   const port = (server.address() as AddressInfo).port;
   const host = services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  await deps.queue.resume();
-  const resumed = await deps.queue.stats();
+  let resumed: JobQueueStats;
+  try {
+    await deps.queue.resume();
+    resumed = await deps.queue.stats();
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   services.logger.info({ url, dataDir: services.config.dataDir, resumedJobs: resumed.running + resumed.queued }, 'waterline server listening');
 
   let closing: Promise<void> | undefined;

@@ -1,9 +1,12 @@
 /**
  * `waterline serve`'s default: jobs run in a job thread (ThreadJobExecutor + jobThread.ts, the model loaded
  * there from a module), not on the HTTP event loop. The job's GeoJSON equals a plain segmentation, cancel
- * reaches the thread, and a shutdown leaves the job queued with its tiles stored.
+ * reaches the thread, and a shutdown leaves the job queued with its tiles stored. A thread that crashes
+ * fails its job and the next job gets a new one; nothing outlives a failed start or a shutdown.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -22,7 +25,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-type Job = { id: string; scene: string; state: string; progress: { tilesDone: number } };
+type Job = { id: string; scene: string; state: string; error?: string | null; progress: { tilesDone: number } };
 const post = async (url: string, body: unknown) =>
   (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Job>;
 const getJob = async (url: string, id: string): Promise<Job> => (await (await fetch(`${url}/jobs/${id}`)).json()) as Job;
@@ -35,6 +38,26 @@ async function submit(h: Harness): Promise<string> {
   const scene = await post(`${h.url}/scenes`, { path: SCENE });
   return (await post(`${h.url}/jobs`, { scene: scene.id })).id;
 }
+
+it('a server that cannot listen (port taken) closes its job thread and database: the process exits', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+  dirs.push(dir);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (taken.address() as AddressInfo).port;
+    const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'http', 'fixtures', 'busyPortServer.ts'), dir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(killer);
+    expect(out.trim()).toBe('rejected EADDRINUSE');
+    expect(code).toBe(1); // null: it hung and was killed
+  } finally {
+    taken.close();
+  }
+}, 40_000);
 
 describeShared('jobs in the job thread (serve without --queue)', () => {
   it('gives the plain segmentation, feature for feature', async () => {
@@ -80,6 +103,27 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
     } finally {
       await h.close();
     }
+  }, 120_000);
+
+  it('a job whose thread crashes fails with a safe message; the next job gets a new thread; none starts after shutdown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const h = await startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, crashOnce: join(dir, 'crashed') } } } }, dir);
+    try {
+      const crashed = await submit(h);
+      const failed = await waitFor(async () => {
+        const job = await getJob(h.url, crashed);
+        return job.state === 'failed' ? job : undefined;
+      }, 'the crashed job to fail');
+      expect(failed.error).toMatch(/job thread crashed/);
+      expect(failed.error).not.toMatch(/secret|out of bounds/);
+      const next = (await post(`${h.url}/jobs`, { scene: failed.scene })).id;
+      await waitFor(async () => ((await getJob(h.url, next)).state === 'succeeded' ? true : undefined), 'the next job to succeed');
+    } finally {
+      await h.close();
+    }
+    // a late on-demand request after shutdown starts no thread (one would keep the process alive)
+    await expect(h.deps.segmenters.get(null)).rejects.toThrow(/shutting down/);
   }, 120_000);
 
   it('cancel reaches the thread; a shutdown leaves the job queued with its stored tiles', async () => {
