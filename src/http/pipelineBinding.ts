@@ -50,7 +50,6 @@ export const pipelineChangeScenes: ChangeScenesFn = async (req) => {
     {
       model: {
         options: { prompt: req.prompt, overlap: options.overlap },
-        tileSize: async () => req.segmenter.info.inputSize,
         forScene: (scene) => segmenterForScene(scene, {
           model: req.model ?? AUTO_MODEL_NAME,
           fusion: options.fusion !== 'none',

@@ -126,12 +126,8 @@ export function createSceneModel(settings: SceneModelSettings, load: (model: str
     }
     return p;
   };
-  const model = settings.model ?? AUTO_MODEL_NAME;
   return {
     options: { prompt: settings.prompt ?? 'segment water', batch: settings.batch ?? 4, overlap: settings.overlap ?? 32 },
-    async tileSize() {
-      return model === SPECTRAL_MODEL_NAME ? 224 : (await loadLearned(model === AUTO_MODEL_NAME ? undefined : model)).info.inputSize;
-    },
     forScene(scene: Scene, bands?: number[]) {
       return segmenterForScene(scene, { ...settings, bands }, loadLearned);
     },

@@ -37,8 +37,6 @@ export interface SceneModel<Chosen extends { segmenter: Segmenter; bands?: numbe
   options: Omit<BlendSceneOptions, 'bands' | 'stretch' | 'signal' | 'onProgress' | 'completed' | 'onTileDone'>;
   /** The segmenter and RGB bands for one scene (band roles, water index calibration and fusion are per scene). */
   forScene(scene: Scene): Promise<Chosen>;
-  /** The model tile size (for planning progress before any scene is mapped). */
-  tileSize(): Promise<number>;
 }
 
 export interface WaterDate {

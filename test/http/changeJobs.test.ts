@@ -61,7 +61,6 @@ describeShared('change jobs (POST /jobs with two scenes)', () => {
     const direct = await changeScenes({ kind: 'scene', path: scenePath(A) }, { kind: 'scene', path: scenePath(B) }, {
       model: {
         options: {},
-        tileSize: async () => 224,
         forScene: async (scene) => segmenterForScene(scene, { fusion: false }, async () => segmenter),
       },
     });

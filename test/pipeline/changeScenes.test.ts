@@ -44,7 +44,6 @@ function thresholdModel(pair: Pair) {
   const model: SceneModel = {
     options: { overlap: 32, batch: 8 },
     forScene: async () => ({ segmenter, bands: [pair.band] }),
-    tileSize: async () => 224,
   };
   return { segmenter, model };
 }

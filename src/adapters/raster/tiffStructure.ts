@@ -7,7 +7,7 @@
  * It reads only the header, the IFDs and the offset/byte-count arrays (through `read`, so local files and
  * range-read URLs share it); geotiff.js then parses the same, already-checked structure.
  */
-import { InputError, TooLargeError, WaterlineError } from '../../core/errors.ts';
+import { InputError, TooLargeError } from '../../core/errors.ts';
 
 export interface TiffLimits {
   /** Largest image (pixels per band) in any IFD. */
@@ -213,9 +213,4 @@ export async function checkTiffStructure(read: ReadBytes, size: number | null, n
   }
   if (structure.ifds.length === 0) throw malformed(name, 'no image (the first IFD offset is 0)');
   return structure;
-}
-
-/** True for the errors `checkTiffStructure` throws (as opposed to I/O failures of `read`). */
-export function isTiffStructureError(err: unknown): boolean {
-  return err instanceof WaterlineError && ['malformed_tiff', 'not_tiff', 'scene_too_large', 'truncated_tiff'].includes(err.code);
 }
