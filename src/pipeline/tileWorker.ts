@@ -18,7 +18,7 @@ import type { Logger } from '../logger.ts';
 import type { SegmenterInfo } from '../core/model/segmenter.ts';
 import { InputError } from '../core/errors.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
-import { startThread } from '../adapters/threads/threadRpc.ts';
+import { startThread, type ThreadClient } from '../adapters/threads/threadRpc.ts';
 import { DEFAULT_QUEUE_MODEL, QUEUE_PREFIX, tileQueueName, type WorkUnitData } from './redisJobQueue.ts';
 import type { SegmenterModuleRef } from './segmenterModule.ts';
 import type { TileJobSpec, TilePlan, TileUnitResult } from './tileWork.ts';
@@ -62,9 +62,19 @@ export function sceneFileFor(spec: TileJobSpec, dataDir: string | undefined): st
 }
 
 export async function startTileWorker(options: TileWorkerOptions): Promise<RunningTileWorker> {
-  const { logger } = options;
   const init: TileUnitThreadInit = { segmenter: options.segmenter, model: options.model === DEFAULT_QUEUE_MODEL ? null : options.model };
   const thread = await startThread(new URL('./tileUnitThread.ts', import.meta.url), init, 'waterline-inference');
+  try {
+    return await serveUnits(options, thread);
+  } catch (err) {
+    // The inference thread holds the model: a worker that fails to start must not keep it (and the process) alive.
+    await thread.close();
+    throw err;
+  }
+}
+
+async function serveUnits(options: TileWorkerOptions, thread: ThreadClient): Promise<RunningTileWorker> {
+  const { logger } = options;
   const info = await thread.call<SegmenterInfo>('info', null);
   const queue = tileQueueName(options.model);
   logger.info({ model: info.name, kind: info.kind, provider: info.provider, queue }, 'worker model loaded');
@@ -92,6 +102,9 @@ export async function startTileWorker(options: TileWorkerOptions): Promise<Runni
   const waiting = setInterval(() => logger.warn({ host: options.connection.host, port: options.connection.port }, 'worker: still waiting for Redis'), 5000);
   try {
     await worker.waitUntilReady();
+  } catch (err) {
+    await worker.close().catch(() => undefined);
+    throw err;
   } finally {
     clearInterval(waiting);
   }
