@@ -21,7 +21,7 @@ describe('errors seen by clients', () => {
     h = await startHarness({}, {}, {
       loadSegmenter: async (model) => {
         if (model === null && defaultLoads++ === 0) throw new Error(`cannot open /tmp/secret-models/unet.onnx (pass --model <dir>)`);
-        if (model === 'waterline-spectral') throw new Error(`ENOENT: no such file or directory, open '${process.cwd()}/models/spectral/x.json' (run \`waterline models pull x\`)`);
+        if (model === 'waterline-unet') throw new Error(`ENOENT: no such file or directory, open '${process.cwd()}/models/spectral/x.json' (run \`waterline models pull x\`)`);
         return darkWaterSegmenter();
       },
     });
@@ -40,7 +40,7 @@ describe('errors seen by clients', () => {
   });
 
   it("a failed job's error names no server path and no flag", async () => {
-    const res = await fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, model: 'waterline-spectral' }) });
+    const res = await fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, model: 'waterline-unet' }) });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const job = await waitFor(async () => {
@@ -50,6 +50,18 @@ describe('errors seen by clients', () => {
     expect(job.error).toMatch(/could not be loaded: ENOENT: no such file or directory, open '<server path>'$/);
     leaks(JSON.stringify(job));
     leaks(JSON.stringify(await (await fetch(`${h.url}/jobs`)).json()));
+  });
+
+  it('waterline-spectral on a one-band scene fails with the reason, naming the scene, not its path', async () => {
+    const res = await fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, model: 'waterline-spectral' }) });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const job = await waitFor(async () => {
+      const j = (await (await fetch(`${h.url}/jobs/${id}`)).json()) as { state: string; error?: string };
+      return j.state === 'failed' ? j : undefined;
+    }, 'job failure');
+    expect(job.error).toMatch(/^a\.tif: no water index can be computed from its bands/);
+    leaks(JSON.stringify(job));
   });
 
   it('refuses job bands the scene does not have at once, naming the option', async () => {
