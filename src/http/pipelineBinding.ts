@@ -4,7 +4,8 @@
  * a window of an open scene.
  */
 import { openScene } from '../adapters/raster/openScene.ts';
-import { AUTO_MODEL_NAME, segmenterForScene } from '../pipeline/sceneSegmenter.ts';
+import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
+import { segmenterForScene } from '../pipeline/sceneSegmenter.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
 import { sceneWindow } from '../pipeline/sceneWindow.ts';
 import type { ChangeScenesFn, SegmentSceneFn } from '../pipeline/jobRunner.ts';
@@ -16,7 +17,7 @@ export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
   try {
     // Band roles, water index calibration and fusion are per scene; the learned model is the server's (cached).
     const { segmenter, bands } = await segmenterForScene(scene, {
-      model: req.model ?? AUTO_MODEL_NAME,
+      model: req.model ?? DEFAULT_MODEL_NAME,
       fusion: req.options.fusion !== 'none',
       bandRoles: req.options.bandRoles,
       bands: req.options.bands,
@@ -51,7 +52,7 @@ export const pipelineChangeScenes: ChangeScenesFn = async (req) => {
       model: {
         options: { prompt: req.prompt, overlap: options.overlap },
         forScene: (scene) => segmenterForScene(scene, {
-          model: req.model ?? AUTO_MODEL_NAME,
+          model: req.model ?? DEFAULT_MODEL_NAME,
           fusion: options.fusion !== 'none',
           bandRoles: options.bandRoles,
           bands: options.bands,

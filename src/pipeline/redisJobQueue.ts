@@ -21,8 +21,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { JobRecord, JobState } from '../adapters/store/records.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
-import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
-import { SPECTRAL_MODEL_NAME } from '../core/spectral/spectralSegmenter.ts';
+import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 import type { JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
 import type { JobStorePort } from './jobStorePort.ts';
@@ -179,7 +178,7 @@ export class RedisJobQueue implements JobQueue {
       return undefined;
     }
     // auto / waterline-spectral jobs run the default learned model (fused with the index per scene), as in serverModelLoader.
-    const learned = job.model === null || job.model === DEFAULT_MODEL_NAME || job.model === SPECTRAL_MODEL_NAME ? this.options.defaultModel : job.model;
+    const learned = usesDefaultLearnedModel(job.model) ? this.options.defaultModel : job.model;
     return { jobId: job.id, scenePath: scene.path, sceneName: scene.name, model: learned, jobModel: job.model, prompt: job.prompt, options: job.options };
   }
 

@@ -12,18 +12,17 @@
  * cached across jobs).
  */
 import type { Scene } from '../adapters/raster/openScene.ts';
-import { DEFAULT_MODEL_NAME as AUTO_MODEL_NAME } from '../core/model/modelNames.ts';
+import { DEFAULT_MODEL_NAME, SPECTRAL_MODEL_NAME } from '../core/model/modelNames.ts';
 import { applyBandRoles, BandRoleError, inferBandRoles, parseBandRoles, type BandRoleAssignment } from '../core/bands/bandRoles.ts';
 import { InputError } from '../core/errors.ts';
 import type { Segmenter } from '../core/model/segmenter.ts';
 import { createFusedSegmenter, type FusionOptions } from '../core/spectral/fusedSegmenter.ts';
-import { createSpectralSegmenter, SPECTRAL_MODEL_NAME, type SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
+import { createSpectralSegmenter, type SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
 import type { WaterIndexName } from '../core/spectral/waterIndex.ts';
 import { calibrateSpectralWater } from './spectralCalibration.ts';
 import { defaultBands } from './tileSource.ts';
 import type { SceneModel } from './waterDates.ts';
 
-export { DEFAULT_MODEL_NAME as AUTO_MODEL_NAME } from '../core/model/modelNames.ts';
 
 export interface SceneModelRequest {
   /** `auto` (default), `waterline-spectral`, or a learned model name/directory. */
@@ -72,7 +71,9 @@ export async function segmenterForScene(
 ): Promise<SceneSegmenter> {
   const roles = sceneBandRoles(scene, request.bandRoles);
   const bands = request.bands ?? defaultBands(scene.info, roles);
-  const model = request.model ?? AUTO_MODEL_NAME;
+  const model = request.model ?? DEFAULT_MODEL_NAME;
+  // the learned model `model` stands for (auto: the configured default)
+  const loadModel = (): Promise<Segmenter> => loadLearned(model === DEFAULT_MODEL_NAME ? undefined : model);
   const wantsIndex = model === SPECTRAL_MODEL_NAME || request.fusion !== false;
   const calibration = wantsIndex ? await calibrateSpectralWater(scene, roles, { index: request.index, method: request.thresholdMethod, signal: request.signal }) : null;
   if (calibration?.implausible) {
@@ -80,7 +81,7 @@ export async function segmenterForScene(
       throw new InputError('implausible_band_roles', `${scene.info.source}: ${calibration.implausible}`, { hint: 'say what the bands are with --band-roles (e.g. swir1=1,nir=2,red=3,green=4)' });
     }
     // auto / a learned model: the learned model alone, and the run says why the index was left out
-    const learned = await loadLearned(model === AUTO_MODEL_NAME ? undefined : model);
+    const learned = await loadModel();
     const segmenter: Segmenter = {
       info: { ...learned.info, provenance: { ...learned.info.provenance, waterIndex: { rejected: calibration.implausible } } },
       segment: (tiles, options) => learned.segment(tiles, options),
@@ -97,7 +98,7 @@ export async function segmenterForScene(
     }
     return { segmenter: createSpectralSegmenter(calibration), roles, bands, calibration };
   }
-  const learned = await loadLearned(model === AUTO_MODEL_NAME ? undefined : model);
+  const learned = await loadModel();
   const segmenter = calibration ? createFusedSegmenter(learned, calibration, request.fusionOptions) : learned;
   return { segmenter, roles, bands, calibration };
 }

@@ -20,7 +20,8 @@ import { CancelledError, describeError } from '../core/errors.ts';
 import type { GridTile } from '../core/grid/tileGrid.ts';
 import { quantizeProbability } from '../core/masks/probabilityCodec.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, SegmenterInfo } from '../core/model/segmenter.ts';
-import { AUTO_MODEL_NAME, segmenterForScene } from './sceneSegmenter.ts';
+import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
+import { segmenterForScene } from './sceneSegmenter.ts';
 import { createTileSource, type TileSource } from './tileSource.ts';
 
 /** What every unit of a job carries: enough for any worker to segment its tiles. */
@@ -111,7 +112,7 @@ export interface JobTileSource {
  */
 export async function openJobTileSource(scene: Scene, learned: Segmenter, spec: TileJobSpec, signal?: AbortSignal): Promise<JobTileSource> {
   const { segmenter, bands } = await segmenterForScene(scene, {
-    model: spec.jobModel ?? AUTO_MODEL_NAME,
+    model: spec.jobModel ?? DEFAULT_MODEL_NAME,
     fusion: spec.options.fusion !== 'none',
     bandRoles: spec.options.bandRoles,
     bands: spec.options.bands,

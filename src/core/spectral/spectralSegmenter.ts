@@ -13,8 +13,6 @@ import { sigmoid, spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
 
 import { SPECTRAL_MODEL_NAME } from '../model/modelNames.ts';
 
-export { SPECTRAL_MODEL_NAME };
-
 /** Everything the spectral model needs to know about one scene, decided once from a scene-wide sample. */
 export interface SpectralCalibration {
   index: WaterIndex;

@@ -23,7 +23,8 @@ import { lonLatBoxesIntersect, pixelWindowLonLatBox, type LonLatBox } from '../.
 import type { SceneInfo } from '../../core/scene.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
 import type { Scene } from '../../adapters/raster/openScene.ts';
-import { AUTO_MODEL_NAME, segmenterForScene } from '../../pipeline/sceneSegmenter.ts';
+import { DEFAULT_MODEL_NAME } from '../../core/model/modelNames.ts';
+import { segmenterForScene } from '../../pipeline/sceneSegmenter.ts';
 import { createCrsTransform } from '../../adapters/raster/crs.ts';
 import { dequantizeProbability, quantizeProbability } from '../../core/masks/probabilityCodec.ts';
 import type { AppContext } from '../appContext.ts';
@@ -141,7 +142,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const key = `${model ?? ''}|${learned.info.name}`;
     let chosen = byModel.get(key);
     if (!chosen) {
-      chosen = segmenterForScene(entry.scene, { model: model ?? AUTO_MODEL_NAME }, async () => learned).then((s) => s.segmenter);
+      chosen = segmenterForScene(entry.scene, { model: model ?? DEFAULT_MODEL_NAME }, async () => learned).then((s) => s.segmenter);
       chosen.catch(() => byModel.delete(key));
       byModel.set(key, chosen);
     }
