@@ -46,17 +46,24 @@ export async function calibrateSpectralWater(scene: Scene, roles: BandRoleAssign
   const index = chooseWaterIndex(roles.roles, options.index);
   if (!index) return null;
   const bands = indexBands(index, roles.roles);
-  const nirBand = index.name === 'mndwi' && options.brightNirVeto !== false ? roles.roles.nir ?? roles.roles.nir08 : undefined;
-  const planes = await sampleSpectralPlanes(scene, nirBand ? [...bands, nirBand] : bands, options.signal);
-  const values = computeWaterIndex(index, planes.slice(0, bands.length), new Float32Array(planes[0].length));
+  // guessed: some band the index reads has its role from the band count only
+  const rolesGuessed = bands.some((b) => {
+    const role = roles.byBand[b - 1];
+    return role !== null && roles.sources[role] === 'band-count';
+  });
+  const nir = roles.roles.nir ?? roles.roles.nir08;
+  const nirBand = index.name === 'mndwi' && options.brightNirVeto !== false ? nir : undefined;
+  // One scene-wide read: the index's bands (+ NIR for the veto), or every band when guessed roles must be checked.
+  const all = scene.info.bands.filter((b) => b.colorInterpretation !== 'Alpha').map((b) => b.band);
+  const read = rolesGuessed ? [...new Set([...bands, ...(nirBand ? [nirBand] : []), ...all])] : nirBand ? [...bands, nirBand] : bands;
+  const planes = await sampleSpectralPlanes(scene, read, options.signal);
+  const plane = (band: number): Float32Array => planes[read.indexOf(band)];
+  const values = computeWaterIndex(index, bands.map(plane), new Float32Array(planes[0].length));
   const threshold = chooseIndexThreshold(values, index, options);
-  const rolesGuessed = index.roles.some((r) => roles.sources[r === 'nir' && roles.roles.nir === undefined ? 'nir08' : r] === 'band-count');
-  const limit = nirBand ? dryNirMedian(values, planes[bands.length], threshold.threshold) : null;
+  const limit = nirBand ? dryNirMedian(values, plane(nirBand), threshold.threshold) : null;
   let implausible: string | undefined;
   if (rolesGuessed) {
-    const all = scene.info.bands.filter((b) => b.colorInterpretation !== 'Alpha').map((b) => b.band);
-    const nir = roles.roles.nir ?? roles.roles.nir08;
-    const check = checkGuessedRoles(values, threshold.threshold, await sampleSpectralPlanes(scene, all, options.signal), nir ? all.indexOf(nir) : -1);
+    const check = checkGuessedRoles(values, threshold.threshold, all.map(plane), nir ? all.indexOf(nir) : -1);
     if (!check.ok) {
       implausible = `with the band roles guessed from the band count (${formatBandRoles(roles.roles)}), the ${index.name} index's water is brighter than the land (x${check.brightnessRatio.toFixed(2)} over all bands, x${check.nirRatio.toFixed(2)} in the NIR band), which open water is not: the bands are probably in another order`;
     }
