@@ -31,6 +31,17 @@ describe('errors seen by clients', () => {
   });
   afterAll(async () => h.stop());
 
+  /** Start a job on the scene with `model`, expect 202, and wait until it has failed. */
+  const failedJob = async (model: string): Promise<{ state: string; error?: string }> => {
+    const res = await fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, model }) });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    return waitFor(async () => {
+      const j = (await (await fetch(`${h.url}/jobs/${id}`)).json()) as { state: string; error?: string };
+      return j.state === 'failed' ? j : undefined;
+    }, 'job failure');
+  };
+
   it('readiness reports a failed model load without its paths or flags', async () => {
     const res = await fetch(`${h.url}/readyz`);
     const body = (await res.json()) as { status: string; error?: string };
@@ -40,26 +51,14 @@ describe('errors seen by clients', () => {
   });
 
   it("a failed job's error names no server path and no flag", async () => {
-    const res = await fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, model: 'waterline-unet' }) });
-    expect(res.status).toBe(202);
-    const { id } = (await res.json()) as { id: string };
-    const job = await waitFor(async () => {
-      const j = (await (await fetch(`${h.url}/jobs/${id}`)).json()) as { state: string; error?: string };
-      return j.state === 'failed' ? j : undefined;
-    }, 'job failure');
+    const job = await failedJob('waterline-unet');
     expect(job.error).toMatch(/could not be loaded: ENOENT: no such file or directory, open '<server path>'$/);
     leaks(JSON.stringify(job));
     leaks(JSON.stringify(await (await fetch(`${h.url}/jobs`)).json()));
   });
 
   it('waterline-spectral on a one-band scene fails with the reason, naming the scene, not its path', async () => {
-    const res = await fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, model: 'waterline-spectral' }) });
-    expect(res.status).toBe(202);
-    const { id } = (await res.json()) as { id: string };
-    const job = await waitFor(async () => {
-      const j = (await (await fetch(`${h.url}/jobs/${id}`)).json()) as { state: string; error?: string };
-      return j.state === 'failed' ? j : undefined;
-    }, 'job failure');
+    const job = await failedJob('waterline-spectral');
     expect(job.error).toMatch(/^a\.tif: no water index can be computed from its bands/);
     leaks(JSON.stringify(job));
   });
