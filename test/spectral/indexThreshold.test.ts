@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { chooseIndexThreshold, indexProbability } from '../../src/core/spectral/indexThreshold.ts';
+import { chooseIndexThreshold, type IndexThreshold } from '../../src/core/spectral/indexThreshold.ts';
+import { indexLogOdds, sigmoid } from '../../src/core/spectral/waterLogOdds.ts';
 import { WATER_INDICES, chooseWaterIndex, waterIndexAt } from '../../src/core/spectral/waterIndex.ts';
+
+/** The soft probability the spectral model gives an index value under threshold `t` (MNDWI, no veto). */
+const indexProbability = (v: number, t: IndexThreshold): number => sigmoid(indexLogOdds(v, { index: WATER_INDICES.mndwi, bands: [2, 5], threshold: t, roles: {}, rolesGuessed: false }));
 
 /** Deterministic normal samples (Box-Muller on a LCG). */
 function normals(n: number, mean: number, sd: number, seed: number): number[] {

@@ -22,7 +22,7 @@
  */
 import type { ModelTile, Segmenter, SegmentOptions, TileSegmentation } from '../model/segmenter.ts';
 import { calibrationProvenance, type SpectralCalibration } from './spectralSegmenter.ts';
-import { spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
+import { sigmoid, spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
 
 export interface FusionOptions {
   /** Weight of the model's log-odds (default 0.5). */
@@ -76,7 +76,7 @@ function logit(p: number, clamp: number): number {
 export function fusePixel(zi: number, pModel: number, modelWeight: number, clamp: number): number {
   if (Number.isNaN(zi)) return pModel;
   const z = Number.isNaN(pModel) ? zi : zi + modelWeight * logit(pModel, clamp);
-  return 1 / (1 + Math.exp(-z));
+  return sigmoid(z);
 }
 
 export function createFusedSegmenter(learned: Segmenter, calibration: SpectralCalibration, options: FusionOptions = {}): Segmenter {

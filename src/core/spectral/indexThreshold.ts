@@ -167,10 +167,3 @@ function countAtLeast(sorted: Float64Array, t: number): number {
   }
   return sorted.length - a;
 }
-
-/** Soft water probability of one index value (NaN stays NaN). */
-export function indexProbability(v: number, t: IndexThreshold): number {
-  if (Number.isNaN(v)) return Number.NaN;
-  const z = (v - t.threshold) / t.softness;
-  return z >= 30 ? 1 : z <= -30 ? 0 : 1 / (1 + Math.exp(-z));
-}
