@@ -12,6 +12,11 @@
 - Hard negatives (synthetic, on land = label 0 pixels unless said): black collar (a corner cut off along a
   random line, rendered black, valid, not water), cloud (bright soft blob over anything; opaque parts are
   not water), snow (land brightened to white with its texture kept), dark fields / shadow (land darkened).
+- High-resolution water texture (`sea_sample`, procedural): open water as an aerial or a sub-5 m sensor
+  sees it (a water colour from deep ocean to turquoise shallows, lakes and silty rivers; wind waves as a few
+  oriented wave trains, swell, sun glint specks, slow depth/colour gradients, sensor noise). Either a whole
+  tile of it (an all-sea tile has no shore to anchor a decision) or a Kaggle chip whose water pixels are
+  replaced by it (real shorelines around high-resolution water).
 - Always: mild brightness/contrast jitter and 8-bit quantisation.
 """
 import numpy as np
@@ -165,10 +170,55 @@ def jitter(f, rng):
     return (f - m) * rng.uniform(0.8, 1.2) + m + rng.uniform(-0.08, 0.08)
 
 
+# Water colours (linear 0..1 RGB, before the pipeline's stretch): deep ocean, open sea, turquoise shallows,
+# coastal green-blue, dark lake, silty river, glacial milky blue.
+WATER_COLOURS = np.array([
+    (0.04, 0.10, 0.22), (0.08, 0.20, 0.35), (0.16, 0.46, 0.55), (0.12, 0.30, 0.30),
+    (0.07, 0.09, 0.10), (0.33, 0.29, 0.20), (0.35, 0.50, 0.58)], np.float32)
+WATER_COLOUR_P = np.array([0.2, 0.25, 0.15, 0.15, 0.12, 0.06, 0.07])
+
+
+def water_texture(rng, size=SIZE):
+    """A procedural high-resolution open-water texture, HxWx3 in 0..1."""
+    base = WATER_COLOURS[rng.choice(len(WATER_COLOURS), p=WATER_COLOUR_P)] * rng.uniform(0.7, 1.3) \
+        + rng.uniform(-0.03, 0.03, 3)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    waves = np.zeros((size, size), np.float32)
+    main = rng.uniform(0, np.pi)
+    for _ in range(int(rng.integers(3, 8))):  # wind waves: a few trains around one direction
+        a = main + rng.normal(0, 0.35)
+        k = 2 * np.pi / rng.uniform(3, 28)
+        waves += rng.uniform(0.3, 1.0) * np.sin(k * (np.cos(a) * xx + np.sin(a) * yy) + rng.uniform(0, 2 * np.pi))
+    waves /= max(float(np.abs(waves).max()), 1e-6)
+    waves *= 0.4 + 0.6 * smooth_field(rng, size)  # patchy wind
+    amp = rng.uniform(0.005, 0.04)
+    f = np.broadcast_to(base, (size, size, 3)) * (1 + 0.15 * (smooth_field(rng, size) - 0.5))[..., None]  # depth, colour
+    f = f + amp * waves[..., None] * rng.uniform(0.7, 1.3, 3)
+    if rng.random() < 0.3:  # sun glint on crests
+        crest = waves > rng.uniform(0.6, 0.9)
+        glint = crest & (rng.random((size, size)) < rng.uniform(0.05, 0.5))
+        f = np.where(glint[..., None], np.clip(f + rng.uniform(0.2, 0.6), 0, 1), f)
+    f = f + rng.normal(0, rng.uniform(0.002, 0.015), (size, size, 3))
+    return np.clip(f, 0, 1).astype(np.float32)
+
+
+def sea_sample(images, masks, train_idx, rng):
+    """A whole tile of high-resolution water, or a training chip whose water is replaced by it."""
+    tex = water_texture(rng)
+    if rng.random() < 0.5:
+        return tex, np.ones((SIZE, SIZE), np.float32), np.ones((SIZE, SIZE), np.float32)
+    f, y, w = pair_sample(images, masks, int(train_idx[rng.integers(0, len(train_idx))]), rng, zoom_p=0.7)
+    return np.where(y[..., None] > 0, tex, f).astype(np.float32), y, w
+
+
 def make_sample(source, rng, domain_p):
-    """source: ('pair', images, masks, i) or ('scene', scene dict). Returns f HxWx3, y HxW, w HxW float32."""
+    """source: ('pair', images, masks, i), ('sea', images, masks, train_idx) or ('scene', scene dict).
+    Returns f HxWx3, y HxW, w HxW float32."""
     if source[0] == 'pair':
         f, y, w = pair_sample(source[1], source[2], source[3], rng)
+    elif source[0] == 'sea':
+        f, y, w = sea_sample(source[1], source[2], source[3], rng)
+        domain_p = max(domain_p, 0.8)  # the pipeline stretches an all-water scene hard, per band
     else:
         f, y, w = scene_sample(source[1], rng)
     f, y, w = flip_rotate(rng, f, y, w)

@@ -138,6 +138,10 @@ def main():
     ap.add_argument('--ema', type=float, default=0.998)
     ap.add_argument('--domain-aug', type=float, default=0.5)
     ap.add_argument('--scene-per-epoch', type=int, default=400, help='scene windows per epoch (beside the pairs)')
+    ap.add_argument('--sea-per-epoch', type=int, default=150,
+                    help='procedural high-resolution water tiles per epoch (augment.sea_sample)')
+    ap.add_argument('--reschedule', action='store_true',
+                    help='on resume, take --epochs and --sea-per-epoch from the command line instead of the run')
     ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=13)
@@ -178,12 +182,19 @@ def main():
     if state is not None:
         arch = state['arch']
         saved = state['args']
-        for k in ('epochs', 'batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed'):
-            setattr(args, k, saved[k])  # a resumed run keeps its schedule
+        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed') + \
+            (() if args.reschedule else ('epochs', 'sea_per_epoch'))
+        for k in kept:
+            if k in saved:
+                setattr(args, k, saved[k])  # a resumed run keeps its schedule
+            elif k == 'sea_per_epoch':
+                args.sea_per_epoch = 0  # runs from before the procedural water tiles
+        if args.reschedule:
+            log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles per epoch')
     model = build(arch)
     ema = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    n_per_epoch = len(train_idx) + args.scene_per_epoch
+    n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
     if light is not None:
@@ -204,6 +215,8 @@ def main():
         torch.set_rng_state(state['torch_rng'])
         epoch, step, order, history, best_iou = (state['epoch'], state['step'], state['order'], state['history'],
                                                  state['best_iou'])
+        if order is not None and len(order) != n_per_epoch:
+            order, step = None, 0  # rescheduled mid-epoch: this epoch starts again with the new mix
         log(f'resumed {last_path}: epoch {epoch}, step {step}/{steps_per_epoch}, best val iou {best_iou:.4f}')
     else:
         torch.manual_seed(args.seed)
@@ -212,7 +225,8 @@ def main():
         epoch, step, order, history, best_iou = 1, 0, None, [], -1.0
     nparams = sum(p.numel() for p in model.parameters())
     log(f'{MODEL_NAME}: WaterMobileUNet {arch}, {nparams} parameters; {len(train_idx)} train pairs + '
-        f'{args.scene_per_epoch} scene windows/epoch from {len(scenes)} renderings, {steps_per_epoch} steps/epoch, '
+        f'{args.scene_per_epoch} scene windows + {args.sea_per_epoch} water tiles/epoch from {len(scenes)} renderings, '
+        f'{steps_per_epoch} steps/epoch, '
         f'{args.epochs} epochs; val {len(val_idx)} pairs; held out: {", ".join(D.HELD_OUT_SCENES)}')
 
     def checkpoint():
@@ -225,7 +239,8 @@ def main():
     while epoch <= args.epochs:
         if order is None:
             items = [('pair', int(i)) for i in train_idx] + \
-                    [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)]
+                    [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)] + \
+                    [('sea', 0)] * args.sea_per_epoch
             order = [items[j] for j in rng.permutation(len(items))]
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
         else:
@@ -235,7 +250,8 @@ def main():
             batch = order[step * args.batch:(step + 1) * args.batch]
             xs, ys, ws = [], [], []
             for kind, i in batch:
-                src = ('pair', images, masks, i) if kind == 'pair' else ('scene', scenes[i])
+                src = ('pair', images, masks, i) if kind == 'pair' else \
+                    ('sea', images, masks, train_idx) if kind == 'sea' else ('scene', scenes[i])
                 f, y, w = make_sample(src, rng, args.domain_aug)
                 xs.append(f)
                 ys.append(y)
