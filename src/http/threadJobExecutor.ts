@@ -5,7 +5,7 @@
  * or on-demand request, starts a fresh thread. After close() no thread is started again.
  */
 import { UnavailableError } from '../core/errors.ts';
-import type { JobState } from '../adapters/store/records.ts';
+import type { JobState } from '../core/jobRecords.ts';
 import { startThread, type ThreadClient } from '../adapters/threads/threadRpc.ts';
 import type { JobExecutor } from '../pipeline/jobQueue.ts';
 import type { JobStorePort } from '../pipeline/jobStorePort.ts';

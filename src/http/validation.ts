@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
-import { JOB_KINDS, JOB_STATES } from '../adapters/store/records.ts';
+import { JOB_KINDS, JOB_STATES } from '../core/jobRecords.ts';
 
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);

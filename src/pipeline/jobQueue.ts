@@ -6,7 +6,7 @@
  * (the server's SQLite database); the queue methods are async so a queue may ask a remote broker.
  */
 import type { Logger } from '../logger.ts';
-import type { JobRecord, JobState } from '../adapters/store/records.ts';
+import type { JobRecord, JobState } from '../core/jobRecords.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 

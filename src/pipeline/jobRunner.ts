@@ -9,7 +9,7 @@ import type { FeatureCollection } from 'geojson';
 import type { Segmenter, SegmentationDefect, SegmenterInfo } from '../core/model/segmenter.ts';
 import { CancelledError, NotFoundError, describeError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
-import type { JobOptions, JobProgress, JobState } from '../adapters/store/records.ts';
+import type { JobOptions, JobProgress, JobState } from '../core/jobRecords.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 

@@ -9,7 +9,7 @@
  * reports it, so a process killed right after loses nothing (a remote store would sit behind a local one).
  */
 import type { SegmentationDefect } from '../core/model/segmenter.ts';
-import type { JobProgress, JobRecord, JobState, NewJob, SceneRecord, TileOutcome } from '../adapters/store/records.ts';
+import type { JobProgress, JobRecord, JobState, NewJob, SceneRecord, TileOutcome } from '../core/jobRecords.ts';
 
 export interface JobStorePort {
   /** False once the store is closed (a server shutting down): a runner stops writing. */

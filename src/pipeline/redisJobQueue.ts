@@ -19,7 +19,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
-import type { JobRecord, JobState } from '../adapters/store/records.ts';
+import type { JobRecord, JobState } from '../core/jobRecords.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';

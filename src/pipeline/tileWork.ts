@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Scene } from '../adapters/raster/openScene.ts';
-import type { JobOptions } from '../adapters/store/records.ts';
+import type { JobOptions } from '../core/jobRecords.ts';
 import { CancelledError, describeError } from '../core/errors.ts';
 import type { GridTile } from '../core/grid/tileGrid.ts';
 import { quantizeProbability } from '../core/masks/probabilityCodec.ts';

@@ -20,7 +20,7 @@ import {
   type NewJob,
   type SceneRecord,
   type TileOutcome,
-} from './records.ts';
+} from '../../core/jobRecords.ts';
 
 export const DATABASE_FILE = 'waterline.db';
 

@@ -5,7 +5,7 @@
 import { BandRoleError, parseBandRoles } from '../../core/bands/bandRoles.ts';
 import type { Router } from 'express';
 import { ConflictError, InputError, NotFoundError, WaterlineError } from '../../core/errors.ts';
-import { JOB_KIND_SCENES, JOB_STATES, type JobKind, type JobRecord, type SceneRecord } from '../../adapters/store/records.ts';
+import { JOB_KIND_SCENES, JOB_STATES, type JobKind, type JobRecord, type SceneRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
 import { createJobBody, idSchema, listJobsQuery, parseInput } from '../validation.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';

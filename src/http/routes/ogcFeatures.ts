@@ -9,7 +9,7 @@ import { bbox as turfBbox } from '@turf/turf';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { Request, Router } from 'express';
 import { NotFoundError } from '../../core/errors.ts';
-import type { JobRecord } from '../../adapters/store/records.ts';
+import type { JobRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
 import { baseUrl } from '../baseUrl.ts';
 import { Lru } from '../lru.ts';

@@ -11,7 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
 import { InputError, NotFoundError, TooLargeError, WaterlineError } from '../../core/errors.ts';
-import type { SceneRecord } from '../../adapters/store/records.ts';
+import type { SceneRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
 import { UPLOADS_SUBDIR, resolveInsideDataDir } from '../dataDir.ts';
 import { concurrencyLimit } from '../security.ts';

@@ -17,7 +17,7 @@ import { ConflictError, InputError } from '../../core/errors.ts';
 import { clampLat, isValidTile, MAX_ZOOM } from '../../core/grid/webMercator.ts';
 import { createWaterTiles, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
 import { CHANGE_CLASS_COLOURS } from '../../core/change/changeClasses.ts';
-import type { JobRecord } from '../../adapters/store/records.ts';
+import type { JobRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
 import { baseUrl } from '../baseUrl.ts';
 import { Lru } from '../lru.ts';

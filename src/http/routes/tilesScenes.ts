@@ -7,7 +7,7 @@ import { openScene, type Scene } from '../../adapters/raster/openScene.ts';
 import { createSceneTileRenderer, type SceneTileRenderer } from '../../adapters/raster/tileRenderer.ts';
 import { computeSceneStretch, defaultBands } from '../../pipeline/tileSource.ts';
 import type { BandStretch } from '../../core/grid/bandStretch.ts';
-import type { SceneRecord } from '../../adapters/store/records.ts';
+import type { SceneRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
 import { Lru } from '../lru.ts';
 import { findScene } from './scenes.ts';

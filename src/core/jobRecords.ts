@@ -2,7 +2,7 @@
  * What the server persists: registered scenes, segmentation jobs and their progress. Plain data shared by
  * the store, the job queue/runner and the HTTP routes.
  */
-import type { TileProgress } from '../../core/tileProgress.ts';
+import type { TileProgress } from './tileProgress.ts';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
