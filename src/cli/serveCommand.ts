@@ -8,7 +8,7 @@ import { resolveServerConfig, type ServerSettings } from '../http/serverConfig.t
 import { startServer, type JobBackend } from '../http/server.ts';
 import { modelLoaderModule } from '../http/modelLoaderModule.ts';
 import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection.ts';
-import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
+import { DEFAULT_QUEUE_MODEL } from '../pipeline/distributedJobQueue.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
 import type { CliContext } from './context.ts';

@@ -5,10 +5,12 @@
  */
 import type { Command } from 'commander';
 import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection.ts';
+import { bullmqWorkUnitConsumers } from '../adapters/queue/bullmqWorkUnitConsumers.ts';
 import { InputError } from '../core/errors.ts';
 import { modelLoaderModule } from '../http/modelLoaderModule.ts';
-import { DEFAULT_QUEUE_MODEL } from '../pipeline/redisJobQueue.ts';
+import { DEFAULT_QUEUE_MODEL } from '../pipeline/distributedJobQueue.ts';
 import { startTileWorker } from '../pipeline/tileWorker.ts';
+import type { WorkUnitConsumers } from '../pipeline/workUnitBroker.ts';
 import type { CliContext } from './context.ts';
 import { untilStopSignal } from './untilStopSignal.ts';
 import { numberOption } from './numberOption.ts';
@@ -39,7 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
       const concurrency = numberOption('concurrency', flags.concurrency, { integer: true, min: 1, max: 64 });
       const model = flags.model ?? ctx.env.model ?? DEFAULT_QUEUE_MODEL;
       const worker = await startTileWorker({
-        connection,
+        units: bullmqWorkUnitConsumers({ connection, logger: ctx.logger }) satisfies WorkUnitConsumers,
         model,
         segmenter: modelLoaderModule({ device: flags.device ?? ctx.env.device ?? 'auto', modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logLevel: ctx.env.logLevel }),
         dataDir: flags.dataDir,

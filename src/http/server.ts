@@ -9,9 +9,11 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
 import { InProcessJobQueue, type JobExecutor, type JobQueue, type JobQueueStats } from '../pipeline/jobQueue.ts';
-import { DEFAULT_QUEUE_MODEL, RedisJobQueue } from '../pipeline/redisJobQueue.ts';
+import { DEFAULT_QUEUE_MODEL, DistributedJobQueue } from '../pipeline/distributedJobQueue.ts';
 import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
+import type { WorkUnitQueues } from '../pipeline/workUnitBroker.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
+import { bullmqWorkUnitQueues } from '../adapters/queue/bullmqWorkUnitQueues.ts';
 import { ThreadJobExecutor } from './threadJobExecutor.ts';
 import { threadSegmenterProvider } from './threadSegmenterProvider.ts';
 import { JobRunner, type SegmenterProvider } from '../pipeline/jobRunner.ts';
@@ -93,9 +95,9 @@ function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, {
   const progressIntervalMs = services.progressIntervalMs;
   if (backend.kind === 'redis') {
     const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel }, store);
-    return new RedisJobQueue({
+    return new DistributedJobQueue({
       store,
-      connection: backend.connection,
+      units: bullmqWorkUnitQueues({ connection: backend.connection, logger }) satisfies WorkUnitQueues,
       finisher,
       defaultModel: backend.defaultModel ?? DEFAULT_QUEUE_MODEL,
       logger,

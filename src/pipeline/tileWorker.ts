@@ -1,9 +1,10 @@
 /**
- * A `waterline worker`: takes plan and tile units (tileWork.ts) of one model's BullMQ queue and returns
- * their results to Redis, where the server collects them (redisJobQueue.ts).
+ * A `waterline worker`: takes plan and tile units (tileWork.ts) of one model's broker queue
+ * (`WorkUnitConsumers`, workUnitBroker.ts: BullMQ on Redis, src/adapters/queue/bullmqWorkUnitConsumers.ts)
+ * and returns their results to the broker, where the server collects them (distributedJobQueue.ts).
  *
- * - The model is loaded once, in an inference thread (tileUnitThread.ts); this thread only talks to Redis,
- *   so BullMQ's lock renewal is never starved by inference, tile reads or stretching.
+ * - The model is loaded once, in an inference thread (tileUnitThread.ts); this thread only talks to the
+ *   broker, so BullMQ's lock renewal is never starved by inference, tile reads or stretching.
  * - A worker killed mid-unit (SIGKILL, lost machine) stops renewing its lock: after `lockDurationMs` the
  *   stalled check of any live worker puts the unit back to waiting and another worker computes it. Its result
  *   is deterministic and stored idempotently, so nothing counts twice.
@@ -13,19 +14,19 @@
  * - close() (SIGTERM) lets the units in flight finish and be reported.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
-import { Worker, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { SegmenterInfo } from '../core/model/segmenter.ts';
 import { InputError } from '../core/errors.ts';
-import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { startThread, type ThreadClient } from '../adapters/threads/threadRpc.ts';
-import { DEFAULT_QUEUE_MODEL, QUEUE_PREFIX, tileQueueName, type WorkUnitData } from './redisJobQueue.ts';
+import { DEFAULT_QUEUE_MODEL, tileQueueName, type WorkUnitData, type WorkUnitResult } from './distributedJobQueue.ts';
 import type { SegmenterModuleRef } from './segmenterModule.ts';
 import type { TileJobSpec, TilePlan, TileUnitResult } from './tileWork.ts';
 import type { TileUnitThreadInit } from './tileUnitThread.ts';
+import type { WorkUnitConsumers } from './workUnitBroker.ts';
 
 export interface TileWorkerOptions {
-  connection: RedisConnectionOptions;
+  /** The broker the units come from (BullMQ on Redis: bullmqWorkUnitConsumers). */
+  units: WorkUnitConsumers;
   /** The model this worker runs, whose queue it takes units from ('default': the jobs of servers without --model). */
   model: string;
   /** How the inference thread loads it (null model = the module's default). */
@@ -40,7 +41,6 @@ export interface TileWorkerOptions {
   stalledIntervalMs?: number;
   /** Times a unit may stall (its worker died) before it fails (default 5). */
   maxStalledCount?: number;
-  prefix?: string;
   logger: Logger;
 }
 
@@ -79,35 +79,22 @@ async function serveUnits(options: TileWorkerOptions, thread: ThreadClient): Pro
   const queue = tileQueueName(options.model);
   logger.info({ model: info.name, kind: info.kind, provider: info.provider, queue }, 'worker model loaded');
 
-  const processor = async (job: Job<WorkUnitData>): Promise<TilePlan | TileUnitResult> => {
-    const data = job.data;
+  const processor = async (unit: { id: string; data: WorkUnitData }): Promise<WorkUnitResult> => {
+    const data = unit.data;
     const spec = data.kind === 'plan' ? data.spec : data.unit;
     const scenePath = sceneFileFor(spec, options.dataDir);
     if (data.kind === 'plan') return thread.call<TilePlan>('plan', { spec, scenePath });
     const started = Date.now();
     const result = await thread.call<TileUnitResult>('tiles', { unit: data.unit, scenePath });
-    logger.debug({ job: spec.jobId, unit: job.id, tiles: result.tiles.length, ms: Date.now() - started }, 'unit done');
+    logger.debug({ job: spec.jobId, unit: unit.id, tiles: result.tiles.length, ms: Date.now() - started }, 'unit done');
     return result;
   };
-  const worker = new Worker<WorkUnitData, TilePlan | TileUnitResult>(queue, processor, {
-    connection: options.connection,
-    prefix: options.prefix ?? QUEUE_PREFIX,
+  const worker = await options.units.consume<WorkUnitData, WorkUnitResult>(queue, processor, {
     concurrency: Math.max(1, options.concurrency ?? 1),
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    lockDurationMs: options.lockDurationMs ?? 30_000,
+    stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 5,
   });
-  worker.on('error', (err) => logger.warn({ err: err.message }, 'worker: redis error (will retry)'));
-  worker.on('failed', (job, err) => logger.warn({ unit: job?.id, err: err.message }, 'work unit failed'));
-  const waiting = setInterval(() => logger.warn({ host: options.connection.host, port: options.connection.port }, 'worker: still waiting for Redis'), 5000);
-  try {
-    await worker.waitUntilReady();
-  } catch (err) {
-    await worker.close().catch(() => undefined);
-    throw err;
-  } finally {
-    clearInterval(waiting);
-  }
 
   let closing: Promise<void> | undefined;
   return {

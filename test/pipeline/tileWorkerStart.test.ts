@@ -5,6 +5,7 @@
 import { expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { startTileWorker } from '../../src/pipeline/tileWorker.ts';
+import { bullmqWorkUnitConsumers } from '../../src/adapters/queue/bullmqWorkUnitConsumers.ts';
 import { darkWaterModuleUrl } from '../http/fixtures/darkWaterModule.ts';
 
 const workerThreads = (): number => (process.report.getReport() as unknown as { workers: unknown[] }).workers.length;
@@ -14,7 +15,7 @@ it('a worker whose BullMQ worker cannot be created closes its inference thread',
   // BullMQ connects in the constructor before it checks the options: one refused attempt, which it prints
   const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
   await expect(startTileWorker({
-    connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null },
+    units: bullmqWorkUnitConsumers({ connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null }, logger: silentLogger }),
     model: 'default',
     segmenter: { module: darkWaterModuleUrl, options: {} },
     maxStalledCount: -1, // BullMQ's Worker constructor refuses it, after the model has loaded

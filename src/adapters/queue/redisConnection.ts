@@ -42,3 +42,6 @@ export function redactRedisUrl(url: string): string {
     return url;
   }
 }
+
+/** BullMQ key prefix of Waterline's queues (the server's and the workers' must agree). */
+export const QUEUE_PREFIX = 'waterline';

@@ -1,46 +1,46 @@
 /**
  * The distributed job queue (`waterline serve --queue redis://…`): jobs stay in the server's job store
- * (SQLite, the one place to back up); their work goes through BullMQ on Redis to `waterline worker`
- * processes on any machine (src/pipeline/tileWorker.ts).
+ * (SQLite, the one place to back up); their work goes through a message broker (`WorkUnitQueues`,
+ * workUnitBroker.ts: BullMQ on Redis, src/adapters/queue/) to `waterline worker` processes on any machine
+ * (src/pipeline/tileWorker.ts).
  *
  * - enqueue: a **plan** unit (deterministic id) asks a worker for the job's tile grid; when its result comes
  *   back the job is cut into **tile units** of consecutive tiles, with deterministic ids (tileWork.ts).
  * - Results are collected by this server: it polls each queue's completed units, writes their tiles to the
  *   store in one transaction (INSERT OR IGNORE: a unit computed twice counts once), then removes the unit
  *   from Redis. Progress, rate and ETA are updated from what is stored.
- * - Reconcile: every few seconds (and at start) each unfinished job's unsettled units are added again; BullMQ
- *   ignores an id that still exists, so this only re-creates what Redis lost (a restart without the last
- *   writes). A worker killed mid-unit leaves its unit locked; BullMQ's stalled check hands it to another.
+ * - Reconcile: every few seconds (and at start) each unfinished job's unsettled units are added again; the
+ *   broker ignores an id that still exists, so this only re-creates what Redis lost (a restart without the
+ *   last writes). A worker killed mid-unit leaves its unit locked; BullMQ's stalled check hands it to another.
  * - When every tile of a job is settled (stored, skipped or failed), the **finisher** (this server, one
  *   process: exactly once) stitches the stored tiles and vectorizes, via a JobExecutor whose model replays
  *   the stored results (storedTileSegmenter.ts) — the same pipeline and bytes as a single-process run.
  * - cancel: the job is cancelled in the store and its waiting units removed; a unit being computed finishes
  *   and its result is dropped. A unit that fails on every attempt fails its job with the worker's error.
  */
-import { Queue, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { JobRecord, JobState } from '../core/jobRecords.ts';
-import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
 import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 import type { JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 import { cutTileUnits, planUnitId, tileUnitId, type TileJobSpec, type TilePlan, type TileUnit, type TileUnitResult } from './tileWork.ts';
-
-/** BullMQ key prefix of Waterline's queues. */
-export const QUEUE_PREFIX = 'waterline';
+import type { WorkUnitQueue, WorkUnitQueues } from './workUnitBroker.ts';
 
 /** The queue model of jobs that name no model (or `auto`) on a server started without --model; workers without --model serve it. */
 export const DEFAULT_QUEUE_MODEL = 'default';
 
-/** The BullMQ queue of a model's work (workers listen on the queue of the model they loaded). */
+/** The broker queue of a model's work (workers listen on the queue of the model they loaded). */
 export function tileQueueName(model: string): string {
   return `tiles-${model.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
 export type WorkUnitData = { kind: 'plan'; spec: TileJobSpec } | { kind: 'tiles'; unit: TileUnit };
+/** What a worker returns for a unit: the plan of a plan unit, the tiles of a tile unit. */
+export type WorkUnitResult = TilePlan | TileUnitResult;
+type UnitQueue = WorkUnitQueue<WorkUnitData, WorkUnitResult>;
 
-/** How long close() waits for Redis before giving up (the store is consistent either way). */
+/** How long close() waits for the broker before giving up (the store is consistent either way). */
 const CLOSE_WAIT_MS = 3000;
 
 const withinMs = (p: Promise<unknown>, ms: number): Promise<unknown> => {
@@ -48,12 +48,17 @@ const withinMs = (p: Promise<unknown>, ms: number): Promise<unknown> => {
   return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 };
 
-/** Attempts of a unit that throws (a stalled unit is retried by BullMQ's stalled check, see tileWorker.ts). */
+/** Attempts of a unit that throws, 1 s apart (a unit whose worker died is handed on by the broker, see tileWorker.ts). */
 const UNIT_ATTEMPTS = 3;
+const UNIT_RETRY_DELAY_MS = 1000;
 
-export interface RedisJobQueueOptions {
+/** Completed (or failed) units collected per queue and pass. */
+const COLLECT_BATCH = 100;
+
+export interface DistributedJobQueueOptions {
   store: JobStorePort;
-  connection: RedisConnectionOptions;
+  /** The broker's queues (BullMQ on Redis: src/adapters/queue/bullmqWorkUnitQueues.ts). */
+  units: WorkUnitQueues;
   /** Runs a job whose tiles are all stored: stitch + vectorize + store the GeoJSON. */
   finisher: JobExecutor;
   /** The model of jobs submitted without one (the server's --model; DEFAULT_QUEUE_MODEL without). */
@@ -65,7 +70,6 @@ export interface RedisJobQueueOptions {
   pollMs?: number;
   /** How often unsettled units are re-added (default 5 s). */
   reconcileMs?: number;
-  prefix?: string;
 }
 
 interface Tracked {
@@ -75,8 +79,8 @@ interface Tracked {
   finishing?: { controller: AbortController; done: Promise<void> };
 }
 
-export class RedisJobQueue implements JobQueue {
-  private readonly queues = new Map<string, Queue>();
+export class DistributedJobQueue implements JobQueue {
+  private readonly queues = new Map<string, UnitQueue>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly unitTiles: number;
   private timer: NodeJS.Timeout | undefined;
@@ -85,7 +89,7 @@ export class RedisJobQueue implements JobQueue {
   private needsReconcile = true;
   private loop: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: RedisJobQueueOptions) {
+  constructor(private readonly options: DistributedJobQueueOptions) {
     this.unitTiles = Math.max(1, options.unitTiles ?? 8);
     this.schedule();
   }
@@ -101,7 +105,7 @@ export class RedisJobQueue implements JobQueue {
     for (const job of this.options.store.unfinishedJobs()) await this.enqueue(job.id);
   }
 
-  /** The job is cancelled in the store at once; its units are removed from Redis in the background (Redis may be down). */
+  /** The job is cancelled in the store at once; its units are removed from the broker in the background (it may be down). */
   async cancel(jobId: string): Promise<JobRecord | undefined> {
     const job = this.options.store.transitionJob(jobId, ['queued', 'running'], 'cancelled');
     if (!job) return undefined;
@@ -118,14 +122,14 @@ export class RedisJobQueue implements JobQueue {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    // With Redis unreachable a collector pass (and closing the queues) waits for it: do not wait forever.
+    // With the broker unreachable a collector pass (and closing the queues) waits for it: do not wait forever.
     await withinMs(this.loop.catch(() => undefined), CLOSE_WAIT_MS);
     const finishing = [...this.tracked.values()].flatMap((t) => (t.finishing ? [t.finishing] : []));
     for (const f of finishing) f.controller.abort(ABORT_SHUTDOWN);
     await Promise.all(finishing.map((f) => f.done));
     await this.options.finisher.close?.();
     await withinMs(Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined))), CLOSE_WAIT_MS);
-    for (const q of this.queues.values()) void q.disconnect().catch(() => undefined);
+    for (const q of this.queues.values()) q.disconnect();
   }
 
   // ---- the collector loop ----
@@ -182,16 +186,11 @@ export class RedisJobQueue implements JobQueue {
     return { jobId: job.id, scenePath: scene.path, sceneName: scene.name, model: learned, jobModel: job.model, prompt: job.prompt, options: job.options };
   }
 
-  private queueFor(model: string): Queue {
+  private queueFor(model: string): UnitQueue {
     const name = tileQueueName(model);
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, {
-        connection: this.options.connection,
-        prefix: this.options.prefix ?? QUEUE_PREFIX,
-        defaultJobOptions: { attempts: UNIT_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
-      });
-      q.on('error', (err) => this.options.logger.warn({ err: err.message, queue: name }, 'redis queue error (will retry)'));
+      q = this.options.units.open<WorkUnitData, WorkUnitResult>(name, { attempts: UNIT_ATTEMPTS, retryDelayMs: UNIT_RETRY_DELAY_MS });
       this.queues.set(name, q);
     }
     return q;
@@ -207,34 +206,34 @@ export class RedisJobQueue implements JobQueue {
     const queue = this.queueFor(spec.model);
     const plan = store.getPlan<TilePlan>(jobId);
     if (!plan) {
-      await queue.add('plan', { kind: 'plan', spec } satisfies WorkUnitData, { jobId: planUnitId(spec) });
+      await queue.add([{ id: planUnitId(spec), name: 'plan', data: { kind: 'plan', spec } }]);
       return;
     }
     if (job.state === 'queued') store.transitionJob(jobId, ['queued'], 'running');
     const { settled } = store.settledTiles(jobId);
     const units = cutTileUnits(spec, plan, this.unitTiles).filter((u) => u.tileIds.some((id) => !settled.has(id)));
     if (units.length === 0) return;
-    await queue.addBulk(units.map((unit) => ({ name: 'tiles', data: { kind: 'tiles', unit } satisfies WorkUnitData, opts: { jobId: tileUnitId(spec, unit.from, unit.to) } })));
+    await queue.add(units.map((unit) => ({ id: tileUnitId(spec, unit.from, unit.to), name: 'tiles', data: { kind: 'tiles', unit } })));
   }
 
-  private async collectCompleted(queue: Queue): Promise<void> {
+  private async collectCompleted(queue: UnitQueue): Promise<void> {
     const { store, logger } = this.options;
-    const done = (await queue.getCompleted(0, 99)) as Job<WorkUnitData, TileUnitResult | TilePlan>[];
+    const done = await queue.completed(COLLECT_BATCH);
     for (const unit of done) {
       const data = unit.data;
       const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
       const job = store.getJob(jobId);
-      // Not one of this server's jobs (another deployment on the same Redis): leave it to its owner.
+      // Not one of this server's jobs (another deployment on the same broker): leave it to its owner.
       if (!job) continue;
       if (job.state === 'queued' || job.state === 'running') {
         if (data.kind === 'plan') {
-          const plan = unit.returnvalue as TilePlan;
+          const plan = unit.result as TilePlan;
           store.putPlan(jobId, plan);
           store.transitionJob(jobId, ['queued'], 'running');
           logger.info({ job: jobId, tiles: plan.tileIds.length, model: plan.segmenter.name, provider: plan.segmenter.provider }, 'job planned by a worker');
           this.needsReconcile = true;
         } else {
-          const result = unit.returnvalue as TileUnitResult;
+          const result = unit.result as TileUnitResult;
           store.transaction(() => {
             for (const t of result.tiles) {
               const bytes = Buffer.from(t.probability, 'base64');
@@ -249,24 +248,24 @@ export class RedisJobQueue implements JobQueue {
     }
   }
 
-  private async collectFailed(queue: Queue): Promise<void> {
+  private async collectFailed(queue: UnitQueue): Promise<void> {
     const { store, logger } = this.options;
-    const failed = (await queue.getFailed(0, 99)) as Job<WorkUnitData>[];
+    const failed = await queue.failed(COLLECT_BATCH);
     for (const unit of failed) {
       const data = unit.data;
       const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
       if (!store.getJob(jobId)) continue;
       const what = data.kind === 'plan' ? 'planning' : `tiles ${data.unit.from}-${data.unit.to - 1}`;
-      const job = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker failed on ${what}: ${unit.failedReason}` });
+      const job = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker failed on ${what}: ${unit.reason}` });
       if (job) {
-        logger.error({ job: jobId, unit: unit.id, reason: unit.failedReason }, 'work unit failed; job failed');
+        logger.error({ job: jobId, unit: unit.id, reason: unit.reason }, 'work unit failed; job failed');
         await this.removeUnits(job);
       }
       await unit.remove();
     }
   }
 
-  /** Remove a job's plan and waiting units from Redis (units being computed finish; their results are dropped). */
+  /** Remove a job's plan and waiting units from the broker (units being computed finish; their results are dropped). */
   private async removeUnits(job: JobRecord): Promise<void> {
     const spec = this.specFor(job);
     if (!spec) return;
@@ -274,7 +273,7 @@ export class RedisJobQueue implements JobQueue {
     const ids = [planUnitId(spec)];
     const plan = this.options.store.getPlan<TilePlan>(job.id);
     if (plan) for (const u of cutTileUnits(spec, plan, this.unitTiles)) ids.push(tileUnitId(spec, u.from, u.to));
-    for (const id of ids) await queue.remove(id).catch(() => 0);
+    for (const id of ids) await queue.remove(id).catch(() => undefined);
   }
 
   /** Store the job's progress from its settled tiles; returns how many are settled. */
