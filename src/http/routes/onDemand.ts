@@ -159,7 +159,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     // Band roles, the water index threshold (from the WHOLE scene, not the bbox) and fusion, once per scene and model.
     const segmenter = await sceneSegmenter(entry, model, await ctx.segmenters.get(model));
     const tileSize = segmenter.info.inputSize;
-    const fpKey = `${entry.record.id}|${tileSize}`;
+    // Keys carry the file's version: a scene file replaced in place is a new scene for these caches.
+    const fpKey = `${entry.record.id}@${entry.fileKey}|${tileSize}`;
     const fp = await footprints.getOrSet(fpKey, () => {
       const grid = planTileGrid({ width: info.width, height: info.height, tileSize, overlap: DEFAULT_OVERLAP });
       const made = tileFootprints(info, grid).then((boxes) => ({ grid, boxes }));
@@ -174,7 +175,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
         hint: 'zoom in (a smaller bbox) or run a job for the whole scene with POST /jobs',
       });
     }
-    const keyOf = (tileId: string) => `${entry.record.id}|${tileId}|${tileSize}/${DEFAULT_OVERLAP}|${segmenter.info.name}|${segmenter.info.usesPrompt ? prompt : ''}`;
+    const keyOf = (tileId: string) => `${entry.record.id}@${entry.fileKey}|${tileId}|${tileSize}/${DEFAULT_OVERLAP}|${segmenter.info.name}|${segmenter.info.usesPrompt ? prompt : ''}`;
     let features: Feature[] = [];
     let provenance: Record<string, unknown> = {};
     let cached = 0;

@@ -24,7 +24,8 @@ import { Lru } from '../lru.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { findJob } from './jobs.ts';
 import { findScene } from './scenes.ts';
-import { sceneFileIdentity, sceneTileEtag, type SceneFileIdentity } from './sceneTileEtag.ts';
+import { sceneTileEtag } from './sceneTileEtag.ts';
+import { sceneFileIdentity, type SceneFileIdentity } from './sceneFileIdentity.ts';
 import { strongEtag, TileLru, type CachedTile } from './tilesCache.ts';
 import { openScenesFor, type OpenSceneEntry } from './tilesScenes.ts';
 
@@ -133,7 +134,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     }
     const etag = sceneTileEtag(record.id, identity, t.z, t.x, t.y, t.format);
     if (answeredNotModified(req, res, etag)) return;
-    const tile = await cached(`scene:${etag}`, async () => (await scenes.get(record.id)).renderer.render(t.z, t.x, t.y, t.format as 'png' | 'webp'), etag);
+    // The open scene of this identity: a file replaced since it was opened is opened again (its old handle closed).
+    const tile = await cached(`scene:${etag}`, async () => (await scenes.get(record.id, identity)).renderer.render(t.z, t.x, t.y, t.format as 'png' | 'webp'), etag);
     sendTile(req, res, tile, t.format);
   });
 
