@@ -16,8 +16,10 @@
  * 4. Holes are attached to the shell of the 4-connected component whose water pixel borders them.
  *
  * Only turn vertices are kept (collinear pixel corners are dropped). Memory (traceBitMask): the mask at one
- * bit per pixel, two rows of labels, one union-find entry per provisional label and the traced rings — no
- * per-pixel labels or flags, so a scene-size mask costs width × height / 8 bytes.
+ * bit per pixel, two rows of labelled runs, one union-find entry per provisional label and the traced rings —
+ * no per-pixel labels or flags, so a scene-size mask costs width × height / 8 bytes. Time: labelling works on
+ * runs of water pixels (one label per run, not per pixel) and the tracer takes each step from one table lookup
+ * of the four pixels around a vertex.
  */
 
 import type { Connectivity } from '../masks/connectedComponents.ts';
@@ -62,6 +64,34 @@ export interface TraceOptions {
 const DX = [1, 0, -1, 0];
 const DY = [0, 1, 0, -1];
 
+/**
+ * The tracer's step at a vertex, by arriving direction d and the four pixels around the vertex (bit 0: up-left,
+ * 1: up-right, 2: down-left, 3: down-right): TURN[d << 4 | pixels] = 1 + the direction to leave in (the first
+ * boundary edge of right, straight, left; 0: none), plus 8 when more than one of them is a boundary edge (a
+ * saddle vertex). A boundary edge keeps water on its right (y down), as the rings run.
+ */
+const TURN = (() => {
+  const t = new Uint8Array(64);
+  for (let d = 0; d < 4; d++) {
+    for (let p = 0; p < 16; p++) {
+      const nw = p & 1, ne = (p >> 1) & 1, sw = (p >> 2) & 1, se = (p >> 3) & 1;
+      // the edge leaving the vertex in direction e, with water on its right
+      const edgeAt = (e: number): boolean => (e === 0 ? se === 1 && ne === 0 : e === 1 ? sw === 1 && se === 0 : e === 2 ? nw === 1 && sw === 0 : ne === 1 && nw === 0);
+      let next = -1;
+      let choices = 0;
+      for (const turn of [1, 0, 3]) { // right, straight, left
+        const e = (d + turn) % 4;
+        if (edgeAt(e)) {
+          choices++;
+          if (next < 0) next = e;
+        }
+      }
+      t[(d << 4) | p] = next + 1 + (choices > 1 ? 8 : 0);
+    }
+  }
+  return t;
+})();
+
 /** Trace a 0/1 mask (any non-zero byte is water) into polygons with holes, in pixel coordinates. */
 export function traceMask(mask: Uint8Array, width: number, height: number, options: TraceOptions = {}): TraceResult {
   if (mask.length !== width * height) throw new RangeError(`mask has ${mask.length} pixels, expected ${width}x${height}`);
@@ -87,7 +117,7 @@ export interface TraceRowsOptions {
 
 /**
  * The same tracing over a one-bit mask, in one pass over the rows: components are labelled with two rows
- * of provisional labels and a union-find (pixel counts and value sums per label), rings are traced from
+ * of runs (a provisional label per run) and a union-find (pixel counts and value sums per label), rings are traced from
  * their first east edge as the pass reaches it, and each ring's component is taken from its witness pixel
  * (the water pixel right of its first edge) once the pass has labelled that pixel. Besides the mask,
  * memory grows with the number of provisional labels and boundary edges, never with the scene area.
@@ -119,16 +149,9 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   const connectivity = options.connectivity ?? 4;
   const { width, height, bits, stride } = mask;
   const W1 = width + 1;
-  const water = (x: number, y: number): boolean =>
-    x >= 0 && y >= 0 && x < width && y < height && ((bits[y * stride + (x >> 3)] >> (x & 7)) & 1) === 1;
-  const hasEdge = (x: number, y: number, d: number): boolean => {
-    switch (d) {
-      case 0: return water(x, y) && !water(x, y - 1);
-      case 1: return water(x - 1, y) && !water(x, y);
-      case 2: return water(x - 1, y - 1) && !water(x - 1, y);
-      default: return water(x, y - 1) && !water(x - 1, y - 1);
-    }
-  };
+  /** Pixel (x, y) as 0/1 (0 outside the mask). */
+  const water = (x: number, y: number): number =>
+    x >= 0 && y >= 0 && x < width && y < height ? (bits[y * stride + (x >> 3)] >> (x & 7)) & 1 : 0;
 
   // Provisional labels: union-find (the smaller label is the root), pixel count and value sum per label.
   // With 8-connectivity, parent8 joins labels 4- and diagonally connected (the polygon a component belongs
@@ -210,8 +233,24 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     return unionIn(parent, ra, rb);
   };
 
-  let prev = new Int32Array(width);
-  let cur = new Int32Array(width);
+  // Rows y - 1 and y as runs of water pixels: [x0, x1 (exclusive), label] triples in x order, one label per run.
+  const RUN_CAP = 3 * ((width + 2) >> 1);
+  let prev = new Int32Array(RUN_CAP);
+  let cur = new Int32Array(RUN_CAP);
+  let prevRuns = 0;
+  let curRuns = 0;
+  /** The label of pixel x in a row of runs (0 when x is not water). */
+  const labelAt = (runs: Int32Array, count: number, x: number): number => {
+    let lo = 0, hi = count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = mid * 3;
+      if (x < runs[m]) hi = mid - 1;
+      else if (x >= runs[m + 1]) lo = mid + 1;
+      else return runs[m + 2];
+    }
+    return 0;
+  };
   // Where the pass is: row y, whether it is labelled, and the next top edge to look at on it (byte, bit).
   let y = 0;
   let labelled = false;
@@ -232,9 +271,9 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   const witnesses = new Map<number, number[]>();
   /** East edges already traced, on rows the pass has not reached: row → x list. */
   const tracedEast = new Map<number, number[]>();
-  let tracedOnRow = new Set<number>();
+  /** East edges already traced on the row being traced, one bit per x (as the mask's rows). */
+  const tracedOnRow = new Uint8Array(stride);
   const junctions = new Set<number>();
-  const turnOrder = [1, 0, 3]; // right, straight, left
 
   const emit = (ring: PixelRing): void => {
     if (ring.length < 8) return; // fewer than 4 vertices: cannot enclose area
@@ -245,8 +284,8 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     const px = d === 0 || d === 3 ? x0 : x0 - 1;
     const py = d === 0 || d === 1 ? y0 : y0 - 1;
     const index = ringCount++;
-    if (py === y) addRing(cur[px], index, ring);
-    else if (py === y - 1) addRing(prev[px], index, ring);
+    if (py === y) addRing(labelAt(cur, curRuns, px), index, ring);
+    else if (py === y - 1) addRing(labelAt(prev, prevRuns, px), index, ring);
     else if (py > y) {
       unlabelled.set(index, ring);
       const list = witnesses.get(py);
@@ -261,7 +300,7 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     let cx = x, cy = y0, d = 0;
     for (;;) {
       if (d === 0 && (cx !== x || cy !== y0)) {
-        if (cy === y0) tracedOnRow.add(cx);
+        if (cy === y0) tracedOnRow[cx >> 3] |= 1 << (cx & 7);
         else {
           const list = tracedEast.get(cy);
           if (list) list.push(cx);
@@ -271,16 +310,9 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
       cx += DX[d];
       cy += DY[d];
       if (cy >= ready && ready < height) return false;
-      let nd = -1;
-      let choices = 0;
-      for (const t of turnOrder) {
-        const cand = (d + t) % 4;
-        if (hasEdge(cx, cy, cand)) {
-          choices++;
-          if (nd < 0) nd = cand;
-        }
-      }
-      if (choices > 1) junctions.add(cy * W1 + cx);
+      const step = TURN[(d << 4) | water(cx - 1, cy - 1) | (water(cx, cy - 1) << 1) | (water(cx - 1, cy) << 2) | (water(cx, cy) << 3)];
+      const nd = step & 7 ? (step & 7) - 1 : -1;
+      if (step & 8) junctions.add(cy * W1 + cx);
       if (nd < 0) throw new Error(`mask tracing lost the boundary at (${cx}, ${cy})`);
       if (nd !== d) verts.push(cx, cy);
       d = nd;
@@ -294,49 +326,68 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     const swap = prev;
     prev = cur;
     cur = swap;
-    // 1. label row y (4-connectivity), count pixels and sum values per label
+    prevRuns = curRuns;
+    curRuns = 0;
+    // 1. the runs of water pixels of row y, each labelled from the runs of row y - 1 it touches (4-connected:
+    // overlapping; 8-connected polygons also join runs touching diagonally), pixel counts and value sums per label
     const values = options.valueRow?.(y);
     const row = y * stride;
+    let runStart = -1;
+    let j = 0; // first run of row y - 1 that may touch the next run
+    const closeRun = (x0: number, x1: number): void => {
+      let l = 0;
+      while (j < prevRuns && prev[j * 3 + 1] < x0) j++; // runs ending left of x0 - 1 touch nothing from here on
+      for (let k = j; k < prevRuns; k++) {
+        const a = prev[k * 3], b = prev[k * 3 + 1];
+        if (a > x1) break;
+        const up = prev[k * 3 + 2];
+        if (a < x1 && b > x0 && up !== l) l = l ? union4(l, up) : up;
+      }
+      if (!l) l = newLabel();
+      if (parent8) {
+        // runs touching this one only at a corner (diagonal neighbours)
+        for (let k = j; k < prevRuns; k++) {
+          const a = prev[k * 3], b = prev[k * 3 + 1];
+          if (a > x1) break;
+          if (b === x0 || a === x1) unionPolygon(l, prev[k * 3 + 2]);
+        }
+      }
+      const c = curRuns * 3;
+      cur[c] = x0;
+      cur[c + 1] = x1;
+      cur[c + 2] = l;
+      curRuns++;
+      pixels[l] += x1 - x0;
+      if (values) for (let x = x0; x < x1; x++) sums[l] += values[x];
+    };
     for (let b = 0; b < stride; b++) {
       const byte = bits[row + b];
+      if (runStart < 0 ? byte === 0 : byte === 0xff) continue;
       const x0 = b << 3;
       const n = Math.min(8, width - x0);
-      if (byte === 0) {
-        cur.fill(0, x0, x0 + n);
-        continue;
-      }
       for (let k = 0; k < n; k++) {
-        const x = x0 + k;
-        if (!((byte >> k) & 1)) {
-          cur[x] = 0;
-          continue;
-        }
-        let l = x > 0 ? cur[x - 1] : 0;
-        if (y > 0) {
-          const up = prev[x];
-          if (up && up !== l) l = l ? union4(l, up) : up;
-        }
-        if (!l) l = newLabel();
-        cur[x] = l;
-        pixels[l]++;
-        if (values) sums[l] += values[x];
-        if (parent8 && y > 0) {
-          if (x > 0 && prev[x - 1] && prev[x - 1] !== l) unionPolygon(l, prev[x - 1]);
-          if (x + 1 < width && prev[x + 1] && prev[x + 1] !== l) unionPolygon(l, prev[x + 1]);
+        const on = (byte >> k) & 1;
+        if (on && runStart < 0) runStart = x0 + k;
+        else if (!on && runStart >= 0) {
+          closeRun(runStart, x0 + k);
+          runStart = -1;
         }
       }
     }
+    if (runStart >= 0) closeRun(runStart, width);
     // 2. witnesses on this row
     const due = witnesses.get(y);
     if (due) {
       for (let k = 0; k < due.length; k += 2) {
         const index = due[k + 1];
-        addRing(cur[due[k]], index, unlabelled.get(index)!);
+        addRing(labelAt(cur, curRuns, due[k]), index, unlabelled.get(index)!);
         unlabelled.delete(index);
       }
       witnesses.delete(y);
     }
-    tracedOnRow = new Set(tracedEast.get(y));
+    tracedOnRow.fill(0);
+    const traced = tracedEast.get(y);
+    if (traced) for (const x of traced) tracedOnRow[x >> 3] |= 1 << (x & 7);
     tracedEast.delete(y);
     labelled = true;
     scanB = 0;
@@ -344,12 +395,11 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     // 3. polygons on row y - 1 and not on row y are closed: every ring of theirs is traced (rings start on
     // their own rows, each traced whole) and labelled (witnesses are their own pixels)
     const stamp = y + 1;
-    for (let x = 0; x < width; x++) if (cur[x]) seen[polygonRoot(cur[x])] = stamp;
+    for (let k = 0; k < curRuns; k++) seen[polygonRoot(cur[k * 3 + 2])] = stamp;
     if (y === 0) return;
     const closed: number[] = [];
-    for (let x = 0; x < width; x++) {
-      if (!prev[x]) continue;
-      const r = polygonRoot(prev[x]);
+    for (let k = 0; k < prevRuns; k++) {
+      const r = polygonRoot(prev[k * 3 + 2]);
       if (seen[r] !== stamp) {
         seen[r] = stamp;
         closed.push(r);
@@ -422,7 +472,7 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
         for (; scanK < 8; scanK++) {
           if (!((edges >> scanK) & 1)) continue;
           const x = (scanB << 3) + scanK;
-          if (tracedOnRow.has(x)) continue;
+          if ((tracedOnRow[scanB] >> scanK) & 1) continue;
           if (!trace(x, y)) return 'waiting';
         }
       }
@@ -437,7 +487,7 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     if (witnesses.size > 0 || unlabelled.size > 0) throw new Error('mask tracing left rings without a component');
     // the polygons on the last row close with it
     const open = new Set<number>();
-    if (height > 0) for (let x = 0; x < width; x++) if (cur[x]) open.add(polygonRoot(cur[x]));
+    if (height > 0) for (let k = 0; k < curRuns; k++) open.add(polygonRoot(cur[k * 3 + 2]));
     for (const r of [...open].sort((a, b) => a - b)) closePolygon(r);
     kept.sort((a, b) => a.order - b.order);
     const polygons = kept.map(({ polygon }, i) => ({ ...polygon, component: i + 1 }));
