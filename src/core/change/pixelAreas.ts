@@ -6,7 +6,7 @@
  * as the polygons' `area_m2`) of the block's outline projected to WGS84, divided by its pixel count. Within
  * one block the pixel area changes by far less than 0.1 % for any block size a scene can hold.
  */
-import { area as turfArea } from '@turf/turf';
+import { area as turfArea } from '@turf/area';
 import type { Polygon } from 'geojson';
 import { applyGeoTransform, type GeoTransform } from '../grid/affine.ts';
 import type { ToWgs84 } from '../vector/toGeoJson.ts';

@@ -9,7 +9,7 @@
  * to m² (`minAreaM2`, recorded in the output's provenance) with the geodesic ground area of the pixels at
  * the scene centre — the same measure as the polygons' `area_m2`.
  */
-import { area as turfArea } from '@turf/turf';
+import { area as turfArea } from '@turf/area';
 import type { Polygon } from 'geojson';
 import { applyGeoTransform, type GeoTransform } from '../grid/affine.ts';
 import type { ToWgs84 } from './toGeoJson.ts';

@@ -10,7 +10,9 @@
  * turf `area`), `perimeter_m` (all rings, turf `length`), `mean_probability` (null without a
  * probability raster), `pixel_count`.
  */
-import { area as turfArea, length as turfLength, lineString } from '@turf/turf';
+import { area as turfArea } from '@turf/area';
+import { lineString } from '@turf/helpers';
+import { length as turfLength } from '@turf/length';
 import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
 import { applyGeoTransform, type GeoTransform } from '../grid/affine.ts';
 import { partIsValid } from './partValidity.ts';

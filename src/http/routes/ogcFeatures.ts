@@ -5,7 +5,7 @@
  * and with it QGIS, refuses a service whose collection list is empty). QGIS and GDAL open it as
  * `OAPIF:http://host:port/ogc`.
  */
-import { bbox as turfBbox } from '@turf/turf';
+import { bbox as turfBbox } from '@turf/bbox';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { Request, Router } from 'express';
 import { NotFoundError } from '../../core/errors.ts';
