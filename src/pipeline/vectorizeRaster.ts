@@ -28,7 +28,7 @@ export interface VectorizeRasterOptions {
   onProgress?: (rowsDone: number, rows: number) => void;
 }
 
-const STRIP_PIXELS = 16 * 1024 * 1024;
+const STRIP_PIXELS = 2 * 1024 * 1024;
 
 export async function readWaterMask(
   source: string,
@@ -62,21 +62,37 @@ export async function readWaterMask(
 /** Rows y.. of `mask` from a strip of samples: water where valid and (= value | > above), eight pixels per byte written. */
 function setWaterBits(mask: BitMask, y: number, rows: number, data: ArrayLike<number>, valid: Uint8Array, rule: { value: number } | { above: number }): void {
   const { width, stride, bits } = mask;
+  const full = width >> 3;
   const isAbove = 'above' in rule;
   const cut = isAbove ? rule.above : rule.value;
   for (let r = 0; r < rows; r++) {
     const row = r * width;
     const out = (y + r) * stride;
-    for (let b = 0; b < stride; b++) {
-      const x0 = row + (b << 3);
-      const n = Math.min(8, width - (b << 3));
-      let byte = 0;
-      if (isAbove) {
-        for (let k = 0; k < n; k++) if (valid[x0 + k] && data[x0 + k] > cut) byte |= 1 << k;
-      } else {
-        for (let k = 0; k < n; k++) if (valid[x0 + k] && data[x0 + k] === cut) byte |= 1 << k;
+    // eight pixels per byte, one pass (valid is 0 or 1): most of the read time on a large mask is spent here
+    if (isAbove) {
+      for (let b = 0, i = row; b < full; b++, i += 8) {
+        bits[out + b] =
+          (valid[i] & (data[i] > cut ? 1 : 0)) | ((valid[i + 1] & (data[i + 1] > cut ? 1 : 0)) << 1) |
+          ((valid[i + 2] & (data[i + 2] > cut ? 1 : 0)) << 2) | ((valid[i + 3] & (data[i + 3] > cut ? 1 : 0)) << 3) |
+          ((valid[i + 4] & (data[i + 4] > cut ? 1 : 0)) << 4) | ((valid[i + 5] & (data[i + 5] > cut ? 1 : 0)) << 5) |
+          ((valid[i + 6] & (data[i + 6] > cut ? 1 : 0)) << 6) | ((valid[i + 7] & (data[i + 7] > cut ? 1 : 0)) << 7);
       }
-      bits[out + b] = byte;
+    } else {
+      for (let b = 0, i = row; b < full; b++, i += 8) {
+        bits[out + b] =
+          (valid[i] & (data[i] === cut ? 1 : 0)) | ((valid[i + 1] & (data[i + 1] === cut ? 1 : 0)) << 1) |
+          ((valid[i + 2] & (data[i + 2] === cut ? 1 : 0)) << 2) | ((valid[i + 3] & (data[i + 3] === cut ? 1 : 0)) << 3) |
+          ((valid[i + 4] & (data[i + 4] === cut ? 1 : 0)) << 4) | ((valid[i + 5] & (data[i + 5] === cut ? 1 : 0)) << 5) |
+          ((valid[i + 6] & (data[i + 6] === cut ? 1 : 0)) << 6) | ((valid[i + 7] & (data[i + 7] === cut ? 1 : 0)) << 7);
+      }
+    }
+    if (full < stride) {
+      let byte = 0;
+      for (let x = full << 3, k = 0; x < width; x++, k++) {
+        const i = row + x;
+        if (valid[i] && (isAbove ? data[i] > cut : data[i] === cut)) byte |= 1 << k;
+      }
+      bits[out + full] = byte;
     }
   }
 }
