@@ -8,7 +8,7 @@
  * so errors are what they were. Registered with geotiff.js's decoder registry when imported; the decoder
  * registered for compression 7 before this module (e.g. jpegDecoder.ts's bounded one) is the fallback.
  */
-import sharp from 'sharp';
+import type sharpModule from 'sharp';
 import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
 
 /** Blocks of YCbCr JPEG TIFFs come back as RGB (geotiff.js's decoder gave Y, Cb, Cr). */
@@ -23,6 +23,10 @@ interface JpegParameters {
   /** Set by openScene's reader: samples per block (1 for planar files). */
   samplesPerPixel?: number;
 }
+
+/** sharp (libvips), loaded with the first JPEG block: commands reading other files do not pay its start. */
+let sharpLoaded: Promise<typeof sharpModule> | null = null;
+const loadSharp = (): Promise<typeof sharpModule> => (sharpLoaded ??= import('sharp').then((m) => m.default));
 
 const builtin = getDecoder(7, { tileWidth: 1, tileHeight: 1, predictor: 1, bitsPerSample: 8, planarConfiguration: 1 } as never).then(
   (d) => d.constructor as new (parameters: unknown) => BaseDecoder,
@@ -46,6 +50,7 @@ export class SharpJpegDecoder extends BaseDecoder {
       try {
         const jpeg = joinJpegTables(p.JPEGTables, new Uint8Array(buffer));
         // libvips refuses a frame larger than the block before decoding it (a hostile header cannot make it allocate more)
+        const sharp = await loadSharp();
         const { data, info } = await sharp(jpeg, { failOn: 'error', limitInputPixels: Math.max(1, p.tileWidth * p.tileHeight) }).raw().toBuffer({ resolveWithObject: true });
         const channels = p.planarConfiguration === 2 ? 1 : bits.length;
         if ((info.channels === 1 || info.channels === 3) && info.channels === channels && info.width === p.tileWidth && info.height <= p.tileHeight) {
