@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The `waterline` command. TypeScript sources run through tsx's loader, so a clean clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The `waterline` command. A clean clone needs no build step: the TypeScript sources start from a bundle
+// compiled on first use and kept until src/ changes (bin/builtCli.mjs), or else run through tsx's loader.
+import { loadBuiltCli } from './builtCli.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+async function sourcesThroughTsx() {
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import('../src/cli/main.ts');
+}
+
+const { main } = (await loadBuiltCli()) ?? (await sourcesThroughTsx());
 process.exitCode = await main(process.argv.slice(2));
