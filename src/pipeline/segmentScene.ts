@@ -360,6 +360,9 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     tracing = null;
     if (traceFailure) throw (traceFailure as { error: unknown }).error;
     rowsVectorizedDuringTiles = tracer.rowsDone;
+    // The rows left are traced a slice at a time as well, yielding between slices, so a server that runs this on
+    // its HTTP thread (on-demand water.geojson) keeps answering (/healthz, tiles) through the whole pass.
+    while (tracer.advance(info.height, TRACE_SLICE_ROWS) === 'budget') await new Promise((r) => setImmediate(r));
     tracer.finish();
   } finally {
     if (tracing) clearImmediate(tracing);

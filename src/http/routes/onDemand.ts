@@ -14,6 +14,9 @@
  * these tiles are read, segmented, stitched and vectorized. Per-tile probabilities are cached (quantized
  * to bytes) in an in-memory LRU keyed by (scene, tile, prompt, model, overlap). One on-demand run at a time
  * (the model is shared with jobs); a few more wait, the rest get 429; a client that goes away cancels its run.
+ * The run shares the HTTP thread (the model runs off it, in the job thread): the pipeline traces its last rows
+ * a slice per turn, and the answer's features are filtered and encoded a chunk per turn, so /healthz and tiles
+ * keep being answered while a window with tens of thousands of polygons is vectorized.
  */
 import type { Router } from 'express';
 import type { Feature } from 'geojson';
@@ -85,6 +88,22 @@ export function tilesUnderBBox(grid: TileGrid, footprints: (LonLatBox | null)[],
     r0 = Math.min(r0, tile.row); r1 = Math.max(r1, tile.row); c0 = Math.min(c0, tile.col); c1 = Math.max(c1, tile.col);
   });
   return r0 <= r1 ? { rows: [r0, r1], cols: [c0, c1] } : null;
+}
+
+/** Features handled per turn of the event loop by the steps after the pipeline (filter, encoding). */
+const FEATURES_PER_TURN = 500;
+
+/**
+ * `fn` over `items` a chunk at a time, one chunk per turn of the event loop, the results concatenated: a
+ * window with thousands of polygons never holds the HTTP thread (/healthz, tiles) for the whole pass.
+ */
+async function inTurns<T, R>(items: T[], fn: (chunk: T[]) => R[]): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += FEATURES_PER_TURN) {
+    if (i > 0) await new Promise((r) => setImmediate(r));
+    for (const r of fn(items.slice(i, i + FEATURES_PER_TURN))) out.push(r);
+  }
+  return out;
 }
 
 function featureBBox(f: Feature): LonLatBox {
@@ -228,7 +247,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
             sceneName: entry.record.name,
           });
         });
-        features = result.geojson.features.filter((f) => lonLatBoxesIntersect(featureBBox(f as Feature), bbox)) as Feature[];
+        features = await inTurns(result.geojson.features as Feature[], (chunk) => chunk.filter((f) => lonLatBoxesIntersect(featureBBox(f), bbox)));
         const w = (result.geojson as unknown as { waterline?: Record<string, unknown> }).waterline ?? {};
         // Tile ids in the scene's grid, as everywhere else in the API.
         provenance = {
@@ -241,15 +260,14 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
         res.off('close', abort);
       }
     }
+    const waterline = {
+      ...provenance,
+      onDemand: { scene: entry.record.id, bbox, prompt, model: segmenter.info.name, tiles: under.map((t) => t.id), tilesFromCache: cached },
+    };
+    // The bytes of JSON.stringify({ type, features, waterline }), the features encoded a chunk per turn.
+    const encoded = await inTurns(features, (chunk) => [chunk.map((f) => JSON.stringify(f)).join(',')]);
     res.set('Cache-Control', 'no-cache');
-    res.type('application/geo+json').send(JSON.stringify({
-      type: 'FeatureCollection',
-      features,
-      waterline: {
-        ...provenance,
-        onDemand: { scene: entry.record.id, bbox, prompt, model: segmenter.info.name, tiles: under.map((t) => t.id), tilesFromCache: cached },
-      },
-    }));
+    res.type('application/geo+json').send(`{"type":"FeatureCollection","features":[${encoded.join(',')}],"waterline":${JSON.stringify(waterline)}}`);
   });
 }
 
