@@ -269,7 +269,7 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   };
   /** Witness pixels below the row being traced: row → [x, ring index, ...]. */
   const witnesses = new Map<number, number[]>();
-  /** East edges already traced, on rows the pass has not reached: row → x list. */
+  /** East edges already traced, on rows the pass has not reached: row → [x0, x1) ranges, flat. */
   const tracedEast = new Map<number, number[]>();
   /** East edges already traced on the row being traced, one bit per x (as the mask's rows). */
   const tracedOnRow = new Uint8Array(stride);
@@ -298,27 +298,48 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   const trace = (x: number, y0: number): boolean => {
     const verts: number[] = [];
     let cx = x, cy = y0, d = 0;
+    // east edges walked in a row on a later row, kept as one [x0, x1) range (tracedEast)
+    let runRow = -1, runX0 = 0, runX1 = 0;
+    const flushRun = (): void => {
+      if (runRow < 0) return;
+      const list = tracedEast.get(runRow);
+      if (list) list.push(runX0, runX1);
+      else tracedEast.set(runRow, [runX0, runX1]);
+      runRow = -1;
+    };
+    let saddles = false;
     for (;;) {
       if (d === 0 && (cx !== x || cy !== y0)) {
         if (cy === y0) tracedOnRow[cx >> 3] |= 1 << (cx & 7);
+        else if (cy === runRow && cx === runX1) runX1++;
         else {
-          const list = tracedEast.get(cy);
-          if (list) list.push(cx);
-          else tracedEast.set(cy, [cx]);
+          flushRun();
+          runRow = cy;
+          runX0 = cx;
+          runX1 = cx + 1;
         }
       }
       cx += DX[d];
       cy += DY[d];
-      if (cy >= ready && ready < height) return false;
+      if (cy >= ready && ready < height) {
+        flushRun();
+        return false;
+      }
       const step = TURN[(d << 4) | water(cx - 1, cy - 1) | (water(cx, cy - 1) << 1) | (water(cx - 1, cy) << 2) | (water(cx, cy) << 3)];
       const nd = step & 7 ? (step & 7) - 1 : -1;
-      if (step & 8) junctions.add(cy * W1 + cx);
+      if (step & 8) {
+        junctions.add(cy * W1 + cx);
+        saddles = true;
+      }
       if (nd < 0) throw new Error(`mask tracing lost the boundary at (${cx}, ${cy})`);
       if (nd !== d) verts.push(cx, cy);
       d = nd;
       if (d === 0 && cx === x && cy === y0) break;
     }
-    splitAtPinches(verts, W1, emit);
+    flushRun();
+    // only a saddle vertex can be passed twice: a ring through none is already simple
+    if (saddles) splitAtPinches(verts, W1, emit);
+    else emit(verts);
     return true;
   };
 
@@ -387,7 +408,9 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     }
     tracedOnRow.fill(0);
     const traced = tracedEast.get(y);
-    if (traced) for (const x of traced) tracedOnRow[x >> 3] |= 1 << (x & 7);
+    if (traced) {
+      for (let k = 0; k < traced.length; k += 2) for (let x = traced[k]; x < traced[k + 1]; x++) tracedOnRow[x >> 3] |= 1 << (x & 7);
+    }
     tracedEast.delete(y);
     labelled = true;
     scanB = 0;
