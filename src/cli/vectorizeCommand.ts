@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
-import { parseWaterFormat, writeWaterGeoJson } from '../adapters/geojson/writeWaterGeoJson.ts';
-import { vectorizeRaster } from '../pipeline/vectorizeRaster.ts';
+import { parseWaterFormat, writeFeatureTexts } from '../adapters/geojson/writeWaterGeoJson.ts';
+import { vectorizeRasterFeatures, type VectorizedFeatures } from '../pipeline/vectorizeRaster.ts';
 import type { CliContext } from './context.ts';
 import { connectivityOption } from './connectivityOption.ts';
 import { numberOption } from './numberOption.ts';
@@ -42,9 +42,9 @@ export function register(program: Command, ctx: CliContext): void {
       await assertWritableFile(flags.output, '-o');
       const progress = createProgressReporter(ctx, 'vectorize', 'rows');
       const started = Date.now();
-      let collection;
+      let vectorized: VectorizedFeatures;
       try {
-        collection = await vectorizeRaster(source, {
+        vectorized = await vectorizeRasterFeatures(source, {
           band: numberOption('band', flags.band, { integer: true, min: 1 }),
           value: numberOption('value', flags.value),
           above: flags.above === undefined ? undefined : numberOption('above', flags.above),
@@ -56,10 +56,19 @@ export function register(program: Command, ctx: CliContext): void {
       } finally {
         progress.stop();
       }
-      await writeWaterGeoJson(flags.output, collection, format, ctx.stdout);
-      const area = collection.features.reduce((s, f) => s + f.properties.area_m2, 0);
+      // each feature is made, written and dropped in turn (the same bytes as writing the whole collection)
+      let count = 0;
+      let area = 0;
+      const texts = (function* () {
+        for (const f of vectorized.features) {
+          count++;
+          area += f.properties.area_m2;
+          yield JSON.stringify(f);
+        }
+      })();
+      await writeFeatureTexts(flags.output, vectorized.waterline, texts, format, ctx.stdout);
       ctx.stderr.write(
-        `vectorize: ${collection.features.length} polygon(s), ${(area / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+        `vectorize: ${count} polygon(s), ${(area / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
       );
     });
 }

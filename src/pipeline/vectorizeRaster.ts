@@ -10,8 +10,8 @@ import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { CancelledError, InputError } from '../core/errors.ts';
 import { BitMask } from '../core/masks/bitMask.ts';
 import { traceBitMask, type Connectivity } from '../core/vector/traceMask.ts';
-import { tracedToFeatures } from '../core/vector/toGeoJson.ts';
-import { waterCollection, type WaterCollection } from '../core/vector/waterCollection.ts';
+import { createFeatureMaker, type WaterFeature } from '../core/vector/toGeoJson.ts';
+import { waterCollection, type WaterCollection, type WaterProvenance } from '../core/vector/waterCollection.ts';
 
 export interface VectorizeRasterOptions {
   /** 1-based band (default 1). */
@@ -97,16 +97,27 @@ function setWaterBits(mask: BitMask, y: number, rows: number, data: ArrayLike<nu
   }
 }
 
-export async function vectorizeRaster(source: string, options: VectorizeRasterOptions = {}): Promise<WaterCollection> {
+/** The provenance and the features of a vectorized raster, each feature made when the iteration reaches it, in id order. */
+export interface VectorizedFeatures {
+  waterline: WaterProvenance;
+  features: Iterable<WaterFeature>;
+}
+
+/**
+ * vectorizeRaster's features one at a time, for writing them as they are made: a 9000² mask's 23 000 features
+ * held until the end made every young-generation GC copy them (a third of the CPU time after tracing).
+ */
+export async function vectorizeRasterFeatures(source: string, options: VectorizeRasterOptions = {}): Promise<VectorizedFeatures> {
   const { info, mask } = await readWaterMask(source, options);
   const connectivity = options.connectivity ?? 4;
-  const features = tracedToFeatures(traceBitMask(mask, { connectivity }), {
+  const trace = traceBitMask(mask, { connectivity });
+  const toFeature = createFeatureMaker(trace, {
     geoTransform: info.geoTransform,
     toWgs84: createCrsTransform(info.crs).toWgs84,
     simplify: options.simplify ?? 0,
     minAreaM2: options.minAreaM2 ?? 0,
   });
-  return waterCollection(features, {
+  const waterline: WaterProvenance = {
     scene: source,
     band: options.band ?? 1,
     waterRule: options.above !== undefined ? `value > ${options.above}` : `value == ${options.value ?? 1}`,
@@ -114,5 +125,18 @@ export async function vectorizeRaster(source: string, options: VectorizeRasterOp
     simplify: options.simplify ?? 0,
     minAreaM2: options.minAreaM2 ?? 0,
     created: (options.now ?? (() => new Date()))().toISOString(),
-  });
+  };
+  function* features(): Generator<WaterFeature> {
+    const { polygons } = trace;
+    for (let i = 0; i < polygons.length; i++) {
+      const feature = toFeature(polygons[i], i + 1); // ids count dropped polygons too, as tracedToFeatures
+      if (feature) yield feature;
+    }
+  }
+  return { waterline, features: features() };
+}
+
+export async function vectorizeRaster(source: string, options: VectorizeRasterOptions = {}): Promise<WaterCollection> {
+  const { waterline, features } = await vectorizeRasterFeatures(source, options);
+  return waterCollection([...features], waterline);
 }
