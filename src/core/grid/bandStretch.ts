@@ -78,55 +78,37 @@ export function stretchValue(v: number, low: number, high: number): number {
   return t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
 }
 
-interface StretchTable {
-  low: number;
-  high: number;
-  /** First integer sample value the table covers; below it the stretch gives 0, above its end 255. */
-  first: number;
-  values: Uint8Array;
+/** Integer sample types small enough for a lookup table over every value: [array type, values offset, table size]. */
+function denseRange(values: SampleArray): [number, number] | null {
+  if (values instanceof Uint8Array) return [0, 256];
+  if (values instanceof Int8Array) return [128, 256];
+  if (values instanceof Uint16Array) return [0, 65536];
+  if (values instanceof Int16Array) return [32768, 65536];
+  return null;
 }
 
-/** Tables per [low, high] entry of a BandStretch (the same entry serves every tile of a scene). */
-const tables = new WeakMap<[number, number], StretchTable>();
-const MAX_TABLE = 65537;
+/**
+ * stretchValue of every value of an 8/16-bit integer type (index = value + offset), memoised per stretch
+ * entry and type (the same entry serves every tile of a scene).
+ */
+const tables = new WeakMap<[number, number], Map<number, { low: number; high: number; values: Uint8Array }>>();
 
-/** stretchValue for every integer in [floor(low), ceil(high)], memoised per stretch entry; null when too wide. */
-function stretchTable(range: [number, number]): StretchTable | null {
+function denseTable(range: [number, number], offset: number, size: number): Uint8Array | null {
   const [low, high] = range;
-  const known = tables.get(range);
-  if (known && known.low === low && known.high === high) return known;
-  const first = Math.floor(low);
-  const size = Math.ceil(high) - first + 1;
-  if (!(high > low) || !(size <= MAX_TABLE)) return null;
+  if (!(high > low)) return null;
+  let byType = tables.get(range);
+  const known = byType?.get(size + offset);
+  if (known && known.low === low && known.high === high) return known.values;
   const values = new Uint8Array(size);
-  for (let i = 0; i < size; i++) values[i] = stretchValue(first + i, low, high);
-  const table = { low, high, first, values };
-  tables.set(range, table);
-  return table;
+  for (let i = 0; i < size; i++) values[i] = stretchValue(i - offset, low, high);
+  if (!byType) tables.set(range, (byType = new Map()));
+  byType.set(size + offset, { low, high, values });
+  return values;
 }
 
-function isIntegerArray(a: SampleArray): boolean {
-  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Int16Array || a instanceof Int8Array;
-}
-
-/** stretchValue of every valid sample into `out` (0 where invalid); 8/16-bit bands through a lookup table. */
+/** stretchValue of every valid sample into `out` (0 where invalid), for sample types without a table. */
 function stretchPlane(band: SampleArray, valid: Uint8Array, range: [number, number], out: Uint8Array): void {
   const n = out.length;
-  const table = isIntegerArray(band) ? stretchTable(range) : null;
-  if (table) {
-    // Integer samples below the table are below low (0), above it above high (255).
-    const { first, values } = table;
-    const last = values.length - 1;
-    for (let i = 0; i < n; i++) {
-      if (!valid[i]) {
-        out[i] = 0;
-        continue;
-      }
-      const k = band[i] - first;
-      out[i] = k < 0 ? 0 : k > last ? 255 : values[k];
-    }
-    return;
-  }
   const [low, high] = range;
   const span = high - low;
   for (let i = 0; i < n; i++) {
@@ -136,6 +118,25 @@ function stretchPlane(band: SampleArray, valid: Uint8Array, range: [number, numb
     }
     const t = ((band[i] - low) * 255) / span;
     out[i] = t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
+  }
+}
+
+/** Valid pixels of three table-mapped bands straight into the RGB tile (rgb and valid start zeroed). */
+function fillRgbFromTables(
+  b0: SampleArray, b1: SampleArray, b2: SampleArray, t0: Uint8Array, t1: Uint8Array, t2: Uint8Array, offset: number,
+  src: Uint8Array, width: number, height: number, tileSize: number, offsetX: number, offsetY: number, rgb: Uint8Array, valid: Uint8Array,
+): void {
+  for (let y = 0; y < height; y++) {
+    let s = y * width;
+    const end = s + width;
+    let v = (y + offsetY) * tileSize + offsetX;
+    for (let d = v * 3; s < end; s++, v++, d += 3) {
+      if (src[s] === 0) continue;
+      valid[v] = 1;
+      rgb[d] = t0[b0[s] + offset];
+      rgb[d + 1] = t1[b1[s] + offset];
+      rgb[d + 2] = t2[b2[s] + offset];
+    }
   }
 }
 
@@ -161,6 +162,16 @@ export function modelTileFromWindow(
   const valid = new Uint8Array(tileSize * tileSize);
   const { width, height } = raster;
   const src = raster.valid;
+  // 8/16-bit bands of one type: every channel through its lookup table in one pass (invalid pixels stay 0).
+  const range = denseRange(raster.bands[0]);
+  const sameType = raster.bands.every((b) => b.constructor === raster.bands[0].constructor);
+  const tablesOf = range && sameType ? stretch.map((r) => denseTable(r, range[0], range[1])) : null;
+  if (range && tablesOf && tablesOf.every((t) => t !== null)) {
+    const [t0, t1, t2] = raster.bands.length === 1 ? [tablesOf[0], tablesOf[0], tablesOf[0]] : tablesOf;
+    const [b0, b1, b2] = raster.bands.length === 1 ? [raster.bands[0], raster.bands[0], raster.bands[0]] : raster.bands;
+    fillRgbFromTables(b0, b1, b2, t0 as Uint8Array, t1 as Uint8Array, t2 as Uint8Array, range[0], src, width, height, tileSize, offsetX, offsetY, rgb, valid);
+    return { id, size: tileSize, rgb, valid };
+  }
   for (let y = 0; y < height; y++) {
     const s0 = y * width;
     const d0 = (y + offsetY) * tileSize + offsetX;
