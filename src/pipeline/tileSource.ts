@@ -45,6 +45,12 @@ export interface TileSource {
   readTile(tile: GridTile, signal?: AbortSignal): Promise<ModelTile | null>;
 }
 
+/**
+ * Read-ahead of `readTile`: the blocks of the next tiles in grid order start decoding (off the main thread, for
+ * decoders that can) while this one is assembled and stretched.
+ */
+const READ_AHEAD_TILES = 4;
+
 /** Longest side of the sample used to compute the stretch. */
 const STRETCH_SAMPLE = 512;
 
@@ -166,7 +172,12 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
     bands,
     stretch,
     async readTile(tile, signal) {
-      const raster = await scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
+      const read = scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
+      const index = tile.row * grid.cols + tile.col;
+      if (scene.prefetch && grid.tiles[index]?.id === tile.id) {
+        for (let k = index + 1; k <= index + READ_AHEAD_TILES && k < grid.tiles.length; k++) scene.prefetch(grid.tiles[k].window, { bands: unique });
+      }
+      const raster = await read;
       if (raster.valid.indexOf(1) === -1) return null;
       const ordered = { ...raster, bands: bands.map((b) => raster.bands[unique.indexOf(b)]) };
       const model = modelTileFromWindow(tile.id, ordered, stretch, size);

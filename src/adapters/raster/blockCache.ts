@@ -74,6 +74,11 @@ export class BlockCache<T> {
     return value;
   }
 
+  /** The budget in bytes: an entry charged more is decoded but never kept. */
+  get maxBytes(): number {
+    return this.max;
+  }
+
   has(key: string): boolean {
     return this.entries.has(key);
   }

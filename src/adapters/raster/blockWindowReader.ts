@@ -23,6 +23,12 @@ export interface BlockWindowReader {
    * outW x outH when that differs from the window size. Always fresh arrays (never views of the cache).
    */
   read(window: ImageWindow, samples: number[], outW: number, outH: number, signal?: AbortSignal): Promise<SampleArray[]>;
+  /**
+   * Start decoding the blocks of `window` that are not cached yet, without waiting (read-ahead: with decoders
+   * that run off the main thread, they decode while the caller assembles other windows). Nothing happens when
+   * the cache could not keep them; a failed decode is not kept, so the read that needs the block reports it.
+   */
+  prefetch(window: ImageWindow, samples: number[]): void;
   /** Bytes of decoded block row `y` (all samples) — for sizing caches. */
   blockRowBytes: number;
 }
@@ -88,6 +94,42 @@ async function decoderFor(image: GeoTIFFImage): Promise<BaseDecoder> {
   return getDecoder(compression, params as never);
 }
 
+/**
+ * Copy the part [cx0, cx1) x [cy0, cy1) of one decoded block (origin bx, by; `tileW` px per row, `stride`
+ * samples per pixel) into the window arrays (origin x0, y0; `ww` px per row): target k gets sample
+ * offsets[k]. One pass over the block rows for every target; whole rows with `set` when a block holds one sample.
+ */
+function copyBlockRows(
+  src: SampleArray, targets: SampleArray[], stride: number, offsets: number[], tileW: number, bx: number, by: number,
+  x0: number, y0: number, ww: number, cx0: number, cx1: number, cy0: number, cy1: number,
+): void {
+  const n = cx1 - cx0;
+  if (n <= 0) return;
+  for (let y = cy0; y < cy1; y++) {
+    const srcRow = (y - by) * tileW + (cx0 - bx);
+    const dstRow = (y - y0) * ww + (cx0 - x0);
+    if (stride === 1) {
+      for (const t of targets) (t as Float64Array).set(src.subarray(srcRow, srcRow + n) as unknown as Float64Array, dstRow);
+    } else if (targets.length === 3) {
+      const [t0, t1, t2] = targets;
+      const o0 = offsets[0];
+      const o1 = offsets[1];
+      const o2 = offsets[2];
+      for (let x = 0, p = srcRow * stride, d = dstRow; x < n; x++, p += stride, d++) {
+        t0[d] = src[p + o0];
+        t1[d] = src[p + o1];
+        t2[d] = src[p + o2];
+      }
+    } else {
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[k];
+        const o = offsets[k];
+        for (let x = 0, p = srcRow * stride + o, d = dstRow; x < n; x++, p += stride, d++) t[d] = src[p];
+      }
+    }
+  }
+}
+
 export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<ArrayBufferLike>, id: string): BlockWindowReader {
   const fd = image.fileDirectory;
   const spp = image.getSamplesPerPixel();
@@ -114,6 +156,8 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
   const fast = Ctor !== null && (image.littleEndian || elementBytes === 1);
 
   let decoder: Promise<BaseDecoder> | null = null;
+  /** Decoded bytes of one row of blocks across the image (every sample). */
+  const blockRowBytes = tilesAcross * tileW * tileH * pixelBytes;
   const original = image.getTileOrStrip.bind(image);
 
   function blockBytes(y: number): number {
@@ -147,6 +191,24 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
     }, signal);
   }
 
+  function prefetch(win: ImageWindow, samples: number[]): void {
+    // Three block rows of room at least, so read-ahead never pushes out the blocks being read now.
+    if (cache.maxBytes < 3 * blockRowBytes) return;
+    const [x0, y0, x1, y1] = win;
+    const minYT = Math.max(Math.floor(y0 / tileH), 0);
+    const maxYT = Math.min(Math.ceil(y1 / tileH), tilesDown);
+    const minXT = Math.max(Math.floor(x0 / tileW), 0);
+    const maxXT = Math.min(Math.ceil(x1 / tileW), tilesAcross);
+    for (let yt = minYT; yt < maxYT; yt++) {
+      for (let xt = minXT; xt < maxXT; xt++) {
+        for (const sample of planar === 2 ? samples : [0]) {
+          if (cache.has(`${id}:${xt}:${yt}:${sample}`)) continue;
+          block(xt, yt, sample).catch(() => undefined);
+        }
+      }
+    }
+  }
+
   async function readFast(win: ImageWindow, samples: number[], signal: AbortSignal | undefined, C: ArrayCtor): Promise<SampleArray[]> {
     const [x0, y0, x1, y1] = win;
     const ww = x1 - x0;
@@ -156,7 +218,7 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
     const minYT = Math.max(Math.floor(y0 / tileH), 0);
     const maxYT = Math.min(Math.ceil(y1 / tileH), tilesDown);
 
-    const copy = (buffer: ArrayBufferLike, xt: number, yt: number, out: SampleArray, stride: number, offset: number): void => {
+    const copy = (buffer: ArrayBufferLike, xt: number, yt: number, targets: SampleArray[], stride: number, offsets: number[]): void => {
       const src = new C(buffer as ArrayBuffer, 0, Math.floor(buffer.byteLength / elementBytes));
       const bx = xt * tileW;
       const by = yt * tileH;
@@ -164,27 +226,16 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
       const cx1 = Math.min(x1, bx + tileW, imageW);
       const cy0 = Math.max(y0, by);
       const cy1 = Math.min(y1, by + image.getBlockHeight(yt), imageH);
-      const dst = out as Float64Array;
-      for (let y = cy0; y < cy1; y++) {
-        const srcRow = (y - by) * tileW - bx;
-        const dstRow = (y - y0) * ww - x0;
-        if (stride === 1) {
-          dst.set(src.subarray(srcRow + cx0, srcRow + cx1) as unknown as Float64Array, dstRow + cx0);
-        } else {
-          for (let x = cx0; x < cx1; x++) dst[dstRow + x] = src[(srcRow + x) * stride + offset];
-        }
-      }
+      copyBlockRows(src, targets, stride, offsets, tileW, bx, by, x0, y0, ww, cx0, cx1, cy0, cy1);
     };
 
     const jobs: Promise<void>[] = [];
     for (let yt = minYT; yt < maxYT; yt++) {
       for (let xt = minXT; xt < maxXT; xt++) {
         if (planar === 1) {
-          jobs.push(block(xt, yt, 0, signal).then((buf) => {
-            for (let k = 0; k < samples.length; k++) copy(buf, xt, yt, outs[k], spp, samples[k]);
-          }));
+          jobs.push(block(xt, yt, 0, signal).then((buf) => copy(buf, xt, yt, outs, spp, samples)));
         } else {
-          for (let k = 0; k < samples.length; k++) jobs.push(block(xt, yt, samples[k], signal).then((buf) => copy(buf, xt, yt, outs[k], 1, 0)));
+          for (let k = 0; k < samples.length; k++) jobs.push(block(xt, yt, samples[k], signal).then((buf) => copy(buf, xt, yt, [outs[k]], 1, [0])));
         }
       }
     }
@@ -193,7 +244,8 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
   }
 
   return {
-    blockRowBytes: tilesAcross * tileW * tileH * pixelBytes,
+    blockRowBytes,
+    prefetch,
     async read(win, samples, outW, outH, signal) {
       const [x0, y0, x1, y1] = win;
       const resample = x1 - x0 !== outW || y1 - y0 !== outH;

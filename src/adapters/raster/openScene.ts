@@ -35,6 +35,11 @@ export interface ReadWindowOptions {
 export interface Scene {
   info: SceneInfo;
   readWindow(window: PixelWindow, opts?: ReadWindowOptions): Promise<RasterWindow>;
+  /**
+   * Read-ahead: start decoding the full-resolution blocks a later `readWindow(window, { bands })` will need,
+   * without waiting for them (errors surface in that read). Optional: scenes without a block cache omit it.
+   */
+  prefetch?(window: PixelWindow, opts?: { bands?: number[] }): void;
   close(): Promise<void>;
 }
 
@@ -424,9 +429,22 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     }
   }
 
+  function prefetch(window: PixelWindow, o: { bands?: number[] } = {}): void {
+    const level = levels[0];
+    const x1 = window.x + window.width;
+    const y1 = window.y + window.height;
+    if (!(window.x >= 0 && window.y >= 0 && x1 <= info.width && y1 <= info.height && x1 > window.x && y1 > window.y)) return;
+    const bands = o.bands ?? info.bands.map((b) => b.band);
+    const wanted = [...new Set([...(ycbcr ? [1, 2, 3] : []), ...bands, ...(alphaBand ? [alphaBand] : [])])].filter((b) => Number.isInteger(b) && b >= 1 && b <= info.bands.length);
+    const win: [number, number, number, number] = [window.x, window.y, x1, y1];
+    level.reader?.prefetch(win, wanted.map((b) => b - 1));
+    level.maskReader?.prefetch(win, [0]);
+  }
+
   return {
     info,
     readWindow,
+    prefetch,
     async close() {
       cache.clear();
       tiff.close();
