@@ -1,9 +1,10 @@
 /**
  * The streaming segmentation job: scene → tiles → model → stitched probability → water polygons.
  *
- * - Reading/preprocessing overlaps inference: while the model runs batch k (onnxruntime works off the
- *   main thread), batch k+1 is read and contrast-stretched. At most two batches of tiles are held
- *   (the one being inferred and the one prefetched): a bounded queue.
+ * - Reading, inference and blending overlap: while the model runs batches k+1 and k+2 (the U-Net computes in
+ *   its own threads, see threadedOnnxSession.ts), batch k is blended and batch k+3 is read and contrast-stretched;
+ *   a batch goes to the model as soon as it is read, so the model never waits for blending. At most four
+ *   batches of tiles are held: a bounded queue.
  * - Each finished tile is blended into the rolling-band ProbabilityStitcher at once (float accumulators
  *   only for rows still receiving tiles; the scene-size state is one byte per pixel), and handed to
  *   `onTileDone` so a job runner can persist it; tiles in `completed` are blended without re-running.
@@ -44,6 +45,13 @@ export type SegmentProgress = TileProgress;
 
 /** Rows labelled and traced per slice while tiles still run (a few ms each on a 20000 px wide scene). */
 const TRACE_SLICE_ROWS = 64;
+/**
+ * Slices run back to back for up to this many milliseconds per turn of the event loop: while the model computes in
+ * its own thread, a turn comes about once per batch, so one slice per turn would fall behind the finished rows.
+ */
+const TRACE_TURN_MS = 8;
+/** Batches handed to the model ahead of the one being blended: with two sessions, the head and the next compute side by side. */
+const MODEL_AHEAD = 1;
 
 export interface SegmentSceneOptions {
   prompt?: string;
@@ -64,7 +72,7 @@ export interface SegmentSceneOptions {
   signal?: AbortSignal;
   /** Tiles already finished (resume): probability per tile id, not recomputed. NaN = no data. */
   completed?: ReadonlyMap<string, Float32Array>;
-  /** Called once per newly finished tile, before the next batch: persist it for resume. NaN = no data. */
+  /** Called once per newly finished tile, in tile order, before the next batch is blended: persist it for resume. NaN = no data. */
   onTileDone?: (tileId: string, probability: Float32Array, defects: SegmentationDefect[]) => void | Promise<void>;
   onProgress?: (progress: SegmentProgress) => void;
   /** Scene CRS → lon/lat (default: from the scene's CRS). */
@@ -223,17 +231,29 @@ async function blendTiles(
     tilesDone++;
   };
 
-  const infer = async (batch: ReadBatch): Promise<void> => {
+  // The model call of a batch starts as soon as the batch is read (a model computing off the main thread queues it
+  // behind the batch it is on), and its tiles are blended later in batch order: the model never waits for blending.
+  const startModel = (batch: ReadBatch): Promise<TileSegmentation[] | null> | null => {
+    if (batch.tiles.length === 0) return null;
+    const call = new Promise<TileSegmentation[]>((resolve) => resolve(segmenter.segment(batch.tiles.map((t) => t.model), { prompt, signal }))).then((results) => {
+      if (results.length !== batch.tiles.length) throw new Error(`model returned ${results.length} results for ${batch.tiles.length} tiles`);
+      return results;
+    });
+    // keep a failure from being reported as unhandled before finishBatch looks at it
+    call.catch(() => undefined);
+    return call;
+  };
+
+  const finishBatch = async (batch: ReadBatch, call: Promise<TileSegmentation[] | null> | null): Promise<void> => {
     for (const tile of batch.skipped) {
       stitcher.skipTile(tile);
       skippedTiles.push(tile.id);
       tilesDone++;
     }
-    if (batch.tiles.length === 0) return;
+    if (!call) return;
     let results: TileSegmentation[] | null = null;
     try {
-      results = await segmenter.segment(batch.tiles.map((t) => t.model), { prompt, signal });
-      if (results.length !== batch.tiles.length) throw new Error(`model returned ${results.length} results for ${batch.tiles.length} tiles`);
+      results = await call;
     } catch (err) {
       checkAbort();
       if (err instanceof CancelledError) throw err;
@@ -266,20 +286,33 @@ async function blendTiles(
     }
   };
 
+  // The stages overlap: batch k is blended while the next MODEL_AHEAD batches are in the model (computing side by
+  // side when it has several sessions, else queued there) and the one after them is read. Tiles are blended in order.
+  type InModel = { batch: ReadBatch; call: Promise<TileSegmentation[] | null> | null };
+  const inModel: InModel[] = [];
   let next: Promise<ReadBatch> | null = pending.length ? readBatch() : null;
-  while (next) {
-    const batch = await next;
-    checkAbort();
-    next = cursor < pending.length ? readBatch() : null;
-    // keep a rejected prefetch from being reported as unhandled while inference runs
-    next?.catch(() => undefined);
-    try {
-      await infer(batch);
-    } catch (err) {
-      await next?.catch(() => undefined);
-      throw err;
+  try {
+    while (next || inModel.length) {
+      while (next && inModel.length <= MODEL_AHEAD) {
+        const batch = await next;
+        checkAbort();
+        next = cursor < pending.length ? readBatch() : null;
+        // keep a rejected prefetch from being reported as unhandled while inference runs
+        next?.catch(() => undefined);
+        inModel.push({ batch, call: startModel(batch) });
+      }
+      const head = inModel.shift()!;
+      await finishBatch(head.batch, head.call);
+      report();
+      // a turn of the event loop per batch even when the next results are already in: vectorizing slices, the
+      // server's requests and the model's messages run between batches, not after all of them
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    report();
+  } catch (err) {
+    await next?.catch(() => undefined);
+    for (const m of inModel) await m.call?.catch(() => undefined);
+    checkAbort();
+    throw err;
   }
   checkAbort();
 
@@ -335,13 +368,19 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   let rowsReady = 0;
   let rowsVectorizedDuringTiles = 0;
   let tracing: ReturnType<typeof setImmediate> | null = null;
-  // A slice runs on its own turn of the event loop: what it throws (the sink, the projection, the spill)
+  // Slices run on their own turn of the event loop: what they throw (the sink, the projection, the spill)
   // is kept and rethrown once the tiles are done, so the normal clean-up runs and the process survives.
   let traceFailure: { error: unknown } | null = null;
   const traceSlice = (): void => {
     tracing = null;
     try {
-      if (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') tracing = setImmediate(traceSlice);
+      const until = performance.now() + TRACE_TURN_MS;
+      while (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') {
+        if (performance.now() >= until) {
+          tracing = setImmediate(traceSlice);
+          break;
+        }
+      }
     } catch (error) {
       traceFailure = { error };
     }

@@ -90,3 +90,61 @@ describe('U-Net segmenter on the committed model', () => {
     });
   });
 });
+
+describe('U-Net computing in its own threads', () => {
+  const tile = (id: string, seed: number) => {
+    const size = 224;
+    const rgb = new Uint8Array(size * size * 3);
+    let x = seed;
+    for (let i = 0; i < rgb.length; i++) rgb[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    const valid = new Uint8Array(size * size).fill(1);
+    valid.fill(0, 0, size * seed); // a few nodata rows, different per tile
+    return { id, size, rgb, valid };
+  };
+
+  it('gives the same probabilities as on the caller\'s thread, with two sessions computing batches side by side', async () => {
+    const here = await loadUnetSegmenter({ device: 'cpu', inferenceThreads: 0, intraOpNumThreads: 1 });
+    const threaded = await loadUnetSegmenter({ device: 'cpu', inferenceThreads: 2 });
+    try {
+      const tiles = Array.from({ length: 6 }, (_, k) => tile(`t${k}`, k + 1));
+      const expected = await here.segment(tiles, { prompt: '' });
+      const [a, b, c] = await Promise.all([0, 2, 4].map((k) => threaded.segment(tiles.slice(k, k + 2), { prompt: '' })));
+      const got = [...a, ...b, ...c];
+      expect(got.map((r) => r.tileId)).toEqual(tiles.map((t) => t.id));
+      for (let k = 0; k < tiles.length; k++) expect(got[k].probability).toEqual(expected[k].probability);
+      expect(threaded.info).toEqual(here.info);
+    } finally {
+      await here.dispose();
+      await threaded.dispose();
+    }
+  }, 60_000);
+
+  it('leaves the event loop free while it computes (and a session on the caller\'s thread does not)', async () => {
+    const order = async (segmenter: Segmenter): Promise<string[]> => {
+      const seen: string[] = [];
+      const call = segmenter.segment([tile('a', 1), tile('b', 2)], { prompt: '' }).then(() => seen.push('model'));
+      setImmediate(() => seen.push('event loop'));
+      await call;
+      await new Promise((r) => setImmediate(r));
+      return seen;
+    };
+    const threaded = await loadUnetSegmenter({ device: 'cpu', inferenceThreads: 1 });
+    const here = await loadUnetSegmenter({ device: 'cpu', inferenceThreads: 0 });
+    try {
+      expect(await order(threaded)).toEqual(['event loop', 'model']);
+      expect(await order(here)).toEqual(['model', 'event loop']);
+    } finally {
+      await threaded.dispose();
+      await here.dispose();
+    }
+  }, 60_000);
+
+  it('names a model file onnxruntime cannot load, from its thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unet-broken-'));
+    writeFileSync(join(dir, 'manifest.json'), readFileSync(join(defaultUnetDir, 'manifest.json')));
+    writeFileSync(join(dir, 'unet.onnx'), 'not a model');
+    const failure = loadUnetSegmenter({ device: 'cpu', modelPath: dir });
+    await expect(failure).rejects.toBeInstanceOf(ModelError);
+    await expect(failure).rejects.toThrow(/could not load ONNX model .*unet\.onnx/);
+  }, 60_000);
+});

@@ -27,6 +27,12 @@ export interface CreateSessionOptions {
   device?: Device;
   /** Threads for the CPU provider (default: onnxruntime's choice). */
   intraOpNumThreads?: number;
+  /**
+   * Whether the CPU provider's threads busy-wait between operators (onnxruntime's default: yes). Off, they sleep:
+   * on a machine whose cores are shared (other processes, or our own reading and stitching) a spinning thread takes
+   * the core the others need, and a descheduled one holds up every operator. The results are the same either way.
+   */
+  allowSpinning?: boolean;
   /** Called when `auto` falls back from a GPU provider to CPU. */
   onFallback?: (message: string) => void;
 }
@@ -158,6 +164,9 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
         graphOptimizationLevel: 'all',
       };
       if (options.intraOpNumThreads) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+      if (options.allowSpinning === false) {
+        sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+      }
       const session = typeof model === 'string'
         ? await ort.InferenceSession.create(model, sessionOptions)
         : await ort.InferenceSession.create(model, sessionOptions);
@@ -177,7 +186,7 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
 }
 
 /** Check a session's input names against what the caller will feed; a clear error lists what is missing. */
-export function assertInputs(s: OnnxSession, required: string[]): void {
+export function assertInputs(s: { session: { inputNames: readonly string[] }; source: string }, required: string[]): void {
   const missing = required.filter((n) => !s.session.inputNames.includes(n));
   if (missing.length) {
     throw new ModelError('model_inputs', `${s.source} lacks input(s) ${missing.join(', ')}; it has ${s.session.inputNames.join(', ')}`, {

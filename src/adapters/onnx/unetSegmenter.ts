@@ -7,13 +7,15 @@
  * (`probability` or `logits`); this module reads it instead of hard-coding constants.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CancelledError, InputError, ModelError } from '../../core/errors.ts';
 import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentation } from '../../core/model/segmenter.ts';
 import type { Logger } from '../../logger.ts';
-import { assertInputs, createOnnxSession, ort, type Device } from './onnxSession.ts';
+import { assertInputs, createOnnxSession, expectedProvider, ort, type Device } from './onnxSession.ts';
+import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
 
 /** Name users pass as `--model` for this model. */
 export const UNET_MODEL_NAME = 'waterline-unet';
@@ -45,10 +47,67 @@ export interface LoadUnetOptions {
   /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed model. */
   modelPath?: string;
   logger?: Logger;
-  /** CPU threads for onnxruntime (default: its own choice). */
+  /** CPU threads of each onnxruntime session (default: the cores shared among the sessions; on the caller's thread, onnxruntime's choice). */
   intraOpNumThreads?: number;
   /** Most tiles per onnxruntime call (larger batches are split); default 16. */
   maxBatch?: number;
+  /**
+   * Sessions computing side by side, each in its own worker thread, so the caller's event loop reads, stitches and
+   * vectorizes while the model computes (threadedOnnxSession.ts). Default: two on the CPU (when there are two
+   * cores or more), one on a GPU. 0 runs one session on the caller's thread (onnxruntime-node's `run` blocks it).
+   */
+  inferenceThreads?: number;
+  /** onnxruntime's threads busy-wait between operators (default false; see CreateSessionOptions.allowSpinning). */
+  allowSpinning?: boolean;
+}
+
+/** An onnxruntime session on the caller's thread or in its own (the same results). */
+interface UnetRunner {
+  provider: Exclude<Device, 'auto'>;
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(data: Float32Array, dims: number[]): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+async function startRunner(onnxPath: string, manifest: UnetManifest, options: LoadUnetOptions): Promise<UnetRunner> {
+  const sessionOptions = {
+    device: options.device ?? 'auto',
+    intraOpNumThreads: options.intraOpNumThreads,
+    allowSpinning: options.allowSpinning ?? false,
+    onFallback: (message: string) => options.logger?.warn(message),
+  };
+  const { name: input } = manifest.input;
+  const { name: output } = manifest.output;
+  const device = sessionOptions.device;
+  const cores = availableParallelism();
+  const sessions = options.inferenceThreads ?? (expectedProvider(device) === 'cpu' ? Math.min(2, cores) : 1);
+  if (sessions > 0) {
+    const t = await createThreadedOnnxSession(onnxPath, {
+      ...sessionOptions,
+      sessions,
+      intraOpNumThreads: options.intraOpNumThreads ?? Math.max(1, Math.floor(cores / sessions)),
+    });
+    return { ...t, run: (data, dims) => t.run({ input, data, dims, output }) };
+  }
+  const s = await createOnnxSession(onnxPath, sessionOptions);
+  return {
+    provider: s.provider,
+    inputNames: s.session.inputNames,
+    outputNames: s.session.outputNames,
+    async run(data, dims) {
+      const tensor = new ort.Tensor('float32', data, dims);
+      try {
+        const result = await s.session.run({ [input]: tensor });
+        const out = result[output].data as Float32Array;
+        for (const t of Object.values(result)) t.dispose?.();
+        return out;
+      } finally {
+        tensor.dispose?.();
+      }
+    },
+    release: () => s.session.release(),
+  };
 }
 
 /** Read and validate the manifest of a U-Net model (file or directory path). */
@@ -128,16 +187,17 @@ function checkTile(tile: ModelTile, multiple: number): void {
 /** Load the U-Net (default: the committed model) as a Segmenter. */
 export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<Segmenter> {
   const { manifest, onnxPath } = readUnetManifest(options.modelPath ?? defaultUnetDir);
-  const s = await createOnnxSession(onnxPath, {
-    device: options.device ?? 'auto',
-    intraOpNumThreads: options.intraOpNumThreads,
-    onFallback: (message) => options.logger?.warn(message),
-  });
-  assertInputs(s, [manifest.input.name]);
-  if (!s.session.outputNames.includes(manifest.output.name)) {
-    throw new ModelError('model_outputs', `${onnxPath} lacks output ${manifest.output.name}; it has ${s.session.outputNames.join(', ')}`, {
-      hint: 'the manifest does not match the ONNX file',
-    });
+  const s = await startRunner(onnxPath, manifest, options);
+  try {
+    assertInputs({ session: s, source: onnxPath }, [manifest.input.name]);
+    if (!s.outputNames.includes(manifest.output.name)) {
+      throw new ModelError('model_outputs', `${onnxPath} lacks output ${manifest.output.name}; it has ${s.outputNames.join(', ')}`, {
+        hint: 'the manifest does not match the ONNX file',
+      });
+    }
+  } catch (err) {
+    await s.release();
+    throw err;
   }
   const lut = normalisationTable(manifest);
   const maxBatch = Math.max(1, options.maxBatch ?? 16);
@@ -153,16 +213,11 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
   async function runBatch(tiles: ModelTile[]): Promise<TileSegmentation[]> {
     const size = tiles[0].size;
     const plane = size * size;
-    const input = new ort.Tensor('float32', packTiles(tiles, size, lut), [tiles.length, 3, size, size]);
     let data: Float32Array;
     try {
-      const result = await s.session.run({ [manifest.input.name]: input });
-      data = result[manifest.output.name].data as Float32Array;
-      for (const t of Object.values(result)) t.dispose?.();
+      data = await s.run(packTiles(tiles, size, lut), [tiles.length, 3, size, size]);
     } catch (err) {
       throw new ModelError('model_run_failed', `U-Net inference failed on ${tiles.length} tile(s) of ${size} px: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    } finally {
-      input.dispose?.();
     }
     return tiles.map((tile, n) => {
       const probability = data.slice(n * plane, (n + 1) * plane);
@@ -199,7 +254,7 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
       return out;
     },
     async dispose(): Promise<void> {
-      await s.session.release();
+      await s.release();
     },
   };
 }

@@ -28,11 +28,19 @@ export interface ThreadClient {
 
 const BOOT = new URL('./threadBoot.mjs', import.meta.url);
 
+export interface StartThreadOptions {
+  /**
+   * Let the process exit while no call is pending (the thread is unref'd when idle and ref'd during a call), so a
+   * thread an owner forgets to close never holds a command open; calls in flight still keep it alive.
+   */
+  unrefWhenIdle?: boolean;
+}
+
 /**
  * Start a thread running `module` (a file: URL whose top level calls `serveThread`); `init` is handed to
  * it as `threadInit()`. Resolves once the module has set itself up (e.g. loaded its model).
  */
-export async function startThread(module: URL, init: unknown, name = 'waterline-thread'): Promise<ThreadClient> {
+export async function startThread(module: URL, init: unknown, name = 'waterline-thread', options: StartThreadOptions = {}): Promise<ThreadClient> {
   const worker = new Worker(BOOT, { workerData: { module: module.href, init }, name, stdout: false, stderr: false });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -65,11 +73,18 @@ export async function startThread(module: URL, init: unknown, name = 'waterline-
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
+    holdWhileBusy();
     if (m.type === 'result') p.resolve(m.value);
     else p.reject(new ThreadCallError(m.message, m.name));
   });
   worker.on('error', (err: unknown) => failAll(err instanceof Error ? err : new Error(String(err))));
   worker.on('exit', (code) => failAll(new Error(`thread ${name} exited with code ${code}`)));
+  const holdWhileBusy = (): void => {
+    if (!options.unrefWhenIdle) return;
+    if (pending.size > 0) worker.ref();
+    else worker.unref();
+  };
+  holdWhileBusy();
 
   return {
     get dead() {
@@ -90,6 +105,7 @@ export async function startThread(module: URL, init: unknown, name = 'waterline-
             reject(e);
           },
         });
+        holdWhileBusy();
         worker.postMessage({ type: 'call', id, method, args } satisfies Request);
         if (signal?.aborted) onAbort();
         else signal?.addEventListener('abort', onAbort, { once: true });
