@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every bench/*.bench.ts (or those whose name contains argv[2]) and prints a table.
+ * `npm run bench`: runs every bench/*.bench.ts (or the one named argv[2], else those whose name contains it) and prints a table.
  * Each bench module default-exports an async function returning BenchResult rows. A row compares our
  * code with a reference run in the same process/run (GDAL, PyTorch...): the figure to read is the ratio.
  */
@@ -23,7 +23,9 @@ export interface BenchResult {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2];
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+// an exact name runs that bench alone (`segment` is not also `segmentUnet`); otherwise every name containing it
+const files = all.includes(`${filter}.bench.ts`) ? [`${filter}.bench.ts`] : all.filter((f) => !filter || f.includes(filter));
 const rows: BenchResult[] = [];
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<BenchResult[]> };
