@@ -84,6 +84,12 @@ export class ProbabilityStitcher {
   private live = 0;
   private peakLive = 0;
   private readonly done = new Set<string>();
+  /**
+   * Accumulators of finalized bands, kept for the next band of the same size (zeroed) instead of freeing
+   * them: bands of a wide scene are tens of MB each, and allocating and freeing one per grid row left the
+   * process's memory growing with the number of rows (the allocator keeps freed blocks of that size).
+   */
+  private readonly spare: { sum: Uint32Array; weight: Uint32Array | Uint16Array }[] = [];
 
   constructor(options: ProbabilityStitcherOptions) {
     const { width, height, tileSize, overlap, tiles } = options;
@@ -153,6 +159,7 @@ export class ProbabilityStitcher {
   /** Finalize every remaining band (tiles never added count as nodata) and return the output (empty with `onRows`). */
   finish(): Uint8Array {
     while (this.nextBandToFinalize < this.bands.length) this.finalizeBand(this.nextBandToFinalize++);
+    this.spare.length = 0;
     return this.output;
   }
 
@@ -178,8 +185,15 @@ export class ProbabilityStitcher {
     const band = this.bands[lo];
     if (!band.sum && lo >= this.nextBandToFinalize) {
       const n = (band.y1 - band.y0) * this.width;
-      band.sum = new Uint32Array(n);
-      band.weight = this.narrowWeights ? new Uint16Array(n) : new Uint32Array(n);
+      const reused = this.spare.findIndex((a) => a.sum.length === n);
+      if (reused >= 0) {
+        const [{ sum, weight }] = this.spare.splice(reused, 1);
+        band.sum = sum.fill(0);
+        band.weight = weight.fill(0);
+      } else {
+        band.sum = new Uint32Array(n);
+        band.weight = this.narrowWeights ? new Uint16Array(n) : new Uint32Array(n);
+      }
       this.live++;
       this.peakLive = Math.max(this.peakLive, this.live);
     }
@@ -194,6 +208,7 @@ export class ProbabilityStitcher {
     ) {
       this.finalizeBand(this.nextBandToFinalize++);
     }
+    if (this.nextBandToFinalize === this.bands.length) this.spare.length = 0;
   }
 
   private finalizeBand(index: number): void {
@@ -207,6 +222,7 @@ export class ProbabilityStitcher {
         const wt = weight[i];
         if (wt > 0) out[offset + i] = Math.round(sum[i] / wt);
       }
+      if (this.spare.length < 2) this.spare.push({ sum, weight });
       band.sum = null;
       band.weight = null;
       this.live--;
