@@ -46,10 +46,11 @@ export interface TileSource {
 }
 
 /**
- * Read-ahead of `readTile`: the blocks of the next tiles in grid order start decoding (off the main thread, for
- * decoders that can) while this one is assembled and stretched.
+ * Read-ahead of `readTile`: the blocks of the next tiles in grid order (up to the next row of tiles, which the
+ * block cache's three block rows hold) start decoding — off the main thread, for the decoders that can — while
+ * this one is assembled and stretched.
  */
-const READ_AHEAD_TILES = 4;
+const READ_AHEAD_TILES = 8;
 
 /** Longest side of the sample used to compute the stretch. */
 const STRETCH_SAMPLE = 512;
@@ -175,7 +176,8 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
       const read = scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
       const index = tile.row * grid.cols + tile.col;
       if (scene.prefetch && grid.tiles[index]?.id === tile.id) {
-        for (let k = index + 1; k <= index + READ_AHEAD_TILES && k < grid.tiles.length; k++) scene.prefetch(grid.tiles[k].window, { bands: unique });
+        const end = Math.min(index + READ_AHEAD_TILES, grid.tiles.length - 1, (tile.row + 2) * grid.cols - 1);
+        for (let k = index + 1; k <= end; k++) scene.prefetch(grid.tiles[k].window, { bands: unique });
       }
       const raster = await read;
       if (raster.valid.indexOf(1) === -1) return null;
