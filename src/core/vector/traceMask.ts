@@ -338,7 +338,7 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     }
     flushRun();
     // only a saddle vertex can be passed twice: a ring through none is already simple
-    if (saddles) splitAtPinches(verts, W1, emit);
+    if (saddles) splitAtPinches(verts, W1, junctions, emit);
     else emit(verts);
     return true;
   };
@@ -528,14 +528,22 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
   };
 }
 
-/** Split a closed vertex list at repeated vertices into simple rings. */
-function splitAtPinches(verts: number[], W1: number, emit: (ring: PixelRing) => void): void {
+/**
+ * Split a closed vertex list at repeated vertices into simple rings. Only a saddle vertex (`saddles`: vertex
+ * keys) can be passed twice, so only those are looked up: a long ring through a few saddles costs no map of
+ * all its vertices.
+ */
+function splitAtPinches(verts: number[], W1: number, saddles: ReadonlySet<number>, emit: (ring: PixelRing) => void): void {
   const stack: number[] = [];
   const where = new Map<number, number>();
   const n = verts.length / 2;
   for (let k = 0; k < n; k++) {
     const x = verts[2 * k], y = verts[2 * k + 1];
     const key = y * W1 + x;
+    if (!saddles.has(key)) {
+      stack.push(x, y);
+      continue;
+    }
     const at = where.get(key);
     if (at !== undefined) {
       const sub = stack.slice(at * 2);
