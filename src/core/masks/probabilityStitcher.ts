@@ -222,7 +222,7 @@ export class ProbabilityStitcher {
         const wt = weight[i];
         if (wt > 0) out[offset + i] = Math.round(sum[i] / wt);
       }
-      if (this.spare.length < 2) this.spare.push({ sum, weight });
+      if (this.spare.length < 1) this.spare.push({ sum, weight });
       band.sum = null;
       band.weight = null;
       this.live--;
