@@ -3,7 +3,8 @@
 // its own modules; packages stay external). Starting from that bundle skips tsx's module loader, which
 // resolves and loads every module through a separate thread: about 0.5 s of CPU per start.
 //
-// - The fingerprint covers every file under src/ (path, size, mtime) and this file, so an edit rebuilds.
+// - The fingerprint covers every file under src/ (path, size, mtime), tsconfig.json (esbuild reads it) and
+//   this file, so an edit rebuilds.
 // - `import.meta.url` is replaced by each source file's own URL, so paths built from it (package.json,
 //   models/, worker thread modules) are the same as when the sources run directly. Worker threads still
 //   load their TypeScript modules through tsx (src/adapters/threads/threadBoot.mjs).
@@ -18,13 +19,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const srcDir = join(root, 'src');
 const cacheDir = join(root, 'node_modules', '.cache', 'waterline');
-/** Bundles (and abandoned temporary builds) older than this are removed when a new one is built. */
-const STALE_MS = 7 * 24 * 3600 * 1000;
+/** When a bundle is built, older ones are removed except the newest KEEP and any built in the last hour (a running server may still load chunks of its own). */
+const KEEP = 3;
+const RECENT_MS = 3600 * 1000;
 
 function fingerprint() {
   const hash = createHash('sha1');
-  const self = statSync(fileURLToPath(import.meta.url));
-  hash.update(`builtCli.mjs ${self.size} ${self.mtimeMs}\n`);
+  for (const file of [fileURLToPath(import.meta.url), join(root, 'tsconfig.json')]) {
+    const st = statSync(file);
+    hash.update(`${file} ${st.size} ${st.mtimeMs}\n`);
+  }
   const walk = (dir, rel) => {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
@@ -66,16 +70,21 @@ async function build(outDir) {
   });
 }
 
-function pruneStale(keep) {
+function pruneStale() {
+  const now = Date.now();
+  const entries = [];
   for (const name of readdirSync(cacheDir)) {
-    if (name === keep) continue;
-    const path = join(cacheDir, name);
     try {
-      if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+      entries.push({ name, mtime: statSync(join(cacheDir, name)).mtimeMs });
     } catch {
       // another process removed it
     }
   }
+  entries.sort((a, b) => b.mtime - a.mtime);
+  entries.forEach(({ name, mtime }, i) => {
+    if (now - mtime < RECENT_MS || (i < KEEP && !name.includes('.tmp-'))) return;
+    rmSync(join(cacheDir, name), { recursive: true, force: true });
+  });
 }
 
 /** The bundled src/cli/main.ts module, or null when it cannot be used (the caller then uses tsx). */
@@ -101,7 +110,7 @@ export async function loadBuiltCli() {
         readFileSync(entry);
       }
     }
-    if (built) pruneStale(name);
+    if (built) pruneStale();
     return await import(pathToFileURL(entry).href);
   } catch {
     return null;
