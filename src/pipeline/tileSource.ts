@@ -15,7 +15,7 @@
  */
 import type { Scene } from '../adapters/raster/openScene.ts';
 import { planTileGrid, TileGridError, type GridTile, type TileGrid } from '../core/grid/tileGrid.ts';
-import { bandStretchFromSample, modelTileFromWindow, type BandStretch } from '../core/grid/bandStretch.ts';
+import { bandStretchFromSample, byteStretchTables, modelTileFromWindow, type BandStretch } from '../core/grid/bandStretch.ts';
 import type { ModelTile } from '../core/model/segmenter.ts';
 import type { SceneInfo } from '../core/scene.ts';
 import type { SampleArray } from '../core/rasterWindow.ts';
@@ -168,17 +168,34 @@ export async function createTileSource(scene: Scene, opts: TileSourceOptions = {
   const spectralBands = opts.spectralBands ?? [];
   const unique = [...new Set([...bands, ...spectralBands])];
   const size = grid.tileSize;
+  // 8-bit bands and no raw spectral planes: the scene may write the tile straight from its decoded blocks.
+  const byteTables = scene.readByteRgb && !spectralBands.length && bands.every((b) => info.bands[b - 1].type === 'Byte') ? byteStretchTables(stretch) : null;
+
+  function readAhead(tile: GridTile): void {
+    const index = tile.row * grid.cols + tile.col;
+    if (scene.prefetch && grid.tiles[index]?.id === tile.id) {
+      const end = Math.min(index + READ_AHEAD_TILES, grid.tiles.length - 1, (tile.row + 2) * grid.cols - 1);
+      for (let k = index + 1; k <= end; k++) scene.prefetch(grid.tiles[k].window, { bands: unique });
+    }
+  }
+
   return {
     grid,
     bands,
     stretch,
     async readTile(tile, signal) {
-      const read = scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
-      const index = tile.row * grid.cols + tile.col;
-      if (scene.prefetch && grid.tiles[index]?.id === tile.id) {
-        const end = Math.min(index + READ_AHEAD_TILES, grid.tiles.length - 1, (tile.row + 2) * grid.cols - 1);
-        for (let k = index + 1; k <= end; k++) scene.prefetch(grid.tiles[k].window, { bands: unique });
+      if (byteTables && scene.readByteRgb) {
+        // Same tile as modelTileFromWindow over readWindow (invalid and padding pixels stay 0).
+        const rgb = new Uint8Array(size * size * 3);
+        const valid = new Uint8Array(size * size);
+        const direct = scene.readByteRgb(tile.window, { bands, tables: byteTables, rgb, valid, rowStride: size, signal: signal ?? opts.signal });
+        if (direct) {
+          readAhead(tile);
+          return (await direct) === 0 ? null : { id: tile.id, size, rgb, valid };
+        }
       }
+      const read = scene.readWindow(tile.window, { bands: unique, signal: signal ?? opts.signal });
+      readAhead(tile);
       const raster = await read;
       if (raster.valid.indexOf(1) === -1) return null;
       const ordered = { ...raster, bands: bands.map((b) => raster.bands[unique.indexOf(b)]) };

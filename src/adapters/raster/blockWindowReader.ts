@@ -29,8 +29,34 @@ export interface BlockWindowReader {
    * the cache could not keep them; a failed decode is not kept, so the read that needs the block reports it.
    */
   prefetch(window: ImageWindow, samples: number[]): void;
+  /** Whether `readByteRgb` can read this image: pixel-interleaved 8-bit samples (or one 8-bit sample). */
+  readsByteRgb: boolean;
+  /**
+   * When `readsByteRgb`: the pixels of `window` (full resolution) straight from the decoded blocks into `into`
+   * (see ByteRgbTarget), each channel through its lookup table, with no per-band window arrays. Returns how
+   * many pixels are valid.
+   */
+  readByteRgb(window: ImageWindow, into: ByteRgbTarget, signal?: AbortSignal): Promise<number>;
   /** Bytes of decoded block row `y` (all samples) — for sizing caches. */
   blockRowBytes: number;
+}
+
+/**
+ * Where `readByteRgb` writes, and how it decides validity. Window pixel (x, y) goes to pixel y * rowStride + x of
+ * `rgb` (3 bytes: tables[c][sample samples[c]]) and `valid` (1); an invalid pixel is left as it was (0 in a
+ * fresh tile). A pixel is invalid when every `noData` sample holds its value (none listed: never), when the
+ * `alpha` sample is 0, or when `mask` (window-sized, row-major; awaited before any pixel is written, while the
+ * blocks decode) is 0 there.
+ */
+export interface ByteRgbTarget {
+  samples: [number, number, number];
+  tables: [Uint8Array, Uint8Array, Uint8Array];
+  noData: { sample: number; value: number }[];
+  alpha: number | null;
+  mask: Promise<SampleArray> | null;
+  rgb: Uint8Array;
+  valid: Uint8Array;
+  rowStride: number;
 }
 
 type ArrayCtor = new (bufferOrLength: ArrayBuffer | number, byteOffset?: number, length?: number) => SampleArray;
@@ -128,6 +154,64 @@ function copyBlockRows(
       }
     }
   }
+}
+
+/**
+ * readByteRgb for the part [cx0, cx1) x [cy0, cy1) of one decoded pixel-interleaved 8-bit block (origin bx, by;
+ * `tileW` px per row, `stride` samples per pixel) of the window at (x0, y0) that is `ww` px wide. Returns the
+ * number of valid pixels written.
+ */
+function fillByteRgb(
+  src: Uint8Array, stride: number, into: ByteRgbTarget, mask: SampleArray | null, tileW: number, bx: number, by: number,
+  x0: number, y0: number, ww: number, cx0: number, cx1: number, cy0: number, cy1: number,
+): number {
+  const n = cx1 - cx0;
+  if (n <= 0) return 0;
+  const { rgb, valid, rowStride } = into;
+  const [t0, t1, t2] = into.tables;
+  const [o0, o1, o2] = into.samples;
+  const ndSamples = into.noData.map((d) => d.sample);
+  const ndValues = into.noData.map((d) => d.value);
+  const nd = ndSamples.length;
+  const alpha = into.alpha ?? -1;
+  const plain = nd === 0 && alpha < 0 && mask === null;
+  let count = 0;
+  for (let y = cy0; y < cy1; y++) {
+    let p = ((y - by) * tileW + (cx0 - bx)) * stride;
+    let m = (y - y0) * ww + (cx0 - x0);
+    let v = (y - y0) * rowStride + (cx0 - x0);
+    if (plain) {
+      valid.fill(1, v, v + n);
+      for (let d = v * 3, end = d + 3 * n; d < end; d += 3, p += stride) {
+        rgb[d] = t0[src[p + o0]];
+        rgb[d + 1] = t1[src[p + o1]];
+        rgb[d + 2] = t2[src[p + o2]];
+      }
+      count += n;
+      continue;
+    }
+    for (let x = 0; x < n; x++, p += stride, m++, v++) {
+      if (mask !== null && mask[m] === 0) continue;
+      if (alpha >= 0 && src[p + alpha] === 0) continue;
+      if (nd > 0) {
+        let all = true;
+        for (let k = 0; k < nd; k++) {
+          if (src[p + ndSamples[k]] !== ndValues[k]) {
+            all = false;
+            break;
+          }
+        }
+        if (all) continue;
+      }
+      valid[v] = 1;
+      const d = v * 3;
+      rgb[d] = t0[src[p + o0]];
+      rgb[d + 1] = t1[src[p + o1]];
+      rgb[d + 2] = t2[src[p + o2]];
+      count++;
+    }
+  }
+  return count;
 }
 
 export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<ArrayBufferLike>, id: string): BlockWindowReader {
@@ -243,9 +327,43 @@ export function createBlockWindowReader(image: GeoTIFFImage, cache: BlockCache<A
     return outs;
   }
 
+  /** Pixel-interleaved Byte blocks (or one Byte sample): what readByteRgb reads. */
+  const interleavedBytes = fast && Ctor === Uint8Array && !unpacked && (planar === 1 || spp === 1);
+
+  async function readByteRgb(win: ImageWindow, into: ByteRgbTarget, signal?: AbortSignal): Promise<number> {
+    if (!interleavedBytes) throw new Error('readByteRgb needs pixel-interleaved 8-bit samples');
+    const [x0, y0, x1, y1] = win;
+    const ww = x1 - x0;
+    const minXT = Math.max(Math.floor(x0 / tileW), 0);
+    const maxXT = Math.min(Math.ceil(x1 / tileW), tilesAcross);
+    const minYT = Math.max(Math.floor(y0 / tileH), 0);
+    const maxYT = Math.min(Math.ceil(y1 / tileH), tilesDown);
+    const blocks: { xt: number; yt: number; buffer: Promise<ArrayBufferLike> }[] = [];
+    for (let yt = minYT; yt < maxYT; yt++) {
+      for (let xt = minXT; xt < maxXT; xt++) blocks.push({ xt, yt, buffer: block(xt, yt, 0, signal) });
+    }
+    let mask: SampleArray | null = null;
+    try {
+      if (into.mask) mask = await into.mask;
+    } catch (err) {
+      for (const b of blocks) b.buffer.catch(() => undefined);
+      throw err;
+    }
+    const jobs = blocks.map(({ xt, yt, buffer }) => buffer.then((buf) => {
+      const bx = xt * tileW;
+      const by = yt * tileH;
+      const cx1 = Math.min(x1, bx + tileW, imageW);
+      const cy1 = Math.min(y1, by + image.getBlockHeight(yt), imageH);
+      return fillByteRgb(new Uint8Array(buf as ArrayBuffer), spp, into, mask, tileW, bx, by, x0, y0, ww, Math.max(x0, bx), cx1, Math.max(y0, by), cy1);
+    }));
+    return (await Promise.all(jobs)).reduce((a, b) => a + b, 0);
+  }
+
   return {
     blockRowBytes,
     prefetch,
+    readsByteRgb: interleavedBytes,
+    readByteRgb,
     async read(win, samples, outW, outH, signal) {
       const [x0, y0, x1, y1] = win;
       const resample = x1 - x0 !== outW || y1 - y0 !== outH;

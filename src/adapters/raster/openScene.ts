@@ -16,7 +16,7 @@ import './zlibDeflateDecoder.ts';
 import './lzwDecoder.ts';
 import './jpegDecoder.ts';
 import { JPEG_BLOCKS_ARE_RGB } from './sharpJpegDecoder.ts';
-import { createBlockWindowReader, toNumbers, type BlockWindowReader } from './blockWindowReader.ts';
+import { createBlockWindowReader, toNumbers, type BlockWindowReader, type ByteRgbTarget } from './blockWindowReader.ts';
 
 export interface ReadWindowOptions {
   /** 1-based band numbers; default all bands. */
@@ -40,7 +40,28 @@ export interface Scene {
    * without waiting for them (errors surface in that read). Optional: scenes without a block cache omit it.
    */
   prefetch?(window: PixelWindow, opts?: { bands?: number[] }): void;
+  /**
+   * `readWindow(window, { bands })` straight into an RGB picture, for scenes whose full-resolution image is
+   * pixel-interleaved 8-bit (`null` for the others, before anything is read; use readWindow then): window pixel
+   * (x, y) of a valid pixel (readWindow's rule: nodata of every band, alpha, mask) goes to pixel
+   * y * rowStride + x of `rgb` as tables[c][value of bands[c]] (one band: grey, that band in all three) and of
+   * `valid` as 1; invalid pixels are left untouched. Returns the number of valid pixels. Optional.
+   */
+  readByteRgb?(window: PixelWindow, into: ByteRgbRead): Promise<number> | null;
   close(): Promise<void>;
+}
+
+/** What `Scene.readByteRgb` reads and where it writes. */
+export interface ByteRgbRead {
+  /** 1-based bands: 3 (R, G, B) or 1 (grey). */
+  bands: number[];
+  /** A 256-entry lookup table per band of `bands`. */
+  tables: Uint8Array[];
+  rgb: Uint8Array;
+  valid: Uint8Array;
+  /** Pixels per row of `rgb` and `valid`. */
+  rowStride: number;
+  signal?: AbortSignal;
 }
 
 /** Largest scene accepted (pixels per band): refuses headers that claim absurd sizes. */
@@ -441,10 +462,42 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     level.maskReader?.prefetch(win, [0]);
   }
 
+  function readByteRgb(window: PixelWindow, o: ByteRgbRead): Promise<number> | null {
+    const level = levels[0];
+    const { bands, tables } = o;
+    if (ycbcr || !level.reader?.readsByteRgb || (bands.length !== 1 && bands.length !== 3) || tables.length !== bands.length) return null;
+    if (!bands.every((b) => Number.isInteger(b) && b >= 1 && b <= info.bands.length && info.bands[b - 1].type === 'Byte')) return null;
+    if (!tables.every((t) => t.length === 256)) return null;
+    checkWindow(info, window);
+    if (window.width > o.rowStride || window.height * o.rowStride > o.valid.length || o.rgb.length < 3 * o.valid.length) {
+      throw new RangeError(`window ${window.width}x${window.height} does not fit the target`);
+    }
+    const noData = bands.map((b) => info.bands[b - 1].noDataValue);
+    const win: [number, number, number, number] = [window.x, window.y, window.x + window.width, window.y + window.height];
+    const grey = bands.length === 1;
+    const samples = (grey ? [bands[0], bands[0], bands[0]] : bands).map((b) => b - 1) as [number, number, number];
+    const into: ByteRgbTarget = {
+      samples,
+      tables: (grey ? [tables[0], tables[0], tables[0]] : tables) as [Uint8Array, Uint8Array, Uint8Array],
+      noData: noData.every((v) => v !== null) ? bands.map((b, k) => ({ sample: b - 1, value: noData[k] as number })) : [],
+      alpha: alphaBand ? alphaBand - 1 : null,
+      mask: level.maskReader ? level.maskReader.read(win, [0], window.width, window.height, o.signal).then((m) => m[0]) : null,
+      rgb: o.rgb,
+      valid: o.valid,
+      rowStride: o.rowStride,
+    };
+    // A nodata value no byte can hold (NaN, -9999, 0.5) never matches: no pixel is nodata.
+    if (into.noData.some((d) => !Number.isInteger(d.value) || d.value < 0 || d.value > 255)) into.noData = [];
+    return level.reader.readByteRgb(win, into, o.signal).catch((err: unknown) => {
+      throw corrupt(source, err);
+    });
+  }
+
   return {
     info,
     readWindow,
     prefetch,
+    readByteRgb,
     async close() {
       cache.clear();
       tiff.close();

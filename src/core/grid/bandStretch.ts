@@ -106,6 +106,15 @@ function denseTable(range: [number, number], offset: number, size: number): Uint
   return values;
 }
 
+/**
+ * The stretch of 8-bit bands as lookup tables over 0..255 (stretchValue of each value, the tables
+ * modelTileFromWindow maps Byte bands with), or null when an entry cannot make one (high <= low).
+ */
+export function byteStretchTables(stretch: BandStretch): Uint8Array[] | null {
+  const tablesOf = stretch.map((r) => denseTable(r, 0, 256));
+  return tablesOf.every((t) => t !== null) ? (tablesOf as Uint8Array[]) : null;
+}
+
 /** stretchValue of every valid sample into `out` (0 where invalid), for sample types without a table. */
 function stretchPlane(band: SampleArray, valid: Uint8Array, range: [number, number], out: Uint8Array): void {
   const n = out.length;
