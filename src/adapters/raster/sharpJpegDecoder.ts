@@ -54,6 +54,8 @@ export class SharpJpegDecoder extends BaseDecoder {
         const { data, info } = await sharp(jpeg, { failOn: 'error', limitInputPixels: Math.max(1, p.tileWidth * p.tileHeight) }).raw().toBuffer({ resolveWithObject: true });
         const channels = p.planarConfiguration === 2 ? 1 : bits.length;
         if ((info.channels === 1 || info.channels === 3) && info.channels === channels && info.width === p.tileWidth && info.height <= p.tileHeight) {
+          // sharp hands back a buffer of exactly the decoded pixels: no copy then.
+          if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data.buffer;
           return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
         }
       } catch {
