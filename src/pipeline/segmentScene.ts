@@ -35,7 +35,8 @@ import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
 import { createMaskTracer, type Connectivity, type PixelPolygon } from '../core/vector/traceMask.ts';
 import { defaultMinAreaM2 } from '../core/vector/minimumMappingUnit.ts';
 import { countProbabilityCodes, probabilityCodeHistogram } from '../core/report/histogram.ts';
-import { createFeatureMaker, type WaterFeature } from '../core/vector/toGeoJson.ts';
+import { createCompactFeatureMaker } from '../core/vector/toGeoJson.ts';
+import type { CompactWaterFeature } from '../core/vector/compactWaterFeature.ts';
 import { createFeatureOrder, type WaterFeatureSink } from '../core/vector/featureOrder.ts';
 import { RowSpill } from '../adapters/raster/rowSpill.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
@@ -351,12 +352,12 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const sink = options.features ?? collected!;
   let polygons = 0;
   let waterAreaM2 = 0;
-  let toFeature: ((poly: PixelPolygon, id: number) => WaterFeature | null) | null = null;
+  let toFeature: ((poly: PixelPolygon) => CompactWaterFeature | null) | null = null;
   const tracer = createMaskTracer(mask, {
     connectivity,
     valueRow: (y) => spill.row(y),
     onPolygon: (poly, order) => {
-      const feature = toFeature!(poly, 0);
+      const feature = toFeature!(poly);
       if (feature) {
         polygons++;
         waterAreaM2 += feature.properties.area_m2;
@@ -364,7 +365,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
       sink.add(order, feature);
     },
   });
-  toFeature = createFeatureMaker({ junctions: tracer.junctions, width: info.width }, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
+  toFeature = createCompactFeatureMaker({ junctions: tracer.junctions, width: info.width }, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
   let rowsReady = 0;
   let rowsVectorizedDuringTiles = 0;
   let tracing: ReturnType<typeof setImmediate> | null = null;

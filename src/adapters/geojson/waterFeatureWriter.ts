@@ -5,15 +5,17 @@
  * (order, offset, length) kept per polygon. `finish(waterline)` numbers the polygons by ascending order
  * (as createFeatureOrder does), then writes the provenance followed by the features in id order, read
  * back one by one, through writeFeatureTexts (temporary name + rename): the same bytes as
- * writeWaterGeoJson of the collected collection. Memory: 20 bytes per polygon plus one 1 MiB buffer.
+ * writeWaterGeoJson of the collected collection. Memory: 20 bytes per polygon plus one 1 MiB buffer; a
+ * large feature (a lake spanning the scene: hundreds of thousands of vertices) is serialized from its
+ * typed-array rings and read back in pieces of 64 KiB, never as one string.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { compactFeatureTailPieces } from '../../core/vector/compactWaterFeature.ts';
 import type { WaterFeatureSink } from '../../core/vector/featureOrder.ts';
-import type { WaterFeature } from '../../core/vector/toGeoJson.ts';
-import { writeFeatureTexts, type WaterFormat } from './writeWaterGeoJson.ts';
+import { writeFeatureTexts, type FeatureText, type WaterFormat } from './writeWaterGeoJson.ts';
 
 export interface WaterFeatureWriter extends WaterFeatureSink {
   /** Write the output: `waterline` provenance first, then the features in id order; removes the spill. */
@@ -22,19 +24,16 @@ export interface WaterFeatureWriter extends WaterFeatureSink {
   close(): void;
 }
 
-/** JSON.stringify of a feature with id 0 starts with this; the rest (the tail) does not depend on the id. */
-const ZERO_PREFIX = '{"type":"Feature","id":0,"properties":{"id":0';
 const FLUSH_BYTES = 1 << 20;
+/** Pieces of text serialized, and read back, at a time (features are ASCII: characters = bytes). */
+const PIECE_BYTES = 1 << 16;
 
-/** The feature's JSON after its ids (what follows `"properties":{"id":N`). */
-export function featureTail(feature: WaterFeature): string {
-  const text = JSON.stringify({ ...feature, id: 0, properties: { ...feature.properties, id: 0 } });
-  if (!text.startsWith(ZERO_PREFIX)) throw new Error(`unexpected feature layout: ${text.slice(0, 60)}`);
-  return text.slice(ZERO_PREFIX.length);
+function featureHead(id: number): string {
+  return `{"type":"Feature","id":${id},"properties":{"id":${id}`;
 }
 
-export function featureText(id: number, tail: string): string {
-  return `{"type":"Feature","id":${id},"properties":{"id":${id}${tail}`;
+function featureText(id: number, tail: string): string {
+  return `${featureHead(id)}${tail}`;
 }
 
 export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout?: Writable): WaterFeatureWriter {
@@ -83,12 +82,16 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
       }
       orders[count] = order;
       if (feature) {
-        const bytes = Buffer.from(featureTail(feature));
         offsets[count] = spilled + pendingBytes;
-        lengths[count] = bytes.length;
-        pending.push(bytes);
-        pendingBytes += bytes.length;
-        if (pendingBytes >= FLUSH_BYTES) flush();
+        let length = 0;
+        for (const piece of compactFeatureTailPieces(feature, PIECE_BYTES)) {
+          const bytes = Buffer.from(piece, 'latin1');
+          length += bytes.length;
+          pending.push(bytes);
+          pendingBytes += bytes.length;
+          if (pendingBytes >= FLUSH_BYTES) flush();
+        }
+        lengths[count] = length;
       } else lengths[count] = -1;
       count++;
     },
@@ -97,19 +100,25 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
       flush();
       const spill = fd;
       const byOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => orders[a] - orders[b]);
-      let buffer = Buffer.alloc(1 << 16);
-      function* texts(): Generator<string> {
+      const buffer = Buffer.alloc(PIECE_BYTES);
+      const read = (at: number, length: number): string => {
+        for (let got = 0; got < length; ) {
+          const n = readSync(spill, buffer, got, length - got, at + got);
+          if (n === 0) throw new Error('feature spill file ended early');
+          got += n;
+        }
+        return buffer.toString('latin1', 0, length);
+      };
+      function* pieces(id: number, offset: number, length: number): Generator<string> {
+        yield featureHead(id);
+        for (let done = 0; done < length; done += PIECE_BYTES) yield read(offset + done, Math.min(PIECE_BYTES, length - done));
+      }
+      function* texts(): Generator<FeatureText> {
         for (let rank = 0; rank < byOrder.length; rank++) {
           const i = byOrder[rank];
           const length = lengths[i];
           if (length < 0) continue;
-          if (length > buffer.length) buffer = Buffer.alloc(length);
-          for (let got = 0; got < length; ) {
-            const n = readSync(spill, buffer, got, length - got, offsets[i] + got);
-            if (n === 0) throw new Error('feature spill file ended early');
-            got += n;
-          }
-          yield featureText(rank + 1, buffer.toString('utf8', 0, length));
+          yield length <= PIECE_BYTES ? featureText(rank + 1, read(offsets[i], length)) : pieces(rank + 1, offsets[i], length);
         }
       }
       try {

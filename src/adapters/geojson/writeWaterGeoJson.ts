@@ -31,7 +31,13 @@ export function parseWaterFormat(text: string): WaterFormat {
 /** Text is written in chunks of about this many characters: fewer writes than one per feature, and strings small enough for V8's young generation (larger ones go to large-object space, freed only by a full GC). */
 const CHUNK_CHARS = 1 << 16;
 
-async function writeAll(out: Writable, waterline: object, featureTexts: Iterable<string>, format: WaterFormat): Promise<void> {
+/**
+ * One feature's JSON text: a string, or its pieces in order (a feature too large to hold as one string, read
+ * back piece by piece while it is written).
+ */
+export type FeatureText = string | Iterable<string>;
+
+async function writeAll(out: Writable, waterline: object, featureTexts: Iterable<FeatureText>, format: WaterFormat): Promise<void> {
   let chunk = '';
   const put = async (text: string): Promise<void> => {
     chunk += text;
@@ -40,13 +46,19 @@ async function writeAll(out: Writable, waterline: object, featureTexts: Iterable
     chunk = '';
     if (!out.write(full)) await once(out, 'drain');
   };
+  const putFeature = async (before: string, f: FeatureText, after: string): Promise<void> => {
+    if (typeof f === 'string') return put(`${before}${f}${after}`);
+    await put(before);
+    for (const piece of f) await put(piece);
+    await put(after);
+  };
   if (format === 'geojsonseq') {
-    for (const f of featureTexts) await put(`${RS}${f}\n`);
+    for (const f of featureTexts) await putFeature(RS, f, '\n');
   } else {
     await put(`{"type":"FeatureCollection","waterline":${JSON.stringify(waterline)},"features":[`);
     let first = true;
     for (const f of featureTexts) {
-      await put(`${first ? '\n' : ',\n'}${f}`);
+      await putFeature(first ? '\n' : ',\n', f, '');
       first = false;
     }
     await put('\n]}\n');
@@ -62,10 +74,10 @@ export async function writeWaterGeoJson(path: string, collection: WaterlineColle
 }
 
 /**
- * writeWaterGeoJson for features given as their JSON texts, in output order, produced while the file is
- * written (e.g. read back from a spill file): the same bytes, without the features in memory.
+ * writeWaterGeoJson for features given as their JSON texts (whole or in pieces), in output order, produced while
+ * the file is written (e.g. read back from a spill file): the same bytes, without the features in memory.
  */
-export async function writeFeatureTexts(path: string, waterline: object, featureTexts: Iterable<string>, format: WaterFormat, stdout?: Writable): Promise<void> {
+export async function writeFeatureTexts(path: string, waterline: object, featureTexts: Iterable<FeatureText>, format: WaterFormat, stdout?: Writable): Promise<void> {
   if (path === '-') {
     if (!stdout) throw new InputError('bad_output', 'no standard output to write to', { hint: 'pass -o <file>' });
     await writeAll(stdout, waterline, featureTexts, format);

@@ -4,20 +4,21 @@
  * under the minimum area) still taking its number. The in-memory sink of segmentScene; a file writer does
  * the same on disk (adapters/geojson/waterFeatureWriter.ts).
  */
+import { toWaterFeature, type CompactWaterFeature } from './compactWaterFeature.ts';
 import type { WaterFeature } from './toGeoJson.ts';
 
-/** Receives each traced polygon's feature (ids 0 until numbered) or null, with its order key. */
+/** Receives each traced polygon's feature (typed-array rings, no id yet) or null, with its order key. */
 export interface WaterFeatureSink {
-  add(order: number, feature: WaterFeature | null): void;
+  add(order: number, feature: CompactWaterFeature | null): void;
 }
 
 export interface FeatureOrder extends WaterFeatureSink {
-  /** Every feature added, numbered and sorted by id. */
+  /** Every feature added, numbered and sorted by id, as GeoJSON features. */
   features(): WaterFeature[];
 }
 
 export function createFeatureOrder(): FeatureOrder {
-  const entries: { order: number; feature: WaterFeature | null }[] = [];
+  const entries: { order: number; feature: CompactWaterFeature | null }[] = [];
   return {
     add(order, feature) {
       entries.push({ order, feature });
@@ -26,10 +27,7 @@ export function createFeatureOrder(): FeatureOrder {
       entries.sort((a, b) => a.order - b.order);
       const out: WaterFeature[] = [];
       entries.forEach(({ feature }, i) => {
-        if (!feature) return;
-        feature.id = i + 1;
-        feature.properties.id = i + 1;
-        out.push(feature);
+        if (feature) out.push(toWaterFeature(feature, i + 1));
       });
       return out;
     },

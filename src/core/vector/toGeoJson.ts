@@ -7,14 +7,14 @@
  * are oriented per RFC 7946 §3.1.6: exterior counter-clockwise, holes clockwise.
  *
  * Properties: `id` (stable: raster-scan order of the component's first pixel), `area_m2` (geodesic,
- * turf `area`), `perimeter_m` (all rings, turf `length`), `mean_probability` (null without a
+ * turf `area`'s formula), `perimeter_m` (all rings, turf `length`'s; both computed over typed-array rings,
+ * geodesicMeasures.ts), `mean_probability` (null without a
  * probability raster), `pixel_count`.
  */
-import { area as turfArea } from '@turf/area';
-import { lineString } from '@turf/helpers';
-import { length as turfLength } from '@turf/length';
-import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
+import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { applyGeoTransform, type GeoTransform } from '../grid/affine.ts';
+import { toWaterFeature, type CompactWaterFeature } from './compactWaterFeature.ts';
+import { geometryArea, ringLength } from './geodesicMeasures.ts';
 import { partIsValid } from './partValidity.ts';
 import { simplifyRing } from './simplifyRing.ts';
 import type { PixelPolygon, PixelRing, TraceResult } from './traceMask.ts';
@@ -68,6 +68,21 @@ export function createFeatureMaker(
   trace: { junctions: ReadonlySet<number>; width: number },
   options: ToGeoJsonOptions,
 ): (poly: PixelPolygon, id: number) => WaterFeature | null {
+  const toCompact = createCompactFeatureMaker(trace, options);
+  return (poly, id) => {
+    const compact = toCompact(poly);
+    return compact ? toWaterFeature(compact, id) : null;
+  };
+}
+
+/**
+ * createFeatureMaker without the id, with its rings as interleaved lon/lat Float64Arrays (CompactWaterFeature):
+ * no array per vertex, for features that are streamed to text (or turned into GeoJSON later).
+ */
+export function createCompactFeatureMaker(
+  trace: { junctions: ReadonlySet<number>; width: number },
+  options: ToGeoJsonOptions,
+): (poly: PixelPolygon) => CompactWaterFeature | null {
   const { geoTransform, toWgs84 } = options;
   const precision = options.precision ?? 7;
   const factor = 10 ** precision;
@@ -77,16 +92,27 @@ export function createFeatureMaker(
   const W1 = trace.width + 1;
   const isAnchor = (x: number, y: number): boolean => trace.junctions.has(y * W1 + x);
   const round = (v: number): number => Math.round(v * factor) / factor;
+  const EMPTY = new Float64Array(0);
 
-  const project = (ring: PixelRing): Position[] => {
-    const out: Position[] = [];
+  /** The ring densified, projected and rounded, repeated points dropped, closed; empty under 3 points. */
+  const project = (ring: PixelRing): Float64Array => {
     const n = ring.length / 2;
+    let points = 1;
+    for (let k = 0; k < n; k++) {
+      const j = (k + 1) % n;
+      points += Math.max(1, Math.ceil(Math.hypot(ring[2 * j] - ring[2 * k], ring[2 * j + 1] - ring[2 * k + 1]) / maxSeg));
+    }
+    const out = new Float64Array(2 * points);
+    let m = 0; // points written
     const push = (px: number, py: number): void => {
       const [sx, sy] = applyGeoTransform(geoTransform, px, py);
       const ll = toWgs84(sx, sy);
-      const p: Position = [round(ll[0]), round(ll[1])];
-      const last = out[out.length - 1];
-      if (!last || last[0] !== p[0] || last[1] !== p[1]) out.push(p);
+      const x = round(ll[0]), y = round(ll[1]);
+      if (m === 0 || out[2 * m - 2] !== x || out[2 * m - 1] !== y) {
+        out[2 * m] = x;
+        out[2 * m + 1] = y;
+        m++;
+      }
     };
     for (let k = 0; k < n; k++) {
       const ax = ring[2 * k], ay = ring[2 * k + 1];
@@ -96,14 +122,16 @@ export function createFeatureMaker(
       const steps = Math.max(1, Math.ceil(len / maxSeg));
       for (let s = 0; s < steps; s++) push(ax + ((bx - ax) * s) / steps, ay + ((by - ay) * s) / steps);
     }
-    if (out.length > 1 && out[0][0] === out[out.length - 1][0] && out[0][1] === out[out.length - 1][1]) out.pop();
-    if (out.length < 3) return [];
-    out.push([out[0][0], out[0][1]]);
-    return out;
+    if (m > 1 && out[0] === out[2 * m - 2] && out[1] === out[2 * m - 1]) m--;
+    if (m < 3) return EMPTY;
+    out[2 * m] = out[0];
+    out[2 * m + 1] = out[1];
+    m++;
+    return m === points ? out : out.subarray(0, 2 * m);
   };
 
-  return (poly, id) => {
-    const polygons: Position[][][] = [];
+  return (poly) => {
+    const polygons: Float64Array[][] = [];
     for (const part of poly.parts) {
       let rings = part;
       if (simplify > 0) {
@@ -112,26 +140,21 @@ export function createFeatureMaker(
         if (partIsValid(simplified)) rings = simplified;
       }
       const shell = orient(project(rings[0]), true);
-      if (shell.length < 4) continue;
+      if (shell.length < 8) continue;
       const coords = [shell];
       for (let h = 1; h < rings.length; h++) {
         const ring = orient(project(rings[h]), false);
-        if (ring.length >= 4) coords.push(ring);
+        if (ring.length >= 8) coords.push(ring);
       }
       polygons.push(coords);
     }
     if (polygons.length === 0) return null;
-    const geometry: Polygon | MultiPolygon =
-      polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] } : { type: 'MultiPolygon', coordinates: polygons };
-    const areaM2 = turfArea(geometry);
+    const areaM2 = geometryArea(polygons);
     if (areaM2 < minArea) return null;
     let perimeter = 0;
-    for (const rings of polygons) for (const ring of rings) perimeter += turfLength(lineString(ring), { units: 'meters' });
+    for (const rings of polygons) for (const ring of rings) perimeter += ringLength(ring);
     return {
-      type: 'Feature',
-      id,
       properties: {
-        id,
         area_m2: Math.round(areaM2 * 100) / 100,
         perimeter_m: Math.round(perimeter * 100) / 100,
         mean_probability:
@@ -140,16 +163,24 @@ export function createFeatureMaker(
             : null,
         pixel_count: poly.pixelCount,
       },
-      geometry,
+      polygons,
     };
   };
 }
 
-/** Reverse a closed lon/lat ring if needed so it is counter-clockwise (ccw = true) or clockwise. */
-function orient(ring: Position[], ccw: boolean): Position[] {
-  if (ring.length < 4) return ring;
+/** Reverse a closed interleaved lon/lat ring in place if needed so it is counter-clockwise (ccw = true) or clockwise. */
+function orient(ring: Float64Array, ccw: boolean): Float64Array {
+  const n = ring.length / 2;
+  if (n < 4) return ring;
   let a2 = 0;
-  for (let k = 0; k + 1 < ring.length; k++) a2 += ring[k][0] * ring[k + 1][1] - ring[k + 1][0] * ring[k][1];
-  return a2 > 0 === ccw ? ring : ring.reverse();
+  for (let k = 0; k + 1 < n; k++) a2 += ring[2 * k] * ring[2 * k + 3] - ring[2 * k + 2] * ring[2 * k + 1];
+  if (a2 > 0 === ccw) return ring;
+  for (let i = 0, j = n - 1; i < j; i++, j--) {
+    const x = ring[2 * i], y = ring[2 * i + 1];
+    ring[2 * i] = ring[2 * j];
+    ring[2 * i + 1] = ring[2 * j + 1];
+    ring[2 * j] = x;
+    ring[2 * j + 1] = y;
+  }
+  return ring;
 }
-
