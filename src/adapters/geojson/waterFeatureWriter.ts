@@ -50,20 +50,32 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
   let lengths = new Int32Array(1024);
   let count = 0;
   let spilled = 0;
-  let pending: Buffer[] = [];
+  // text waiting to be written to the spill, encoded into one reused buffer (no Buffer per piece to collect)
+  const pending = Buffer.allocUnsafe(FLUSH_BYTES);
   let pendingBytes = 0;
   const flush = (): void => {
     if (!pendingBytes || fd === null) return;
-    const all = Buffer.concat(pending, pendingBytes);
-    for (let at = 0; at < all.length; ) at += writeSync(fd, all, at, all.length - at, spilled + at);
-    spilled += all.length;
-    pending = [];
+    for (let at = 0; at < pendingBytes; ) at += writeSync(fd, pending, at, pendingBytes - at, spilled + at);
+    spilled += pendingBytes;
     pendingBytes = 0;
+  };
+  /** Append ASCII text to the spill; returns its length in bytes. */
+  const append = (text: string): number => {
+    if (pendingBytes + text.length > FLUSH_BYTES) flush();
+    if (text.length > FLUSH_BYTES) {
+      const bytes = Buffer.from(text, 'latin1');
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd!, bytes, at, bytes.length - at, spilled + at);
+      spilled += bytes.length;
+      return bytes.length;
+    }
+    const n = pending.write(text, pendingBytes, 'latin1');
+    pendingBytes += n;
+    return n;
   };
   const close = (): void => {
     if (fd !== null) closeSync(fd);
     fd = null;
-    pending = [];
+    pendingBytes = 0;
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -84,13 +96,7 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
       if (feature) {
         offsets[count] = spilled + pendingBytes;
         let length = 0;
-        for (const piece of compactFeatureTailPieces(feature, PIECE_BYTES)) {
-          const bytes = Buffer.from(piece, 'latin1');
-          length += bytes.length;
-          pending.push(bytes);
-          pendingBytes += bytes.length;
-          if (pendingBytes >= FLUSH_BYTES) flush();
-        }
+        for (const piece of compactFeatureTailPieces(feature, PIECE_BYTES)) length += append(piece);
         lengths[count] = length;
       } else lengths[count] = -1;
       count++;
