@@ -73,8 +73,12 @@ def pair_sample(images, masks, i, rng, zoom_p=0.3):
 
 
 def scene_sample(scene, rng, tries=10):
+    """A window of a training rendering; rows from scene['train_rows'] down (its scene-validation part) are
+    blanked like padding."""
     rgb, lab, wt = scene['rgb'], scene['label'], scene['weight']
-    h, w = lab.shape
+    h = scene.get('train_rows', lab.shape[0])
+    rgb, lab, wt = rgb[:h], lab[:h], wt[:h]
+    w = lab.shape[1]
     half = SIZE // 2
     for _ in range(tries):
         r = int(rng.integers(-half, max(h - half, -half + 1)))

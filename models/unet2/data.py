@@ -61,6 +61,14 @@ HELD_OUT_SCENES = [
     'landsat7-recife-6band-utm25s.tif', 'landsat8-grenada-rgb16-utm20.tif', 'aerial-korea-nowater-3857-cog.tif',
 ]
 SCALES = (1, 2)  # render the scene itself and a 2x-downsampled copy
+# The bottom quarter of every training rendering is never trained on: a scene-level validation set in the
+# pipeline's own rendering (the pair split measures chips, which is a weak guide to whole scenes).
+SCENE_VAL_FRACTION = 0.25
+
+
+def scene_val_cut(height):
+    """First row of a training rendering's scene-validation part (rows above it are for training)."""
+    return int(height * (1 - SCENE_VAL_FRACTION))
 OSM_WEIGHT = 0.5
 SPECTRAL_WEIGHT = 0.8
 SPECTRAL_MARGIN = 0.05

@@ -18,7 +18,10 @@ Schedule: AdamW (weight decay 1e-4), batch --batch, linear warm-up over --warmup
 to 2 % of --lr over --epochs epochs; an exponential moving average (EMA) of the weights (and BatchNorm
 statistics) is what is validated, checkpointed as best and exported. Loss: per-pixel weighted BCE + soft
 Dice over the batch. Validation: the 205 fixed-split pairs at 224 px, threshold 0.5, IoU micro-averaged
-over all pixels (as models/unet/train.py and `waterline eval`).
+over all pixels (as models/unet/train.py and `waterline eval`); and, from epoch 15 of the main run, the
+scene-validation parts of the training renderings (data.SCENE_VAL_FRACTION, the bottom quarter of each, never
+trained on from then on), tiled as the pipeline tiles: `best.pt` is chosen on the pairs, `best-combined.pt`
+on the mean of both IoUs.
 """
 import argparse
 import json
@@ -67,6 +70,34 @@ def evaluate(model, images, masks, idx, mean, std, batch=16):
     return {'iou': tp / max(tp + fp + fn, 1), 'f1': 2 * tp / max(2 * tp + fp + fn, 1),
             'precision': tp / max(tp + fp, 1), 'recall': tp / max(tp + fn, 1),
             'accuracy': (tp + tn) / max(tp + fp + fn + tn, 1), 'count': int(len(idx))}
+
+
+@torch.no_grad()
+def evaluate_scenes(model, scenes, mean, std, batch=8):
+    """IoU over the scene-validation parts (rows from scene['train_rows']) of the training renderings, tiled as
+    the pipeline tiles (224 px, edge tiles padded black and not scored); labelled pixels (weight > 0) only."""
+    model.eval()
+    tp = fp = fn = 0
+    for s in scenes:
+        rgb, lab, wt = s['rgb'], s['label'], s['weight']
+        h, w = lab.shape
+        tiles = []
+        for r in range(s['train_rows'], h, D.SIZE):
+            for c in range(0, w, D.SIZE):
+                f = np.zeros((D.SIZE, D.SIZE, 3), np.float32)
+                part = rgb[r:r + D.SIZE, c:c + D.SIZE]
+                f[:part.shape[0], :part.shape[1]] = part / 255.0
+                tiles.append((f, lab[r:r + D.SIZE, c:c + D.SIZE].astype(bool), wt[r:r + D.SIZE, c:c + D.SIZE] > 0))
+        for k in range(0, len(tiles), batch):
+            chunk = tiles[k:k + batch]
+            prob = torch.sigmoid(model(to_tensor(np.stack([t[0] for t in chunk]), mean, std)))[:, 0].numpy()
+            for p, (_, truth, scored) in zip(prob, chunk):
+                pred = p[:truth.shape[0], :truth.shape[1]] >= 0.5
+                tp += int(np.sum(pred & truth & scored))
+                fp += int(np.sum(pred & ~truth & scored))
+                fn += int(np.sum(~pred & truth & scored))
+    return {'scene_iou': tp / max(tp + fp + fn, 1), 'scene_precision': tp / max(tp + fp, 1),
+            'scene_recall': tp / max(tp + fn, 1)}
 
 
 @torch.no_grad()
@@ -171,6 +202,8 @@ def main():
     std = torch.tensor(tr.std(0), dtype=torch.float32)
     del tr
     scenes = d['scenes']
+    for s in scenes:
+        s['train_rows'] = D.scene_val_cut(s['label'].shape[0])
 
     last_path = os.path.join(args.run, 'last.pt')
     arch = {'name': args.arch, 'width': args.width, 'expand': args.expand}
@@ -276,18 +309,25 @@ def main():
             if time.time() - last_ckpt > args.ckpt_min * 60:
                 checkpoint()
                 last_ckpt = time.time()
-        m = evaluate(ema, images, masks, val_idx, mean, std)
+        m = {**evaluate(ema, images, masks, val_idx, mean, std), **evaluate_scenes(ema, scenes, mean, std)}
         rec = {'epoch': epoch, 'loss': ep_loss / max(ep_n, 1), **m, 'minutes': round((time.time() - ep_start) / 60, 1),
                'finished': time.strftime('%Y-%m-%d %H:%M:%S')}
         history.append(rec)
         log(f'epoch {epoch}/{args.epochs} done: loss {rec["loss"]:.4f} val (EMA) iou {m["iou"]:.4f} f1 {m["f1"]:.4f} '
-            f'p {m["precision"]:.4f} r {m["recall"]:.4f} ({rec["minutes"]} min, partial if resumed)')
+            f'p {m["precision"]:.4f} r {m["recall"]:.4f}; scene-val iou {m["scene_iou"]:.4f} p {m["scene_precision"]:.4f} '
+            f'r {m["scene_recall"]:.4f} ({rec["minutes"]} min, partial if resumed)')
         if m['iou'] > best_iou:
             best_iou = m['iou']
             save(os.path.join(args.run, 'best.pt'), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
                                                       'history': history, 'args': vars(args), 'mean': mean.tolist(),
                                                       'std': std.tolist()})
             log(f'new best (val iou {best_iou:.4f}) saved')
+        combined = (m['iou'] + m['scene_iou']) / 2  # chips and pipeline renderings alike
+        if combined > max((h['iou'] + h['scene_iou']) / 2 for h in history if 'scene_iou' in h) - 1e-12:
+            save(os.path.join(args.run, 'best-combined.pt'), {
+                'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
+                'mean': mean.tolist(), 'std': std.tolist()})
+            log(f'new best of (val iou + scene-val iou) / 2 = {combined:.4f} saved as best-combined.pt')
         if not args.no_light:
             save(args.light, {'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou, 'args': vars(args),
                               'mean': mean.tolist(), 'std': std.tolist(),
