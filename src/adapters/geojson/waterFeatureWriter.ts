@@ -2,10 +2,10 @@
  * A WaterFeatureSink that writes the features to a GeoJSON file (or stdout) without holding them: each
  * feature, handed over as the tracer closes its polygon (not in id order), is serialized at once — without
  * its id, which is known only at the end — and appended to a spill file in a temporary directory, with
- * (order, offset, length) kept per polygon. `finish(waterline)` numbers the polygons by ascending order
+ * its order kept per polygon and (offset, length) per kept one. `finish(waterline)` numbers the polygons by ascending order
  * (as createFeatureOrder does), then writes the provenance followed by the features in id order, read
  * back one by one, through writeFeatureTexts (temporary name + rename): the same bytes as
- * writeWaterGeoJson of the collected collection. Memory: 20 bytes per polygon plus one 1 MiB buffer; a
+ * writeWaterGeoJson of the collected collection. Memory: 8 bytes per polygon (28 per kept one) plus one 1 MiB buffer; a
  * large feature (a lake spanning the scene: hundreds of thousands of vertices) is serialized from its
  * typed-array rings and read back in pieces of 64 KiB, never as one string.
  */
@@ -45,10 +45,13 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  // every polygon's order (dropped ones take an id too), and the order, spill offset and length of each kept one
   let orders = new Float64Array(1024);
+  let count = 0;
+  let keptOrders = new Float64Array(1024);
   let offsets = new Float64Array(1024);
   let lengths = new Int32Array(1024);
-  let count = 0;
+  let kept = 0;
   let spilled = 0;
   // text waiting to be written to the spill, encoded into one reused buffer (no Buffer per piece to collect)
   const pending = Buffer.allocUnsafe(FLUSH_BYTES);
@@ -82,30 +85,35 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
   return {
     add(order, feature) {
       if (fd === null) throw new Error('feature writer is closed');
-      if (count === orders.length) {
-        const grow = <T extends Float64Array | Int32Array>(a: T): T => {
-          const g = new (a.constructor as new (n: number) => T)(a.length * 2);
-          g.set(a);
-          return g;
-        };
-        orders = grow(orders);
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const g = new (a.constructor as new (n: number) => T)(a.length * 2);
+        g.set(a);
+        return g;
+      };
+      if (count === orders.length) orders = grow(orders);
+      orders[count++] = order;
+      if (!feature) return;
+      if (kept === keptOrders.length) {
+        keptOrders = grow(keptOrders);
         offsets = grow(offsets);
         lengths = grow(lengths);
       }
-      orders[count] = order;
-      if (feature) {
-        offsets[count] = spilled + pendingBytes;
-        let length = 0;
-        for (const piece of compactFeatureTailPieces(feature, PIECE_BYTES)) length += append(piece);
-        lengths[count] = length;
-      } else lengths[count] = -1;
-      count++;
+      keptOrders[kept] = order;
+      offsets[kept] = spilled + pendingBytes;
+      let length = 0;
+      for (const piece of compactFeatureTailPieces(feature, PIECE_BYTES)) length += append(piece);
+      lengths[kept] = length;
+      kept++;
     },
     async finish(waterline) {
       if (fd === null) throw new Error('feature writer is closed');
       flush();
       const spill = fd;
-      const byOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => orders[a] - orders[b]);
+      // A kept feature's id is its rank among all orders (distinct: a polygon's order is one of its own labels).
+      // All orders are sorted in place as numbers (no array of indices: most polygons of a large scene are dropped
+      // specks), the kept ones through their indices.
+      const allOrders = orders.subarray(0, count).sort();
+      const byOrder = Array.from({ length: kept }, (_, i) => i).sort((a, b) => keptOrders[a] - keptOrders[b]);
       const buffer = Buffer.alloc(PIECE_BYTES);
       const read = (at: number, length: number): string => {
         for (let got = 0; got < length; ) {
@@ -120,10 +128,10 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
         for (let done = 0; done < length; done += PIECE_BYTES) yield read(offset + done, Math.min(PIECE_BYTES, length - done));
       }
       function* texts(): Generator<FeatureText> {
-        for (let rank = 0; rank < byOrder.length; rank++) {
-          const i = byOrder[rank];
+        let rank = 0;
+        for (const i of byOrder) {
+          while (allOrders[rank] < keptOrders[i]) rank++;
           const length = lengths[i];
-          if (length < 0) continue;
           yield length <= PIECE_BYTES ? featureText(rank + 1, read(offsets[i], length)) : pieces(rank + 1, offsets[i], length);
         }
       }
