@@ -7,13 +7,15 @@
  * back one by one, through writeFeatureTexts (temporary name + rename): the same bytes as
  * writeWaterGeoJson of the collected collection. Memory: 8 bytes per polygon (28 per kept one) plus one 1 MiB buffer; a
  * large feature (a lake spanning the scene: hundreds of thousands of vertices) is serialized from its
- * typed-array rings and read back in pieces of 64 KiB, never as one string.
+ * typed-array rings straight into that buffer as bytes (no string per vertex) and read back in pieces of
+ * 64 KiB, never as one string.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { compactFeatureTailPieces } from '../../core/vector/compactWaterFeature.ts';
+import type { AsciiSink } from '../../core/vector/asciiSink.ts';
+import { writeCompactFeatureTail } from '../../core/vector/compactWaterFeature.ts';
 import type { WaterFeatureSink } from '../../core/vector/featureOrder.ts';
 import { writeFeatureTexts, type FeatureText, type WaterFormat } from './writeWaterGeoJson.ts';
 
@@ -25,7 +27,7 @@ export interface WaterFeatureWriter extends WaterFeatureSink {
 }
 
 const FLUSH_BYTES = 1 << 20;
-/** Pieces of text serialized, and read back, at a time (features are ASCII: characters = bytes). */
+/** Pieces of a feature's text read back at a time (features are ASCII: characters = bytes). */
 const PIECE_BYTES = 1 << 16;
 
 function featureHead(id: number): string {
@@ -53,32 +55,25 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
   let lengths = new Int32Array(1024);
   let kept = 0;
   let spilled = 0;
-  // text waiting to be written to the spill, encoded into one reused buffer (no Buffer per piece to collect)
+  // text waiting to be written to the spill, written as bytes into one reused buffer (no string per vertex)
   const pending = Buffer.allocUnsafe(FLUSH_BYTES);
-  let pendingBytes = 0;
   const flush = (): void => {
-    if (!pendingBytes || fd === null) return;
-    for (let at = 0; at < pendingBytes; ) at += writeSync(fd, pending, at, pendingBytes - at, spilled + at);
-    spilled += pendingBytes;
-    pendingBytes = 0;
+    if (!sink.at || fd === null) return;
+    for (let at = 0; at < sink.at; ) at += writeSync(fd, pending, at, sink.at - at, spilled + at);
+    spilled += sink.at;
+    sink.at = 0;
   };
-  /** Append ASCII text to the spill; returns its length in bytes. */
-  const append = (text: string): number => {
-    if (pendingBytes + text.length > FLUSH_BYTES) flush();
-    if (text.length > FLUSH_BYTES) {
-      const bytes = Buffer.from(text, 'latin1');
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd!, bytes, at, bytes.length - at, spilled + at);
-      spilled += bytes.length;
-      return bytes.length;
-    }
-    const n = pending.write(text, pendingBytes, 'latin1');
-    pendingBytes += n;
-    return n;
+  const sink: AsciiSink = {
+    bytes: pending,
+    at: 0,
+    room(n) {
+      if (this.at + n > FLUSH_BYTES) flush();
+    },
   };
   const close = (): void => {
     if (fd !== null) closeSync(fd);
     fd = null;
-    pendingBytes = 0;
+    sink.at = 0;
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -99,10 +94,10 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
         lengths = grow(lengths);
       }
       keptOrders[kept] = order;
-      offsets[kept] = spilled + pendingBytes;
-      let length = 0;
-      for (const piece of compactFeatureTailPieces(feature, PIECE_BYTES)) length += append(piece);
-      lengths[kept] = length;
+      const offset = spilled + sink.at;
+      offsets[kept] = offset;
+      writeCompactFeatureTail(feature, sink);
+      lengths[kept] = spilled + sink.at - offset;
       kept++;
     },
     async finish(waterline) {

@@ -2,10 +2,12 @@
  * A water feature whose rings are closed lon/lat rings in interleaved Float64Arrays ([lon0, lat0, lon1, lat1,
  * ..., lon0, lat0]) instead of a `[lon, lat]` array per vertex: what the feature maker builds, so a polygon
  * spanning a whole scene (hundreds of thousands of vertices) costs 16 bytes per vertex. It becomes a GeoJSON
- * WaterFeature (toWaterFeature) when features are collected, or is written as JSON text piece by piece
- * (compactFeatureTailPieces) when they are streamed — the same text as JSON.stringify of the WaterFeature.
+ * WaterFeature (toWaterFeature) when features are collected, or is written as JSON text straight into a byte
+ * buffer (writeCompactFeatureTail) when they are streamed — the same text as JSON.stringify of the WaterFeature.
  */
 import type { MultiPolygon, Polygon, Position } from 'geojson';
+import { writeAscii, type AsciiSink } from './asciiSink.ts';
+import { writeJsonNumber } from './jsonNumberBytes.ts';
 import type { WaterFeature, WaterProperties } from './toGeoJson.ts';
 
 export interface CompactWaterFeature {
@@ -30,39 +32,55 @@ export function toWaterFeature(compact: CompactWaterFeature, id: number): WaterF
   return { type: 'Feature', id, properties: { id, area_m2, perimeter_m, mean_probability, pixel_count }, geometry };
 }
 
-/** JSON.stringify of a number (finite doubles print as Number#toString, others as null). */
-function jsonNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'null';
-}
-
 /**
- * JSON.stringify(toWaterFeature(compact, id)) after its ids — what follows `"properties":{"id":N` — in pieces of
- * about `pieceChars` characters (the text is ASCII), so a huge polygon is never one string.
+ * JSON.stringify(toWaterFeature(compact, id)) after its ids — what follows `"properties":{"id":N` — written as
+ * ASCII into `sink` (numbers by writeJsonNumber), so a huge polygon is never one string nor a string per vertex.
  */
-export function* compactFeatureTailPieces(compact: CompactWaterFeature, pieceChars = 1 << 16): Generator<string> {
+export function writeCompactFeatureTail(compact: CompactWaterFeature, sink: AsciiSink): void {
   const p = compact.properties;
   const multi = compact.polygons.length !== 1;
-  let text =
-    `,"area_m2":${jsonNumber(p.area_m2)},"perimeter_m":${jsonNumber(p.perimeter_m)}` +
-    `,"mean_probability":${p.mean_probability === null ? 'null' : jsonNumber(p.mean_probability)}` +
-    `,"pixel_count":${jsonNumber(p.pixel_count)}},"geometry":{"type":"${multi ? 'MultiPolygon' : 'Polygon'}","coordinates":${multi ? '[' : ''}`;
+  const number = (v: number): void => {
+    sink.room(NUMBER_ROOM);
+    sink.at = writeJsonNumber(v, sink.bytes, sink.at);
+  };
+  writeAscii(sink, ',"area_m2":');
+  number(p.area_m2);
+  writeAscii(sink, ',"perimeter_m":');
+  number(p.perimeter_m);
+  writeAscii(sink, ',"mean_probability":');
+  if (p.mean_probability === null) writeAscii(sink, 'null');
+  else number(p.mean_probability);
+  writeAscii(sink, ',"pixel_count":');
+  number(p.pixel_count);
+  writeAscii(sink, `},"geometry":{"type":"${multi ? 'MultiPolygon' : 'Polygon'}","coordinates":${multi ? '[' : ''}`);
   for (let r = 0; r < compact.polygons.length; r++) {
     const rings = compact.polygons[r];
-    text += r > 0 ? ',[' : '[';
+    writeAscii(sink, r > 0 ? ',[' : '[');
     for (let k = 0; k < rings.length; k++) {
       const ring = rings[k];
-      text += k > 0 ? ',[' : '[';
+      writeAscii(sink, k > 0 ? ',[' : '[');
       for (let i = 0; i < ring.length; i += 2) {
-        text += `${i > 0 ? ',' : ''}[${jsonNumber(ring[i])},${jsonNumber(ring[i + 1])}]`;
-        if (text.length >= pieceChars) {
-          yield text;
-          text = '';
-        }
+        sink.room(VERTEX_ROOM);
+        const { bytes } = sink;
+        let at = sink.at;
+        if (i > 0) bytes[at++] = COMMA;
+        bytes[at++] = OPEN;
+        at = writeJsonNumber(ring[i], bytes, at);
+        bytes[at++] = COMMA;
+        at = writeJsonNumber(ring[i + 1], bytes, at);
+        bytes[at++] = CLOSE;
+        sink.at = at;
       }
-      text += ']';
+      writeAscii(sink, ']');
     }
-    text += ']';
+    writeAscii(sink, ']');
   }
-  text += `${multi ? ']' : ''}}}`;
-  yield text;
+  writeAscii(sink, `${multi ? ']' : ''}}}`);
 }
+
+/** Room for one number's text (writeJsonNumber needs at most 24 bytes), and for `,[x,y]`. */
+const NUMBER_ROOM = 24;
+const VERTEX_ROOM = 2 * NUMBER_ROOM + 4;
+const COMMA = 44;
+const OPEN = 91;
+const CLOSE = 93;
