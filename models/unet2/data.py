@@ -55,6 +55,15 @@ TRAIN_SCENES = {
     'riverside-pan-equal-area.tif': 'osm:riverside',
     'atlanta-pan-stateplane-collar.tif': 'osm:atlanta',
 }
+# Pseudo-true-colour renderings (appended after TRAIN_SCENES, so runs that started without them keep their scene
+# indices): a 3-band copy of the scene as R, G, B = the given 1-based bands, rendered by the pipeline like any RGB
+# scene, labelled from the ORIGINAL bands. No training scene is otherwise rendered in true colour by the pipeline
+# (Pucallpa renders SWIR1/NIR/red, the pan scenes grey), while Landsat true colour is common. Pucallpa has no
+# blue band: its green stands in for it (a standard pseudo-natural colour for sensors without blue).
+TRUE_COLOUR_SCENES = {
+    'landsat8-pucallpa-2020-4326.tif': ('mndwi:4,1', (3, 4, 4)),
+    'landsat5-pucallpa-1985-4326.tif': ('mndwi:4,1', (3, 4, 4)),
+}
 # Never trained on, never used for a choice: the scenes of the OSM comparison in the model cards.
 HELD_OUT_SCENES = [
     'landsat8-ottawa-rgb16-utm18-cog.tif', 'landsat7-bahamas-rgb-utm18.tif', 'aerial-guadeloupe-allwater-3857.tif',
@@ -155,8 +164,9 @@ def render(path, out):
     return rgb, valid, index
 
 
-def scene_arrays(shared, scene, label, scale, work, log):
-    """(rgb, label uint8, weight float16) for one training scene at one scale."""
+def scene_arrays(shared, scene, label, scale, work, log, rgb_bands=None):
+    """(rgb, label uint8, weight float16) for one training scene at one scale; with rgb_bands, the pipeline's
+    rendering of a 3-band copy made of those bands (labels still from all the original bands)."""
     from osgeo import gdal
     gdal.UseExceptions()
     if scene in HELD_OUT_SCENES:
@@ -167,7 +177,14 @@ def scene_arrays(shared, scene, label, scale, work, log):
         if not os.path.exists(small):
             gdal.Translate(small, path, widthPct=100 / scale, heightPct=100 / scale, resampleAlg='average')
         path = small
-    rgb, rendered_valid, index = render(path, os.path.join(work, f'{scene}.x{scale}.tiles'))
+    tag = f'{scene}.x{scale}'
+    render_path = path
+    if rgb_bands:
+        tag += '.rgb' + ''.join(str(b) for b in rgb_bands)
+        render_path = os.path.join(work, f'{tag}.tif')
+        if not os.path.exists(render_path):
+            gdal.Translate(render_path, path, bandList=list(rgb_bands), options=['-colorinterp', 'red,green,blue'])
+    rgb, rendered_valid, index = render(render_path, os.path.join(work, f'{tag}.tiles'))
     ds = gdal.Open(path)
     arr = np.stack([ds.GetRasterBand(b + 1).ReadAsArray() for b in range(ds.RasterCount)])
     h, w = rgb.shape[:2]
@@ -212,16 +229,20 @@ def build(shared, cache, log=print, scenes=None):
         np.savez(pairs_path, names=np.array(names), images=images, masks=masks)
     log(f'pairs: {len(names)}')
     out = []
-    for scene, label in (scenes or TRAIN_SCENES).items():
+    sources = [(scene, label, None) for scene, label in (scenes or TRAIN_SCENES).items()]
+    if scenes is None:
+        sources += [(scene, label, bands) for scene, (label, bands) in TRUE_COLOUR_SCENES.items()]
+    for scene, label, bands in sources:
         for scale in SCALES:
-            p = os.path.join(cache, f'scene-{scene}-x{scale}.npz')
+            suffix = '' if bands is None else '-rgb' + ''.join(str(b) for b in bands)
+            p = os.path.join(cache, f'scene-{scene}-x{scale}{suffix}.npz')
             if os.path.exists(p):
                 z = np.load(p)
                 rgb, lab, wt = z['rgb'], z['label'], z['weight']
             else:
-                rgb, lab, wt = scene_arrays(shared, scene, label, scale, cache, log)
+                rgb, lab, wt = scene_arrays(shared, scene, label, scale, cache, log, bands)
                 np.savez(p, rgb=rgb, label=lab, weight=wt)
-            out.append({'name': f'{scene}@x{scale}', 'rgb': rgb, 'label': lab, 'weight': wt})
+            out.append({'name': f'{scene}@x{scale}{suffix}', 'rgb': rgb, 'label': lab, 'weight': wt})
     return {'names': names, 'images': images, 'masks': masks, 'scenes': out}
 
 
