@@ -9,7 +9,7 @@
  */
 import { WaterlineError } from '../../core/errors.ts';
 import { serveThread, threadInit } from '../threads/threadRpc.ts';
-import { createOnnxSession, ort, type CreateSessionOptions, type OnnxSession } from './onnxSession.ts';
+import { createOnnxSession, runFloat32, type CreateSessionOptions, type OnnxSession } from './onnxSession.ts';
 
 export interface OnnxRunThreadInit {
   model: string;
@@ -45,15 +45,7 @@ serveThread(async () => {
     info: async () => info,
     run: async ({ input, data, dims, output }: OnnxRunRequest) => {
       if (!s) throw new Error('no onnxruntime session in this thread');
-      const tensor = new ort.Tensor('float32', data, dims);
-      try {
-        const result = await s.session.run({ [input]: tensor });
-        const out = result[output].data as Float32Array;
-        for (const t of Object.values(result)) t.dispose?.();
-        return out;
-      } finally {
-        tensor.dispose?.();
-      }
+      return runFloat32(s.session, input, output, data, dims);
     },
     release: async () => {
       await s?.session.release();

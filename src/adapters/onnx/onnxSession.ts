@@ -186,6 +186,22 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
 }
 
 /** Check a session's input names against what the caller will feed; a clear error lists what is missing. */
+/**
+ * One run of a session on one float32 input: the named output's data, every tensor of the run disposed (the
+ * output's data stays valid: it is a copy on the JS side).
+ */
+export async function runFloat32(session: ort.InferenceSession, input: string, output: string, data: Float32Array, dims: readonly number[]): Promise<Float32Array> {
+  const tensor = new ort.Tensor('float32', data, dims);
+  try {
+    const result = await session.run({ [input]: tensor });
+    const out = result[output].data as Float32Array;
+    for (const t of Object.values(result)) t.dispose?.();
+    return out;
+  } finally {
+    tensor.dispose?.();
+  }
+}
+
 export function assertInputs(s: { session: { inputNames: readonly string[] }; source: string }, required: string[]): void {
   const missing = required.filter((n) => !s.session.inputNames.includes(n));
   if (missing.length) {

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { CancelledError, InputError, ModelError } from '../../core/errors.ts';
 import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentation } from '../../core/model/segmenter.ts';
 import type { Logger } from '../../logger.ts';
-import { assertInputs, createOnnxSession, expectedProvider, ort, type Device } from './onnxSession.ts';
+import { assertInputs, createOnnxSession, expectedProvider, runFloat32, type Device } from './onnxSession.ts';
 import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
 
 /** Name users pass as `--model` for this model. */
@@ -95,17 +95,7 @@ async function startRunner(onnxPath: string, manifest: UnetManifest, options: Lo
     provider: s.provider,
     inputNames: s.session.inputNames,
     outputNames: s.session.outputNames,
-    async run(data, dims) {
-      const tensor = new ort.Tensor('float32', data, dims);
-      try {
-        const result = await s.session.run({ [input]: tensor });
-        const out = result[output].data as Float32Array;
-        for (const t of Object.values(result)) t.dispose?.();
-        return out;
-      } finally {
-        tensor.dispose?.();
-      }
-    },
+    run: (data, dims) => runFloat32(s.session, input, output, data, dims),
     release: () => s.session.release(),
   };
 }
