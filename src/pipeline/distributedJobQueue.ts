@@ -40,6 +40,9 @@ export type WorkUnitData = { kind: 'plan'; spec: TileJobSpec } | { kind: 'tiles'
 export type WorkUnitResult = TilePlan | TileUnitResult;
 type UnitQueue = WorkUnitQueue<WorkUnitData, WorkUnitResult>;
 
+/** The job a work unit belongs to. */
+const unitJobId = (data: WorkUnitData): string => (data.kind === 'plan' ? data.spec.jobId : data.unit.jobId);
+
 /** How long close() waits for the broker before giving up (the store is consistent either way). */
 const CLOSE_WAIT_MS = 3000;
 
@@ -221,7 +224,7 @@ export class DistributedJobQueue implements JobQueue {
     const done = await queue.completed(COLLECT_BATCH);
     for (const unit of done) {
       const data = unit.data;
-      const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
+      const jobId = unitJobId(data);
       const job = store.getJob(jobId);
       // Not one of this server's jobs (another deployment on the same broker): leave it to its owner.
       if (!job) continue;
@@ -253,7 +256,7 @@ export class DistributedJobQueue implements JobQueue {
     const failed = await queue.failed(COLLECT_BATCH);
     for (const unit of failed) {
       const data = unit.data;
-      const jobId = data.kind === 'plan' ? data.spec.jobId : data.unit.jobId;
+      const jobId = unitJobId(data);
       if (!store.getJob(jobId)) continue;
       const what = data.kind === 'plan' ? 'planning' : `tiles ${data.unit.from}-${data.unit.to - 1}`;
       const job = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker failed on ${what}: ${unit.reason}` });
