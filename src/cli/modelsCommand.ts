@@ -9,6 +9,8 @@ import { downloadFile, pullHubModel, type DownloadProgress, type HubFile } from 
 import { listCachedModels } from '../adapters/hub/modelsCache.ts';
 import { parseDtype } from '../adapters/onnx/paligemmaModelDir.ts';
 import { VAE_SHA256, VAE_SIZE_BYTES, VAE_URL, defaultVaePath } from '../adapters/vae/vaeCheckpoint.ts';
+import { builtinUnetList } from '../adapters/onnx/builtinUnets.ts';
+import { DEFAULT_UNET_VERSION } from '../core/model/modelNames.ts';
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -99,7 +101,8 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.stdout.write(`models in ${ctx.env.modelsDir}:\n`);
-      ctx.stdout.write('waterline-unet  built-in U-Net (default)\n');
+      ctx.stdout.write(`waterline-unet  built-in U-Net (default: ${DEFAULT_UNET_VERSION})\n`);
+      for (const m of builtinUnetList()) ctx.stdout.write(`${m.name}  built-in ${m.description}\n`);
       for (const m of list) {
         ctx.stdout.write(`${m.name}  ${m.kind}${m.dtypes.length ? ` dtypes=${m.dtypes.join(',')}` : ''}  ${mb(m.bytes)}  ${m.kind === 'vae' ? join(m.dir, 'vae-oid.npz') : m.dir}\n`);
       }

@@ -7,6 +7,9 @@ import type { Segmenter } from '../../src/core/model/segmenter.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion } from '../../src/core/masks/metrics.ts';
 import { defaultUnetDir, loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
 import { imageToTile, readMask } from '../../src/pipeline/evaluate.ts';
+import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
+import { builtinUnet, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
+import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 /** The first 12 names of the committed fixed validation split (never seen in training). */
@@ -147,4 +150,41 @@ describe('U-Net computing in its own threads', () => {
     await expect(failure).rejects.toBeInstanceOf(ModelError);
     await expect(failure).rejects.toThrow(/could not load ONNX model .*unet\.onnx/);
   }, 60_000);
+});
+
+describe('built-in U-Nets by name', () => {
+  it('resolves waterline-unet to the default version and each versioned name to its committed directory', () => {
+    const modelsDir = join(tmpdir(), 'wl-no-models');
+    const v1 = resolveModel('waterline-unet-v1', modelsDir);
+    expect(v1).toEqual({ kind: 'unet', path: defaultUnetDir, name: 'waterline-unet-v1' });
+    const byDefault = resolveModel('waterline-unet', modelsDir);
+    expect(byDefault).toEqual({ kind: 'unet', path: builtinUnet(DEFAULT_UNET_VERSION)?.dir, name: 'waterline-unet' });
+    expect(resolveModel(undefined, modelsDir)).toEqual(byDefault);
+    expect(resolveModel('auto', modelsDir)).toEqual(byDefault);
+    for (const { name } of builtinUnetList()) {
+      const dir = builtinUnet(name)?.dir as string;
+      expect(readUnetManifest(dir).onnxPath.startsWith(dir)).toBe(true);
+      expect(BUILTIN_MODEL_NAMES).toContain(name);
+    }
+  });
+
+  it('loads the versioned name with the same weights as the default it stands for, reporting the name asked for', async () => {
+    const modelsDir = join(tmpdir(), 'wl-no-models');
+    const tiles = [0, 1].map((k) => {
+      const rgb = new Uint8Array(224 * 224 * 3);
+      for (let i = 0; i < rgb.length; i++) rgb[i] = (i * (k + 5) * 13 + k * 7) % 251;
+      return { id: `t${k}`, size: 224, rgb, valid: new Uint8Array(224 * 224).fill(1) };
+    });
+    const a = await loadSegmenter({ model: DEFAULT_UNET_VERSION, device: 'cpu', modelsDir, intraOpNumThreads: 1 });
+    const b = await loadSegmenter({ model: 'waterline-unet', device: 'cpu', modelsDir, intraOpNumThreads: 1 });
+    try {
+      expect(a.info.name).toBe(DEFAULT_UNET_VERSION);
+      expect(b.info.name).toBe('waterline-unet');
+      const [pa, pb] = [await a.segment(tiles, { prompt: '' }), await b.segment(tiles, { prompt: '' })];
+      for (let k = 0; k < tiles.length; k++) expect(Buffer.from(pa[k].probability.buffer).equals(Buffer.from(pb[k].probability.buffer))).toBe(true);
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
 });

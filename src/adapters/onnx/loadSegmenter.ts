@@ -1,9 +1,9 @@
 /**
  * One entry point for every model: `--model` is a PaliGemma export directory, a name from the models
- * cache (`waterline models list`), or `waterline-unet` (the built-in U-Net, also the default when no
- * model is configured).
+ * cache (`waterline models list`), `waterline-unet` (the default built-in U-Net, also the default when no
+ * model is configured) or a versioned built-in U-Net (`waterline-unet-v1`).
  */
-import { DEFAULT_MODEL_NAME } from '../../core/model/modelNames.ts';
+import { DEFAULT_MODEL_NAME, UNET_MODEL_NAME } from '../../core/model/modelNames.ts';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../../logger.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
@@ -13,7 +13,8 @@ import { defaultVaePath } from '../vae/vaeCheckpoint.ts';
 import { loadSegmentationVae } from '../vae/segmentationVae.ts';
 import { decodeInstancesToTileProbability } from '../vae/decodeInstanceMasks.ts';
 import { providerFallback, type Device } from './onnxSession.ts';
-import { UNET_MODEL_NAME, loadUnetSegmenter } from './unetSegmenter.ts';
+import { loadUnetSegmenter } from './unetSegmenter.ts';
+import { builtinUnet } from './builtinUnets.ts';
 import { isPaliGemmaDir, type Dtype } from './paligemmaModelDir.ts';
 import { loadPaliGemmaSegmenter, type PaliGemmaSegmenterOptions } from './paligemmaSegmenter.ts';
 
@@ -32,17 +33,19 @@ export interface LoadSegmenterOptions {
   paligemma?: Omit<PaliGemmaSegmenterOptions, 'device' | 'dtype' | 'logger' | 'decodeInstances' | 'intraOpNumThreads'>;
 }
 
-/** Resolve `model` to a PaliGemma directory, or `unet` for the built-in model. */
-export function resolveModel(model: string | undefined, modelsDir: string): { kind: 'unet'; path?: string } | { kind: 'paligemma'; dir: string } {
-  if (!model || model === UNET_MODEL_NAME || model === DEFAULT_MODEL_NAME) return { kind: 'unet' };
-  if (existsSync(model)) {
-    if (isPaliGemmaDir(model)) return { kind: 'paligemma', dir: model };
-    if (existsSync(`${model}/manifest.json`) || model.endsWith('.onnx')) return { kind: 'unet', path: model };
-    throw new ModelError('model_unknown_layout', `${model} is neither a PaliGemma export (config.json with model_type "paligemma" and onnx/) nor a U-Net (manifest.json)`, { hint: 'point --model at a model directory or use a name from `waterline models list`' });
+/** Resolve `model` to a PaliGemma directory or a U-Net (a built-in one: its name and directory). */
+export function resolveModel(model: string | undefined, modelsDir: string): { kind: 'unet'; path?: string; name?: string } | { kind: 'paligemma'; dir: string } {
+  const name = !model || model === DEFAULT_MODEL_NAME ? UNET_MODEL_NAME : model;
+  const builtin = builtinUnet(name);
+  if (builtin) return { kind: 'unet', path: builtin.dir, name };
+  if (existsSync(name)) {
+    if (isPaliGemmaDir(name)) return { kind: 'paligemma', dir: name };
+    if (existsSync(`${name}/manifest.json`) || name.endsWith('.onnx')) return { kind: 'unet', path: name };
+    throw new ModelError('model_unknown_layout', `${name} is neither a PaliGemma export (config.json with model_type "paligemma" and onnx/) nor a U-Net (manifest.json)`, { hint: 'point --model at a model directory or use a name from `waterline models list`' });
   }
-  const cached = findCachedModel(modelsDir, model);
+  const cached = findCachedModel(modelsDir, name);
   if (cached && isPaliGemmaDir(cached)) return { kind: 'paligemma', dir: cached };
-  throw new NotFoundError('model_not_found', `model "${model}" is not a directory and not in the models cache ${modelsDir}`, { hint: `run \`waterline models pull ${model.includes('/') ? model : '<owner>/<repo>'}\` or \`waterline models list\`` });
+  throw new NotFoundError('model_not_found', `model "${name}" is not a directory and not in the models cache ${modelsDir}`, { hint: `run \`waterline models pull ${name.includes('/') ? name : '<owner>/<repo>'}\` or \`waterline models list\`` });
 }
 
 /**
@@ -68,7 +71,7 @@ export async function loadSegmenter(options: LoadSegmenterOptions): Promise<Segm
 async function loadAnySegmenter(options: LoadSegmenterOptions): Promise<Segmenter> {
   const resolved = resolveModel(options.model, options.modelsDir);
   if (resolved.kind === 'unet') {
-    return loadUnetSegmenter({ device: options.device, modelPath: resolved.path, logger: options.logger, intraOpNumThreads: options.intraOpNumThreads });
+    return loadUnetSegmenter({ device: options.device, modelPath: resolved.path, name: resolved.name, logger: options.logger, intraOpNumThreads: options.intraOpNumThreads });
   }
   const vaePath = options.vaePath ?? defaultVaePath(options.modelsDir);
   if (!existsSync(vaePath)) {

@@ -16,11 +16,9 @@ import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentat
 import type { Logger } from '../../logger.ts';
 import { assertInputs, createOnnxSession, expectedProvider, runFloat32, type Device } from './onnxSession.ts';
 import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
+import { UNET_MODEL_NAME } from '../../core/model/modelNames.ts';
 
-/** Name users pass as `--model` for this model. */
-export const UNET_MODEL_NAME = 'waterline-unet';
-
-/** Directory of the committed model (models/unet in the repository). */
+/** Directory of the committed v1 model (models/unet in the repository); see builtinUnets.ts for the default. */
 export const defaultUnetDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'unet');
 
 const manifestSchema = z.object({
@@ -44,8 +42,10 @@ export type UnetManifest = z.infer<typeof manifestSchema>;
 
 export interface LoadUnetOptions {
   device?: Device;
-  /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed model. */
+  /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed v1 model. */
   modelPath?: string;
+  /** The name the segmenter reports (job records, logs); default `waterline-unet`. */
+  name?: string;
   logger?: Logger;
   /** CPU threads of each onnxruntime session (default: the cores shared among the sessions; on the caller's thread, onnxruntime's choice). */
   intraOpNumThreads?: number;
@@ -192,7 +192,7 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
   const lut = normalisationTable(manifest);
   const maxBatch = Math.max(1, options.maxBatch ?? 16);
   const info: SegmenterInfo = {
-    name: UNET_MODEL_NAME,
+    name: options.name ?? UNET_MODEL_NAME,
     kind: 'unet',
     inputSize: manifest.input.size,
     provider: s.provider,

@@ -1,0 +1,24 @@
+/**
+ * Where the built-in U-Nets live: each versioned name (src/core/model/modelNames.ts) is a model directory committed
+ * in the repository (manifest.json + .onnx); `waterline-unet` runs DEFAULT_UNET_VERSION.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinUnetVersion, type VersionedUnetName } from '../../core/model/modelNames.ts';
+
+const modelsRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
+
+const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: string }> = {
+  'waterline-unet-v1': { dir: resolve(modelsRoot, 'unet'), description: 'U-Net, 482 k parameters (round 1; models/unet/MODEL_CARD.md)' },
+};
+
+/** The directory and description of a built-in U-Net name, or undefined for any other name. */
+export function builtinUnet(name: string): { version: VersionedUnetName; dir: string; description: string } | undefined {
+  const version = builtinUnetVersion(name);
+  return version === undefined ? undefined : { version, ...BUILTIN_UNETS[version] };
+}
+
+/** Every built-in U-Net, for `waterline models list`. */
+export function builtinUnetList(): { name: VersionedUnetName; description: string }[] {
+  return Object.entries(BUILTIN_UNETS).map(([name, m]) => ({ name: name as VersionedUnetName, description: m.description }));
+}
