@@ -2,18 +2,19 @@
  * `waterline eval`: score any Segmenter against image/mask pairs.
  *
  * Pairs are matched by file stem (`images/lake_1.jpg` ↔ `masks/lake_1.png`). Each image is stretched to the
- * model's input size (sharp, bilinear, aspect ratio not kept — the same preparation the U-Net was trained
- * with), run through the segmenter as one tile (all pixels valid), and compared with its mask resized the
- * same way and thresholded at 128 (white = water). Metrics are pixel-level and micro-averaged: the
- * confusion matrix is summed over every pixel of every pair before IoU/F1/precision/recall are computed.
+ * model's input size (bilinear, aspect ratio not kept — the same preparation the U-Net was trained with;
+ * adapters/images/stretchedImageFiles.ts), run through the segmenter as one tile (all pixels valid), and
+ * compared with its mask resized the same way and thresholded at 128 (white = water). Metrics are
+ * pixel-level and micro-averaged: the confusion matrix is summed over every pixel of every pair before
+ * IoU/F1/precision/recall are computed.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, basename } from 'node:path';
-import sharp from 'sharp';
 import { CancelledError, InputError } from '../core/errors.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion, type ConfusionCounts, type MaskMetrics } from '../core/masks/metrics.ts';
-import type { ModelTile, Segmenter } from '../core/model/segmenter.ts';
+import type { Segmenter } from '../core/model/segmenter.ts';
 import { PROBABILITY_NODATA, PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
+import { readStretchedImageTile, readStretchedMaskGrey } from '../adapters/images/stretchedImageFiles.ts';
 import { readSceneTruth } from './sceneTruth.ts';
 import type { SceneModel } from './waterDates.ts';
 
@@ -88,26 +89,6 @@ export function findPairs(imagesDir: string, masksDir: string): { pairs: ImageMa
   return { pairs, unmatched };
 }
 
-/** An image file as a size x size RGB model tile (stretched, bilinear). */
-export async function imageToTile(path: string, size: number, id: string): Promise<ModelTile> {
-  try {
-    const rgb = await sharp(path).removeAlpha().toColourspace('srgb').resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-    return { id, size, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), valid: new Uint8Array(size * size).fill(1) };
-  } catch (err) {
-    throw new InputError('bad_image', `cannot read image ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** A mask file as size x size 8-bit grey values (stretched, bilinear; water is >= 128). */
-export async function readMask(path: string, size: number): Promise<Uint8Array> {
-  try {
-    const grey = await sharp(path).removeAlpha().greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
-    return new Uint8Array(grey.buffer, grey.byteOffset, grey.length);
-  } catch (err) {
-    throw new InputError('bad_mask', `cannot read mask ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Score `segmenter` on the pairs of two directories. */
 export async function evaluatePairs(imagesDir: string, masksDir: string, options: EvaluatePairsOptions): Promise<EvaluationResult> {
   const { pairs, unmatched } = findPairs(imagesDir, masksDir);
@@ -120,8 +101,8 @@ export async function evaluatePairs(imagesDir: string, masksDir: string, options
   for (let k = 0; k < pairs.length; k += batchSize) {
     if (options.signal?.aborted) throw new CancelledError('evaluation cancelled');
     const batch = pairs.slice(k, k + batchSize);
-    const tiles = await Promise.all(batch.map((p) => imageToTile(p.image, size, p.stem)));
-    const masks = await Promise.all(batch.map((p) => readMask(p.mask, size)));
+    const tiles = await Promise.all(batch.map((p) => readStretchedImageTile(p.image, size, p.stem)));
+    const masks = await Promise.all(batch.map((p) => readStretchedMaskGrey(p.mask, size)));
     const results = await options.segmenter.segment(tiles, { prompt: options.prompt ?? 'segment water', signal: options.signal });
     results.forEach((r, i) => accumulateConfusion(counts, r.probability, masks[i], { threshold, truthThreshold: 128 }));
     done += batch.length;

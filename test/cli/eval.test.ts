@@ -9,7 +9,8 @@ import { readEnvConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { ModelTile, Segmenter } from '../../src/core/model/segmenter.ts';
 import { defaultUnetDir } from '../../src/adapters/onnx/unetSegmenter.ts';
-import { evaluatePairs, readMask } from '../../src/pipeline/evaluate.ts';
+import { evaluatePairs } from '../../src/pipeline/evaluate.ts';
+import { readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 function sink(): { stream: Writable; text: () => string } {
@@ -74,7 +75,7 @@ describeShared('waterline eval on shared water-bodies pairs', () => {
       info: { name: 'oracle', kind: 'test', inputSize: 224, provider: 'cpu', usesPrompt: false },
       async segment(tiles: ModelTile[]) {
         return Promise.all(tiles.map(async (t) => {
-          const m = await readMask(join(dir, 'masks', `${t.id}.jpg`), t.size);
+          const m = await readStretchedMaskGrey(join(dir, 'masks', `${t.id}.jpg`), t.size);
           return { tileId: t.id, probability: Float32Array.from(m, (v) => v / 255), defects: [] };
         }));
       },

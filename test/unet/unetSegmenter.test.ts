@@ -6,7 +6,7 @@ import { ModelError, InputError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion } from '../../src/core/masks/metrics.ts';
 import { defaultUnetDir, loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
-import { imageToTile, readMask } from '../../src/pipeline/evaluate.ts';
+import { readStretchedImageTile, readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
 import { builtinUnet, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
 import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
@@ -82,8 +82,8 @@ describe('U-Net segmenter on the committed model', () => {
   describeShared('on shared water-bodies validation pairs', () => {
     it('reaches a sane IoU on 12 fixed validation images', async () => {
       const dir = join(sharedData, 'water-bodies');
-      const tiles = await Promise.all(valNames.map((n) => imageToTile(join(dir, 'images', n), 224, n)));
-      const masks = await Promise.all(valNames.map((n) => readMask(join(dir, 'masks', n), 224)));
+      const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
+      const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
       const out = await segmenter.segment(tiles, { prompt: '' });
       const counts = emptyConfusion();
       out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
