@@ -14,10 +14,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import sharp from 'sharp';
 import { InputError, describeError } from '../core/errors.ts';
 import { encodeWaterInstances } from '../adapters/vae/encodeWaterInstances.ts';
 import { readMaskImage } from '../adapters/vae/maskImageFiles.ts';
+import { readImageFileSize } from '../adapters/images/imageFileSize.ts';
+import { writeStretchedImagePng } from '../adapters/images/stretchedImageFiles.ts';
 import type { SegmentationVae } from '../adapters/vae/segmentationVae.ts';
 
 export interface ImageMaskPair {
@@ -105,7 +106,7 @@ export async function prepareFromPairs(pairs: ImageMaskPair[], vae: Segmentation
     }
     try {
       const mask = await readMaskImage(pair.mask);
-      const meta = await sharp(pair.image).metadata();
+      const meta = await readImageFileSize(pair.image);
       if (meta.width !== mask.width || meta.height !== mask.height) {
         throw new InputError('pair_size_mismatch', `image is ${meta.width}x${meta.height} but mask is ${mask.width}x${mask.height}`);
       }
@@ -116,7 +117,7 @@ export async function prepareFromPairs(pairs: ImageMaskPair[], vae: Segmentation
         result.skippedEmpty++;
         continue;
       }
-      await sharp(pair.image).removeAlpha().toColourspace('srgb').resize(size, size, { fit: 'fill', kernel: 'cubic' }).png().toFile(join(options.outDir, imageRel));
+      await writeStretchedImagePng(pair.image, join(options.outDir, imageRel), size);
       const split = unitHash(pair.name, 'split') < valFraction ? 'val' : 'train';
       await appendFile(files[split], `${JSON.stringify({ image: imageRel, prefix: prompt, suffix: enc.suffix })}\n`);
       result.written[split]++;
