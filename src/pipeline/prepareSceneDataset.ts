@@ -12,11 +12,11 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import sharp from 'sharp';
 import { describeError } from '../core/errors.ts';
 import { encodeWaterInstances } from '../adapters/vae/encodeWaterInstances.ts';
 import type { SegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import type { Scene } from '../adapters/raster/openScene.ts';
+import { writePixelsPng } from '../adapters/images/pixelsPng.ts';
 import { createTileSource } from './tileSource.ts';
 import { listedImages, unitHash, type PrepareOptions, type PrepareResult } from './prepareDataset.ts';
 import type { SceneWaterMasks } from './sceneWaterMasks.ts';
@@ -96,7 +96,7 @@ export async function prepareFromScene(scene: Scene, water: SceneWaterMasks, vae
         result.skippedEmpty++;
         continue;
       }
-      await sharp(modelTile.rgb, { raw: { width: tileSize, height: tileSize, channels: 3 } }).png().toFile(join(options.outDir, imageRel));
+      await writePixelsPng(join(options.outDir, imageRel), modelTile.rgb, { width: tileSize, height: tileSize, channels: 3 });
       const split = unitHash(name, 'split') < valFraction ? 'val' : 'train';
       const { x, y, width, height } = tile.window;
       const line: SceneDatasetLine = { image: imageRel, prefix: prompt, suffix: enc.suffix, scene: scene.info.source, tile: tile.id, window: [x, y, width, height] };
