@@ -1,8 +1,8 @@
 // Lint: typescript-eslint recommended, plus the architecture rules that keep dependencies pointing inward:
 // src/core stays pure (no node:*, no onnxruntime, no geotiff, no express, no sharp); src/adapters never import
 // the pipeline, server or CLI (they satisfy the pipeline's ports structurally, checked where they are wired);
-// src/pipeline reaches queues and databases only through its ports (no bullmq, ioredis, better-sqlite3) and
-// never imports the server or CLI.
+// src/pipeline reaches queues and databases only through its ports (no bullmq, ioredis, better-sqlite3), image
+// files only through adapters (no sharp), and never imports the server or CLI.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -41,7 +41,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['bullmq', 'ioredis', 'better-sqlite3', 'express', 'pino-http'], message: 'src/pipeline does no queue, database or HTTP I/O itself: declare a port here (workUnitBroker.ts, jobStorePort.ts) and implement it in src/adapters.' },
+          { group: ['bullmq', 'ioredis', 'better-sqlite3', 'express', 'pino-http', 'sharp'], message: 'src/pipeline does no queue, database, HTTP or image-file I/O itself: call an adapter (image files: src/adapters/images), or declare a port here (workUnitBroker.ts, jobStorePort.ts) and implement it in src/adapters.' },
           { group: ['**/http/**', '**/cli/**'], message: 'Dependencies point inward: the pipeline does not import the server or CLI.' },
         ],
       }],
