@@ -185,7 +185,6 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
   throw new ModelError('model_load_failed', `could not load ONNX model ${source}: ${(lastError as Error | undefined)?.message?.split('\n')[0] ?? 'unknown error'}`, { cause: lastError });
 }
 
-/** Check a session's input names against what the caller will feed; a clear error lists what is missing. */
 /**
  * One run of a session on one float32 input: the named output's data, every tensor of the run disposed (the
  * output's data stays valid: it is a copy on the JS side).
@@ -202,6 +201,7 @@ export async function runFloat32(session: ort.InferenceSession, input: string, o
   }
 }
 
+/** Check a session's input names against what the caller will feed; a clear error lists what is missing. */
 export function assertInputs(s: { session: { inputNames: readonly string[] }; source: string }, required: string[]): void {
   const missing = required.filter((n) => !s.session.inputNames.includes(n));
   if (missing.length) {
