@@ -23,7 +23,6 @@ import { calibrateSpectralWater } from './spectralCalibration.ts';
 import { defaultBands } from './tileSource.ts';
 import type { SceneModel } from './waterDates.ts';
 
-
 export interface SceneModelRequest {
   /** `auto` (default), `waterline-spectral`, or a learned model name/directory. */
   model?: string;
