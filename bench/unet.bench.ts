@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import type { ModelTile } from '../src/core/model/segmenter.ts';
-import { defaultUnetDir, loadUnetSegmenter, readUnetManifest } from '../src/adapters/onnx/unetSegmenter.ts';
+import { loadUnetSegmenter, readUnetManifest } from '../src/adapters/onnx/unetSegmenter.ts';
+import { builtinUnetDir } from '../src/adapters/onnx/builtinUnets.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const THREADS = 2;
@@ -71,7 +72,7 @@ export default async function unetBench(): Promise<BenchResult[]> {
     let reference: number | undefined;
     let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
     const script = join(here, '..', 'models', 'unet', 'bench_torch.py');
-    if (existsSync('/usr/bin/python3') && existsSync(join(defaultUnetDir, 'unet.pt'))) {
+    if (existsSync('/usr/bin/python3') && existsSync(join(builtinUnetDir('waterline-unet-v1'), 'unet.pt'))) {
       try {
         const out = execFileSync('/usr/bin/python3', [script, '--batch', String(BATCH), '--batches', String(BATCHES), '--size', String(size), '--threads', String(THREADS)], { encoding: 'utf8' });
         reference = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { tilesPerSecond?: number }).tilesPerSecond;

@@ -8,7 +8,7 @@ import { main } from '../../src/cli/main.ts';
 import { readEnvConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { ModelTile, Segmenter } from '../../src/core/model/segmenter.ts';
-import { defaultUnetDir } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { builtinUnetDir } from '../../src/adapters/onnx/builtinUnets.ts';
 import { evaluatePairs } from '../../src/pipeline/evaluate.ts';
 import { readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
@@ -32,7 +32,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
 describeShared('waterline eval on shared water-bodies pairs', () => {
   const dir = join(sharedData, 'water-bodies');
   // Six fixed images from the validation split, linked (not copied) into a temp directory; one extra image has no mask.
-  const names = readFileSync(join(defaultUnetDir, 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 6);
+  const names = readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 6);
   const tmp = mkdtempSync(join(tmpdir(), 'waterline-eval-'));
   const images = join(tmp, 'images');
   const masks = join(tmp, 'masks');
@@ -43,7 +43,7 @@ describeShared('waterline eval on shared water-bodies pairs', () => {
       symlinkSync(join(dir, 'images', n), join(images, n));
       symlinkSync(join(dir, 'masks', n), join(masks, n.replace(/\.jpg$/, '.jpeg')));
     }
-    const orphan = readFileSync(join(defaultUnetDir, 'val_split.txt'), 'utf8').split('\n')[10];
+    const orphan = readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'val_split.txt'), 'utf8').split('\n')[10];
     symlinkSync(join(dir, 'images', orphan), join(images, orphan));
   });
 

@@ -1,19 +1,19 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, InputError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion } from '../../src/core/masks/metrics.ts';
-import { defaultUnetDir, loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
 import { readStretchedImageTile, readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
-import { builtinUnet, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
+import { builtinUnet, builtinUnetDir, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
 import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 /** The first 12 names of the committed fixed validation split (never seen in training). */
-const valNames = readFileSync(join(defaultUnetDir, 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
+const valNames = readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
 
 describe('U-Net manifest and packing', () => {
   it('reads the committed manifest', () => {
@@ -54,8 +54,8 @@ describe('U-Net segmenter on the committed model', () => {
     await segmenter?.dispose();
   });
 
-  it('reports itself as the prompt-free waterline-unet', () => {
-    expect(segmenter.info).toEqual({ name: 'waterline-unet', kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false });
+  it('reports itself as the prompt-free waterline-unet-v1 (its manifest name; the weights in provenance)', () => {
+    expect(segmenter.info).toEqual({ name: 'waterline-unet-v1', kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false, provenance: { weights: 'waterline-unet-v1' } });
   });
 
   it('gives probabilities in [0,1], and exactly 0 on invalid pixels', async () => {
@@ -144,7 +144,7 @@ describe('U-Net computing in its own threads', () => {
 
   it('names a model file onnxruntime cannot load, from its thread', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'unet-broken-'));
-    writeFileSync(join(dir, 'manifest.json'), readFileSync(join(defaultUnetDir, 'manifest.json')));
+    writeFileSync(join(dir, 'manifest.json'), readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'manifest.json')));
     writeFileSync(join(dir, 'unet.onnx'), 'not a model');
     const failure = loadUnetSegmenter({ device: 'cpu', modelPath: dir });
     await expect(failure).rejects.toBeInstanceOf(ModelError);
@@ -156,7 +156,7 @@ describe('built-in U-Nets by name', () => {
   it('resolves waterline-unet to the default version and each versioned name to its committed directory', () => {
     const modelsDir = join(tmpdir(), 'wl-no-models');
     const v1 = resolveModel('waterline-unet-v1', modelsDir);
-    expect(v1).toEqual({ kind: 'unet', path: defaultUnetDir, name: 'waterline-unet-v1' });
+    expect(v1).toEqual({ kind: 'unet', path: builtinUnetDir('waterline-unet-v1'), name: 'waterline-unet-v1' });
     const byDefault = resolveModel('waterline-unet', modelsDir);
     expect(byDefault).toEqual({ kind: 'unet', path: builtinUnet(DEFAULT_UNET_VERSION)?.dir, name: 'waterline-unet' });
     expect(resolveModel(undefined, modelsDir)).toEqual(byDefault);
@@ -167,6 +167,22 @@ describe('built-in U-Nets by name', () => {
       expect(BUILTIN_MODEL_NAMES).toContain(name);
     }
   });
+
+  it('never reports a U-Net directory by a built-in name: it goes by its manifest name, or `unet` without one', async () => {
+    const v1 = builtinUnetDir('waterline-unet-v1');
+    const { name: _name, ...unnamed } = JSON.parse(readFileSync(join(v1, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const dir = mkdtempSync(join(tmpdir(), 'unet-copy-'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(unnamed));
+    copyFileSync(join(v1, 'unet.onnx'), join(dir, 'unet.onnx'));
+    const modelsDir = join(tmpdir(), 'wl-no-models');
+    const copy = await loadSegmenter({ model: dir, device: 'cpu', modelsDir, intraOpNumThreads: 1 });
+    try {
+      expect(copy.info.name).toBe('unet');
+      expect(copy.info.provenance).toEqual({ weights: 'unet' });
+    } finally {
+      await copy.dispose();
+    }
+  }, 60_000);
 
   it('loads the versioned name with the same weights as the default it stands for, reporting the name asked for', async () => {
     const modelsDir = join(tmpdir(), 'wl-no-models');
@@ -180,6 +196,8 @@ describe('built-in U-Nets by name', () => {
     try {
       expect(a.info.name).toBe(DEFAULT_UNET_VERSION);
       expect(b.info.name).toBe('waterline-unet');
+      expect(a.info.provenance).toEqual({ weights: DEFAULT_UNET_VERSION });
+      expect(b.info.provenance).toEqual({ weights: DEFAULT_UNET_VERSION });
       const [pa, pb] = [await a.segment(tiles, { prompt: '' }), await b.segment(tiles, { prompt: '' })];
       for (let k = 0; k < tiles.length; k++) expect(Buffer.from(pa[k].probability.buffer).equals(Buffer.from(pb[k].probability.buffer))).toBe(true);
     } finally {

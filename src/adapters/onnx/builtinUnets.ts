@@ -4,13 +4,21 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinUnetVersion, type VersionedUnetName } from '../../core/model/modelNames.ts';
+import { DEFAULT_UNET_VERSION, builtinUnetVersion, type VersionedUnetName } from '../../core/model/modelNames.ts';
 
 const modelsRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
 
 const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: string }> = {
   'waterline-unet-v1': { dir: resolve(modelsRoot, 'unet'), description: 'U-Net, 482 k parameters (round 1; models/unet/MODEL_CARD.md)' },
 };
+
+/** The committed directory of a built-in U-Net version. */
+export function builtinUnetDir(version: VersionedUnetName): string {
+  return BUILTIN_UNETS[version].dir;
+}
+
+/** What `waterline-unet` runs, and what loadUnetSegmenter loads without a model path. */
+export const defaultUnetDir = builtinUnetDir(DEFAULT_UNET_VERSION);
 
 /** The directory and description of a built-in U-Net name, or undefined for any other name. */
 export function builtinUnet(name: string): { version: VersionedUnetName; dir: string; description: string } | undefined {

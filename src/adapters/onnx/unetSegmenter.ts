@@ -1,6 +1,6 @@
 /**
  * The built-in water model: a compact U-Net trained by the project (models/unet/train.py) and shipped in
- * the repository (models/unet/unet.onnx + manifest.json). It outputs a water probability per pixel
+ * the repository (models/unet/unet.onnx + manifest.json; names and directories in builtinUnets.ts). It outputs a water probability per pixel
  * directly, so it needs no tokens and no VAE; it ignores the prompt.
  *
  * The manifest says how to feed it (input name, size, scale, per-channel mean/std) and what comes out
@@ -8,8 +8,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { CancelledError, InputError, ModelError } from '../../core/errors.ts';
 import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentation } from '../../core/model/segmenter.ts';
@@ -17,12 +16,12 @@ import type { Logger } from '../../logger.ts';
 import { assertInputs, createOnnxSession, expectedProvider, runFloat32, type Device } from './onnxSession.ts';
 import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
 import { UNET_MODEL_NAME } from '../../core/model/modelNames.ts';
+import { defaultUnetDir } from './builtinUnets.ts';
 
-/** Directory of the committed v1 model (models/unet in the repository); see builtinUnets.ts for the default. */
-export const defaultUnetDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'unet');
 
 const manifestSchema = z.object({
-  name: z.string().default(UNET_MODEL_NAME),
+  /** The weights' identity (e.g. waterline-unet-v1), reported as provenance `weights`; never a built-in alias. */
+  name: z.string().default('unet'),
   file: z.string().default('unet.onnx'),
   input: z.object({
     name: z.string(),
@@ -44,7 +43,7 @@ export interface LoadUnetOptions {
   device?: Device;
   /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed v1 model. */
   modelPath?: string;
-  /** The name the segmenter reports (job records, logs); default `waterline-unet`. */
+  /** The name the segmenter reports (job records, logs); default the manifest's `name` (provenance `weights` always is). */
   name?: string;
   logger?: Logger;
   /** CPU threads of each onnxruntime session (default: the cores shared among the sessions; on the caller's thread, onnxruntime's choice). */
@@ -192,11 +191,13 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
   const lut = normalisationTable(manifest);
   const maxBatch = Math.max(1, options.maxBatch ?? 16);
   const info: SegmenterInfo = {
-    name: options.name ?? UNET_MODEL_NAME,
+    name: options.name ?? manifest.name,
     kind: 'unet',
     inputSize: manifest.input.size,
     provider: s.provider,
     usesPrompt: false,
+    // which weights ran, whatever name they were asked for by (`waterline-unet` names a version that can change)
+    provenance: { weights: manifest.name },
   };
   options.logger?.info({ model: onnxPath, provider: s.provider }, 'U-Net segmenter loaded');
 
