@@ -11,7 +11,7 @@ import { CancelledError, InputError } from '../core/errors.ts';
 import { BitMask } from '../core/masks/bitMask.ts';
 import { traceBitMask, type Connectivity } from '../core/vector/traceMask.ts';
 import { createFeatureMaker, type WaterFeature } from '../core/vector/toGeoJson.ts';
-import { waterCollection, type WaterCollection, type WaterProvenance } from '../core/vector/waterCollection.ts';
+import type { WaterProvenance } from '../core/vector/waterCollection.ts';
 
 export interface VectorizeRasterOptions {
   /** 1-based band (default 1). */
@@ -104,8 +104,8 @@ export interface VectorizedFeatures {
 }
 
 /**
- * vectorizeRaster's features one at a time, for writing them as they are made: a 9000² mask's 23 000 features
- * held until the end made every young-generation GC copy them (a third of the CPU time after tracing).
+ * A mask raster's water features one at a time, for writing them as they are made: a 9000² mask's 23 000
+ * features held until the end made every young-generation GC copy them (a third of the CPU time after tracing).
  */
 export async function vectorizeRasterFeatures(source: string, options: VectorizeRasterOptions = {}): Promise<VectorizedFeatures> {
   const { info, mask } = await readWaterMask(source, options);
@@ -134,9 +134,4 @@ export async function vectorizeRasterFeatures(source: string, options: Vectorize
     }
   }
   return { waterline, features: features() };
-}
-
-export async function vectorizeRaster(source: string, options: VectorizeRasterOptions = {}): Promise<WaterCollection> {
-  const { waterline, features } = await vectorizeRasterFeatures(source, options);
-  return waterCollection([...features], waterline);
 }

@@ -11,10 +11,16 @@ import { area as turfArea, booleanValid } from '@turf/turf';
 import type { FeatureCollection } from 'geojson';
 import { afterAll, expect, it } from 'vitest';
 import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
-import { vectorizeRaster } from '../../src/pipeline/vectorizeRaster.ts';
+import type { WaterFeature } from '../../src/core/vector/toGeoJson.ts';
+import { vectorizeRasterFeatures } from '../../src/pipeline/vectorizeRaster.ts';
 
 const PY = '/usr/bin/python3';
 const makeMask = join(repoRoot, 'test', 'fixtures', 'vector', 'make_mask.py');
+
+/** All the water features of a mask raster (`waterline vectorize`'s streamed features, collected). */
+async function vectorizeRaster(mask: string, options: { value: number }): Promise<{ features: WaterFeature[] }> {
+  return { features: [...(await vectorizeRasterFeatures(mask, options)).features] };
+}
 
 function gdalReference(mask: string, dir: string, where = 'DN=1', maskSelf = true): FeatureCollection {
   // FlatGeobuf keeps CRSs without an EPSG code (GeoJSON would drop them and ogr2ogr would not reproject)
