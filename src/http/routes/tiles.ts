@@ -25,7 +25,7 @@ import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 import { findJob } from './jobs.ts';
 import { findScene } from './scenes.ts';
 import { sceneTileEtag } from './sceneTileEtag.ts';
-import { sceneFileIdentity, type SceneFileIdentity } from './sceneFileIdentity.ts';
+import { sceneFileIdentity, sceneFileKey, type SceneFileIdentity } from './sceneFileIdentity.ts';
 import { strongEtag, TileLru, type CachedTile } from './tilesCache.ts';
 import { openScenesFor, type OpenSceneEntry } from './tilesScenes.ts';
 
@@ -134,8 +134,15 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     }
     const etag = sceneTileEtag(record.id, identity, t.z, t.x, t.y, t.format);
     if (answeredNotModified(req, res, etag)) return;
-    // The open scene of this identity: a file replaced since it was opened is opened again (its old handle closed).
-    const tile = await cached(`scene:${etag}`, async () => (await scenes.get(record.id, identity)).renderer.render(t.z, t.x, t.y, t.format as 'png' | 'webp'), etag);
+    let tile = rendered.get(`scene:${etag}`);
+    if (!tile) {
+      // The open scene as the file is now: a file replaced since it was opened is opened again (its old handle
+      // closed). Its version may be newer than the stat above (replaced in between): the tile is then that
+      // version's, under that version's tag — never new pixels under the old tag.
+      const entry = await scenes.get(record.id, identity);
+      const tag = entry.fileKey === sceneFileKey(identity) ? etag : sceneTileEtag(record.id, entry.fileIdentity, t.z, t.x, t.y, t.format);
+      tile = await cached(`scene:${tag}`, () => entry.renderer.render(t.z, t.x, t.y, t.format as 'png' | 'webp'), tag);
+    }
     sendTile(req, res, tile, t.format);
   });
 
