@@ -38,6 +38,8 @@ export interface ServerServices {
   inspectScene: SceneInspector;
   /** The models cache whose PaliGemma exports requests may name (default: none, built-in models only). */
   modelsDir?: string;
+  /** Named models this thread keeps loaded besides the default (default 2; a dropped one is disposed once idle). Not the job thread's. */
+  maxLoadedModels?: number;
   /** Minimum time between progress writes (default 500 ms). */
   progressIntervalMs?: number;
   /** How jobs run (default: in this thread, with `loadSegmenter`). */
@@ -85,7 +87,7 @@ export function createServerDeps(services: ServerServices): ServerDeps {
     const queue = new InProcessJobQueue({ store, runner: executor, logger, maxRunning: config.maxRunningJobs });
     return { config, store, queue, pipeline, segmenters, models, inspectScene: services.inspectScene, logger };
   }
-  const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger, { resolve: (m) => models.resolve(m) });
+  const segmenters: SegmenterProvider = createSegmenterProvider(services.loadSegmenter, logger, { resolve: (m) => models.resolve(m), maxLoaded: services.maxLoadedModels });
   const queue = createJobQueue(services, backend, store, pipeline, segmenters);
   return { config, store, queue, pipeline, segmenters, models, inspectScene: services.inspectScene, logger };
 }

@@ -112,3 +112,55 @@ describeShared('on-demand segmentation (Ottawa COG, real pipeline)', () => {
     expect(calls.length).toBe(before + tiles.length);
   });
 });
+
+describeShared('on-demand segmentation after the server dropped a model', () => {
+  let server: TestServer;
+  let sceneId: string;
+  /** Every copy of a model the server loaded, in order: its name and whether it was disposed. */
+  const copies: { model: string | null; disposed: boolean }[] = [];
+  const misuse: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      maxLoadedModels: 1,
+      loadSegmenter: async (model) => {
+        const copy = { model, disposed: false };
+        copies.push(copy);
+        const inner = allWaterSegmenter([]);
+        return {
+          info: { ...inner.info, name: model ?? 'default' },
+          async segment(tiles, options) {
+            if (copy.disposed) misuse.push(`${model} segmented after it was disposed`);
+            return inner.segment(tiles, options);
+          },
+          async dispose() {
+            copy.disposed = true;
+          },
+        };
+      },
+    });
+    sceneId = addScene(server, scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'));
+  });
+  afterAll(async () => server?.stop());
+
+  it('a model dropped from the cache is disposed; asking for it again loads it again, never the disposed copy', async () => {
+    const ask = async (model: string, prompt: string) => {
+      const body = (await request(server.url).get(`/scenes/${sceneId}/water.geojson?bbox=-74.6,45.9,-74.4,46.05&model=${model}&prompt=${prompt}`).expect(200)).body;
+      expect(body.waterline.onDemand.model).toBe(model);
+      expect(body.waterline.failedTiles ?? []).toEqual([]);
+      expect(body.features.length).toBeGreaterThan(0);
+    };
+    await ask('waterline-unet', 'one');
+    await ask('waterline-unet-v1', 'one'); // room for one named model: waterline-unet is dropped
+    await ask('waterline-unet', 'two'); // another prompt: not from the tile cache, so the model runs
+    await new Promise((r) => setImmediate(r));
+    const named = copies.filter((c) => c.model !== null);
+    expect(named).toEqual([
+      { model: 'waterline-unet', disposed: true },
+      { model: 'waterline-unet-v1', disposed: true },
+      { model: 'waterline-unet', disposed: false },
+    ]);
+    expect(misuse).toEqual([]);
+  });
+});
+

@@ -151,19 +151,31 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     return run;
   }
 
-  const perScene = new WeakMap<object, Map<string, Promise<Segmenter>>>();
+  /**
+   * Each scene's segmenter (band roles, threshold, fusion) per learned model object and requested model: keyed by
+   * the object the provider handed out, never by its name, so a model the provider replaced (dropped and loaded
+   * again) is never run from here after it was disposed. The server's providers hand out one object per model.
+   */
+  const perScene = new WeakMap<object, WeakMap<Segmenter, Map<string, Promise<Segmenter>>>>();
   const sceneSegmenter = (entry: { scene: Scene }, model: string | null, learned: Segmenter): Promise<Segmenter> => {
-    let byModel = perScene.get(entry);
+    let byLearned = perScene.get(entry);
+    if (!byLearned) {
+      byLearned = new WeakMap();
+      perScene.set(entry, byLearned);
+    }
+    let byModel = byLearned.get(learned);
     if (!byModel) {
       byModel = new Map();
-      perScene.set(entry, byModel);
+      byLearned.set(learned, byModel);
     }
-    const key = `${model ?? ''}|${learned.info.name}`;
+    const key = model ?? '';
     let chosen = byModel.get(key);
     if (!chosen) {
-      chosen = segmenterForScene(entry.scene, { model: model ?? DEFAULT_MODEL_NAME }, async () => learned).then((s) => s.segmenter);
-      chosen.catch(() => byModel.delete(key));
-      byModel.set(key, chosen);
+      const made = segmenterForScene(entry.scene, { model: model ?? DEFAULT_MODEL_NAME }, async () => learned).then((s) => s.segmenter);
+      const models = byModel;
+      made.catch(() => models.delete(key));
+      models.set(key, made);
+      chosen = made;
     }
     return chosen;
   };
