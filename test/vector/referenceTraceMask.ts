@@ -259,3 +259,8 @@ export function pointInRing(ring: PixelRing, px: number, py: number): boolean {
   }
   return inside;
 }
+
+/** The same result with each ring in an Int32Array, as the streaming tracer gives it (src/core/vector/traceMask.ts PixelRing). */
+export function typedRings(trace: TraceResult): Omit<TraceResult, 'polygons'> & { polygons: (Omit<PixelPolygon, 'parts'> & { parts: Int32Array[][] })[] } {
+  return { ...trace, polygons: trace.polygons.map((p) => ({ ...p, parts: p.parts.map((rings) => rings.map((r) => Int32Array.from(r))) })) };
+}

@@ -34,7 +34,7 @@ function countComponents(mask: Uint8Array, w: number, h: number, conn: Connectiv
 }
 
 /** Pixel rings as a GeoJSON polygon with tiny degree coordinates (y flipped: north up). */
-function asGeoJson(rings: number[][]): Polygon {
+function asGeoJson(rings: ArrayLike<number>[]): Polygon {
   return {
     type: 'Polygon',
     coordinates: rings.map((r) => {
@@ -63,7 +63,7 @@ describe('traceMask', () => {
     mask[2 * w + 2] = 0;
     const { polygons } = traceMask(mask, w, h);
     expect(polygons).toHaveLength(1);
-    expect(polygons[0].parts).toEqual([[[5, 0, 5, 5, 0, 5, 0, 0], expect.any(Array)]]);
+    expect(polygons[0].parts).toEqual([[Int32Array.from([5, 0, 5, 5, 0, 5, 0, 0]), expect.any(Int32Array)]]);
     expect(polygonPixelArea(polygons[0].parts)).toBe(24);
   });
 

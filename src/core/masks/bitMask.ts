@@ -1,8 +1,10 @@
+import type { MaskRows } from './maskRows.ts';
+
 /**
- * A binary raster at one bit per pixel (rows padded to whole bytes; bit x & 7 of byte y·stride + x >> 3):
- * the only scene-size state the streaming segmentation keeps (a 20000 × 20000 scene is 50 MB).
+ * A binary raster at one bit per pixel (rows padded to whole bytes; bit x & 7 of byte y·stride + x >> 3), all
+ * in memory (a 20000 × 20000 mask is 50 MB): as MaskRows, one block of every row.
  */
-export class BitMask {
+export class BitMask implements MaskRows {
   readonly width: number;
   readonly height: number;
   /** Bytes per row. */
@@ -14,6 +16,14 @@ export class BitMask {
     this.height = height;
     this.stride = (width + 7) >> 3;
     this.bits = new Uint8Array(this.stride * height);
+  }
+
+  get blockRows(): number {
+    return Math.max(1, this.height);
+  }
+
+  block(): Uint8Array {
+    return this.bits;
   }
 
   /** A mask from one byte per pixel (any non-zero byte is set). */

@@ -35,9 +35,16 @@ export function simplifyRing(ring: PixelRing, tolerance: number, isAnchor: (x: n
     keep[i0] = 1;
     douglasPeucker(ring, n, i0, i1, tol2, keep);
   }
-  const out: number[] = [];
-  for (let k = 0; k < n; k++) if (keep[k]) out.push(ring[2 * k], ring[2 * k + 1]);
-  return out.length >= 8 ? out : ring;
+  let kept = 0;
+  for (let k = 0; k < n; k++) kept += keep[k];
+  if (kept < 4) return ring;
+  const out = new Int32Array(2 * kept);
+  for (let k = 0, m = 0; k < n; k++) {
+    if (!keep[k]) continue;
+    out[m++] = ring[2 * k];
+    out[m++] = ring[2 * k + 1];
+  }
+  return out;
 }
 
 function douglasPeucker(ring: PixelRing, n: number, i0: number, i1: number, tol2: number, keep: Uint8Array): void {

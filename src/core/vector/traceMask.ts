@@ -16,19 +16,25 @@
  * 4. Holes are attached to the shell of the 4-connected component whose water pixel borders them.
  *
  * Only turn vertices are kept (collinear pixel corners are dropped). Memory (traceBitMask): the mask at one
- * bit per pixel, two rows of labelled runs, one union-find entry per provisional label and the traced rings —
- * no per-pixel labels or flags, so a scene-size mask costs width × height / 8 bytes. Time: labelling works on
+ * bit per pixel, read in blocks of rows (MaskRows: all in memory, or a few blocks of a disk-backed mask), two
+ * rows of labelled runs, one union-find entry per provisional label and the traced rings — no per-pixel labels
+ * or flags, so a scene-size mask costs at most width × height / 8 bytes. Time: labelling works on
  * runs of water pixels (one label per run, not per pixel) and the tracer takes each step from one table lookup
  * of the four pixels around a vertex.
  */
 
 import type { Connectivity } from '../masks/connectedComponents.ts';
 import { BitMask } from '../masks/bitMask.ts';
+import type { MaskRows } from '../masks/maskRows.ts';
 
 export type { Connectivity };
 
-/** A ring as flat [x0, y0, x1, y1, ...], not closed (the first vertex is not repeated). */
-export type PixelRing = number[];
+/**
+ * A ring as flat [x0, y0, x1, y1, ...], not closed (the first vertex is not repeated), in an Int32Array of
+ * exactly its vertices: 8 bytes per vertex outside the JS heap (a number array took 16 and more, and the rings
+ * of polygons still open, promoted to the old generation, were most of what the garbage collector let grow).
+ */
+export type PixelRing = Int32Array;
 
 export interface PixelPolygon {
   /** 1-based component number (per the requested connectivity), in raster-scan order of its first pixel. */
@@ -123,7 +129,7 @@ export interface TraceRowsOptions {
  * memory grows with the number of provisional labels and boundary edges, never with the scene area.
  * Output is identical to labelling the whole mask first (ids, rings, vertex order).
  */
-export function traceBitMask(mask: BitMask, options: TraceRowsOptions = {}): TraceResult {
+export function traceBitMask(mask: MaskRows, options: TraceRowsOptions = {}): TraceResult {
   return createMaskTracer(mask, options).finish();
 }
 
@@ -145,13 +151,26 @@ export interface MaskTracer {
   finish(): TraceResult;
 }
 
-export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}): MaskTracer {
+export function createMaskTracer(mask: MaskRows, options: TraceRowsOptions = {}): MaskTracer {
   const connectivity = options.connectivity ?? 4;
-  const { width, height, bits, stride } = mask;
+  const { width, height, stride, blockRows } = mask;
   const W1 = width + 1;
-  /** Pixel (x, y) as 0/1 (0 outside the mask). */
-  const water = (x: number, y: number): number =>
-    x >= 0 && y >= 0 && x < width && y < height ? (bits[y * stride + (x >> 3)] >> (x & 7)) & 1 : 0;
+  // The mask is read a row at a time from its blocks (MaskRows): rowBits(y) is the array holding row y, which
+  // starts at byte `rowAt` of it; a row outside the mask reads as the empty row. At most two rows (so two
+  // blocks) are held at once, asked for again after anything else may have asked for others.
+  const emptyRow: Uint8Array = new Uint8Array(stride);
+  let rowAt = 0;
+  const rowBits = (y: number): Uint8Array => {
+    if (y < 0 || y >= height) {
+      rowAt = 0;
+      return emptyRow;
+    }
+    const b = Math.floor(y / blockRows);
+    rowAt = (y - b * blockRows) * stride;
+    return mask.block(b);
+  };
+  /** Pixel x of a row (rowBits, from byte `at`) as 0/1 (0 outside the mask). */
+  const bitAt = (row: Uint8Array, at: number, x: number): number => (x >= 0 && x < width ? (row[at + (x >> 3)] >> (x & 7)) & 1 : 0);
 
   // Provisional labels: union-find (the smaller label is the root), pixel count and value sum per label.
   // With 8-connectivity, parent8 joins labels 4- and diagonally connected (the polygon a component belongs
@@ -294,9 +313,11 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     } else throw new Error(`mask tracing found a ring above the pass at (${x0}, ${y0})`);
   };
 
+  /** The vertices of the ring being traced (reused from ring to ring, grown as needed). */
+  let walk = new Int32Array(1024);
   /** Trace the ring from the east edge at (x, y0); false (nothing emitted) when it reaches a row not ready yet. */
   const trace = (x: number, y0: number): boolean => {
-    const verts: number[] = [];
+    let nv = 0; // walk[0, nv): the vertices so far
     let cx = x, cy = y0, d = 0;
     // east edges walked in a row on a later row, kept as one [x0, x1) range (tracedEast)
     let runRow = -1, runX0 = 0, runX1 = 0;
@@ -308,6 +329,9 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
       runRow = -1;
     };
     let saddles = false;
+    // rows cy - 1 and cy, as rowBits gave them, for vertex row `rowsOf`
+    let rowsOf = -1;
+    let up: Uint8Array = emptyRow, upAt = 0, down: Uint8Array = emptyRow, downAt = 0;
     for (;;) {
       if (d === 0 && (cx !== x || cy !== y0)) {
         if (cy === y0) tracedOnRow[cx >> 3] |= 1 << (cx & 7);
@@ -325,21 +349,36 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
         flushRun();
         return false;
       }
-      const step = TURN[(d << 4) | water(cx - 1, cy - 1) | (water(cx, cy - 1) << 1) | (water(cx - 1, cy) << 2) | (water(cx, cy) << 3)];
+      if (cy !== rowsOf) {
+        rowsOf = cy;
+        up = rowBits(cy - 1);
+        upAt = rowAt;
+        down = rowBits(cy);
+        downAt = rowAt;
+      }
+      const step = TURN[(d << 4) | bitAt(up, upAt, cx - 1) | (bitAt(up, upAt, cx) << 1) | (bitAt(down, downAt, cx - 1) << 2) | (bitAt(down, downAt, cx) << 3)];
       const nd = step & 7 ? (step & 7) - 1 : -1;
       if (step & 8) {
         junctions.add(cy * W1 + cx);
         saddles = true;
       }
       if (nd < 0) throw new Error(`mask tracing lost the boundary at (${cx}, ${cy})`);
-      if (nd !== d) verts.push(cx, cy);
+      if (nd !== d) {
+        if (nv + 2 > walk.length) {
+          const grown = new Int32Array(walk.length * 2);
+          grown.set(walk);
+          walk = grown;
+        }
+        walk[nv++] = cx;
+        walk[nv++] = cy;
+      }
       d = nd;
       if (d === 0 && cx === x && cy === y0) break;
     }
     flushRun();
     // only a saddle vertex can be passed twice: a ring through none is already simple
-    if (saddles) splitAtPinches(verts, W1, junctions, emit);
-    else emit(verts);
+    if (saddles) splitAtPinches(walk, nv, W1, junctions, emit);
+    else if (nv >= 8) emit(walk.slice(0, nv));
     return true;
   };
 
@@ -352,7 +391,8 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
     // 1. the runs of water pixels of row y, each labelled from the runs of row y - 1 it touches (4-connected:
     // overlapping; 8-connected polygons also join runs touching diagonally), pixel counts and value sums per label
     const values = options.valueRow?.(y);
-    const row = y * stride;
+    const bits = rowBits(y);
+    const row = rowAt;
     let runStart = -1;
     let j = 0; // first run of row y - 1 that may touch the next run
     const closeRun = (x0: number, x1: number): void => {
@@ -487,16 +527,23 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
         rows++;
       }
       // 3. trace the rings whose first east edge (top edge of a water pixel under non-water) is on this row
-      const row = y * stride;
-      const above = (y - 1) * stride;
+      // (rows y - 1 and y asked for again after each ring: tracing it may have asked for other blocks)
+      let above = rowBits(y - 1);
+      let aboveAt = rowAt;
+      let bits = rowBits(y);
+      let row = rowAt;
       for (; scanB < stride; scanB++, scanK = 0) {
-        const edges = bits[row + scanB] & ~(y > 0 ? bits[above + scanB] : 0) & 0xff;
+        const edges = bits[row + scanB] & ~above[aboveAt + scanB] & 0xff;
         if (!edges) continue;
         for (; scanK < 8; scanK++) {
           if (!((edges >> scanK) & 1)) continue;
           const x = (scanB << 3) + scanK;
           if ((tracedOnRow[scanB] >> scanK) & 1) continue;
           if (!trace(x, y)) return 'waiting';
+          above = rowBits(y - 1);
+          aboveAt = rowAt;
+          bits = rowBits(y);
+          row = rowAt;
         }
       }
       y++;
@@ -533,29 +580,33 @@ export function createMaskTracer(mask: BitMask, options: TraceRowsOptions = {}):
  * keys) can be passed twice, so only those are looked up: a long ring through a few saddles costs no map of
  * all its vertices.
  */
-function splitAtPinches(verts: number[], W1: number, saddles: ReadonlySet<number>, emit: (ring: PixelRing) => void): void {
-  const stack: number[] = [];
+function splitAtPinches(verts: Int32Array, count: number, W1: number, saddles: ReadonlySet<number>, emit: (ring: PixelRing) => void): void {
+  // stack[0, top): the vertices not emitted yet
+  const stack = new Int32Array(count);
+  let top = 0;
   const where = new Map<number, number>();
-  const n = verts.length / 2;
+  const n = count / 2;
   for (let k = 0; k < n; k++) {
     const x = verts[2 * k], y = verts[2 * k + 1];
     const key = y * W1 + x;
     if (!saddles.has(key)) {
-      stack.push(x, y);
+      stack[top++] = x;
+      stack[top++] = y;
       continue;
     }
     const at = where.get(key);
     if (at !== undefined) {
-      const sub = stack.slice(at * 2);
-      for (let j = at + 1; j < stack.length / 2; j++) where.delete(stack[2 * j + 1] * W1 + stack[2 * j]);
-      stack.length = (at + 1) * 2;
+      const sub = stack.slice(at * 2, top);
+      for (let j = at + 1; j < top / 2; j++) where.delete(stack[2 * j + 1] * W1 + stack[2 * j]);
+      top = (at + 1) * 2;
       emit(sub);
     } else {
-      where.set(key, stack.length / 2);
-      stack.push(x, y);
+      where.set(key, top / 2);
+      stack[top++] = x;
+      stack[top++] = y;
     }
   }
-  emit(stack);
+  emit(stack.slice(0, top));
 }
 
 /** Shoelace area of a ring in pixel units (positive for shells). */
