@@ -10,9 +10,11 @@
  * distributed job gives exactly the uninterrupted run's scene).
  *
  * Bounded memory: integer accumulators (32-bit) exist only for the horizontal bands of rows that can still
- * receive tiles. A band is finalized (quantized into the output and its accumulators freed) as soon as
- * every grid row that touches it is complete (tiles added, skipped or failed). With tiles arriving
- * roughly in grid-row order, at most ~tileSize/stride + 1 bands are alive: O(width × tileSize) words.
+ * receive tiles. Bands are cut at the top and at the bottom of every grid row's tiles (rows [y0, y0 + overlap)
+ * that two grid rows cover, and the rest), and a band is finalized (quantized into the output and its
+ * accumulators freed) as soon as every grid row that touches it is complete (tiles added, skipped or failed).
+ * With tiles arriving in grid-row order, the rows alive are those of one grid row's tiles (tileSize rows, in
+ * three bands) plus the reused accumulators of one band of each size: O(width × tileSize) words.
  * The only scene-size allocation is the output, one byte per pixel (probabilityCodec.ts):
  *   0..254  probability round(p * 254) (p = q / 254),
  *   255     no data (no valid tile pixel covered it).
@@ -41,7 +43,8 @@ export interface ProbabilityStitcherOptions {
   tiles: readonly StitchTile[];
   /**
    * Receive each finalized band instead of keeping a scene-size output: rows y0.. (width bytes each, same
-   * codes as the output), called in row order, every row exactly once by the time `finish()` returns.
+   * codes as the output), called in row order, every row exactly once by the time `finish()` returns. `rows`
+   * is valid during the call only: its array is reused for the next band.
    */
   onRows?: (y0: number, rows: Uint8Array) => void;
 }
@@ -90,6 +93,8 @@ export class ProbabilityStitcher {
    * process's memory growing with the number of rows (the allocator keeps freed blocks of that size).
    */
   private readonly spare: { sum: Uint32Array; weight: Uint32Array | Uint16Array }[] = [];
+  /** The bytes handed to `onRows`, reused from band to band (a band of a wide scene is megabytes). */
+  private rowsOut = new Uint8Array(0);
 
   constructor(options: ProbabilityStitcherOptions) {
     const { width, height, tileSize, overlap, tiles } = options;
@@ -110,9 +115,18 @@ export class ProbabilityStitcher {
       this.pending[t.row]++;
     }
     for (let r = 0; r < rows; r++) if (!Number.isFinite(this.rowY0[r])) this.rowY0[r] = r > 0 ? this.rowY0[r - 1] : 0;
-    // Bands: [0, y0 of row 1), [y0 of row 1, y0 of row 2), ... , [y0 of last row, height).
-    const starts = [0, ...this.rowY0.slice(1)].map((y) => Math.min(Math.max(0, y), height));
-    this.bands = starts.map((y0, i) => ({ y0, y1: i + 1 < starts.length ? starts[i + 1] : height, sum: null, weight: null }));
+    // Bands: cut at the top of every grid row but the first and at the bottom of its tiles, e.g. [0, 192),
+    // [192, 224), [224, 384), [384, 416), ... for 224 px tiles overlapping by 32: the rows [192, 224) that
+    // grid rows 0 and 1 both cover are finalized with row 1's, the rows [224, 384) that row 1 alone covers
+    // do not wait for row 2's tiles (one band per grid row kept 2 × 192 rows alive, this 224).
+    const cuts = new Set<number>();
+    for (let r = 0; r < rows; r++) {
+      if (r > 0) cuts.add(this.rowY0[r]);
+      cuts.add(this.rowY0[r] + tileSize);
+    }
+    const starts = [0, ...[...cuts].map((y) => Math.min(Math.max(0, y), height)).filter((y) => y > 0 && y < height)];
+    const sorted = [...new Set(starts)].sort((a, b) => a - b);
+    this.bands = sorted.map((y0, i) => ({ y0, y1: i + 1 < sorted.length ? sorted[i + 1] : height, sum: null, weight: null }));
     if (this.bands.length === 0) this.bands.push({ y0: 0, y1: height, sum: null, weight: null });
     this.lastRowForBand = this.bands.map((b) => {
       let last = -1;
@@ -213,7 +227,12 @@ export class ProbabilityStitcher {
 
   private finalizeBand(index: number): void {
     const band = this.bands[index];
-    const streamed = this.onRows ? new Uint8Array((band.y1 - band.y0) * this.width).fill(PROBABILITY_NODATA) : null;
+    let streamed: Uint8Array | null = null;
+    if (this.onRows) {
+      const n = (band.y1 - band.y0) * this.width;
+      if (this.rowsOut.length < n) this.rowsOut = new Uint8Array(n);
+      streamed = this.rowsOut.subarray(0, n).fill(PROBABILITY_NODATA);
+    }
     if (band.sum && band.weight) {
       const out = streamed ?? this.output;
       const offset = streamed ? 0 : band.y0 * this.width;
@@ -222,18 +241,23 @@ export class ProbabilityStitcher {
         const wt = weight[i];
         if (wt > 0) out[offset + i] = Math.round(sum[i] / wt);
       }
-      if (this.spare.length < 1) this.spare.push({ sum, weight });
+      // a spare of each of the last two band sizes (a regular grid has two, the first and last bands others)
+      if (!this.spare.some((a) => a.sum.length === sum.length)) {
+        this.spare.push({ sum, weight });
+        if (this.spare.length > 2) this.spare.shift();
+      }
       band.sum = null;
       band.weight = null;
       this.live--;
     }
     if (streamed && streamed.length > 0) this.onRows!(band.y0, streamed);
+    if (this.nextBandToFinalize >= this.bands.length) this.rowsOut = new Uint8Array(0);
   }
 }
 
-/** Threshold a quantized probability raster into a 0/1 water mask (nodata is never water). */
-export function thresholdProbability(q: Uint8Array, threshold: number): Uint8Array {
-  const mask = new Uint8Array(q.length);
+/** Threshold a quantized probability raster into a 0/1 water mask (nodata is never water), into `mask` when given. */
+export function thresholdProbability(q: Uint8Array, threshold: number, mask = new Uint8Array(q.length)): Uint8Array {
+  if (mask.length < q.length) throw new RangeError(`mask has ${mask.length} bytes for ${q.length} values`);
   // water where p >= threshold, i.e. q/254 >= threshold (with a half-step tolerance for quantization)
   const cut = threshold * PROBABILITY_SCALE - 1e-6;
   for (let i = 0; i < q.length; i++) {
