@@ -11,11 +11,13 @@
  * - A batch whose inference throws is retried tile by tile once; a tile that fails again is skipped
  *   (its area has no data) and listed in the summary and in the output's `waterline.failedTiles`.
  * - Memory is flat in scene area: each band of rows the stitcher finalizes is thresholded into a one-bit
- *   mask, counted for the histogram and appended to a RowSpill (in memory when small, else a temporary
- *   file); a MaskTracer labels and traces the mask in one pass over its rows, reading the probability
- *   back row by row for each polygon's mean — in slices while later tiles still run (whenever the main
- *   thread is free: the model runs off it), the rest once all tiles are in. Nothing scene-sized is held but
- *   the bit mask (a 20000² scene: 50 MB). Output is identical to vectorizing the whole-scene probability.
+ *   mask (in memory when small, else a SpilledBitMask: a temporary file read back in blocks of rows), counted
+ *   for the histogram and appended to a RowSpill (likewise); a MaskTracer labels and traces the mask in one
+ *   pass over its rows, reading the probability back row by row for each polygon's mean — in slices while
+ *   later tiles still run (whenever the main thread is free: the model runs off it), the rest once all tiles
+ *   are in. Nothing scene-sized is held in memory: a water body spanning the scene holds the pass at its top
+ *   row until its last row is in, and the tracer then walks its boundary through the file's blocks (a 20000²
+ *   scene: 50 MB of file, a few MiB of blocks). Output is identical to vectorizing the whole-scene probability.
  * - Each polygon becomes a feature as soon as the pass leaves its last row and goes to `features` (a sink such
  *   as the CLI's file writer, which spills it to disk at once), so only polygons still open are held; without
  *   a sink they are collected and returned in the collection, numbered and ordered as before.
@@ -29,6 +31,7 @@ import type { GridTile, TileGrid } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
 import { BitMask } from '../core/masks/bitMask.ts';
+import type { MaskRows } from '../core/masks/maskRows.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
@@ -39,6 +42,7 @@ import { createCompactFeatureMaker } from '../core/vector/toGeoJson.ts';
 import type { CompactWaterFeature } from '../core/vector/compactWaterFeature.ts';
 import { createFeatureOrder, type WaterFeatureSink } from '../core/vector/featureOrder.ts';
 import { RowSpill } from '../adapters/raster/rowSpill.ts';
+import { SpilledBitMask } from '../adapters/raster/spilledBitMask.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
 
@@ -51,6 +55,8 @@ const TRACE_SLICE_ROWS = 64;
  * its own thread, a turn comes about once per batch, so one slice per turn would fall behind the finished rows.
  */
 const TRACE_TURN_MS = 8;
+/** The water mask stays in memory up to this many bytes by default (SegmentSceneOptions.maskMemoryBytes). */
+const DEFAULT_MASK_MEMORY_BYTES = 8 * 1024 * 1024;
 /** Batches handed to the model ahead of the one being blended: with two sessions, the head and the next compute side by side. */
 const MODEL_AHEAD = 1;
 
@@ -84,6 +90,8 @@ export interface SegmentSceneOptions {
   now?: () => Date;
   /** Keep the blended probability in memory up to this many bytes, else in a temporary file (default 64 MiB). */
   probabilityMemoryBytes?: number;
+  /** Keep the one-bit water mask in memory up to this many bytes, else in a temporary file (default 8 MiB: an 8192² scene). */
+  maskMemoryBytes?: number;
   /**
    * Hand the features here as the tracer closes their polygons (not in id order; see WaterFeatureSink), e.g. a
    * file writer, instead of collecting them: the result's collection then has no features.
@@ -119,7 +127,7 @@ interface ReadBatch {
 }
 
 /** What blendSceneProbability needs: SegmentSceneOptions without the vectorization and provenance ones. */
-export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'now' | 'probabilityMemoryBytes'>;
+export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'now' | 'probabilityMemoryBytes' | 'maskMemoryBytes'>;
 
 /** The first half of segmentScene: every tile through the model, blended into one scene probability. */
 export interface BlendedScene {
@@ -341,8 +349,16 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const connectivity = options.connectivity ?? 4;
   const simplify = options.simplify ?? 0;
   const minAreaM2 = options.minAreaM2 ?? defaultMinAreaM2(info.width, info.height, info.geoTransform, toWgs84);
-  const mask = new BitMask(info.width, info.height);
-  const spill = new RowSpill(info.width, info.height, { memoryBytes: options.probabilityMemoryBytes });
+  const maskBytes = ((info.width + 7) >> 3) * info.height;
+  const mask: MaskRows & { setRow(y: number, row: ArrayLike<number>, offset: number): void } =
+    maskBytes <= (options.maskMemoryBytes ?? DEFAULT_MASK_MEMORY_BYTES) ? new BitMask(info.width, info.height) : new SpilledBitMask(info.width, info.height);
+  let spill: RowSpill;
+  try {
+    spill = new RowSpill(info.width, info.height, { memoryBytes: options.probabilityMemoryBytes });
+  } catch (err) {
+    if (mask instanceof SpilledBitMask) mask.close();
+    throw err;
+  }
   const codeCounts = new Float64Array(256);
   let blended: BlendedScene;
   // Vectorizing overlaps the tiles: finished rows are labelled and traced a slice at a time whenever the
@@ -367,6 +383,8 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   });
   toFeature = createCompactFeatureMaker({ junctions: tracer.junctions, width: info.width }, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
   let rowsReady = 0;
+  /** The water bytes of a band of rows, reused from band to band. */
+  let water = new Uint8Array(0);
   let rowsVectorizedDuringTiles = 0;
   let tracing: ReturnType<typeof setImmediate> | null = null;
   // Slices run on their own turn of the event loop: what they throw (the sink, the projection, the spill)
@@ -390,12 +408,14 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     blended = await blendTiles(scene, segmenter, options, (y0, rows) => {
       countProbabilityCodes(rows, codeCounts);
       spill.append(rows);
-      const water = thresholdProbability(rows, threshold);
+      if (water.length < rows.length) water = new Uint8Array(rows.length);
+      thresholdProbability(rows, threshold, water);
       const n = rows.length / info.width;
       for (let r = 0; r < n; r++) mask.setRow(y0 + r, water, r * info.width);
       rowsReady = y0 + n;
       if (!traceFailure) tracing ??= setImmediate(traceSlice);
     });
+    water = new Uint8Array(0);
     if (tracing) clearImmediate(tracing);
     tracing = null;
     if (traceFailure) throw (traceFailure as { error: unknown }).error;
@@ -407,6 +427,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   } finally {
     if (tracing) clearImmediate(tracing);
     spill.close();
+    if (mask instanceof SpilledBitMask) mask.close();
   }
   const { grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher, tilesPerSecond, tileSeconds } = blended;
   const tilesTotal = grid.tiles.length;

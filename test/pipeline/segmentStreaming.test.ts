@@ -10,9 +10,9 @@ import { tracedToFeatures } from '../../src/core/vector/toGeoJson.ts';
 import { blendSceneProbability, segmentScene } from '../../src/pipeline/segmentScene.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
 import { darkWaterSegmenter } from '../http/fixtures/darkWaterSegmenter.ts';
-import { traceMask as referenceTraceMask } from '../vector/referenceTraceMask.ts';
+import { traceMask as referenceTraceMask, typedRings } from '../vector/referenceTraceMask.ts';
 
-// segmentScene streams: bands of rows → bit mask + probability rows (memory or temp file) → one-pass tracer.
+// segmentScene streams: bands of rows → bit mask + probability rows (each in memory or a temp file) → one-pass tracer.
 // It must give exactly what the whole-scene path gave before: blend the whole probability, threshold,
 // label every pixel, trace (the previous tracer, kept as the test reference), features.
 const cases = [
@@ -40,11 +40,16 @@ function oneCallAtATime(model: Segmenter): Segmenter {
 
 describeShared('streaming segmentScene = whole-scene vectorizing (real scenes)', () => {
   for (const c of cases) {
-    it(`${c.scene}, ${c.connectivity}-connectivity, probability ${c.memoryBytes ? 'in a temporary file' : 'in memory'}: same polygons, ids, areas, means`, async () => {
+    it(`${c.scene}, ${c.connectivity}-connectivity, probability and mask ${c.memoryBytes ? 'in temporary files' : 'in memory'}: same polygons, ids, areas, means`, async () => {
       const scene = await openScene(scenePath(c.scene));
       try {
         const model = oneCallAtATime(darkWaterSegmenter({ soft: true, delayMs: 'delayMs' in c ? c.delayMs : undefined }));
-        const { collection, summary } = await segmentScene(scene, model, { connectivity: c.connectivity, probabilityMemoryBytes: c.memoryBytes, now: () => new Date(0) });
+        const { collection, summary } = await segmentScene(scene, model, {
+          connectivity: c.connectivity,
+          probabilityMemoryBytes: c.memoryBytes,
+          maskMemoryBytes: c.memoryBytes,
+          now: () => new Date(0),
+        });
         if ('delayMs' in c) {
           // the model takes time off the main thread: finished rows were vectorized while later tiles ran
           // (at least the first band of 192 rows; a water body reaching rows not finished yet holds the pass)
@@ -54,7 +59,7 @@ describeShared('streaming segmentScene = whole-scene vectorizing (real scenes)',
         const { probability } = await blendSceneProbability(scene, model, {});
         const { width, height, geoTransform } = scene.info;
         const toWgs84 = createCrsTransform(scene.info.crs).toWgs84;
-        const trace = referenceTraceMask(thresholdProbability(probability, 0.5), width, height, { connectivity: c.connectivity, values: probability });
+        const trace = typedRings(referenceTraceMask(thresholdProbability(probability, 0.5), width, height, { connectivity: c.connectivity, values: probability }));
         const expected = tracedToFeatures(trace, { geoTransform, toWgs84, minAreaM2: defaultMinAreaM2(width, height, geoTransform, toWgs84), valueScale: PROBABILITY_SCALE });
         expect(expected.length).toBeGreaterThan(5);
         expect(collection.features.length).toBe(expected.length);

@@ -1,0 +1,147 @@
+/**
+ * A one-bit mask (BitMask's layout) written once, top to bottom, into a temporary file in blocks of rows, and
+ * read back by block (MaskRows) through a small cache of blocks: a scene-size water mask costs disk, not
+ * memory (a 20000² scene: 50 MB of file, about 5 MiB in memory). segmentScene traces it while it is written:
+ * the rows of the block being written are read from memory, whole blocks from the file (or the cache).
+ * The file lives in the system temp directory and is removed by `close()`.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MaskRows } from '../../core/masks/maskRows.ts';
+
+/** Rows per block. */
+const BLOCK_ROWS = 64;
+/** Blocks read back are cached up to about this many bytes by default (at least 4 blocks). */
+const CACHE_BYTES = 4 * 1024 * 1024;
+
+export class SpilledBitMask implements MaskRows {
+  readonly width: number;
+  readonly height: number;
+  readonly stride: number;
+  readonly blockRows = BLOCK_ROWS;
+  private readonly blockBytes: number;
+  private rowsWritten = 0;
+  /** The block rows are being written into (block index rowsWritten / BLOCK_ROWS). */
+  private writing: Uint8Array;
+  /** Blocks read back (or just written), in the order they came in. */
+  private readonly cache = new Map<number, Uint8Array>();
+  /**
+   * The last two blocks asked for (never pushed out of the cache, as MaskRows promises): asked for again, as the
+   * tracer does at each step to another row, they are answered from here without touching the Map (a Map entry
+   * deleted and set again per call made the Map rehash its table every few calls).
+   */
+  private lastB = -1;
+  private lastBits: Uint8Array | null = null;
+  private prevB = -1;
+  private prevBits: Uint8Array | null = null;
+  private readonly cacheBlocks: number;
+  private dir: string | null;
+  private fd: number | null;
+
+  constructor(width: number, height: number, options: { cacheBytes?: number } = {}) {
+    this.width = width;
+    this.height = height;
+    this.stride = (width + 7) >> 3;
+    this.blockBytes = this.stride * BLOCK_ROWS;
+    this.cacheBlocks = Math.max(4, Math.floor((options.cacheBytes ?? CACHE_BYTES) / Math.max(1, this.blockBytes)));
+    this.writing = new Uint8Array(this.blockBytes);
+    this.dir = mkdtempSync(join(tmpdir(), 'waterline-mask-'));
+    try {
+      this.fd = openSync(join(this.dir, 'mask.bits'), 'w+');
+    } catch (err) {
+      rmSync(this.dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Rows written so far (rows [0, rowsWritten) can be read). */
+  get rows(): number {
+    return this.rowsWritten;
+  }
+
+  /** Row y, the next one to write, from `width` bytes of `row` starting at `offset` (non-zero = set), as BitMask.setRow. */
+  setRow(y: number, row: ArrayLike<number>, offset = 0): void {
+    if (y !== this.rowsWritten || y >= this.height) throw new RangeError(`row ${y} written out of order (next: ${this.rowsWritten} of ${this.height})`);
+    const base = (y % BLOCK_ROWS) * this.stride;
+    const w = this.width;
+    const bits = this.writing;
+    for (let b = 0; b < this.stride; b++) {
+      let byte = 0;
+      const x0 = b << 3;
+      const n = Math.min(8, w - x0);
+      for (let k = 0; k < n; k++) if (row[offset + x0 + k]) byte |= 1 << k;
+      bits[base + b] = byte;
+    }
+    this.rowsWritten++;
+    if (this.rowsWritten % BLOCK_ROWS === 0) {
+      // a whole block: to the file, and into the cache (the tracer reads the rows it just got next)
+      const b = this.rowsWritten / BLOCK_ROWS - 1;
+      const fd = this.open();
+      for (let at = 0; at < bits.length; ) at += writeSync(fd, bits, at, bits.length - at, b * this.blockBytes + at);
+      this.writing = this.remember(b, bits) ?? new Uint8Array(this.blockBytes);
+    }
+  }
+
+  block(b: number): Uint8Array {
+    if (b === this.lastB) return this.lastBits!;
+    const bits = b === this.prevB ? this.prevBits! : this.find(b);
+    this.prevB = this.lastB;
+    this.prevBits = this.lastBits;
+    this.lastB = b;
+    this.lastBits = bits;
+    return bits;
+  }
+
+  /** Block b from the block being written, the cache or the file. */
+  private find(b: number): Uint8Array {
+    const y0 = b * BLOCK_ROWS;
+    if (!Number.isInteger(b) || b < 0 || y0 >= this.rowsWritten) throw new RangeError(`block ${b} not written (${this.rowsWritten} rows)`);
+    if (y0 + BLOCK_ROWS > this.rowsWritten) return this.writing;
+    const cached = this.cache.get(b);
+    if (cached) return cached;
+    const bits = this.spare() ?? new Uint8Array(this.blockBytes);
+    const fd = this.open();
+    for (let done = 0; done < bits.length; ) {
+      const got = readSync(fd, bits, done, bits.length - done, b * this.blockBytes + done);
+      if (got <= 0) throw new Error(`temporary mask file ended in block ${b}`);
+      done += got;
+    }
+    this.cache.set(b, bits);
+    return bits;
+  }
+
+  /** Remove the temporary file (safe to call more than once); the mask cannot be read after. */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+    this.cache.clear();
+    this.lastB = this.prevB = -1;
+    this.lastBits = this.prevBits = null;
+  }
+
+  private open(): number {
+    if (this.fd === null) throw new Error('the temporary mask file is closed');
+    return this.fd;
+  }
+
+  /** The array of the oldest block in the cache but the last two asked for, when the cache is full (it leaves the cache), else null. */
+  private spare(): Uint8Array | null {
+    if (this.cache.size < this.cacheBlocks) return null;
+    for (const [b, bits] of this.cache) {
+      if (b === this.lastB || b === this.prevB) continue;
+      this.cache.delete(b);
+      return bits;
+    }
+    return null;
+  }
+
+  /** Put block b's array in the cache; the array it pushed out, if any, to reuse. */
+  private remember(b: number, bits: Uint8Array): Uint8Array | null {
+    const spare = this.spare();
+    this.cache.set(b, bits);
+    return spare;
+  }
+}
