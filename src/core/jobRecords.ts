@@ -57,6 +57,11 @@ export interface JobRecord {
   state: JobState;
   progress: JobProgress;
   error: string | null;
+  /**
+   * How many times the thread running this job crashed under it (an uncaught exception, e.g. in a native
+   * runtime): the first crash puts the job back in the queue to resume from its stored tiles, the second fails it.
+   */
+  crashes: number;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
@@ -73,6 +78,12 @@ export interface NewJob {
   prompt: string;
   model: string | null;
   options: JobOptions;
+}
+
+/** What a change of a job's state may also set: its error (kept when absent), its crash count. */
+export interface JobStateFields {
+  error?: string | null;
+  crashes?: number;
 }
 
 /** A tile settled without a probability: no valid pixel (`skipped`), or the model failed on it twice. */

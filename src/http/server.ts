@@ -82,7 +82,7 @@ export function createServerDeps(services: ServerServices): ServerDeps {
   const backend = services.jobs ?? { kind: 'in-process' };
   if (backend.kind === 'thread') {
     // The job thread holds the models; the HTTP side (health, on-demand segmentation) uses them there.
-    const executor = new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs: services.progressIntervalMs, logLevel: backend.logLevel }, store);
+    const executor = new ThreadJobExecutor({ dataDir: config.dataDir, segmenter: backend.segmenter, modelsDir: services.modelsDir, progressIntervalMs: services.progressIntervalMs, logLevel: backend.logLevel }, store, logger);
     const segmenters = threadSegmenterProvider(() => executor.start(), logger);
     const queue = new InProcessJobQueue({ store, runner: executor, logger, maxRunning: config.maxRunningJobs });
     return { config, store, queue, pipeline, segmenters, models, inspectScene: services.inspectScene, logger };
@@ -96,7 +96,7 @@ function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, {
   const { config, logger } = services;
   const progressIntervalMs = services.progressIntervalMs;
   if (backend.kind === 'redis') {
-    const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel }, store);
+    const finisher = new ThreadJobExecutor({ dataDir: config.dataDir, progressIntervalMs, logLevel: backend.logLevel }, store, logger);
     return new DistributedJobQueue({
       store,
       units: bullmqWorkUnitQueues({ connection: backend.connection, logger }) satisfies WorkUnitQueues,

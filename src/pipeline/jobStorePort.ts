@@ -9,7 +9,7 @@
  * reports it, so a process killed right after loses nothing (a remote store would sit behind a local one).
  */
 import type { SegmentationDefect } from '../core/model/segmenter.ts';
-import type { JobProgress, JobRecord, JobState, NewJob, SceneRecord, TileOutcome } from '../core/jobRecords.ts';
+import type { JobProgress, JobRecord, JobState, JobStateFields, NewJob, SceneRecord, TileOutcome } from '../core/jobRecords.ts';
 
 export interface JobStorePort {
   /** False once the store is closed (a server shutting down): a runner stops writing. */
@@ -27,9 +27,9 @@ export interface JobStorePort {
   listJobs(filter?: { state?: JobState }): JobRecord[];
   /** Jobs to pick up again after a restart: `queued`, and `running` when the process died. */
   unfinishedJobs(): JobRecord[];
-  setJobState(id: string, state: JobState, fields?: { error?: string | null }): JobRecord;
+  setJobState(id: string, state: JobState, fields?: JobStateFields): JobRecord;
   /** Move a job from one of `from` to `to` atomically; undefined when it was in none of them. */
-  transitionJob(id: string, from: readonly JobState[], to: JobState, fields?: { error?: string | null }): JobRecord | undefined;
+  transitionJob(id: string, from: readonly JobState[], to: JobState, fields?: JobStateFields): JobRecord | undefined;
   updateProgress(id: string, progress: JobProgress): void;
 
   // ---- per-tile results (a tile stored twice keeps its first result: the methods return false) ----

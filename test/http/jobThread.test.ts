@@ -1,8 +1,9 @@
 /**
  * `waterline serve`'s default: jobs run in a job thread (ThreadJobExecutor + jobThread.ts, the model loaded
  * there from a module), not on the HTTP event loop. The job's GeoJSON equals a plain segmentation, cancel
- * reaches the thread, and a shutdown leaves the job queued with its tiles stored. A thread that crashes
- * fails its job and the next job gets a new one; nothing outlives a failed start or a shutdown.
+ * reaches the thread, and a shutdown leaves the job queued with its tiles stored. A thread that crashes under a
+ * job resumes it on a new thread from its stored tiles; a second crash fails it; nothing outlives a failed start
+ * or a shutdown.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -105,18 +106,58 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
     }
   }, 120_000);
 
-  it('a job whose thread crashes fails with a safe message; the next job gets a new thread; none starts after shutdown', async () => {
+  it('a job whose thread crashes resumes on a new thread from its stored tiles (none computed again) and gives the plain segmentation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
     dirs.push(dir);
-    const h = await startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, crashOnce: join(dir, 'crashed') } } } }, dir);
+    const tileLog = join(dir, 'tiles.log');
+    const crash = { marker: join(dir, 'crashed'), afterCalls: 2, whenStoredIn: dir };
+    const h = await startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, logFile: tileLog, crash } } } }, dir);
+    try {
+      const jobId = await submit(h);
+      const done = await waitFor(async () => {
+        const job = await getJob(h.url, jobId);
+        return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+      }, 'the crashed job to finish');
+      expect(done.state).toBe('succeeded');
+      expect(done.error).toBeUndefined();
+      expect(h.deps.store.getJob(jobId)!.crashes).toBe(1);
+      const fc = (await (await fetch(`${h.url}/jobs/${jobId}/water.geojson`)).json()) as FeatureCollection;
+      const scene = await openScene(scenePath(SCENE));
+      const { collection } = await segmentScene(scene, darkWaterSegmenter({ soft: true }), {});
+      await scene.close();
+      expect(fc.features).toEqual(JSON.parse(JSON.stringify(collection.features)));
+
+      // the tiles computed (and stored) before the crash were not computed again after it; no tile twice
+      const lines = readFileSync(tileLog, 'utf8').trim().split('\n');
+      const at = lines.indexOf('crash');
+      const before = lines.slice(0, at);
+      const after = lines.slice(at + 1);
+      expect(before.length).toBe(8); // two batches of 4
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.filter((t) => before.includes(t))).toEqual([]);
+      expect(new Set(after).size).toBe(after.length);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it('a job its thread crashes under twice fails with a safe message; the next job gets a new thread; none starts after shutdown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const crash = { marker: join(dir, 'crashed'), times: 2, afterCalls: 1 };
+    const h = await startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, crash } } } }, dir);
     try {
       const crashed = await submit(h);
       const failed = await waitFor(async () => {
         const job = await getJob(h.url, crashed);
-        return job.state === 'failed' ? job : undefined;
+        return job.state === 'failed' || job.state === 'succeeded' ? job : undefined;
       }, 'the crashed job to fail');
-      expect(failed.error).toMatch(/job thread crashed/);
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toMatch(/job thread crashed twice/);
       expect(failed.error).not.toMatch(/secret|out of bounds/);
+      expect(h.deps.store.getJob(crashed)!.crashes).toBe(2);
+      expect(readFileSync(crash.marker, 'utf8').trim().split('\n')).toHaveLength(2);
+      expect(h.deps.store.countTiles(crashed)).toBeGreaterThan(0); // what it computed is kept
       const next = (await post(`${h.url}/jobs`, { scene: failed.scene })).id;
       await waitFor(async () => ((await getJob(h.url, next)).state === 'succeeded' ? true : undefined), 'the next job to succeed');
     } finally {

@@ -77,4 +77,23 @@ describe('JobStore', () => {
     expect(s.unfinishedJobs()).toEqual([]);
     s.close();
   });
+
+  it('keeps a job\'s crash count (0 at first, set with a state change, kept by later ones), also in databases from before it', () => {
+    const dir = tempDir();
+    const s = JobStore.open(dir);
+    const scene = s.insertScene({ name: 's.tif', path: '/s.tif', info: {} });
+    const job = s.createJob({ scene: scene.id, prompt: 'p', model: null, options: {} });
+    expect(job.crashes).toBe(0);
+    s.transitionJob(job.id, ['queued'], 'running');
+    expect(s.transitionJob(job.id, ['running'], 'queued', { crashes: 1 })!.crashes).toBe(1);
+    expect(s.transitionJob(job.id, ['queued'], 'running')!.crashes).toBe(1);
+    s.close();
+    // a database written before jobs had a crash count: the column is added, existing jobs have none
+    const old = JobStore.open(dir);
+    old.db().exec('ALTER TABLE jobs DROP COLUMN crashes');
+    old.close();
+    const reopened = JobStore.open(dir);
+    expect(reopened.getJob(job.id)).toMatchObject({ state: 'running', crashes: 0 });
+    reopened.close();
+  });
 });

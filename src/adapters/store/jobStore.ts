@@ -17,6 +17,7 @@ import {
   type JobProgress,
   type JobRecord,
   type JobState,
+  type JobStateFields,
   type NewJob,
   type SceneRecord,
   type TileOutcome,
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   state TEXT NOT NULL,
   progress TEXT NOT NULL,
   error TEXT,
+  crashes INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   started_at TEXT,
@@ -86,6 +88,7 @@ interface JobRow {
   state: JobState;
   progress: string;
   error: string | null;
+  crashes: number;
   created_at: string;
   updated_at: string;
   started_at: string | null;
@@ -112,6 +115,7 @@ function toJob(row: JobRow): JobRecord {
     state: row.state,
     progress: { ...EMPTY_PROGRESS, ...(JSON.parse(row.progress) as Partial<JobProgress>) },
     error: row.error,
+    crashes: row.crashes,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     startedAt: row.started_at,
@@ -151,14 +155,18 @@ export class JobStore {
     this.connection.pragma('foreign_keys = ON');
     this.connection.pragma('busy_timeout = 5000');
     this.connection.exec(SCHEMA);
-    this.addJobSceneColumns();
+    this.addJobColumns();
   }
 
-  /** Databases from before jobs had a kind and several scenes get the two columns (existing jobs: segment, one scene). */
-  private addJobSceneColumns(): void {
+  /**
+   * Databases from before jobs had a kind and several scenes, or a crash count, get those columns (existing jobs:
+   * segment, one scene, no crash).
+   */
+  private addJobColumns(): void {
     const columns = new Set((this.connection.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name));
     if (!columns.has('kind')) this.connection.exec("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'segment'");
     if (!columns.has('scenes')) this.connection.exec('ALTER TABLE jobs ADD COLUMN scenes TEXT');
+    if (!columns.has('crashes')) this.connection.exec('ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0');
   }
 
   /** The underlying connection (tests, maintenance). */
@@ -232,13 +240,13 @@ export class JobStore {
     return (this.connection.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id").all() as JobRow[]).map(toJob);
   }
 
-  setJobState(id: string, state: JobState, fields: { error?: string | null } = {}): JobRecord {
+  setJobState(id: string, state: JobState, fields: JobStateFields = {}): JobRecord {
     const t = now();
     const started = state === 'running' ? t : null;
     const finished = FINISHED_STATES.includes(state) ? t : null;
-    this.connection.prepare(`UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?,
+    this.connection.prepare(`UPDATE jobs SET state = ?, error = COALESCE(?, error), crashes = COALESCE(?, crashes), updated_at = ?,
         started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?`)
-      .run(state, fields.error ?? null, t, started, finished, id);
+      .run(state, fields.error ?? null, fields.crashes ?? null, t, started, finished, id);
     return this.getJob(id)!;
   }
 
@@ -246,7 +254,7 @@ export class JobStore {
    * Move a job from one of `from` to `to` atomically; returns the updated job, or undefined when the
    * job was not in one of those states (e.g. cancelling a job that just finished).
    */
-  transitionJob(id: string, from: readonly JobState[], to: JobState, fields: { error?: string | null } = {}): JobRecord | undefined {
+  transitionJob(id: string, from: readonly JobState[], to: JobState, fields: JobStateFields = {}): JobRecord | undefined {
     const tx = this.connection.transaction(() => {
       const job = this.getJob(id);
       if (!job || !from.includes(job.state)) return undefined;
