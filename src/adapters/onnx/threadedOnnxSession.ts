@@ -9,8 +9,14 @@
  *
  * The same session options, provider choice and errors as createOnnxSession; the threads do not hold the process
  * open while no run is pending.
+ *
+ * A thread that dies (a native fault in onnxruntime, an out-of-memory abort, a terminated worker) is started again,
+ * once per death, by the next call that would go to it, with the same session on the same provider; the call that
+ * was running on it rejects with a ModelError naming the model. So one fault costs the batch in flight (which the
+ * pipeline retries tile by tile, on the new thread) and the model keeps working for every later batch and job,
+ * instead of failing each of them against a dead thread.
  */
-import { ModelError, UnsupportedError } from '../../core/errors.ts';
+import { ModelError, UnsupportedError, describeError } from '../../core/errors.ts';
 import { startThread, type ThreadClient } from '../threads/threadRpc.ts';
 import type { CreateSessionOptions, OnnxSession } from './onnxSession.ts';
 import type { OnnxRunRequest, OnnxRunThreadInfo, OnnxRunThreadInit } from './onnxRunThread.ts';
@@ -52,6 +58,11 @@ async function startOne(model: string, init: OnnxRunThreadInit): Promise<{ clien
   return { client, info };
 }
 
+/** The model as messages name it: its file and the folder it is in (never the whole server path). */
+function modelLabel(model: string): string {
+  return model.split(/[\\/]/).filter(Boolean).slice(-2).join('/');
+}
+
 async function releaseOne(client: ThreadClient): Promise<void> {
   try {
     if (!client.dead) await client.call('release', null);
@@ -77,22 +88,57 @@ export async function createThreadedOnnxSession(model: string, options: Threaded
   }
   for (const message of first.info.fallbacks) onFallback?.(message);
   const pending = threads.map(() => 0);
+  /** A dead thread's replacement being started (callers of that slot wait for the same one). */
+  const restarts = new Map<number, Promise<ThreadClient>>();
+  let released = false;
+  // a replacement runs on the provider the first session got, as the others do
+  const restartInit: OnnxRunThreadInit = { model, options: { ...sessionOptions, device: first.info.provider } };
+
+  /** The thread of slot k, started again (with a new session) when the one there has died. */
+  const live = (k: number): Promise<ThreadClient> => {
+    if (!threads[k].dead) return Promise.resolve(threads[k]);
+    let restart = restarts.get(k);
+    if (!restart) {
+      restart = (async () => {
+        try {
+          await threads[k].close().catch(() => undefined);
+          const { client } = await startOne(model, restartInit);
+          threads[k] = client;
+          return client;
+        } finally {
+          restarts.delete(k);
+        }
+      })();
+      restarts.set(k, restart);
+    }
+    return restart;
+  };
+
   return {
     provider: first.info.provider,
     inputNames: first.info.inputNames,
     outputNames: first.info.outputNames,
     sessions: threads.length,
     async run(request) {
+      if (released) throw new ModelError('model_released', `the inference sessions of ${modelLabel(model)} were released`);
       let k = 0;
       for (let i = 1; i < threads.length; i++) if (pending[i] < pending[k]) k = i;
       pending[k]++;
       try {
-        return await threads[k].call<Float32Array>('run', request);
+        const client = await live(k);
+        try {
+          return await client.call<Float32Array>('run', request);
+        } catch (err) {
+          if (!client.dead) throw err;
+          throw new ModelError('model_thread_died', `the inference thread of ${modelLabel(model)} died while running a batch (${describeError(err).split('\n')[0]}); it is started again for the next batch`, { cause: err });
+        }
       } finally {
         pending[k]--;
       }
     },
     async release() {
+      released = true;
+      await Promise.allSettled(restarts.values());
       const results = await Promise.allSettled(threads.map(releaseOne));
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
