@@ -9,9 +9,14 @@
  *
  * Model for the concurrent jobs: the project's U-Net when its ONNX model is present, otherwise a stand-in
  * that does comparable off-main-thread work per tile (a libvips blur via sharp) — named in the note.
+ *
+ * On-demand stall: the longest turn of the server's event loop (perf_hooks delay histogram) during an on-demand
+ * water.geojson of a 64-tile window that vectorizes into ~35 000 polygons (test/helpers/dottedScene.ts), as a
+ * share of that request, and how often a /healthz loop was answered meanwhile.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +31,7 @@ import { modelLoaderModule } from '../src/http/modelLoaderModule.ts';
 import { serverInferenceThreads } from '../src/http/modelLoader.ts';
 import type { Segmenter } from '../src/core/model/segmenter.ts';
 import { lonLatToTile } from '../src/core/grid/webMercator.ts';
+import { darkIsWater, dottedScene } from '../test/helpers/dottedScene.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(process.env.WATERLINE_SHARED_DIR ?? resolve(root, '..', 'shared'), 'data');
@@ -137,6 +143,50 @@ async function duringJobs(server: RunningServer, mode: string, sceneId: string, 
   rows.push({ bench: 'server', metric: `job tiles/s while serving load (${mode})`, ours: tilesDone / busySeconds, unit: 'tiles/s', higherIsBetter: true, note: `${jobsDone} jobs of 16 tiles, model: ${modelName}` });
 }
 
+/**
+ * The longest event-loop turn during one on-demand water.geojson of a 64-tile window with ~35 000 polygons, against
+ * the whole request (a fresh server with the dark-is-water test model), and the /healthz answers meanwhile.
+ */
+async function onDemandStall(dataDir: string, rows: BenchResult[]): Promise<void> {
+  const server = await startServer({
+    config: resolveServerConfig({ port: 0, host: '127.0.0.1', dataDir }, {}),
+    logger: silentLogger,
+    loadSegmenter: async () => darkIsWater(),
+    inspectScene: async () => ({}),
+  });
+  try {
+    const file = join(dataDir, 'dots.tif');
+    writeFileSync(file, dottedScene());
+    const scene = server.deps.store.insertScene({ name: 'dots', path: file, info: {} });
+    // open the scene (header, stretch) before measuring
+    const { bounds } = (await (await fetch(`${server.url}/scenes/${scene.id}/tilejson.json`)).json()) as { bounds: number[] };
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const started = performance.now();
+    let done = false;
+    const pending = fetch(`${server.url}/scenes/${scene.id}/water.geojson?bbox=${bounds.join(',')}`).then(async (res) => {
+      done = true;
+      return { status: res.status, body: JSON.parse(await res.text()) as { features: unknown[] } };
+    });
+    let healthAnswers = 0;
+    while (!done) {
+      const health = await fetch(`${server.url}/healthz`);
+      await health.arrayBuffer();
+      if (health.ok && !done) healthAnswers++;
+    }
+    const res = await pending;
+    const elapsedMs = performance.now() - started;
+    delay.disable();
+    if (res.status !== 200) throw new Error(`on-demand water.geojson: HTTP ${res.status}`);
+    rows.push({
+      bench: 'server', metric: 'longest event-loop turn during an on-demand 64-tile window', ours: delay.max / 1e6, reference: elapsedMs, referenceName: 'the whole request',
+      unit: 'ms', higherIsBetter: false, note: `${res.body.features.length} polygons; /healthz answered ${healthAnswers} times meanwhile`,
+    });
+  } finally {
+    await server.close();
+  }
+}
+
 export default async function bench(): Promise<BenchResult[]> {
   if (!existsSync(SCENE) || !existsSync(WATER)) throw new Error(`shared data not found (${SCENE}); set WATERLINE_SHARED_DIR`);
   const dataDir = mkdtempSync(join(tmpdir(), 'waterline-bench-server-'));
@@ -178,6 +228,8 @@ export default async function bench(): Promise<BenchResult[]> {
       rows.push({ bench: 'server', metric: `req/s ${e.name}, idle`, ours: ours.rps, reference: refLoad.rps, referenceName: 'bare node:http, same bytes', unit: 'req/s', higherIsBetter: true, note });
       rows.push({ bench: 'server', metric: `p99 ${e.name}, idle`, ours: ours.p99, reference: refLoad.p99, referenceName: 'bare node:http, same bytes', unit: 'ms', higherIsBetter: false });
     }
+
+    await onDemandStall(mkdtempSync(join(dataDir, 'on-demand-')), rows);
 
     // During jobs: first as before this change (the job in the server's own thread), then as `serve` runs it
     // now (a job thread); the same endpoints, plus the worst /healthz latency seen while the jobs ran.
