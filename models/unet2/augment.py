@@ -17,6 +17,11 @@
   oriented wave trains, swell, sun glint specks, slow depth/colour gradients, sensor noise). Either a whole
   tile of it (an all-sea tile has no shore to anchor a decision) or a Kaggle chip whose water pixels are
   replaced by it (real shorelines around high-resolution water).
+- Bright smooth land (`bright_sample`, procedural, label 0): what a water model must not call water although
+  it is bright, smooth and low in texture once the pipeline stretches it: snow-covered terrain (hill-shaded
+  white with blue shadows, forest patches, exposed rock on steep slopes, roads, buildings), snow replacing a
+  Kaggle chip's land (its water kept: winter shorelines), a full cloud deck, and sand / salt flats / pavement.
+  The older `snow` negative keeps the land's texture under the white; real snowfields are smooth.
 - Always: mild brightness/contrast jitter and 8-bit quantisation.
 """
 import numpy as np
@@ -215,14 +220,104 @@ def sea_sample(images, masks, train_idx, rng):
     return np.where(y[..., None] > 0, tex, f).astype(np.float32), y, w
 
 
+def height_field(rng, size=SIZE):
+    """Terrain: smooth fields at several scales, 0..1."""
+    h = np.zeros((size, size), np.float32)
+    for cells, amp in ((3, 1.0), (7, 0.5), (16, 0.25), (40, 0.1)):
+        h += amp * rng.uniform(0.5, 1.5) * smooth_field(rng, size, cells=int(cells * rng.uniform(0.7, 1.4)))
+    h -= h.min()
+    return h / max(float(h.max()), 1e-6)
+
+
+def hillshade(h, rng, relief):
+    gy, gx = np.gradient(h * relief)
+    az, alt = rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 1.1)
+    sun = np.array([np.cos(az) * np.cos(alt), np.sin(az) * np.cos(alt), np.sin(alt)])
+    n = np.stack([-gx, -gy, np.ones_like(gx)], -1)
+    n /= np.linalg.norm(n, axis=-1, keepdims=True)
+    return np.clip(n @ sun, 0, 1).astype(np.float32), np.hypot(gx, gy)
+
+
+def speckle(rng, density, size=SIZE):
+    """Scattered dark dots (tree crowns seen from above): 1 where a crown is."""
+    pts = rng.random((size, size)) < density
+    r = int(rng.integers(1, 4))
+    t = torch.from_numpy(pts.astype(np.float32))[None, None]
+    return (F.max_pool2d(t, 2 * r + 1, stride=1, padding=r)[0, 0].numpy() > 0)
+
+
+def snow_landscape(rng, size=SIZE):
+    """Snow-covered terrain, HxWx3 in 0..1: smooth, bright, hill-shaded, blue in the shade."""
+    h = height_field(rng, size)
+    shade, slope = hillshade(h, rng, relief=rng.uniform(20, 200))
+    white = rng.uniform(0.8, 1.0)
+    tint = np.array([0.0, 0.02, 0.06]) * rng.uniform(0.5, 2.0)
+    lit = white * (rng.uniform(0.55, 0.8) + rng.uniform(0.2, 0.45) * shade)
+    f = lit[..., None] * (1 - tint) + (1 - shade)[..., None] * tint * white  # blue shadows
+    f = f + rng.normal(0, rng.uniform(0.002, 0.012), f.shape)  # smooth: grain only
+    if rng.random() < 0.6:  # exposed rock on steep slopes
+        rock = slope > np.quantile(slope, rng.uniform(0.85, 0.98))
+        f = np.where(rock[..., None], f * rng.uniform(0.3, 0.6), f)
+    if rng.random() < 0.6:  # forest patches
+        stand = blob(rng, rng.uniform(0.05, 0.5), softness=0.2)
+        crowns = speckle(rng, rng.uniform(0.01, 0.06), size) & (rng.random((size, size)) < stand)
+        dark = np.array([0.10, 0.13, 0.11]) * rng.uniform(0.6, 1.6)
+        f = np.where(crowns[..., None], dark, f)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    for _ in range(int(rng.integers(0, 4))):  # roads (ploughed: grey) and tracks
+        a, off = rng.uniform(0, np.pi), rng.uniform(-size / 2, size / 2)
+        bend = rng.uniform(0, 25) * np.sin(rng.uniform(0.005, 0.03) * (np.sin(a) * xx - np.cos(a) * yy))
+        d = np.abs(np.cos(a) * (xx - size / 2) + np.sin(a) * (yy - size / 2) - off + bend)
+        road = d < rng.uniform(0.7, 3.0)
+        f = np.where(road[..., None], rng.uniform(0.35, 0.75) + rng.uniform(-0.03, 0.03, 3), f)
+    for _ in range(int(rng.integers(0, 12))):  # buildings: snowy or dark roofs with a shadow
+        r0, c0 = rng.integers(0, size - 8, 2)
+        hh, ww = rng.integers(3, 12, 2)
+        roof = rng.uniform(0.75, 1.0) if rng.random() < 0.5 else rng.uniform(0.15, 0.45)
+        f[r0 + 1:r0 + hh + 1, c0 + 1:c0 + ww + 1] *= 0.6
+        f[r0:r0 + hh, c0:c0 + ww] = roof + rng.uniform(-0.03, 0.03, 3)
+    return np.clip(f, 0, 1).astype(np.float32)
+
+
+def flat_bright(rng, size=SIZE):
+    """Sand, salt flat or pavement: bright, nearly uniform, faint streaks."""
+    base = np.array([[0.85, 0.78, 0.62], [0.93, 0.92, 0.90], [0.62, 0.62, 0.63], [0.78, 0.70, 0.58]][rng.integers(0, 4)])
+    f = base * rng.uniform(0.8, 1.1) * (1 + 0.12 * (smooth_field(rng, size) - 0.5))[..., None]
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    a = rng.uniform(0, np.pi)
+    streak = np.sin(2 * np.pi / rng.uniform(4, 40) * (np.cos(a) * xx + np.sin(a) * yy))
+    f = f + rng.uniform(0, 0.03) * streak[..., None] + rng.normal(0, rng.uniform(0.002, 0.01), (size, size, 3))
+    return np.clip(f, 0, 1).astype(np.float32)
+
+
+def bright_sample(images, masks, train_idx, rng):
+    """Bright smooth land (label 0 unless a kept chip's water): snow terrain, snow around a chip's water,
+    a cloud deck, sand / salt / pavement."""
+    ones = np.ones((SIZE, SIZE), np.float32)
+    u = rng.random()
+    if u < 0.55:
+        return snow_landscape(rng), np.zeros_like(ones), ones
+    if u < 0.75:
+        f, y, w = pair_sample(images, masks, int(train_idx[rng.integers(0, len(train_idx))]), rng, zoom_p=0.5)
+        return np.where(y[..., None] > 0, f, snow_landscape(rng)).astype(np.float32), y, w
+    if u < 0.88:
+        tone = rng.uniform(0.75, 1.0) + rng.uniform(-0.03, 0.03, 3)
+        deck = tone * (1 - 0.2 * smooth_field(rng, cells=int(rng.integers(4, 30))))[..., None]
+        return np.clip(deck, 0, 1).astype(np.float32), np.zeros_like(ones), ones
+    return flat_bright(rng), np.zeros_like(ones), ones
+
+
 def make_sample(source, rng, domain_p):
-    """source: ('pair', images, masks, i), ('sea', images, masks, train_idx) or ('scene', scene dict).
+    """source: ('pair', images, masks, i), ('sea' | 'bright', images, masks, train_idx) or ('scene', scene dict).
     Returns f HxWx3, y HxW, w HxW float32."""
     if source[0] == 'pair':
         f, y, w = pair_sample(source[1], source[2], source[3], rng)
     elif source[0] == 'sea':
         f, y, w = sea_sample(source[1], source[2], source[3], rng)
         domain_p = max(domain_p, 0.8)  # the pipeline stretches an all-water scene hard, per band
+    elif source[0] == 'bright':
+        f, y, w = bright_sample(source[1], source[2], source[3], rng)
+        domain_p = max(domain_p, 0.8)  # ... and a snowfield, which it saturates
     else:
         f, y, w = scene_sample(source[1], rng)
     f, y, w = flip_rotate(rng, f, y, w)

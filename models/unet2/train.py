@@ -171,6 +171,11 @@ def main():
     ap.add_argument('--scene-per-epoch', type=int, default=400, help='scene windows per epoch (beside the pairs)')
     ap.add_argument('--sea-per-epoch', type=int, default=150,
                     help='procedural high-resolution water tiles per epoch (augment.sea_sample)')
+    ap.add_argument('--bright-per-epoch', type=int, default=0,
+                    help='procedural bright smooth land tiles per epoch (augment.bright_sample: snow, cloud deck, sand)')
+    ap.add_argument('--init', metavar='CKPT',
+                    help='a new run (no RUN/last.pt yet) starts from the EMA weights of CKPT with the schedule of this '
+                         'command line (fine-tuning), instead of from random weights or --light')
     ap.add_argument('--reschedule', action='store_true',
                     help='on resume, take --epochs and --sea-per-epoch from the command line instead of the run')
     ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
@@ -209,28 +214,39 @@ def main():
     arch = {'name': args.arch, 'width': args.width, 'expand': args.expand}
     state = torch.load(last_path) if os.path.exists(last_path) else None
     light = None
-    if state is None and not args.no_light and os.path.exists(args.light):
+    init = torch.load(args.init) if state is None and args.init else None
+    if state is None and init is None and not args.no_light and os.path.exists(args.light):
         light = torch.load(args.light)
         state = light
     if state is not None:
         arch = state['arch']
         saved = state['args']
-        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed') + \
-            (() if args.reschedule else ('epochs', 'sea_per_epoch'))
+        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init') + \
+            (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch'))
         for k in kept:
             if k in saved:
                 setattr(args, k, saved[k])  # a resumed run keeps its schedule
-            elif k == 'sea_per_epoch':
-                args.sea_per_epoch = 0  # runs from before the procedural water tiles
+            elif k in ('sea_per_epoch', 'bright_per_epoch', 'init'):
+                setattr(args, k, 0 if k != 'init' else None)  # runs from before these options
         if args.reschedule:
-            log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles per epoch')
+            log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles, '
+                f'{args.bright_per_epoch} bright land tiles per epoch')
+    elif init is not None:
+        arch = init['arch']
     model = build(arch)
     ema = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch
+    n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch + args.bright_per_epoch
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
-    if light is not None:
+    if init is not None:
+        model.load_state_dict(init['ema'])
+        ema.load_state_dict(init['ema'])
+        torch.manual_seed(args.seed)
+        rng = np.random.default_rng(args.seed)
+        epoch, step, order, history, best_iou = 1, 0, None, [], -1.0
+        log(f'fine-tuning from the EMA weights of {args.init} (epoch {init["epoch"]}); fresh optimizer and schedule')
+    elif light is not None:
         weights = {k: v.float() if v.dtype == torch.float16 else v for k, v in light['ema'].items()}
         model.load_state_dict(weights)
         ema.load_state_dict(weights)
@@ -258,7 +274,8 @@ def main():
         epoch, step, order, history, best_iou = 1, 0, None, [], -1.0
     nparams = sum(p.numel() for p in model.parameters())
     log(f'{MODEL_NAME}: WaterMobileUNet {arch}, {nparams} parameters; {len(train_idx)} train pairs + '
-        f'{args.scene_per_epoch} scene windows + {args.sea_per_epoch} water tiles/epoch from {len(scenes)} renderings, '
+        f'{args.scene_per_epoch} scene windows + {args.sea_per_epoch} water tiles + {args.bright_per_epoch} bright land '
+        f'tiles/epoch from {len(scenes)} renderings, '
         f'{steps_per_epoch} steps/epoch, '
         f'{args.epochs} epochs; val {len(val_idx)} pairs; held out: {", ".join(D.HELD_OUT_SCENES)}')
 
@@ -273,7 +290,7 @@ def main():
         if order is None:
             items = [('pair', int(i)) for i in train_idx] + \
                     [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)] + \
-                    [('sea', 0)] * args.sea_per_epoch
+                    [('sea', 0)] * args.sea_per_epoch + [('bright', 0)] * args.bright_per_epoch
             order = [items[j] for j in rng.permutation(len(items))]
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
         else:
@@ -284,7 +301,7 @@ def main():
             xs, ys, ws = [], [], []
             for kind, i in batch:
                 src = ('pair', images, masks, i) if kind == 'pair' else \
-                    ('sea', images, masks, train_idx) if kind == 'sea' else ('scene', scenes[i])
+                    (kind, images, masks, train_idx) if kind in ('sea', 'bright') else ('scene', scenes[i])
                 f, y, w = make_sample(src, rng, args.domain_aug)
                 xs.append(f)
                 ys.append(y)
