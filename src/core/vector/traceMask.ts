@@ -156,18 +156,33 @@ export function createMaskTracer(mask: MaskRows, options: TraceRowsOptions = {})
   const { width, height, stride, blockRows } = mask;
   const W1 = width + 1;
   // The mask is read a row at a time from its blocks (MaskRows): rowBits(y) is the array holding row y, which
-  // starts at byte `rowAt` of it; a row outside the mask reads as the empty row. At most two rows (so two
-  // blocks) are held at once, asked for again after anything else may have asked for others.
+  // starts at byte `rowAt` of it; a row outside the mask reads as the empty row. The last block asked for (rows
+  // [aY0, aY1)) is used again without asking (any other is asked for, so the blocks in use stay the mask's last
+  // two, which it keeps valid), within one call of `advance` (forgetBlocks at its start: rows written in between
+  // may change a block's array); callers hold at most two rows, asked for again after anything else may have
+  // asked for other blocks.
   const emptyRow: Uint8Array = new Uint8Array(stride);
   let rowAt = 0;
+  let aY0 = 0, aY1 = 0, aBits = emptyRow;
+  const forgetBlocks = (): void => {
+    aY0 = aY1 = 0;
+    aBits = emptyRow;
+  };
   const rowBits = (y: number): Uint8Array => {
+    if (y >= aY0 && y < aY1) {
+      rowAt = (y - aY0) * stride;
+      return aBits;
+    }
     if (y < 0 || y >= height) {
       rowAt = 0;
       return emptyRow;
     }
     const b = Math.floor(y / blockRows);
-    rowAt = (y - b * blockRows) * stride;
-    return mask.block(b);
+    aY0 = b * blockRows;
+    aY1 = Math.min(height, aY0 + blockRows);
+    aBits = mask.block(b);
+    rowAt = (y - aY0) * stride;
+    return aBits;
   };
   /** Pixel x of a row (rowBits, from byte `at`) as 0/1 (0 outside the mask). */
   const bitAt = (row: Uint8Array, at: number, x: number): number => (x >= 0 && x < width ? (row[at + (x >> 3)] >> (x & 7)) & 1 : 0);
@@ -517,6 +532,7 @@ export function createMaskTracer(mask: MaskRows, options: TraceRowsOptions = {})
   };
 
   const advance = (rowsReady: number, maxRows = Infinity): TracerProgress => {
+    forgetBlocks();
     ready = Math.min(height, Math.max(ready, rowsReady));
     let rows = 0;
     while (y < height) {
