@@ -1,10 +1,10 @@
 /**
  * The streaming segmentation job: scene → tiles → model → stitched probability → water polygons.
  *
- * - Reading, inference and blending overlap: while the model runs batches k+1 and k+2 (the U-Net computes in
- *   its own threads, see threadedOnnxSession.ts), batch k is blended and batch k+3 is read and contrast-stretched;
- *   a batch goes to the model as soon as it is read, so the model never waits for blending. At most four
- *   batches of tiles are held: a bounded queue.
+ * - Reading, inference and blending overlap: batch k is blended as soon as the model has it, while batch k+1 is
+ *   in the model (the U-Net computes in its own threads, two batches side by side, see threadedOnnxSession.ts)
+ *   and batch k+2 is read and contrast-stretched; a batch goes to the model as soon as it is read, so the model
+ *   never waits for blending. At most three batches of tiles are held: a bounded queue.
  * - Each finished tile is blended into the rolling-band ProbabilityStitcher at once (float accumulators
  *   only for rows still receiving tiles; the scene-size state is one byte per pixel), and handed to
  *   `onTileDone` so a job runner can persist it; tiles in `completed` are blended without re-running.
