@@ -1,17 +1,10 @@
 import fc from 'fast-check';
-import type { Position } from 'geojson';
 import { describe, expect, it } from 'vitest';
+import { polygons, typed } from '../helpers/lonLatPolygons.ts';
 import type { AsciiSink } from '../../src/core/vector/asciiSink.ts';
 import { toWaterFeature, writeCompactFeatureTail, type CompactWaterFeature } from '../../src/core/vector/compactWaterFeature.ts';
 
 // A compact water feature (typed-array rings) serializes to exactly JSON.stringify of its GeoJSON feature.
-const coordinate = (min: number, max: number): fc.Arbitrary<number> =>
-  fc.integer({ min: min * 1e7, max: max * 1e7 }).map((v) => v / 1e7);
-const point = fc.tuple(coordinate(-180, 180), coordinate(-85, 85));
-const closedRing = fc.array(point, { minLength: 3, maxLength: 40 }).map((pts) => [...pts, pts[0]] as Position[]);
-const polygon = fc.array(closedRing, { minLength: 1, maxLength: 3 });
-const polygons = fc.array(polygon, { minLength: 1, maxLength: 3 });
-const typed = (rings: Position[][][]): Float64Array[][] => rings.map((p) => p.map((r) => Float64Array.from(r.flat())));
 
 /** The tail's text through a sink of `size` bytes, and how many times it was flushed. */
 function tailText(compact: CompactWaterFeature, size = 1 << 16): { text: string; flushes: number } {
