@@ -78,7 +78,9 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
     the pipeline tiles (224 px, edge tiles padded black and not scored); labelled pixels (weight > 0) only."""
     model.eval()
     tp = fp = fn = 0
+    per_scene = {}
     for s in scenes:
+        before = (tp, fp, fn)
         rgb, lab, wt = s['rgb'], s['label'], s['weight']
         h, w = lab.shape
         tiles = []
@@ -96,8 +98,11 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
                 tp += int(np.sum(pred & truth & scored))
                 fp += int(np.sum(pred & ~truth & scored))
                 fn += int(np.sum(~pred & truth & scored))
+        d = [a - b for a, b in zip((tp, fp, fn), before)]
+        per_scene[s['name']] = {'iou': round(d[0] / max(sum(d), 1), 4), 'union': sum(d)}
+    # micro-averaged (large renderings weigh most), and per rendering (to see which one moves the total)
     return {'scene_iou': tp / max(tp + fp + fn, 1), 'scene_precision': tp / max(tp + fp, 1),
-            'scene_recall': tp / max(tp + fn, 1)}
+            'scene_recall': tp / max(tp + fn, 1), 'scene_ious': per_scene}
 
 
 @torch.no_grad()
@@ -145,8 +150,11 @@ def export(ckpt_path, out, log):
         json.dump(manifest, f, indent=2)
         f.write('\n')
     val = ckpt.get('val') or next((h for h in ckpt['history'] if h['epoch'] == ckpt['epoch']), None)
-    metrics = {'epoch': ckpt['epoch'], 'validation': val, 'arch': ckpt['arch'], 'checkpoint': ckpt_path,
-               'settings': ckpt['args'], 'history': ckpt['history'], 'split_seed': D.SPLIT_SEED}
+    # settings without this machine's paths (the shared data and cache directories, the export itself)
+    settings = {k: v for k, v in ckpt['args'].items() if k not in ('shared', 'cache', 'export', 'from_ckpt')}
+    metrics = {'epoch': ckpt['epoch'], 'validation': val, 'arch': ckpt['arch'],
+               'checkpoint': os.path.relpath(os.path.abspath(ckpt_path), D.REPO),
+               'settings': settings, 'history': ckpt['history'], 'split_seed': D.SPLIT_SEED}
     with open(os.path.join(out, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
         f.write('\n')
