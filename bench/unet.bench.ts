@@ -4,14 +4,12 @@
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
  *
- * Second row: the candidate successor `waterline-unet2` (models/unet2, MobileNetV2-style encoder) through
- * the same segmenter, against the current model's figure from the same run. It is exported to a temporary
- * directory from the committed training checkpoint models/unet2/checkpoint.pt (PyTorch needed) unless
- * WATERLINE_BENCH_UNET2=<model dir> names an exported model (e.g. random weights before training).
+ * Second row: `waterline-unet2` (models/unet2, MobileNetV2-style encoder, committed ONNX) through the same
+ * segmenter, against the current default's figure from the same run; WATERLINE_BENCH_UNET2=<model dir> times
+ * another exported U-Net instead (e.g. `models/unet2/train.py --export DIR --from CKPT`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
@@ -47,68 +45,46 @@ async function tilesPerSecond(modelPath?: string): Promise<{ rate: number; size:
   return { rate, size };
 }
 
-/** Export models/unet2/checkpoint.pt to a temporary model directory (its path), or say why not. */
-function exportUnet2(): string | { error: string } | undefined {
-  const dir = join(here, '..', 'models', 'unet2');
-  if (!existsSync('/usr/bin/python3') || !existsSync(join(dir, 'checkpoint.pt'))) return undefined;
-  const out = mkdtempSync(join(tmpdir(), 'waterline-unet2-'));
-  try {
-    execFileSync('/usr/bin/python3', [join(dir, 'train.py'), '--export', out, '--from', join(dir, 'checkpoint.pt')], { stdio: 'ignore' });
-    return out;
-  } catch (err) {
-    return { error: `export failed: ${(err as Error).message.split('\n')[0]}` };
-  }
-}
-
 export default async function unetBench(): Promise<BenchResult[]> {
-  const exported = process.env.WATERLINE_BENCH_UNET2 === undefined ? exportUnet2() : undefined;
-  const candidate = process.env.WATERLINE_BENCH_UNET2 ?? exported;
-  try {
-    // The two ONNX models back to back, before the PyTorch reference, so both see the same machine load.
-    const { rate: ours, size } = await tilesPerSecond();
-    const hasCandidate = typeof candidate === 'string' && existsSync(join(candidate, 'manifest.json'));
-    const candidateRate = hasCandidate ? (await tilesPerSecond(candidate)).rate : undefined;
+  const candidate = process.env.WATERLINE_BENCH_UNET2 ?? builtinUnetDir('waterline-unet2');
+  // The two ONNX models back to back, before the PyTorch reference, so both see the same machine load.
+  const { rate: ours, size } = await tilesPerSecond();
+  const hasCandidate = existsSync(join(candidate, 'manifest.json'));
+  const candidateRate = hasCandidate ? (await tilesPerSecond(candidate)).rate : undefined;
 
-    let reference: number | undefined;
-    let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
-    const script = join(here, '..', 'models', 'unet', 'bench_torch.py');
-    if (existsSync('/usr/bin/python3') && existsSync(join(builtinUnetDir('waterline-unet-v1'), 'unet.pt'))) {
-      try {
-        const out = execFileSync('/usr/bin/python3', [script, '--batch', String(BATCH), '--batches', String(BATCHES), '--size', String(size), '--threads', String(THREADS)], { encoding: 'utf8' });
-        reference = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { tilesPerSecond?: number }).tilesPerSecond;
-      } catch (err) {
-        note += `; PyTorch reference failed: ${(err as Error).message.split('\n')[0]}`;
-      }
-    } else note += '; PyTorch reference skipped (/usr/bin/python3 or models/unet/unet.pt missing)';
-    if (candidateRate === undefined) {
-      const why = candidate === undefined ? 'no models/unet2/checkpoint.pt or /usr/bin/python3'
-        : typeof candidate === 'string' ? `no manifest.json in ${candidate}` : candidate.error;
-      note += `; waterline-unet2 skipped: ${why}`;
+  let reference: number | undefined;
+  let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
+  const script = join(here, '..', 'models', 'unet', 'bench_torch.py');
+  if (existsSync('/usr/bin/python3') && existsSync(join(builtinUnetDir('waterline-unet-v1'), 'unet.pt'))) {
+    try {
+      const out = execFileSync('/usr/bin/python3', [script, '--batch', String(BATCH), '--batches', String(BATCHES), '--size', String(size), '--threads', String(THREADS)], { encoding: 'utf8' });
+      reference = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { tilesPerSecond?: number }).tilesPerSecond;
+    } catch (err) {
+      note += `; PyTorch reference failed: ${(err as Error).message.split('\n')[0]}`;
     }
-    const rows: BenchResult[] = [{
+  } else note += '; PyTorch reference skipped (/usr/bin/python3 or models/unet/unet.pt missing)';
+  if (candidateRate === undefined) note += `; second model skipped: no manifest.json in ${candidate}`;
+  const rows: BenchResult[] = [{
+    bench: 'unet',
+    metric: 'CPU tiles/s (224 px)',
+    ours,
+    reference,
+    referenceName: 'PyTorch eager CPU',
+    unit: 'tiles/s',
+    higherIsBetter: true,
+    note,
+  }];
+  if (candidateRate !== undefined) {
+    rows.push({
       bench: 'unet',
-      metric: 'CPU tiles/s (224 px)',
-      ours,
-      reference,
-      referenceName: 'PyTorch eager CPU',
+      metric: `CPU tiles/s (224 px), ${readUnetManifest(candidate).manifest.name}`,
+      ours: candidateRate,
+      reference: ours,
+      referenceName: 'waterline-unet (current default, same run)',
       unit: 'tiles/s',
       higherIsBetter: true,
-      note,
-    }];
-    if (candidateRate !== undefined) {
-      rows.push({
-        bench: 'unet',
-        metric: `CPU tiles/s (224 px), ${readUnetManifest(candidate as string).manifest.name}`,
-        ours: candidateRate,
-        reference: ours,
-        referenceName: 'waterline-unet (current default, same run)',
-        unit: 'tiles/s',
-        higherIsBetter: true,
-        note: `${exported === candidate ? 'exported from models/unet2/checkpoint.pt' : candidate as string}; batch ${BATCH}, ${THREADS} threads`,
-      });
-    }
-    return rows;
-  } finally {
-    if (typeof exported === 'string') rmSync(exported, { recursive: true, force: true });
+      note: `${process.env.WATERLINE_BENCH_UNET2 ?? 'models/unet2 (committed)'}; batch ${BATCH}, ${THREADS} threads`,
+    });
   }
+  return rows;
 }

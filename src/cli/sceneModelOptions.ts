@@ -34,7 +34,7 @@ export interface SceneModelFlags {
 /** Register the model/tiling flags `segment` has. */
 export function addSceneModelOptions(command: Command): Command {
   return command
-    .option('--model <name|dir>', 'auto (learned model + water index where the scene has NIR/SWIR), waterline-spectral (index only), waterline-unet, a PaliGemma directory or cached name (default: WATERLINE_MODEL or auto)')
+    .option('--model <name|dir>', 'auto (learned model + water index where the scene has NIR/SWIR), waterline-spectral (index only), waterline-unet (= waterline-unet-v1), waterline-unet2, a PaliGemma directory or cached name (default: WATERLINE_MODEL or auto)')
     .option('--band-roles <list>', 'what the bands are, over what the file says: e.g. green=3,nir=8,swir1=11 (roles: blue, green, red, nir, swir1, swir2, pan, ...)')
     .option('--fusion <mode>', 'auto (fuse a learned model with the water index when the scene has the bands) | none (learned model alone)', 'auto')
     .option('--index <name>', 'water index instead of the best the bands allow: mndwi | ndwi | nir-swir-darkness | nir-darkness')

@@ -184,6 +184,26 @@ describe('built-in U-Nets by name', () => {
     }
   }, 60_000);
 
+  describeShared('waterline-unet2 on shared water-bodies validation pairs', () => {
+    it('reaches a sane IoU on the same 12 fixed validation images (its training used the same split)', async () => {
+      const dir = join(sharedData, 'water-bodies');
+      const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
+      const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
+      const unet2 = await loadSegmenter({ model: 'waterline-unet2', device: 'cpu', modelsDir: join(tmpdir(), 'wl-no-models'), intraOpNumThreads: 1 });
+      try {
+        expect(unet2.info).toMatchObject({ name: 'waterline-unet2', kind: 'unet', inputSize: 224, provenance: { weights: 'waterline-unet2' } });
+        const out = await unet2.segment(tiles, { prompt: '' });
+        const counts = emptyConfusion();
+        out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
+        const m = metricsFromConfusion(counts);
+        expect(m.iou).toBeGreaterThan(0.5);
+        expect(m.f1).toBeGreaterThan(0.65);
+      } finally {
+        await unet2.dispose();
+      }
+    }, 60_000);
+  });
+
   it('loads the versioned name with the same weights as the default it stands for, reporting the name asked for', async () => {
     const modelsDir = join(tmpdir(), 'wl-no-models');
     const tiles = [0, 1].map((k) => {

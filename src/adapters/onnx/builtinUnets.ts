@@ -10,6 +10,7 @@ const modelsRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 
 const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: string }> = {
   'waterline-unet-v1': { dir: resolve(modelsRoot, 'unet'), description: 'U-Net, 482 k parameters (round 1; models/unet/MODEL_CARD.md)' },
+  'waterline-unet2': { dir: resolve(modelsRoot, 'unet2'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, opt-in candidate (models/unet2/MODEL_CARD.md)' },
 };
 
 /** The committed directory of a built-in U-Net version. */
