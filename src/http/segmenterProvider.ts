@@ -3,18 +3,23 @@
  * by a job are loaded on first use and kept. Jobs submitted while the default model loads wait for it.
  * A failed load (default or named) is not kept: the next job that needs the model loads it again.
  *
- * Named models are keyed by the model they resolve to (`resolve`: the server's model registry, so two
- * spellings of one model share an entry and a string that is no registered name never loads anything),
- * and at most `maxLoaded` of them are kept besides the default (least recently used dropped first).
+ * Named models are keyed by the weights they run: the model they resolve to (`resolve`: the server's model
+ * registry, so a string that is no registered name never loads anything), and for a built-in U-Net its versioned
+ * name (`waterline-unet` and the version it stands for share one copy, loaded by the versioned name; the name a
+ * job asked for is only in the `info` of what `get` hands it). A name that runs the default model's weights gets
+ * the default model. At most `maxLoaded` named models are kept besides the default (least recently used dropped
+ * first).
  *
  * A dropped model is disposed (a U-Net's inference threads end) as soon as no call runs on it: the provider
  * counts the `segment` calls in flight per loaded model, and disposes a dropped one when its count is 0, at
- * once or when its last call returns. What `get` hands out for a named model is the provider's handle for that
+ * once or when its last call returns; a dropped model asked for again while its calls still run is taken back
+ * into the cache (never a second copy alongside it). What `get` hands out for a named model is the provider's handle for that
  * name, not the loaded model: each `segment` call runs on the model loaded for the name at that moment,
  * loading it again if it was dropped, so a job or an on-demand cache holding the handle never runs a
- * disposed model. The handle is the same object for the same name as long as the provider lives.
+ * disposed model. The handle is the same object for the same name as long as the provider lives. After
+ * `dispose()` nothing runs: `get` and every handle's `segment` reject (server_closing).
  */
-import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
+import { builtinUnetVersion, usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import type { Segmenter, SegmenterInfo } from '../core/model/segmenter.ts';
 import { UnavailableError, describeError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
@@ -31,6 +36,11 @@ export interface SegmenterProviderOptions {
 }
 
 export const DEFAULT_MAX_LOADED_MODELS = 2;
+
+/** The weights a named model runs: the cache key (a built-in U-Net's versioned name, else the name). */
+const weightsOf = (model: string): string => builtinUnetVersion(model) ?? model;
+
+const closing = (): UnavailableError => new UnavailableError('server_closing', 'the server is shutting down', { hint: 'retry once it is running again' });
 
 /** A named model the provider loaded: its load, the `segment` calls running on it, and whether the cache dropped it. */
 interface LoadedModel {
@@ -77,11 +87,22 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
     },
   });
 
-  /** The entry loaded (or loading) for a named model, loading it when it is not (or no longer) in the cache. */
+  /**
+   * The entry loaded (or loading) for some weights (weightsOf), loading them when they are not (or no longer) in
+   * the cache. A dropped copy whose calls still run is taken back rather than a second copy loaded beside it.
+   */
   const loadedEntry = (model: string): LoadedModel => {
+    if (closed) throw closing();
     let entry = loaded.get(model);
     if (!entry) {
-      if (closed) throw new UnavailableError('server_closing', 'the server is shutting down', { hint: 'retry once it is running again' });
+      const busy = [...draining].find((e) => e.model === model && !e.disposed);
+      if (busy) {
+        draining.delete(busy);
+        busy.dropped = false;
+        loaded.set(model, busy);
+        logger.info({ model, callsInFlight: busy.calls }, 'model taken back into the loaded-models cache');
+        return busy;
+      }
       const loading = load(model);
       const created: LoadedModel = { model, loading, calls: 0, dropped: false };
       entry = created;
@@ -97,23 +118,33 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
   const unavailable = (model: string | null, err: unknown): UnavailableError =>
     new UnavailableError('model_unavailable', `the model ${model ?? '(server default)'} could not be loaded: ${describeError(err)}`, { cause: err });
 
-  /** One handle per named model: its calls run on whatever is loaded for the name when they start. */
+  /**
+   * `info` under the name a job asked for when its weights were loaded under another one (`waterline-unet` runs the
+   * copy loaded as `waterline-unet-v1`); any other model's info is what its loader gave.
+   */
+  const named = (model: string, info: SegmenterInfo): SegmenterInfo => (weightsOf(model) === model || info.name === model ? info : { ...info, name: model });
+
+  /** One handle per named model: its calls run on whatever is loaded for the name's weights when they start. */
   const handles = new Map<string, Segmenter>();
   const handleFor = (model: string, first: Segmenter): Segmenter => {
     let handle = handles.get(model);
     if (!handle) {
       let current = first;
+      let info = named(model, first.info);
       handle = {
         get info() {
-          return current.info;
+          return info;
         },
         async segment(tiles, segmentOptions) {
-          const entry = loadedEntry(model);
+          if (closed) throw closing();
+          const entry = loadedEntry(weightsOf(model));
           entry.calls++;
           try {
-            current = await entry.loading.catch((err: unknown) => {
+            const now = await entry.loading.catch((err: unknown) => {
               throw unavailable(model, err);
             });
+            if (now !== current) info = named(model, now.info);
+            current = now;
             return await current.segment(tiles, segmentOptions);
           } finally {
             entry.calls--;
@@ -126,6 +157,23 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
       handles.set(model, handle);
     }
     return handle;
+  };
+
+  /** The default model under another name for its weights (`waterline-unet-v1` when it is `waterline-unet`), one per name. */
+  const defaultViews = new Map<string, Segmenter>();
+  const defaultAs = (model: string, byDefault: Segmenter): Segmenter => {
+    if (byDefault.info.name === model) return byDefault;
+    let view = defaultViews.get(model);
+    if (!view) {
+      view = {
+        info: { ...byDefault.info, name: model },
+        segment: (tiles, segmentOptions) => byDefault.segment(tiles, segmentOptions),
+        // the provider owns the default model
+        async dispose() {},
+      };
+      defaultViews.set(model, view);
+    }
+    return view;
   };
 
   /** The default model's load in flight or done; forgotten when it fails, so the next request retries it. */
@@ -160,20 +208,24 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
       return loadError;
     },
     async get(requested) {
+      if (closed) throw closing();
       const model = resolve(requested);
       try {
-        if (usesDefaultLearnedModel(model) || (info && (model === info.name))) return await loadDefault();
-        return handleFor(model, await loadedEntry(model).loading);
+        if (usesDefaultLearnedModel(model)) return await loadDefault();
+        if (info && weightsOf(model) === weightsOf(info.name)) return defaultAs(model, await loadDefault());
+        return handleFor(model, await loadedEntry(weightsOf(model)).loading);
       } catch (err) {
         throw unavailable(model, err);
       }
     },
     async dispose() {
       closed = true;
-      const named = [...loaded.values(), ...draining];
+      const entries = [...loaded.values(), ...draining];
+      // nothing stays in the cache: a later call finds no model to run on (and `closed` stops a new load)
+      for (const entry of entries) loaded.delete(entry.model);
       const byDefault = await defaultModel?.catch(() => undefined);
       await byDefault?.dispose().catch(() => undefined);
-      for (const entry of named) await release(entry);
+      for (const entry of entries) await release(entry);
     },
   };
 }

@@ -151,14 +151,15 @@ describeShared('on-demand segmentation after the server dropped a model', () => 
       expect(body.features.length).toBeGreaterThan(0);
     };
     await ask('waterline-unet', 'one');
-    await ask('waterline-unet-v1', 'one'); // room for one named model: waterline-unet is dropped
+    await ask('waterline-unet-v1', 'one'); // the same weights: the same copy, under the name asked for
+    await ask('waterline-unet2', 'one'); // room for one named model: the v1 copy is dropped
     await ask('waterline-unet', 'two'); // another prompt: not from the tile cache, so the model runs
     await new Promise((r) => setImmediate(r));
     const named = copies.filter((c) => c.model !== null);
     expect(named).toEqual([
-      { model: 'waterline-unet', disposed: true },
       { model: 'waterline-unet-v1', disposed: true },
-      { model: 'waterline-unet', disposed: false },
+      { model: 'waterline-unet2', disposed: true },
+      { model: 'waterline-unet-v1', disposed: false },
     ]);
     expect(misuse).toEqual([]);
   });

@@ -134,4 +134,115 @@ describe('segmenter provider', () => {
     await expect(run(b)).rejects.toThrow(/shutting down/);
     expect(copies.length).toBe(5);
   });
+
+  /** A provider whose loads are recorded copies (maxLoaded 1): which were loaded, disposed, and misused. */
+  function copiesProvider(defaultName = 'default') {
+    type Copy = { model: string | null; inFlight: number; disposed: boolean; release?: () => void };
+    const copies: Copy[] = [];
+    const violations: string[] = [];
+    const hold = { next: false };
+    const provider = createSegmenterProvider(async (model) => {
+      const copy: Copy = { model, inFlight: 0, disposed: false };
+      copies.push(copy);
+      const fake: Segmenter = {
+        info: { name: model ?? defaultName, kind: 'test', inputSize: 224, provider: 'cpu', usesPrompt: false },
+        async segment(tiles) {
+          if (copy.disposed) violations.push(`${model} #${copies.indexOf(copy)} segmented after it was disposed`);
+          const live = copies.filter((c) => c.model === model && !c.disposed).length;
+          if (live > 1) violations.push(`${live} live copies of ${model}`);
+          copy.inFlight++;
+          try {
+            if (hold.next) {
+              hold.next = false;
+              await new Promise<void>((resolve) => (copy.release = resolve));
+            }
+            return tiles.map((t) => ({ tileId: `${model}:${t.id}`, probability: new Float32Array(1), defects: [] }));
+          } finally {
+            copy.inFlight--;
+          }
+        },
+        async dispose() {
+          if (copy.inFlight > 0) violations.push(`${model} #${copies.indexOf(copy)} disposed with ${copy.inFlight} call(s) in flight`);
+          copy.disposed = true;
+        },
+      };
+      return fake;
+    }, silentLogger, { maxLoaded: 1 });
+    const tile: ModelTile = { id: 'r0c0', size: 1, rgb: new Uint8Array(3), valid: new Uint8Array(1) };
+    const run = async (s: Segmenter) => (await s.segment([tile], { prompt: '' }))[0].tileId;
+    const named = () => copies.filter((c) => c.model !== null).map((c) => [c.model, c.disposed]);
+    return { provider, copies, violations, hold, run, named };
+  }
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('a dropped model asked for again while a call still runs on it is taken back, not loaded a second time', async () => {
+    const { provider, copies, violations, hold, run, named } = copiesProvider();
+    const a = await provider.get('a');
+    hold.next = true;
+    const inFlight = run(a);
+    await settle();
+    await provider.get('b'); // drops a, whose call still runs
+    await settle();
+    expect(named()).toEqual([['a', false], ['b', false]]);
+    // the job's next batch on a: the running copy comes back (and b, room for one, is dropped)
+    expect(await run(a)).toBe('a:r0c0');
+    await settle();
+    expect(named()).toEqual([['a', false], ['b', true]]);
+    copies[1].release!();
+    expect(await inFlight).toBe('a:r0c0');
+    await settle();
+    expect(named()).toEqual([['a', false], ['b', true]]); // taken back: not disposed when its call returned
+    expect(await run(a)).toBe('a:r0c0');
+    await provider.dispose();
+    expect(copies.every((c) => c.disposed)).toBe(true);
+    expect(violations).toEqual([]);
+  });
+
+  it('after dispose() a handle held by a job runs nothing (not the disposed copy), and get rejects', async () => {
+    const { provider, copies, violations, run } = copiesProvider();
+    const a = await provider.get('a');
+    expect(await run(a)).toBe('a:r0c0');
+    await provider.dispose();
+    expect(copies.every((c) => c.disposed)).toBe(true);
+    await expect(run(a)).rejects.toThrow(/shutting down/);
+    await expect(provider.get('a')).rejects.toThrow(/shutting down/);
+    expect(copies.length).toBe(2);
+    expect(violations).toEqual([]);
+  });
+
+  it('waterline-unet and the version it stands for are one copy (loaded by the versioned name); each handle keeps the name asked for', async () => {
+    const { provider, copies, violations, run, named } = copiesProvider();
+    const unet = await provider.get('waterline-unet');
+    const v1 = await provider.get('waterline-unet-v1');
+    expect(unet).not.toBe(v1);
+    expect(unet.info.name).toBe('waterline-unet');
+    expect(v1.info.name).toBe('waterline-unet-v1');
+    expect(await run(unet)).toBe('waterline-unet-v1:r0c0');
+    expect(await run(v1)).toBe('waterline-unet-v1:r0c0');
+    await settle();
+    expect(named()).toEqual([['waterline-unet-v1', false]]);
+    // another model drops it; either name loads it again, once
+    await provider.get('waterline-unet2');
+    expect(await run(unet)).toBe('waterline-unet-v1:r0c0');
+    expect(await run(v1)).toBe('waterline-unet-v1:r0c0');
+    await settle();
+    expect(named()).toEqual([['waterline-unet-v1', true], ['waterline-unet2', true], ['waterline-unet-v1', false]]);
+    expect(unet.info.name).toBe('waterline-unet');
+    await provider.dispose();
+    expect(violations).toEqual([]);
+    expect(copies.length).toBe(4);
+  });
+
+  it('a name for the default model\'s weights gets the default model under that name, not a second copy', async () => {
+    const { provider, copies } = copiesProvider('waterline-unet');
+    const byDefault = await provider.get(null);
+    expect(byDefault.info.name).toBe('waterline-unet');
+    expect(await provider.get('waterline-unet')).toBe(byDefault);
+    const v1 = await provider.get('waterline-unet-v1');
+    expect(v1.info.name).toBe('waterline-unet-v1');
+    expect(v1.info.kind).toBe(byDefault.info.kind);
+    expect(await provider.get('waterline-unet-v1')).toBe(v1);
+    expect(copies.map((c) => c.model)).toEqual([null]);
+    await provider.dispose();
+  });
 });
