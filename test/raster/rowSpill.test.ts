@@ -1,19 +1,23 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RowSpill } from '../../src/adapters/raster/rowSpill.ts';
 
-const spills = () => readdirSync(tmpdir()).filter((n) => n.startsWith('waterline-rows-'));
+/** This file's own temp directory: other test files running in parallel make spills in the system one. */
+const root = mkdtempSync(join(tmpdir(), 'waterline-rowspill-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('RowSpill', () => {
   for (const memoryBytes of [1 << 20, 100]) {
     it(`reads back every row it was given (${memoryBytes > 100 ? 'in memory' : 'spilled to a temporary file'})`, () => {
       const w = 37, h = 211;
-      const before = new Set(spills());
-      const s = new RowSpill(w, h, { memoryBytes });
+      const tmpDir = mkdtempSync(join(root, 'rows-'));
+      const s = new RowSpill(w, h, { memoryBytes, tmpDir });
       expect(s.spilled).toBe(memoryBytes === 100);
-      const made = spills().filter((n) => !before.has(n));
-      expect(made.length).toBe(s.spilled ? 1 : 0);
+      expect(readdirSync(tmpDir).length).toBe(s.spilled ? 1 : 0);
+      if (s.spilled) expect(dirname(dirname(s.path!))).toBe(tmpDir);
+      else expect(s.path).toBeUndefined();
       const value = (x: number, y: number) => (x * 31 + y * 7) % 251;
       for (let y0 = 0; y0 < h; ) {
         const n = Math.min(h - y0, 1 + (y0 % 13));
@@ -27,7 +31,7 @@ describe('RowSpill', () => {
       expect(() => s.append(new Uint8Array(w))).toThrow(RangeError);
       s.close();
       s.close();
-      for (const n of made) expect(existsSync(`${tmpdir()}/${n}`)).toBe(false);
+      expect(readdirSync(tmpDir)).toEqual([]);
     });
   }
 });

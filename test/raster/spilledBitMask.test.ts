@@ -1,11 +1,14 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SpilledBitMask } from '../../src/adapters/raster/spilledBitMask.ts';
 import { BitMask } from '../../src/core/masks/bitMask.ts';
 import { traceBitMask } from '../../src/core/vector/traceMask.ts';
 
-const spills = () => readdirSync(tmpdir()).filter((n) => n.startsWith('waterline-mask-'));
+/** This file's own temp directory: other test files running in parallel make spills in the system one. */
+const root = mkdtempSync(join(tmpdir(), 'waterline-spilledmask-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A 0/1 byte mask with blobs and holes. */
 function blobs(w: number, h: number): Uint8Array {
@@ -16,13 +19,15 @@ function blobs(w: number, h: number): Uint8Array {
 
 describe('SpilledBitMask', () => {
   it('reads back every block as BitMask holds it, while written and after, from a temporary file it removes', () => {
-    const w = 77, h = 300;
+    // 11 blocks and no cache beyond the 4 blocks it always keeps: blocks far above are read back from the file
+    const w = 77, h = 700;
     const bytes = blobs(w, h);
     const whole = BitMask.fromBytes(bytes, w, h);
-    const before = new Set(spills());
-    const m = new SpilledBitMask(w, h);
-    const made = spills().filter((n) => !before.has(n));
-    expect(made.length).toBe(1);
+    const tmpDir = mkdtempSync(join(root, 'readback-'));
+    const m = new SpilledBitMask(w, h, { cacheBytes: 0, tmpDir });
+    expect(readdirSync(tmpDir).length).toBe(1);
+    expect(dirname(dirname(m.path))).toBe(tmpDir);
+    expect(existsSync(m.path)).toBe(true);
     expect(m.stride).toBe(whole.stride);
     const rowOf = (y: number) => {
       const b = Math.floor(y / m.blockRows);
@@ -36,15 +41,16 @@ describe('SpilledBitMask', () => {
       expect(rowOf(y)).toEqual(wholeRow(y));
       expect(rowOf(y >> 2)).toEqual(wholeRow(y >> 2));
     }
-    for (const y of [299, 0, 150, 64, 63, 128, 299]) expect(rowOf(y)).toEqual(wholeRow(y));
+    for (const y of [699, 0, 150, 64, 63, 128, 699, 400, 5]) expect(rowOf(y)).toEqual(wholeRow(y));
     expect(() => m.setRow(h, bytes, 0)).toThrow(RangeError);
     m.close();
     m.close();
-    for (const n of made) expect(existsSync(`${tmpdir()}/${n}`)).toBe(false);
+    expect(existsSync(m.path)).toBe(false);
+    expect(readdirSync(tmpDir)).toEqual([]);
   });
 
   it('refuses rows out of order and blocks not written yet', () => {
-    const m = new SpilledBitMask(10, 200);
+    const m = new SpilledBitMask(10, 200, { tmpDir: root });
     try {
       expect(() => m.setRow(1, new Uint8Array(10))).toThrow(RangeError);
       expect(() => m.block(0)).toThrow(RangeError);
@@ -63,7 +69,7 @@ describe('SpilledBitMask', () => {
     // a frame of water around the whole mask (its ring spans every block) with blobs inside
     const inner = blobs(w, h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) bytes[y * w + x] = x < 3 || y < 3 || x >= w - 3 || y >= h - 3 ? 1 : inner[y * w + x];
-    const m = new SpilledBitMask(w, h, { cacheBytes: 0 });
+    const m = new SpilledBitMask(w, h, { cacheBytes: 0, tmpDir: root });
     try {
       for (let y = 0; y < h; y++) m.setRow(y, bytes, y * w);
       const got = traceBitMask(m, { connectivity: 4 });

@@ -3,11 +3,11 @@
  * is small (≤ `memoryBytes`, default 64 MiB), otherwise spilled to a temporary file and read back through
  * a small window of rows, so a scene-size probability costs disk, not memory. segmentScene keeps its
  * blended probability here for the per-polygon mean probability while the mask is traced.
- * The file lives in the system temp directory and is removed by `close()`.
+ * The file lives in the system temp directory (or `tmpDir`) and is removed by `close()`, or when the thread exits
+ * (TempSpillFile).
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readSync, writeSync } from 'node:fs';
+import { TempSpillFile } from './tempSpillFile.ts';
 
 const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
 /** Bytes read from the file at a time. */
@@ -18,22 +18,25 @@ export class RowSpill {
   readonly height: number;
   private rowsWritten = 0;
   private readonly memory: Uint8Array | null;
-  private dir: string | null = null;
-  private fd: number | null = null;
+  private readonly file: TempSpillFile | null = null;
   private window = new Uint8Array(0);
   private windowY0 = 0;
   private windowRows = 0;
 
-  constructor(width: number, height: number, options: { memoryBytes?: number } = {}) {
+  constructor(width: number, height: number, options: { memoryBytes?: number; tmpDir?: string } = {}) {
     this.width = width;
     this.height = height;
     const bytes = width * height;
     if (bytes <= (options.memoryBytes ?? DEFAULT_MEMORY_BYTES)) this.memory = new Uint8Array(bytes);
     else {
       this.memory = null;
-      this.dir = mkdtempSync(join(tmpdir(), 'waterline-rows-'));
-      this.fd = openSync(join(this.dir, 'rows.u8'), 'w+');
+      this.file = new TempSpillFile('waterline-rows-', 'rows.u8', options.tmpDir);
     }
+  }
+
+  /** The temporary file's path, when spilled. */
+  get path(): string | undefined {
+    return this.file?.path;
   }
 
   /** Whether the rows live in a temporary file. */
@@ -48,7 +51,7 @@ export class RowSpill {
     if (this.memory) this.memory.set(rows, this.rowsWritten * this.width);
     else {
       let done = 0;
-      while (done < rows.length) done += writeSync(this.fd!, rows, done, rows.length - done, this.rowsWritten * this.width + done);
+      while (done < rows.length) done += writeSync(this.file!.fd, rows, done, rows.length - done, this.rowsWritten * this.width + done);
     }
     this.rowsWritten += n;
   }
@@ -63,7 +66,7 @@ export class RowSpill {
       if (this.window.length < rows * w) this.window = new Uint8Array(rows * w);
       let done = 0;
       while (done < rows * w) {
-        const got = readSync(this.fd!, this.window, done, rows * w - done, y * w + done);
+        const got = readSync(this.file!.fd, this.window, done, rows * w - done, y * w + done);
         if (got <= 0) throw new Error(`temporary raster file ended at row ${y}`);
         done += got;
       }
@@ -76,9 +79,6 @@ export class RowSpill {
 
   /** Remove the temporary file (safe to call more than once). */
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
+    this.file?.close();
   }
 }

@@ -3,12 +3,12 @@
  * read back by block (MaskRows) through a small cache of blocks: a scene-size water mask costs disk, not
  * memory (a 20000² scene: 50 MB of file, about 5 MiB in memory). segmentScene traces it while it is written:
  * the rows of the block being written are read from memory, whole blocks from the file (or the cache).
- * The file lives in the system temp directory and is removed by `close()`.
+ * The file lives in the system temp directory (or `tmpDir`) and is removed by `close()`, or when the thread exits
+ * (TempSpillFile).
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readSync, writeSync } from 'node:fs';
 import type { MaskRows } from '../../core/masks/maskRows.ts';
+import { TempSpillFile } from './tempSpillFile.ts';
 
 /** Rows per block. */
 const BLOCK_ROWS = 64;
@@ -36,23 +36,21 @@ export class SpilledBitMask implements MaskRows {
   private prevB = -1;
   private prevBits: Uint8Array | null = null;
   private readonly cacheBlocks: number;
-  private dir: string | null;
-  private fd: number | null;
+  private readonly file: TempSpillFile;
 
-  constructor(width: number, height: number, options: { cacheBytes?: number } = {}) {
+  constructor(width: number, height: number, options: { cacheBytes?: number; tmpDir?: string } = {}) {
     this.width = width;
     this.height = height;
     this.stride = (width + 7) >> 3;
     this.blockBytes = this.stride * BLOCK_ROWS;
     this.cacheBlocks = Math.max(4, Math.floor((options.cacheBytes ?? CACHE_BYTES) / Math.max(1, this.blockBytes)));
     this.writing = new Uint8Array(this.blockBytes);
-    this.dir = mkdtempSync(join(tmpdir(), 'waterline-mask-'));
-    try {
-      this.fd = openSync(join(this.dir, 'mask.bits'), 'w+');
-    } catch (err) {
-      rmSync(this.dir, { recursive: true, force: true });
-      throw err;
-    }
+    this.file = new TempSpillFile('waterline-mask-', 'mask.bits', options.tmpDir);
+  }
+
+  /** The temporary file's path. */
+  get path(): string {
+    return this.file.path;
   }
 
   /** Rows written so far (rows [0, rowsWritten) can be read). */
@@ -77,7 +75,7 @@ export class SpilledBitMask implements MaskRows {
     if (this.rowsWritten % BLOCK_ROWS === 0) {
       // a whole block: to the file, and into the cache (the tracer reads the rows it just got next)
       const b = this.rowsWritten / BLOCK_ROWS - 1;
-      const fd = this.open();
+      const fd = this.file.fd;
       for (let at = 0; at < bits.length; ) at += writeSync(fd, bits, at, bits.length - at, b * this.blockBytes + at);
       this.writing = this.remember(b, bits) ?? new Uint8Array(this.blockBytes);
     }
@@ -101,7 +99,7 @@ export class SpilledBitMask implements MaskRows {
     const cached = this.cache.get(b);
     if (cached) return cached;
     const bits = this.spare() ?? new Uint8Array(this.blockBytes);
-    const fd = this.open();
+    const fd = this.file.fd;
     for (let done = 0; done < bits.length; ) {
       const got = readSync(fd, bits, done, bits.length - done, b * this.blockBytes + done);
       if (got <= 0) throw new Error(`temporary mask file ended in block ${b}`);
@@ -113,18 +111,10 @@ export class SpilledBitMask implements MaskRows {
 
   /** Remove the temporary file (safe to call more than once); the mask cannot be read after. */
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
     this.cache.clear();
     this.lastB = this.prevB = -1;
     this.lastBits = this.prevBits = null;
-  }
-
-  private open(): number {
-    if (this.fd === null) throw new Error('the temporary mask file is closed');
-    return this.fd;
+    this.file.close();
   }
 
   /** The array of the oldest block in the cache but the last two asked for, when the cache is full (it leaves the cache), else null. */
