@@ -92,6 +92,8 @@ export interface SegmentSceneOptions {
   probabilityMemoryBytes?: number;
   /** Keep the one-bit water mask in memory up to this many bytes, else in a temporary file (default 8 MiB: an 8192² scene). */
   maskMemoryBytes?: number;
+  /** The directory the temporary files of the probability and the mask go in (default: the system temp directory). */
+  spillDir?: string;
   /**
    * Hand the features here as the tracer closes their polygons (not in id order; see WaterFeatureSink), e.g. a
    * file writer, instead of collecting them: the result's collection then has no features.
@@ -127,7 +129,7 @@ interface ReadBatch {
 }
 
 /** What blendSceneProbability needs: SegmentSceneOptions without the vectorization and provenance ones. */
-export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'now' | 'probabilityMemoryBytes' | 'maskMemoryBytes'>;
+export type BlendSceneOptions = Omit<SegmentSceneOptions, 'threshold' | 'minAreaM2' | 'simplify' | 'connectivity' | 'toWgs84' | 'now' | 'probabilityMemoryBytes' | 'maskMemoryBytes' | 'spillDir'>;
 
 /** The first half of segmentScene: every tile through the model, blended into one scene probability. */
 export interface BlendedScene {
@@ -340,6 +342,13 @@ async function blendTiles(
   };
 }
 
+/** The water mask as segmentScene writes, traces and releases it: a BitMask in memory or a SpilledBitMask in a temporary file. */
+interface WritableMaskRows extends MaskRows {
+  setRow(y: number, row: ArrayLike<number>, offset: number): void;
+  /** Release what the mask holds (its temporary file); nothing for a mask in memory. */
+  close(): void;
+}
+
 export async function segmentScene(scene: Scene, segmenter: Segmenter, options: SegmentSceneOptions = {}): Promise<SegmentSceneResult> {
   const started = Date.now();
   const prompt = options.prompt ?? 'segment water';
@@ -350,15 +359,10 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const simplify = options.simplify ?? 0;
   const minAreaM2 = options.minAreaM2 ?? defaultMinAreaM2(info.width, info.height, info.geoTransform, toWgs84);
   const maskBytes = ((info.width + 7) >> 3) * info.height;
-  const mask: MaskRows & { setRow(y: number, row: ArrayLike<number>, offset: number): void } =
-    maskBytes <= (options.maskMemoryBytes ?? DEFAULT_MASK_MEMORY_BYTES) ? new BitMask(info.width, info.height) : new SpilledBitMask(info.width, info.height);
-  let spill: RowSpill;
-  try {
-    spill = new RowSpill(info.width, info.height, { memoryBytes: options.probabilityMemoryBytes });
-  } catch (err) {
-    if (mask instanceof SpilledBitMask) mask.close();
-    throw err;
-  }
+  const spillDir = options.spillDir;
+  const mask: WritableMaskRows =
+    maskBytes <= (options.maskMemoryBytes ?? DEFAULT_MASK_MEMORY_BYTES) ? new BitMask(info.width, info.height) : new SpilledBitMask(info.width, info.height, { tmpDir: spillDir });
+  let spill: RowSpill | null = null;
   const codeCounts = new Float64Array(256);
   let blended: BlendedScene;
   // Vectorizing overlaps the tiles: finished rows are labelled and traced a slice at a time whenever the
@@ -368,46 +372,49 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const sink = options.features ?? collected!;
   let polygons = 0;
   let waterAreaM2 = 0;
-  let toFeature: ((poly: PixelPolygon) => CompactWaterFeature | null) | null = null;
-  const tracer = createMaskTracer(mask, {
-    connectivity,
-    valueRow: (y) => spill.row(y),
-    onPolygon: (poly, order) => {
-      const feature = toFeature!(poly);
-      if (feature) {
-        polygons++;
-        waterAreaM2 += feature.properties.area_m2;
-      }
-      sink.add(order, feature);
-    },
-  });
-  toFeature = createCompactFeatureMaker({ junctions: tracer.junctions, width: info.width }, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
-  let rowsReady = 0;
-  /** The water bytes of a band of rows, reused from band to band. */
-  let water = new Uint8Array(0);
   let rowsVectorizedDuringTiles = 0;
   let tracing: ReturnType<typeof setImmediate> | null = null;
-  // Slices run on their own turn of the event loop: what they throw (the sink, the projection, the spill)
-  // is kept and rethrown once the tiles are done, so the normal clean-up runs and the process survives.
-  let traceFailure: { error: unknown } | null = null;
-  const traceSlice = (): void => {
-    tracing = null;
-    try {
-      const until = performance.now() + TRACE_TURN_MS;
-      while (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') {
-        if (performance.now() >= until) {
-          tracing = setImmediate(traceSlice);
-          break;
-        }
-      }
-    } catch (error) {
-      traceFailure = { error };
-    }
-  };
+  // Everything after the mask is made runs in this try, so its finally removes both temporary files whatever throws.
   try {
+    const probabilityRows = new RowSpill(info.width, info.height, { memoryBytes: options.probabilityMemoryBytes, tmpDir: spillDir });
+    spill = probabilityRows;
+    let toFeature: ((poly: PixelPolygon) => CompactWaterFeature | null) | null = null;
+    const tracer = createMaskTracer(mask, {
+      connectivity,
+      valueRow: (y) => probabilityRows.row(y),
+      onPolygon: (poly, order) => {
+        const feature = toFeature!(poly);
+        if (feature) {
+          polygons++;
+          waterAreaM2 += feature.properties.area_m2;
+        }
+        sink.add(order, feature);
+      },
+    });
+    toFeature = createCompactFeatureMaker({ junctions: tracer.junctions, width: info.width }, { geoTransform: info.geoTransform, toWgs84, simplify, minAreaM2, valueScale: PROBABILITY_SCALE });
+    let rowsReady = 0;
+    /** The water bytes of a band of rows, reused from band to band. */
+    let water = new Uint8Array(0);
+    // Slices run on their own turn of the event loop: what they throw (the sink, the projection, the spill)
+    // is kept and rethrown once the tiles are done, so the normal clean-up runs and the process survives.
+    let traceFailure: { error: unknown } | null = null;
+    const traceSlice = (): void => {
+      tracing = null;
+      try {
+        const until = performance.now() + TRACE_TURN_MS;
+        while (tracer.advance(rowsReady, TRACE_SLICE_ROWS) === 'budget') {
+          if (performance.now() >= until) {
+            tracing = setImmediate(traceSlice);
+            break;
+          }
+        }
+      } catch (error) {
+        traceFailure = { error };
+      }
+    };
     blended = await blendTiles(scene, segmenter, options, (y0, rows) => {
       countProbabilityCodes(rows, codeCounts);
-      spill.append(rows);
+      probabilityRows.append(rows);
       if (water.length < rows.length) water = new Uint8Array(rows.length);
       thresholdProbability(rows, threshold, water);
       const n = rows.length / info.width;
@@ -426,8 +433,11 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     tracer.finish();
   } finally {
     if (tracing) clearImmediate(tracing);
-    spill.close();
-    if (mask instanceof SpilledBitMask) mask.close();
+    try {
+      spill?.close();
+    } finally {
+      mask.close();
+    }
   }
   const { grid, bands, tilesDone, tilesResumed, skippedTiles, failedTiles, defects, stitcher, tilesPerSecond, tileSeconds } = blended;
   const tilesTotal = grid.tiles.length;

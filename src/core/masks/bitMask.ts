@@ -50,4 +50,7 @@ export class BitMask implements MaskRows {
       this.bits[base + b] = byte;
     }
   }
+
+  /** Nothing to release (the mask is in memory); lets a BitMask stand where a disk-backed mask is closed after use. */
+  close(): void {}
 }
