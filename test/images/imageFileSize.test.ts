@@ -24,7 +24,7 @@ describe('readImageFileSize', () => {
     const file = join(dir, 'sizeless.png');
     await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toFile(file);
     // a format sharp opens but cannot size: its metadata has no width and height
-    vi.spyOn(sharp.prototype, 'metadata').mockResolvedValueOnce({ format: 'pdf' } as sharp.Metadata);
+    vi.spyOn(sharp.prototype, 'metadata').mockResolvedValueOnce({ format: 'pdf' } as never);
     const failure = readImageFileSize(file);
     await expect(failure).rejects.toBeInstanceOf(InputError);
     await expect(failure).rejects.toMatchObject({ code: 'image_size_unknown' });

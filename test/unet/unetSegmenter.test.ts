@@ -1,11 +1,12 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, InputError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion } from '../../src/core/masks/metrics.ts';
-import { loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest, unetWeightsName } from '../../src/adapters/onnx/unetSegmenter.ts';
 import { readStretchedImageTile, readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
 import { builtinUnet, builtinUnetDir, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
@@ -13,6 +14,10 @@ import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION } from '../../src/core/model/
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 /** The first 12 names of the committed fixed validation split (never seen in training). */
+/** What provenance `weightsSha256` should say for a model file. */
+const sha16 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+const v1Onnx = join(builtinUnetDir('waterline-unet-v1'), 'unet.onnx');
+
 const valNames = readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
 
 describe('U-Net manifest and packing', () => {
@@ -39,9 +44,13 @@ describe('U-Net manifest and packing', () => {
   it('names a missing model directory and a directory without a manifest', async () => {
     await expect(loadUnetSegmenter({ modelPath: '/nonexistent/unet' })).rejects.toThrow(/U-Net model not found: \/nonexistent\/unet/);
     const dir = mkdtempSync(join(tmpdir(), 'unet-nomanifest-'));
-    writeFileSync(join(dir, 'unet.onnx'), 'not a model');
-    await expect(loadUnetSegmenter({ modelPath: join(dir, 'unet.onnx') })).rejects.toBeInstanceOf(ModelError);
-    await expect(loadUnetSegmenter({ modelPath: dir })).rejects.toThrow(/no manifest.json/);
+    try {
+      writeFileSync(join(dir, 'unet.onnx'), 'not a model');
+      await expect(loadUnetSegmenter({ modelPath: join(dir, 'unet.onnx') })).rejects.toBeInstanceOf(ModelError);
+      await expect(loadUnetSegmenter({ modelPath: dir })).rejects.toThrow(/no manifest.json/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -55,7 +64,7 @@ describe('U-Net segmenter on the committed model', () => {
   });
 
   it('reports itself as the prompt-free waterline-unet-v1 (its manifest name; the weights in provenance)', () => {
-    expect(segmenter.info).toEqual({ name: 'waterline-unet-v1', kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false, provenance: { weights: 'waterline-unet-v1' } });
+    expect(segmenter.info).toEqual({ name: 'waterline-unet-v1', kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false, provenance: { weights: 'waterline-unet-v1', weightsSha256: sha16(v1Onnx) } });
   });
 
   it('gives probabilities in [0,1], and exactly 0 on invalid pixels', async () => {
@@ -144,11 +153,15 @@ describe('U-Net computing in its own threads', () => {
 
   it('names a model file onnxruntime cannot load, from its thread', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'unet-broken-'));
-    writeFileSync(join(dir, 'manifest.json'), readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'manifest.json')));
-    writeFileSync(join(dir, 'unet.onnx'), 'not a model');
-    const failure = loadUnetSegmenter({ device: 'cpu', modelPath: dir });
-    await expect(failure).rejects.toBeInstanceOf(ModelError);
-    await expect(failure).rejects.toThrow(/could not load ONNX model .*unet\.onnx/);
+    try {
+      writeFileSync(join(dir, 'manifest.json'), readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'manifest.json')));
+      writeFileSync(join(dir, 'unet.onnx'), 'not a model');
+      const failure = loadUnetSegmenter({ device: 'cpu', modelPath: dir });
+      await expect(failure).rejects.toBeInstanceOf(ModelError);
+      await expect(failure).rejects.toThrow(/could not load ONNX model .*unet\.onnx/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
@@ -168,19 +181,43 @@ describe('built-in U-Nets by name', () => {
     }
   });
 
-  it('never reports a U-Net directory by a built-in name: it goes by its manifest name, or `unet` without one', async () => {
+  it('believes a built-in manifest name only in that built-in\'s own directory', () => {
+    for (const { name } of builtinUnetList()) {
+      const { onnxPath } = readUnetManifest(builtinUnetDir(name));
+      expect(unetWeightsName(name, onnxPath)).toBe(name);
+    }
+    const elsewhere = join(tmpdir(), 'my-finetune', 'unet2.onnx');
+    for (const name of ['waterline-unet2', 'waterline-unet-v1', 'waterline-unet', 'auto', 'waterline-spectral']) expect(unetWeightsName(name, elsewhere)).toBe('unet:my-finetune');
+    // v1's directory does not make a v2 name true, and names that are not built in are kept as they are
+    expect(unetWeightsName('waterline-unet2', v1Onnx)).toBe('unet:unet');
+    expect(unetWeightsName('unet', elsewhere)).toBe('unet');
+    expect(unetWeightsName('lakes-2027', elsewhere)).toBe('lakes-2027');
+  });
+
+  it('never reports a U-Net directory elsewhere by a built-in name: `unet` without a manifest name, `unet:<dir>` for a built-in one; provenance carries the file\'s sha256', async () => {
     const v1 = builtinUnetDir('waterline-unet-v1');
     const { name: _name, ...unnamed } = JSON.parse(readFileSync(join(v1, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    const dir = mkdtempSync(join(tmpdir(), 'unet-copy-'));
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(unnamed));
-    copyFileSync(join(v1, 'unet.onnx'), join(dir, 'unet.onnx'));
     const modelsDir = join(tmpdir(), 'wl-no-models');
-    const copy = await loadSegmenter({ model: dir, device: 'cpu', modelsDir, intraOpNumThreads: 1 });
+    const dirs: string[] = [];
     try {
-      expect(copy.info.name).toBe('unet');
-      expect(copy.info.provenance).toEqual({ weights: 'unet' });
+      for (const manifestName of [undefined, 'waterline-unet2']) {
+        // a copy of v1's weights; the second with the manifest every models/unet2/train.py export writes
+        const dir = mkdtempSync(join(tmpdir(), 'unet-copy-'));
+        dirs.push(dir);
+        writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifestName ? { ...unnamed, name: manifestName } : unnamed));
+        copyFileSync(join(v1, 'unet.onnx'), join(dir, 'unet.onnx'));
+        const copy = await loadSegmenter({ model: dir, device: 'cpu', modelsDir, intraOpNumThreads: 1 });
+        try {
+          const expected = manifestName ? `unet:${basename(dir)}` : 'unet';
+          expect(copy.info.name).toBe(expected);
+          expect(copy.info.provenance).toEqual({ weights: expected, weightsSha256: sha16(v1Onnx) });
+          expect(JSON.stringify(copy.info)).not.toContain(tmpdir());
+        } finally {
+          await copy.dispose();
+        }
+      }
     } finally {
-      await copy.dispose();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
@@ -216,8 +253,9 @@ describe('built-in U-Nets by name', () => {
     try {
       expect(a.info.name).toBe(DEFAULT_UNET_VERSION);
       expect(b.info.name).toBe('waterline-unet');
-      expect(a.info.provenance).toEqual({ weights: DEFAULT_UNET_VERSION });
-      expect(b.info.provenance).toEqual({ weights: DEFAULT_UNET_VERSION });
+      const weightsSha256 = sha16(readUnetManifest(builtinUnetDir(DEFAULT_UNET_VERSION)).onnxPath);
+      expect(a.info.provenance).toEqual({ weights: DEFAULT_UNET_VERSION, weightsSha256 });
+      expect(b.info.provenance).toEqual({ weights: DEFAULT_UNET_VERSION, weightsSha256 });
       const [pa, pb] = [await a.segment(tiles, { prompt: '' }), await b.segment(tiles, { prompt: '' })];
       for (let k = 0; k < tiles.length; k++) expect(Buffer.from(pa[k].probability.buffer).equals(Buffer.from(pb[k].probability.buffer))).toBe(true);
     } finally {

@@ -6,21 +6,26 @@
  * The manifest says how to feed it (input name, size, scale, per-channel mean/std) and what comes out
  * (`probability` or `logits`); this module reads it instead of hard-coding constants.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CancelledError, InputError, ModelError } from '../../core/errors.ts';
 import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentation } from '../../core/model/segmenter.ts';
 import type { Logger } from '../../logger.ts';
 import { assertInputs, createOnnxSession, expectedProvider, runFloat32, type Device } from './onnxSession.ts';
 import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
-import { UNET_MODEL_NAME } from '../../core/model/modelNames.ts';
-import { defaultUnetDir } from './builtinUnets.ts';
+import { UNET_MODEL_NAME, isBuiltinModelName } from '../../core/model/modelNames.ts';
+import { builtinUnet, defaultUnetDir } from './builtinUnets.ts';
 
 
 const manifestSchema = z.object({
-  /** The weights' identity (e.g. waterline-unet-v1), reported as provenance `weights`; never a built-in alias. */
+  /**
+   * The weights' identity (e.g. waterline-unet-v1), reported as provenance `weights`; never a built-in alias. A
+   * built-in name is only believed in that built-in's own directory (unetWeightsName).
+   */
   name: z.string().default('unet'),
   file: z.string().default('unet.onnx'),
   input: z.object({
@@ -131,6 +136,33 @@ export function readUnetManifest(modelPath: string = defaultUnetDir): { manifest
   return { manifest: parsed.data, onnxPath, manifestPath };
 }
 
+/** A path with its symbolic links resolved where it exists (else only made absolute). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * The name a U-Net's weights go by: the manifest's, unless it is a built-in model name and the model is not in that
+ * built-in's committed directory (a copy or a fine-tune exported with the same manifest, e.g. by models/unet2/train.py):
+ * then `unet:<directory name>` (never a full path), so neither its name nor its provenance passes for the shipped weights.
+ */
+export function unetWeightsName(manifestName: string, onnxPath: string): string {
+  if (!isBuiltinModelName(manifestName)) return manifestName;
+  const dir = dirname(realPath(onnxPath));
+  const builtin = builtinUnet(manifestName);
+  if (builtin && realPath(builtin.dir) === dir) return manifestName;
+  return `unet:${basename(dir)}`;
+}
+
+/** The first 16 hex digits of the SHA-256 of a model file: which weights ran, whatever their name. */
+export async function modelFileSha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16);
+}
+
 /**
  * Per-channel lookup tables from 8-bit values to normalised floats: (v * scale - mean) / std.
  * Index `c * 256 + v`.
@@ -188,16 +220,24 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
     await s.release();
     throw err;
   }
+  let weightsSha256: string;
+  try {
+    weightsSha256 = await modelFileSha256(onnxPath);
+  } catch (err) {
+    await s.release();
+    throw err;
+  }
+  const weights = unetWeightsName(manifest.name, onnxPath);
   const lut = normalisationTable(manifest);
   const maxBatch = Math.max(1, options.maxBatch ?? 16);
   const info: SegmenterInfo = {
-    name: options.name ?? manifest.name,
+    name: options.name ?? weights,
     kind: 'unet',
     inputSize: manifest.input.size,
     provider: s.provider,
     usesPrompt: false,
     // which weights ran, whatever name they were asked for by (`waterline-unet` names a version that can change)
-    provenance: { weights: manifest.name },
+    provenance: { weights, weightsSha256 },
   };
   options.logger?.info({ model: onnxPath, provider: s.provider }, 'U-Net segmenter loaded');
 
