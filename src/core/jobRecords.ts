@@ -58,8 +58,10 @@ export interface JobRecord {
   progress: JobProgress;
   error: string | null;
   /**
-   * How many times the thread running this job crashed under it (an uncaught exception, e.g. in a native
-   * runtime): the first crash puts the job back in the queue to resume from its stored tiles, the second fails it.
+   * How many times in a row the thread running this job crashed under it (an exception nothing caught in the
+   * thread, its heap running out) with no tile stored in between (a crash after the job stored a new tile counts 1
+   * again): the first crash puts the job back in the queue to resume from its stored tiles, the second in a row
+   * fails it.
    */
   crashes: number;
   createdAt: string;

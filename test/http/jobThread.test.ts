@@ -2,8 +2,9 @@
  * `waterline serve`'s default: jobs run in a job thread (ThreadJobExecutor + jobThread.ts, the model loaded
  * there from a module), not on the HTTP event loop. The job's GeoJSON equals a plain segmentation, cancel
  * reaches the thread, and a shutdown leaves the job queued with its tiles stored. A thread that crashes under a
- * job resumes it on a new thread from its stored tiles; a second crash fails it; nothing outlives a failed start
- * or a shutdown.
+ * job resumes it on a new thread from its stored tiles; a second crash with no tile stored in between fails it (a
+ * job that was storing tiles is not failed for crashes, also beside another job); a job no thread can be started
+ * for again fails; nothing outlives a failed start or a shutdown.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { JobStore } from '../../src/adapters/store/jobStore.ts';
 import { segmentScene } from '../../src/pipeline/segmentScene.ts';
 import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
 import { darkWaterModuleUrl } from './fixtures/darkWaterModule.ts';
+import { JOB_THREAD_CRASHED, JOB_THREAD_NOT_STARTED } from '../../src/http/threadJobExecutor.ts';
 import { startHarness, waitFor, type Harness } from './serverHarness.ts';
 
 const SCENE = 'landsat8-ottawa-rgb16-utm18-cog.tif';
@@ -141,10 +143,11 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
     }
   }, 120_000);
 
-  it('a job its thread crashes under twice fails with a safe message; the next job gets a new thread; none starts after shutdown', async () => {
+  it('a job its thread crashes under twice with no tile stored in between fails with a safe message; the next job gets a new thread; none starts after shutdown', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
     dirs.push(dir);
-    const crash = { marker: join(dir, 'crashed'), times: 2, afterCalls: 1 };
+    // the first thread stores one batch, the second crashes at once
+    const crash = { marker: join(dir, 'crashed'), times: 2, afterCalls: [1, 0], whenStoredIn: dir };
     const h = await startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, crash } } } }, dir);
     try {
       const crashed = await submit(h);
@@ -153,7 +156,8 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
         return job.state === 'failed' || job.state === 'succeeded' ? job : undefined;
       }, 'the crashed job to fail');
       expect(failed.state).toBe('failed');
-      expect(failed.error).toMatch(/job thread crashed twice/);
+      expect(failed.error).toBe(JOB_THREAD_CRASHED);
+      expect(failed.error).toMatch(/job thread crashed 2 times in a row/);
       expect(failed.error).not.toMatch(/secret|out of bounds/);
       expect(h.deps.store.getJob(crashed)!.crashes).toBe(2);
       expect(readFileSync(crash.marker, 'utf8').trim().split('\n')).toHaveLength(2);
@@ -165,6 +169,49 @@ describeShared('jobs in the job thread (serve without --queue)', () => {
     }
     // a late on-demand request after shutdown starts no thread (one would keep the process alive)
     await expect(h.deps.segmenters.get(null)).rejects.toThrow(/shutting down/);
+  }, 120_000);
+
+  it('two jobs in one thread, both storing tiles, are not failed by two crashes of it (each resumes; both succeed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const crash = { marker: join(dir, 'crashed'), times: 2, whileJobsProgressIn: dir };
+    const h = await startHarness({ maxRunningJobs: 2 }, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, delayMs: 20, crash } } } }, dir);
+    try {
+      h.addFile(scenePath(SCENE));
+      const scene = await post(`${h.url}/scenes`, { path: SCENE });
+      // a large overlap: many tiles (batches) per job, so both keep storing tiles between the crashes
+      const [first, second] = await Promise.all([0, 1].map(async () => (await post(`${h.url}/jobs`, { scene: scene.id, options: { overlap: 64 } })).id));
+      const done = await Promise.all([first, second].map((id) => waitFor(async () => {
+        const job = await getJob(h.url, id);
+        return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+      }, 'both jobs to finish', 90_000)));
+      expect(readFileSync(crash.marker, 'utf8').trim().split('\n')).toHaveLength(2);
+      expect(done.map((j) => [j.state, j.error ?? null])).toEqual([['succeeded', null], ['succeeded', null]]);
+      // each crash hit both jobs; the second came after both had stored tiles, so neither count went on
+      expect([first, second].map((id) => h.deps.store.getJob(id)!.crashes)).toEqual([1, 1]);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it('a job whose thread cannot be started again after a crash fails with a safe message (it does not stay queued)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waterline-thread-'));
+    dirs.push(dir);
+    const crash = { marker: join(dir, 'crashed'), afterCalls: 1, failStartAfterCrash: true };
+    const h = await startHarness({}, {}, { jobs: { kind: 'thread', segmenter: { module: darkWaterModuleUrl, options: { soft: true, crash } } } }, dir);
+    try {
+      const jobId = await submit(h);
+      const done = await waitFor(async () => {
+        const job = await getJob(h.url, jobId);
+        return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+      }, 'the job to fail');
+      expect(done.state).toBe('failed');
+      expect(done.error).toBe(JOB_THREAD_NOT_STARTED);
+      expect(done.error).not.toMatch(/secret|cannot map/);
+      expect(h.deps.store.getJob(jobId)!.crashes).toBe(1);
+    } finally {
+      await h.close();
+    }
   }, 120_000);
 
   it('cancel reaches the thread; a shutdown leaves the job queued with its stored tiles', async () => {
