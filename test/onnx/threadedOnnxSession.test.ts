@@ -2,6 +2,7 @@
  * onnxruntime sessions in worker threads (threadedOnnxSession.ts) when a thread dies: the test kills a real
  * inference thread (the committed U-Net) by terminating it. The call running on it fails with a ModelError naming
  * the model; the next call starts the thread again and gets the same output as before; release ends every thread.
+ * A restart that fails is not tried again: later calls fail at once, naming the model and never the server path.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ModelError } from '../../src/core/errors.ts';
@@ -12,11 +13,17 @@ import type { ModelTile, Segmenter } from '../../src/core/model/segmenter.ts';
 
 /** Every thread the code under test starts, so the test can kill one. */
 const started = vi.hoisted(() => [] as { name: string; client: ThreadClient }[]);
+/** While set, starting an inference thread fails (with a server path in the error); counts the attempts. */
+const failing = vi.hoisted(() => ({ on: false, attempts: 0 }));
 vi.mock('../../src/adapters/threads/threadRpc.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/adapters/threads/threadRpc.ts')>();
   return {
     ...real,
     startThread: async (...args: Parameters<typeof real.startThread>) => {
+      if (failing.on && args[2] === 'waterline-onnx') {
+        failing.attempts++;
+        throw new Error('/srv/secret/models/unet/unet.onnx: thread waterline-onnx exited with code 1 while starting');
+      }
       const client = await real.startThread(...args);
       started.push({ name: args[2] ?? '', client });
       return client;
@@ -68,6 +75,43 @@ describe('threaded onnxruntime session whose thread dies', () => {
     session = undefined;
     expect(inference().every((c) => c.dead)).toBe(true); // release ended every thread, restarted ones too
   }, 60_000);
+});
+
+describe('threaded onnxruntime session whose thread cannot be started again', () => {
+  it('fails fast with a ModelError naming the model (not the server path) and never retries the start per call', async () => {
+    const session = await createThreadedOnnxSession(onnxPath, { device: 'cpu', sessions: 1, intraOpNumThreads: 1 });
+    try {
+      await session.run(request);
+      const [current] = inference().slice(-1);
+      await kill(current);
+      failing.on = true;
+      const errors: unknown[] = [];
+      for (let i = 0; i < 3; i++) errors.push(await session.run(request).catch((e: unknown) => e));
+      expect(failing.attempts).toBe(1); // one restart tried, not one per call
+      for (const err of errors) {
+        expect(err).toBeInstanceOf(ModelError);
+        expect((err as ModelError).code).toBe('model_thread_restart_failed');
+        expect((err as ModelError).userMessage()).toContain('unet/unet.onnx');
+        expect((err as ModelError).userMessage()).not.toContain('/srv/secret');
+        expect((err as ModelError).userMessage()).not.toContain(onnxPath);
+      }
+    } finally {
+      failing.on = false;
+      await session.release();
+    }
+  }, 60_000);
+
+  it('a first start that fails names the model, not the server path', async () => {
+    failing.on = true;
+    try {
+      const err = await createThreadedOnnxSession(onnxPath, { device: 'cpu', sessions: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelError);
+      expect((err as ModelError).message).toContain('unet/unet.onnx');
+      expect((err as ModelError).message).not.toContain(onnxPath);
+    } finally {
+      failing.on = false;
+    }
+  });
 });
 
 describe('U-Net segmenter whose inference thread dies', () => {

@@ -10,11 +10,15 @@
  * The same session options, provider choice and errors as createOnnxSession; the threads do not hold the process
  * open while no run is pending.
  *
- * A thread that dies (a native fault in onnxruntime, an out-of-memory abort, a terminated worker) is started again,
+ * A thread that dies (an exception nothing catches in it, its own heap running out, a terminate()) is started again,
  * once per death, by the next call that would go to it, with the same session on the same provider; the call that
- * was running on it rejects with a ModelError naming the model. So one fault costs the batch in flight (which the
- * pipeline retries tile by tile, on the new thread) and the model keeps working for every later batch and job,
- * instead of failing each of them against a dead thread.
+ * was running on it rejects with a ModelError naming the model. So one such death costs the batch in flight (which
+ * the pipeline retries tile by tile, on the new thread) and the model keeps working for every later batch and job,
+ * instead of failing each of them against a dead thread. A native fault in onnxruntime (a SIGSEGV, an abort()) is
+ * not survived: it ends the whole process, not just the thread. A restart that fails is not tried again: that
+ * session is out of service and its calls go to the others; with none left every call fails at once with the
+ * remembered ModelError (model_thread_restart_failed) instead of starting a thread per call (per tile, when the
+ * pipeline retries a batch tile by tile). Messages name the model by its folder and file, never the server path.
  */
 import { ModelError, UnsupportedError, describeError } from '../../core/errors.ts';
 import { startThread, type ThreadClient } from '../threads/threadRpc.ts';
@@ -40,13 +44,18 @@ export interface ThreadedSessionOptions extends CreateSessionOptions {
 
 const THREAD_MODULE = new URL('./onnxRunThread.ts', import.meta.url);
 
+/** The model as messages name it: its file and the folder it is in (never the whole server path). */
+function modelLabel(model: string): string {
+  return model.split(/[\\/]/).filter(Boolean).slice(-2).join('/');
+}
+
 /** One session in one thread, or the error that kept it from starting. */
 async function startOne(model: string, init: OnnxRunThreadInit): Promise<{ client: ThreadClient; info: Extract<OnnxRunThreadInfo, { ok: true }> }> {
   let client: ThreadClient;
   try {
     client = await startThread(THREAD_MODULE, init, 'waterline-onnx', { unrefWhenIdle: true });
   } catch (err) {
-    throw new ModelError('model_load_failed', `could not start the inference thread for ${model}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new ModelError('model_load_failed', `could not start the inference thread for ${modelLabel(model)}: ${describeError(err).split('\n')[0]}`, { cause: err });
   }
   const info = await client.call<OnnxRunThreadInfo>('info', null);
   if (!info.ok) {
@@ -56,11 +65,6 @@ async function startOne(model: string, init: OnnxRunThreadInit): Promise<{ clien
     throw new ModelError(code ?? 'model_load_failed', message, { hint });
   }
   return { client, info };
-}
-
-/** The model as messages name it: its file and the folder it is in (never the whole server path). */
-function modelLabel(model: string): string {
-  return model.split(/[\\/]/).filter(Boolean).slice(-2).join('/');
 }
 
 async function releaseOne(client: ThreadClient): Promise<void> {
@@ -90,6 +94,8 @@ export async function createThreadedOnnxSession(model: string, options: Threaded
   const pending = threads.map(() => 0);
   /** A dead thread's replacement being started (callers of that slot wait for the same one). */
   const restarts = new Map<number, Promise<ThreadClient>>();
+  /** Slots whose restart failed: out of service, never started again (the error their calls got). */
+  const broken = new Map<number, ModelError>();
   let released = false;
   // a replacement runs on the provider the first session got, as the others do
   const restartInit: OnnxRunThreadInit = { model, options: { ...sessionOptions, device: first.info.provider } };
@@ -105,6 +111,13 @@ export async function createThreadedOnnxSession(model: string, options: Threaded
           const { client } = await startOne(model, restartInit);
           threads[k] = client;
           return client;
+        } catch (err) {
+          const failed = new ModelError('model_thread_restart_failed', `the inference thread of ${modelLabel(model)} died and could not be started again, so the model is out of service`, {
+            cause: err,
+            hint: 'restart the server (or the command) to load the model again',
+          });
+          broken.set(k, failed);
+          throw failed;
         } finally {
           restarts.delete(k);
         }
@@ -121,8 +134,9 @@ export async function createThreadedOnnxSession(model: string, options: Threaded
     sessions: threads.length,
     async run(request) {
       if (released) throw new ModelError('model_released', `the inference sessions of ${modelLabel(model)} were released`);
-      let k = 0;
-      for (let i = 1; i < threads.length; i++) if (pending[i] < pending[k]) k = i;
+      let k = -1;
+      for (let i = 0; i < threads.length; i++) if (!broken.has(i) && (k < 0 || pending[i] < pending[k])) k = i;
+      if (k < 0) throw broken.get(0)!;
       pending[k]++;
       try {
         const client = await live(k);
