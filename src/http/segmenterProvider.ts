@@ -212,7 +212,9 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
       const model = resolve(requested);
       try {
         if (usesDefaultLearnedModel(model)) return await loadDefault();
-        if (info && weightsOf(model) === weightsOf(info.name)) return defaultAs(model, await loadDefault());
+        // a built-in name may run the default's weights: wait for the default (loading since start-up) to know
+        const byDefault = info || builtinUnetVersion(model) ? await loadDefault().catch(() => undefined) : undefined;
+        if (byDefault && weightsOf(model) === weightsOf(byDefault.info.name)) return defaultAs(model, byDefault);
         return handleFor(model, await loadedEntry(weightsOf(model)).loading);
       } catch (err) {
         throw unavailable(model, err);

@@ -33,6 +33,26 @@ describe('segmenter provider', () => {
     await provider.dispose();
   });
 
+  it('a built-in name for the default\'s weights asked for while the default still loads gets the default, not a copy', async () => {
+    const calls: (string | null)[] = [];
+    let finish: () => void = () => undefined;
+    const loaded = new Promise<void>((r) => { finish = r; });
+    const provider = createSegmenterProvider(async (model) => {
+      calls.push(model);
+      if (model === null) await loaded; // the default (waterline-unet) is still loading when the request comes
+      const s = darkWaterSegmenter();
+      return { ...s, info: { ...s.info, name: model ?? 'waterline-unet' } };
+    }, silentLogger);
+    const asked = provider.get('waterline-unet-v1');
+    finish();
+    const byVersion = await asked;
+    expect(byVersion.info.name).toBe('waterline-unet-v1');
+    expect(calls).toEqual([null]);
+    expect((await provider.get('waterline-unet')).info.name).toBe('waterline-unet');
+    expect(calls).toEqual([null]);
+    await provider.dispose();
+  });
+
   it('auto and waterline-spectral run on the default model: never a second copy of it', async () => {
     const calls: (string | null)[] = [];
     const provider = createSegmenterProvider(async (model) => {
