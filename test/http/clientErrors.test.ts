@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geoTiff } from '../raster/hostileTiff.ts';
+import { builtinUnetVersion } from '../../src/core/model/modelNames.ts';
 import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
 import { startHarness, waitFor, type Harness } from './serverHarness.ts';
 
@@ -21,7 +22,8 @@ describe('errors seen by clients', () => {
     h = await startHarness({}, {}, {
       loadSegmenter: async (model) => {
         if (model === null && defaultLoads++ === 0) throw new Error(`cannot open /tmp/secret-models/unet.onnx (pass --model <dir>)`);
-        if (model === 'waterline-unet') throw new Error(`ENOENT: no such file or directory, open '${process.cwd()}/models/spectral/x.json' (run \`waterline models pull x\`)`);
+        // waterline-unet loads by the version it names (the provider keys models by weights)
+        if (model === builtinUnetVersion('waterline-unet')) throw new Error(`ENOENT: no such file or directory, open '${process.cwd()}/models/spectral/x.json' (run \`waterline models pull x\`)`);
         return darkWaterSegmenter();
       },
     });
