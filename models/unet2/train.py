@@ -101,8 +101,10 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
         d = [a - b for a, b in zip((tp, fp, fn), before)]
         per_scene[s['name']] = {'iou': round(d[0] / max(sum(d), 1), 4), 'union': sum(d)}
     # micro-averaged (large renderings weigh most), and per rendering (to see which one moves the total)
+    scored = [v['iou'] for v in per_scene.values() if v['union'] > 0]
     return {'scene_iou': tp / max(tp + fp + fn, 1), 'scene_precision': tp / max(tp + fp, 1),
-            'scene_recall': tp / max(tp + fn, 1), 'scene_ious': per_scene}
+            'scene_recall': tp / max(tp + fn, 1), 'scene_ious': per_scene,
+            'scene_iou_macro': sum(scored) / max(len(scored), 1)}
 
 
 @torch.no_grad()
@@ -340,7 +342,7 @@ def main():
         history.append(rec)
         log(f'epoch {epoch}/{args.epochs} done: loss {rec["loss"]:.4f} val (EMA) iou {m["iou"]:.4f} f1 {m["f1"]:.4f} '
             f'p {m["precision"]:.4f} r {m["recall"]:.4f}; scene-val iou {m["scene_iou"]:.4f} p {m["scene_precision"]:.4f} '
-            f'r {m["scene_recall"]:.4f} ({rec["minutes"]} min, partial if resumed)')
+            f'r {m["scene_recall"]:.4f}, mean over renderings {m["scene_iou_macro"]:.4f} ({rec["minutes"]} min, partial if resumed)')
         if m['iou'] > best_iou:
             best_iou = m['iou']
             save(os.path.join(args.run, 'best.pt'), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
@@ -353,6 +355,12 @@ def main():
                 'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
                 'mean': mean.tolist(), 'std': std.tolist()})
             log(f'new best of (val iou + scene-val iou) / 2 = {combined:.4f} saved as best-combined.pt')
+        macro = (m['iou'] + m['scene_iou_macro']) / 2  # every rendering counts the same (no one lake decides)
+        if macro > max((h['iou'] + h['scene_iou_macro']) / 2 for h in history if 'scene_iou_macro' in h) - 1e-12:
+            save(os.path.join(args.run, 'best-macro.pt'), {
+                'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
+                'mean': mean.tolist(), 'std': std.tolist()})
+            log(f'new best of (val iou + mean scene-val iou over renderings) / 2 = {macro:.4f} saved as best-macro.pt')
         if not args.no_light:
             save(args.light, {'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou, 'args': vars(args),
                               'mean': mean.tolist(), 'std': std.tolist(),
