@@ -78,61 +78,28 @@ describe('segmenter provider', () => {
   });
 
   it('disposes a model dropped from the cache once no call runs on it, and never one with a call in flight', async () => {
-    /** A loaded copy of a model: its calls in flight, whether it was disposed, and what went wrong. */
-    type Copy = { model: string; inFlight: number; disposed: boolean; release?: () => void };
-    const copies: Copy[] = [];
-    const violations: string[] = [];
-    let holdNext = false;
-    const provider = createSegmenterProvider(async (model) => {
-      if (model === null) return darkWaterSegmenter();
-      const copy: Copy = { model, inFlight: 0, disposed: false };
-      copies.push(copy);
-      const fake: Segmenter = {
-        info: { name: model, kind: 'test', inputSize: 224, provider: 'cpu', usesPrompt: false },
-        async segment(tiles) {
-          if (copy.disposed) violations.push(`${model} #${copies.indexOf(copy)} segmented after it was disposed`);
-          copy.inFlight++;
-          try {
-            if (holdNext) {
-              holdNext = false;
-              await new Promise<void>((resolve) => (copy.release = resolve));
-            }
-            return tiles.map((t) => ({ tileId: `${model}:${t.id}`, probability: new Float32Array(1), defects: [] }));
-          } finally {
-            copy.inFlight--;
-          }
-        },
-        async dispose() {
-          if (copy.inFlight > 0) violations.push(`${model} #${copies.indexOf(copy)} disposed with ${copy.inFlight} call(s) in flight`);
-          if (copy.disposed) violations.push(`${model} #${copies.indexOf(copy)} disposed twice`);
-          copy.disposed = true;
-        },
-      };
-      return fake;
-    }, silentLogger, { maxLoaded: 1 });
-    const tile: ModelTile = { id: 'r0c0', size: 1, rgb: new Uint8Array(3), valid: new Uint8Array(1) };
-    const run = async (s: Segmenter) => (await s.segment([tile], { prompt: '' }))[0].tileId;
-    const settle = () => new Promise((r) => setImmediate(r));
+    // copies[0] is the default model's copy, the named ones follow
+    const { provider, copies, violations, hold, run, named } = copiesProvider();
 
     // alternating two models with room for one: each switch drops the other, which is disposed
     const a = await provider.get('a');
     expect(await run(a)).toBe('a:r0c0');
     const b = await provider.get('b');
     await settle();
-    expect(copies.map((c) => [c.model, c.disposed])).toEqual([['a', true], ['b', false]]);
+    expect(named()).toEqual([['a', true], ['b', false]]);
     expect(await run(b)).toBe('b:r0c0');
     expect(await provider.get('a')).toBe(a); // one handle per model, whatever is loaded behind it
     await settle();
-    expect(copies.map((c) => [c.model, c.disposed])).toEqual([['a', true], ['b', true], ['a', false]]);
+    expect(named()).toEqual([['a', true], ['b', true], ['a', false]]);
 
     // a job holding model a from before: its next call runs on the copy loaded now, never on a disposed one
     expect(await run(a)).toBe('a:r0c0');
 
     // a call in flight on a when b evicts it: a is disposed only when that call returns
-    holdNext = true;
+    hold.next = true;
     const inFlight = run(a);
     await settle();
-    const busy = copies[2];
+    const busy = copies[3];
     expect(busy.inFlight).toBe(1);
     await provider.get('b');
     await settle();
@@ -145,14 +112,14 @@ describe('segmenter provider', () => {
     // the handle of a dropped model loads it again on its next call (and that drops b)
     expect(await run(a)).toBe('a:r0c0');
     await settle();
-    expect(copies.map((c) => [c.model, c.disposed])).toEqual([['a', true], ['b', true], ['a', true], ['b', true], ['a', false]]);
+    expect(named()).toEqual([['a', true], ['b', true], ['a', true], ['b', true], ['a', false]]);
 
     await provider.dispose();
     expect(copies.every((c) => c.disposed)).toBe(true);
     expect(violations).toEqual([]);
     // nothing is loaded after dispose (it would never be released)
     await expect(run(b)).rejects.toThrow(/shutting down/);
-    expect(copies.length).toBe(5);
+    expect(copies.length).toBe(6);
   });
 
   /** A provider whose loads are recorded copies (maxLoaded 1): which were loaded, disposed, and misused. */
@@ -183,6 +150,7 @@ describe('segmenter provider', () => {
         },
         async dispose() {
           if (copy.inFlight > 0) violations.push(`${model} #${copies.indexOf(copy)} disposed with ${copy.inFlight} call(s) in flight`);
+          if (copy.disposed) violations.push(`${model} #${copies.indexOf(copy)} disposed twice`);
           copy.disposed = true;
         },
       };
