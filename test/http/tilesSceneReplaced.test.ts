@@ -7,17 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import request from 'supertest';
 import { lonLatToTile } from '../../src/core/grid/webMercator.ts';
-import { syntheticTiff } from '../raster/syntheticTiff.ts';
+import { sceneBytes } from './replacedSceneFile.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
-
-const SIZE = 64;
-
-/** A 64 × 64 one-band GeoTIFF; `inverted` turns every pixel v into 255 - v (same histogram, other pixels). */
-function sceneBytes(inverted: boolean): Buffer {
-  const buf = syntheticTiff({ width: SIZE, height: SIZE });
-  if (inverted) for (let i = buf.length - SIZE * SIZE; i < buf.length; i++) buf[i] = 255 - buf[i];
-  return buf;
-}
 
 /** This process's open descriptors on a file that has been deleted (or renamed over) at `path`. */
 function openDeleted(path: string): string[] {

@@ -4,7 +4,7 @@
  * the new file's pixels under the old file's ETag. The order is forced, not timed: the first request's stat
  * is held (a hook in sceneFileIdentity) until the file is replaced and the second request has been answered.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import request from 'supertest';
@@ -12,7 +12,7 @@ import { lonLatToTile } from '../../src/core/grid/webMercator.ts';
 import type { AppContext } from '../../src/http/appContext.ts';
 import { sceneFileIdentity, sceneFileKey } from '../../src/http/routes/sceneFileIdentity.ts';
 import { OpenScenes } from '../../src/http/routes/tilesScenes.ts';
-import { syntheticTiff } from '../raster/syntheticTiff.ts';
+import { replaceSceneFile, sceneBytes } from './replacedSceneFile.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
 
 const hooks = vi.hoisted(() => ({
@@ -52,21 +52,6 @@ vi.mock('../../src/adapters/raster/openScene.ts', async (importOriginal) => {
   };
 });
 
-const SIZE = 64;
-
-/** A 64 × 64 one-band GeoTIFF; `inverted` turns every pixel v into 255 - v (same histogram, other pixels). */
-function sceneBytes(inverted: boolean): Buffer {
-  const buf = syntheticTiff({ width: SIZE, height: SIZE });
-  if (inverted) for (let i = buf.length - SIZE * SIZE; i < buf.length; i++) buf[i] = 255 - buf[i];
-  return buf;
-}
-
-/** Replace `file` the way tools do: write a sibling, rename it over (new inode, same path). */
-function replace(file: string, inverted: boolean): void {
-  writeFileSync(`${file}.tmp`, sceneBytes(inverted));
-  renameSync(`${file}.tmp`, file);
-}
-
 let server: TestServer;
 let fresh: TestServer | undefined;
 
@@ -98,7 +83,7 @@ it('a tile request that stat-ed the file before it was replaced and goes on last
   await reached;
 
   // The file is replaced; B stats the new file and is answered with its pixels.
-  replace(file, true);
+  replaceSceneFile(file, true);
   const b = await request(server.url).get(path).buffer(true).expect(200);
   const opened = hooks.opened;
 
@@ -126,7 +111,7 @@ it('OpenScenes: a stale identity never replaces the entry of a newer file versio
   const old = await sceneFileIdentity(file);
   const first = await scenes.get(id, old);
   expect(first.fileKey).toBe(sceneFileKey(old));
-  replace(file, true);
+  replaceSceneFile(file, true);
   const now = await sceneFileIdentity(file);
   const newer = await scenes.get(id, now);
   expect(newer.fileKey).toBe(sceneFileKey(now));
@@ -152,7 +137,7 @@ it('OpenScenes: the version an entry carries is the one its handle opened, when 
   });
   const got = scenes.get(id);
   await reached;
-  replace(file, true);
+  replaceSceneFile(file, true);
   const now = await sceneFileIdentity(file);
   release();
   const entry = await got;
