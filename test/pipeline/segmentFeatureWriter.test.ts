@@ -23,7 +23,6 @@ const cases: { scene: string; connectivity: Connectivity; simplify: number; form
   { scene: 'landsat7-bahamas-rgb-utm18.tif', connectivity: 8, simplify: 0, format: 'geojsonseq' },
 ];
 
-const spills = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('waterline-features-'));
 
 describeShared('streamed GeoJSON = the collected collection written (real scenes)', () => {
   for (const c of cases) {
@@ -66,8 +65,10 @@ describeShared('streamed GeoJSON = the collected collection written (real scenes
   it('a cancelled run leaves no output file and no spill', async () => {
     const scene = await openScene(scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'));
     const out = join(dir, 'cancelled.geojson');
-    const spillsBefore = new Set(spills());
-    const writer = openWaterFeatureWriter(out, 'geojson');
+    // a spill directory of its own: other test files spill into the system's temp directory meanwhile
+    const spillDir = mkdtempSync(join(tmpdir(), 'wl-cancel-spill-'));
+    const writer = openWaterFeatureWriter(out, 'geojson', undefined, { spillDir });
+    expect(readdirSync(spillDir).filter((n) => n.startsWith('waterline-features-')).length).toBe(1);
     const controller = new AbortController();
     let tiles = 0;
     const model = darkWaterSegmenter({ onTile: () => void (++tiles === 4 && controller.abort()) });
@@ -79,7 +80,8 @@ describeShared('streamed GeoJSON = the collected collection written (real scenes
     }
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.startsWith('cancelled'))).toEqual([]);
-    expect(spills().filter((n) => !spillsBefore.has(n))).toEqual([]);
+    expect(readdirSync(spillDir)).toEqual([]);
+    rmSync(spillDir, { recursive: true, force: true });
   });
 
   it('a sink that fails while the tiles run (a full disk) fails the run, not the process', async () => {

@@ -38,8 +38,9 @@ function featureText(id: number, tail: string): string {
   return `${featureHead(id)}${tail}`;
 }
 
-export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout?: Writable): WaterFeatureWriter {
-  const dir = mkdtempSync(join(tmpdir(), 'waterline-features-'));
+/** `spillDir`: where the spill's temporary directory is made (default the system's temp directory). */
+export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout?: Writable, options: { spillDir?: string } = {}): WaterFeatureWriter {
+  const dir = mkdtempSync(join(options.spillDir ?? tmpdir(), 'waterline-features-'));
   let fd: number | null = null;
   try {
     fd = openSync(join(dir, 'features.json'), 'w+');
