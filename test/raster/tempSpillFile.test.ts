@@ -30,18 +30,20 @@ describe('TempSpillFile', () => {
   });
 
   for (const how of ['throw', 'exit'] as const) {
-    it(`a worker thread that opened a spilled mask and rows and dies (${how === 'throw' ? 'uncaught exception' : 'process.exit'}) leaves no file behind`, async () => {
+    it(`a worker thread that opened a spilled mask, rows and a feature writer and dies (${how === 'throw' ? 'uncaught exception' : 'process.exit'}) leaves no file behind`, async () => {
       const tmpDir = mkdtempSync(join(root, `${how}-`));
       const worker = new Worker(BOOT, { workerData: { module: module.href, init: { tmpDir, how } }, stdout: true, stderr: true });
       let files: string[] = [];
+      let entries = 0;
       let error: unknown;
-      worker.on('message', (m: { files: string[] }) => (files = m.files));
+      worker.on('message', (m: { files: string[]; entries: number }) => ({ files, entries } = m));
       worker.on('error', (e) => (error = e));
       const code = await new Promise<number>((resolve) => worker.once('exit', resolve));
       expect(code).not.toBe(0);
       if (how === 'throw') expect(String(error)).toMatch(/the job thread died/);
       // both files existed under tmpDir while the thread ran, and are gone with their directories
       expect(files.length).toBe(2);
+      expect(entries).toBe(3); // the two spills' directories and the feature writer's
       for (const f of files) expect(dirname(dirname(f))).toBe(tmpDir);
       expect(readdirSync(tmpDir)).toEqual([]);
     }, 30_000);

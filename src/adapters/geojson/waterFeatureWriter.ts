@@ -10,10 +10,9 @@
  * typed-array rings straight into that buffer as bytes (no string per vertex) and read back in pieces of
  * 64 KiB, never as one string.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { TempSpillFile } from '../raster/tempSpillFile.ts';
 import type { AsciiSink } from '../../core/vector/asciiSink.ts';
 import { writeCompactFeatureTail } from '../../core/vector/compactWaterFeature.ts';
 import type { WaterFeatureSink } from '../../core/vector/featureOrder.ts';
@@ -40,14 +39,9 @@ function featureText(id: number, tail: string): string {
 
 /** `spillDir`: where the spill's temporary directory is made (default the system's temp directory). */
 export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout?: Writable, options: { spillDir?: string } = {}): WaterFeatureWriter {
-  const dir = mkdtempSync(join(options.spillDir ?? tmpdir(), 'waterline-features-'));
-  let fd: number | null = null;
-  try {
-    fd = openSync(join(dir, 'features.json'), 'w+');
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  // removed by close(), and by the process/thread 'exit' handler if the process ends before that (tempSpillFile.ts)
+  const file = new TempSpillFile('waterline-features-', 'features.json', options.spillDir);
+  let fd: number | null = file.fd;
   // every polygon's order (dropped ones take an id too), and the order, spill offset and length of each kept one
   let orders = new Float64Array(1024);
   let count = 0;
@@ -72,10 +66,9 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
     },
   };
   const close = (): void => {
-    if (fd !== null) closeSync(fd);
     fd = null;
     sink.at = 0;
-    rmSync(dir, { recursive: true, force: true });
+    file.close();
   };
 
   return {
