@@ -20,7 +20,6 @@ import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
 import { UNET_MODEL_NAME, isBuiltinModelName } from '../../core/model/modelNames.ts';
 import { builtinUnet, defaultUnetDir } from './builtinUnets.ts';
 
-
 const manifestSchema = z.object({
   /**
    * The weights' identity (e.g. waterline-unet-v1), reported as provenance `weights`; never a built-in alias. A
@@ -209,6 +208,7 @@ function checkTile(tile: ModelTile, multiple: number): void {
 export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<Segmenter> {
   const { manifest, onnxPath } = readUnetManifest(options.modelPath ?? defaultUnetDir);
   const s = await startRunner(onnxPath, manifest, options);
+  let weightsSha256: string;
   try {
     assertInputs({ session: s, source: onnxPath }, [manifest.input.name]);
     if (!s.outputNames.includes(manifest.output.name)) {
@@ -216,12 +216,6 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
         hint: 'the manifest does not match the ONNX file',
       });
     }
-  } catch (err) {
-    await s.release();
-    throw err;
-  }
-  let weightsSha256: string;
-  try {
     weightsSha256 = await modelFileSha256(onnxPath);
   } catch (err) {
     await s.release();
