@@ -7,6 +7,7 @@
  * (TempSpillFile).
  */
 import { readSync, writeSync } from 'node:fs';
+import { packBitRow } from '../../core/masks/bitMask.ts';
 import type { MaskRows } from '../../core/masks/maskRows.ts';
 import { TempSpillFile } from './tempSpillFile.ts';
 
@@ -61,16 +62,8 @@ export class SpilledBitMask implements MaskRows {
   /** Row y, the next one to write, from `width` bytes of `row` starting at `offset` (non-zero = set), as BitMask.setRow. */
   setRow(y: number, row: ArrayLike<number>, offset = 0): void {
     if (y !== this.rowsWritten || y >= this.height) throw new RangeError(`row ${y} written out of order (next: ${this.rowsWritten} of ${this.height})`);
-    const base = (y % BLOCK_ROWS) * this.stride;
-    const w = this.width;
     const bits = this.writing;
-    for (let b = 0; b < this.stride; b++) {
-      let byte = 0;
-      const x0 = b << 3;
-      const n = Math.min(8, w - x0);
-      for (let k = 0; k < n; k++) if (row[offset + x0 + k]) byte |= 1 << k;
-      bits[base + b] = byte;
-    }
+    packBitRow(row, offset, this.width, bits, (y % BLOCK_ROWS) * this.stride);
     this.rowsWritten++;
     if (this.rowsWritten % BLOCK_ROWS === 0) {
       // a whole block: to the file, and into the cache (the tracer reads the rows it just got next)

@@ -40,17 +40,24 @@ export class BitMask implements MaskRows {
 
   /** Row y from `width` bytes of `row` starting at `offset` (non-zero = set). */
   setRow(y: number, row: ArrayLike<number>, offset = 0): void {
-    const base = y * this.stride;
-    const w = this.width;
-    for (let b = 0; b < this.stride; b++) {
-      let byte = 0;
-      const x0 = b << 3;
-      const n = Math.min(8, w - x0);
-      for (let k = 0; k < n; k++) if (row[offset + x0 + k]) byte |= 1 << k;
-      this.bits[base + b] = byte;
-    }
+    packBitRow(row, offset, this.width, this.bits, y * this.stride);
   }
 
   /** Nothing to release (the mask is in memory); lets a BitMask stand where a disk-backed mask is closed after use. */
   close(): void {}
+}
+
+/**
+ * One row of a one-bit mask: `width` bytes of `row` from `offset` (non-zero = set) packed into `bits` from byte `base`
+ * (bit x & 7 of byte base + x >> 3; the last byte's unused bits 0), as BitMask and the disk-backed mask lay rows out.
+ */
+export function packBitRow(row: ArrayLike<number>, offset: number, width: number, bits: Uint8Array, base: number): void {
+  const stride = (width + 7) >> 3;
+  for (let b = 0; b < stride; b++) {
+    let byte = 0;
+    const x0 = b << 3;
+    const n = Math.min(8, width - x0);
+    for (let k = 0; k < n; k++) if (row[offset + x0 + k]) byte |= 1 << k;
+    bits[base + b] = byte;
+  }
 }
