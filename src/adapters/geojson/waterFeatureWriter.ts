@@ -10,7 +10,6 @@
  * typed-array rings straight into that buffer as bytes (no string per vertex) and read back in pieces of
  * 64 KiB, never as one string.
  */
-import { readSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { TempSpillFile } from '../raster/tempSpillFile.ts';
 import type { AsciiSink } from '../../core/vector/asciiSink.ts';
@@ -29,6 +28,13 @@ const FLUSH_BYTES = 1 << 20;
 /** Pieces of a feature's text read back at a time (features are ASCII: characters = bytes). */
 const PIECE_BYTES = 1 << 16;
 
+/** A copy of `a` twice as long (the per-polygon arrays grow by doubling). */
+function grow<T extends Float64Array | Int32Array>(a: T): T {
+  const g = new (a.constructor as new (n: number) => T)(a.length * 2);
+  g.set(a);
+  return g;
+}
+
 function featureHead(id: number): string {
   return `{"type":"Feature","id":${id},"properties":{"id":${id}`;
 }
@@ -41,7 +47,7 @@ function featureText(id: number, tail: string): string {
 export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout?: Writable, options: { spillDir?: string } = {}): WaterFeatureWriter {
   // removed by close(), and by the process/thread 'exit' handler if the process ends before that (tempSpillFile.ts)
   const file = new TempSpillFile('waterline-features-', 'features.json', options.spillDir);
-  let fd: number | null = file.fd;
+  let closed = false;
   // every polygon's order (dropped ones take an id too), and the order, spill offset and length of each kept one
   let orders = new Float64Array(1024);
   let count = 0;
@@ -53,8 +59,8 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
   // text waiting to be written to the spill, written as bytes into one reused buffer (no string per vertex)
   const pending = Buffer.allocUnsafe(FLUSH_BYTES);
   const flush = (): void => {
-    if (!sink.at || fd === null) return;
-    for (let at = 0; at < sink.at; ) at += writeSync(fd, pending, at, sink.at - at, spilled + at);
+    if (!sink.at || closed) return;
+    file.writeAt(pending, sink.at, spilled);
     spilled += sink.at;
     sink.at = 0;
   };
@@ -66,19 +72,14 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
     },
   };
   const close = (): void => {
-    fd = null;
+    closed = true;
     sink.at = 0;
     file.close();
   };
 
   return {
     add(order, feature) {
-      if (fd === null) throw new Error('feature writer is closed');
-      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
-        const g = new (a.constructor as new (n: number) => T)(a.length * 2);
-        g.set(a);
-        return g;
-      };
+      if (closed) throw new Error('feature writer is closed');
       if (count === orders.length) orders = grow(orders);
       orders[count++] = order;
       if (!feature) return;
@@ -95,9 +96,8 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
       kept++;
     },
     async finish(waterline) {
-      if (fd === null) throw new Error('feature writer is closed');
+      if (closed) throw new Error('feature writer is closed');
       flush();
-      const spill = fd;
       // A kept feature's id is its rank among all orders (distinct: a polygon's order is one of its own labels).
       // All orders are sorted in place as numbers (no array of indices: most polygons of a large scene are dropped
       // specks), the kept ones through their indices.
@@ -105,11 +105,7 @@ export function openWaterFeatureWriter(path: string, format: WaterFormat, stdout
       const byOrder = Array.from({ length: kept }, (_, i) => i).sort((a, b) => keptOrders[a] - keptOrders[b]);
       const buffer = Buffer.alloc(PIECE_BYTES);
       const read = (at: number, length: number): string => {
-        for (let got = 0; got < length; ) {
-          const n = readSync(spill, buffer, got, length - got, at + got);
-          if (n === 0) throw new Error('feature spill file ended early');
-          got += n;
-        }
+        if (file.readAt(buffer, length, at) < length) throw new Error('feature spill file ended early');
         return buffer.toString('latin1', 0, length);
       };
       function* pieces(id: number, offset: number, length: number): Generator<string> {

@@ -6,7 +6,6 @@
  * The file lives in the system temp directory (or `tmpDir`) and is removed by `close()`, or when the thread exits
  * (TempSpillFile).
  */
-import { readSync, writeSync } from 'node:fs';
 import { TempSpillFile } from './tempSpillFile.ts';
 
 const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
@@ -50,8 +49,7 @@ export class RowSpill {
     if (!Number.isInteger(n) || this.rowsWritten + n > this.height) throw new RangeError(`cannot append ${rows.length} bytes at row ${this.rowsWritten} of ${this.width}x${this.height}`);
     if (this.memory) this.memory.set(rows, this.rowsWritten * this.width);
     else {
-      let done = 0;
-      while (done < rows.length) done += writeSync(this.file!.fd, rows, done, rows.length - done, this.rowsWritten * this.width + done);
+      this.file!.writeAt(rows, rows.length, this.rowsWritten * this.width);
     }
     this.rowsWritten += n;
   }
@@ -64,12 +62,7 @@ export class RowSpill {
     if (y < this.windowY0 || y >= this.windowY0 + this.windowRows) {
       const rows = Math.max(1, Math.min(this.rowsWritten - y, Math.floor(READ_WINDOW_BYTES / w)));
       if (this.window.length < rows * w) this.window = new Uint8Array(rows * w);
-      let done = 0;
-      while (done < rows * w) {
-        const got = readSync(this.file!.fd, this.window, done, rows * w - done, y * w + done);
-        if (got <= 0) throw new Error(`temporary raster file ended at row ${y}`);
-        done += got;
-      }
+      if (this.file!.readAt(this.window, rows * w, y * w) < rows * w) throw new Error(`temporary raster file ended at row ${y}`);
       this.windowY0 = y;
       this.windowRows = rows;
     }

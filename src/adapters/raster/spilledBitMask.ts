@@ -6,7 +6,6 @@
  * The file lives in the system temp directory (or `tmpDir`) and is removed by `close()`, or when the thread exits
  * (TempSpillFile).
  */
-import { readSync, writeSync } from 'node:fs';
 import { packBitRow } from '../../core/masks/bitMask.ts';
 import type { MaskRows } from '../../core/masks/maskRows.ts';
 import { TempSpillFile } from './tempSpillFile.ts';
@@ -68,8 +67,7 @@ export class SpilledBitMask implements MaskRows {
     if (this.rowsWritten % BLOCK_ROWS === 0) {
       // a whole block: to the file, and into the cache (the tracer reads the rows it just got next)
       const b = this.rowsWritten / BLOCK_ROWS - 1;
-      const fd = this.file.fd;
-      for (let at = 0; at < bits.length; ) at += writeSync(fd, bits, at, bits.length - at, b * this.blockBytes + at);
+      this.file.writeAt(bits, bits.length, b * this.blockBytes);
       this.writing = this.remember(b, bits) ?? new Uint8Array(this.blockBytes);
     }
   }
@@ -92,12 +90,7 @@ export class SpilledBitMask implements MaskRows {
     const cached = this.cache.get(b);
     if (cached) return cached;
     const bits = this.spare() ?? new Uint8Array(this.blockBytes);
-    const fd = this.file.fd;
-    for (let done = 0; done < bits.length; ) {
-      const got = readSync(fd, bits, done, bits.length - done, b * this.blockBytes + done);
-      if (got <= 0) throw new Error(`temporary mask file ended in block ${b}`);
-      done += got;
-    }
+    if (this.file.readAt(bits, bits.length, b * this.blockBytes) < bits.length) throw new Error(`temporary mask file ended in block ${b}`);
     this.cache.set(b, bits);
     return bits;
   }

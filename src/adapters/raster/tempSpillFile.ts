@@ -5,7 +5,7 @@
  * does not leave a scene-size file behind. Not covered: a thread stopped from outside (Worker.terminate) or for
  * exceeding its memory limits, and a process killed by a signal.
  */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +37,24 @@ export class TempSpillFile {
   get fd(): number {
     if (this.descriptor === null) throw new Error(`the temporary file ${this.path} is closed`);
     return this.descriptor;
+  }
+
+  /** Write the first `length` bytes of `bytes` at `position` (all of them: a short write is continued). */
+  writeAt(bytes: Uint8Array, length: number, position: number): void {
+    const fd = this.fd;
+    for (let at = 0; at < length; ) at += writeSync(fd, bytes, at, length - at, position + at);
+  }
+
+  /** Read `length` bytes at `position` into the start of `bytes`; how many there were (fewer only where the file ends). */
+  readAt(bytes: Uint8Array, length: number, position: number): number {
+    const fd = this.fd;
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, bytes, got, length - got, position + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return got;
   }
 
   /** Close and remove the file and its directory (safe to call more than once; the removal is tried even if closing fails). */
