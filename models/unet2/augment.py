@@ -319,7 +319,7 @@ def bright_sample(images, masks, train_idx, rng):
 
 
 def make_sample(source, rng, domain_p):
-    """source: ('pair', images, masks, i), ('sea' | 'bright', images, masks, train_idx) or ('scene', scene dict).
+    """source: ('pair', images, masks, i), ('sea' | 'bright' | 'mosaic', images, masks, train_idx) or ('scene', scene dict).
     Returns f HxWx3, y HxW, w HxW float32."""
     if source[0] == 'pair':
         f, y, w = pair_sample(source[1], source[2], source[3], rng)
@@ -329,10 +329,17 @@ def make_sample(source, rng, domain_p):
     elif source[0] == 'bright':
         f, y, w = bright_sample(source[1], source[2], source[3], rng)
         domain_p = max(domain_p, 0.8)  # ... and a snowfield, which it saturates
+    elif source[0] == 'mosaic':
+        from mosaic import mosaic_sample  # mosaic.py builds on this module
+        f, y, w = mosaic_sample(source[1], source[2], source[3], rng)
     else:
         f, y, w = scene_sample(source[1], rng)
     f, y, w = flip_rotate(rng, f, y, w)
     dom = rng.random() < domain_p
+    if source[0] == 'mosaic':  # already rendered with one scene-wide stretch: no second, per-window one
+        dom, degraded = False, rng.random() < 0.5
+    else:
+        degraded = dom
     if dom:
         valid = w > 0
         g = photometric(f, rng)
@@ -342,7 +349,7 @@ def make_sample(source, rng, domain_p):
         if rng.random() < p:
             f, y, w = fn(f, y, w, rng)
     black = padding | (f.max(2) == 0)  # padding and collars stay exactly 0, as the pipeline renders them
-    if dom:
+    if degraded:
         f = degrade(f, rng)
     f = jitter(f, rng)
     f = np.round(np.clip(f, 0, 1) * 255) / 255

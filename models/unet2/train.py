@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from augment import make_sample  # noqa: E402
 from model import build, export_onnx  # noqa: E402
+from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
 
 MODEL_NAME = 'waterline-unet2'
 
@@ -183,6 +184,9 @@ def main():
                     help='procedural high-resolution water tiles per epoch (augment.sea_sample)')
     ap.add_argument('--bright-per-epoch', type=int, default=0,
                     help='procedural bright smooth land tiles per epoch (augment.bright_sample: snow, cloud deck, sand)')
+    ap.add_argument('--mosaic-per-epoch', type=int, default=0,
+                    help='mosaic scene windows per epoch (mosaic.mosaic_sample: chips shrunk onto one canvas, often '
+                         'with open sea, one scene-wide stretch)')
     ap.add_argument('--init', metavar='CKPT',
                     help='a new run (no RUN/last.pt yet) starts from the EMA weights of CKPT with the schedule of this '
                          'command line (fine-tuning), instead of from random weights or --light')
@@ -232,11 +236,11 @@ def main():
         arch = state['arch']
         saved = state['args']
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init') + \
-            (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch'))
+            (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
         for k in kept:
             if k in saved:
                 setattr(args, k, saved[k])  # a resumed run keeps its schedule
-            elif k in ('sea_per_epoch', 'bright_per_epoch', 'init'):
+            elif k in ('sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch', 'init'):
                 setattr(args, k, 0 if k != 'init' else None)  # runs from before these options
         if args.reschedule:
             log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles, '
@@ -246,7 +250,21 @@ def main():
     model = build(arch)
     ema = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch + args.bright_per_epoch
+    n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch + args.bright_per_epoch + \
+        args.mosaic_per_epoch
+    mosaics = mosaic_val_set(images, masks, val_idx)
+
+    def validate(net):
+        def predict(x):
+            return torch.sigmoid(net(to_tensor(x, mean, std)))[:, 0].numpy()
+        net.eval()
+        return {**evaluate(net, images, masks, val_idx, mean, std), **evaluate_scenes(net, scenes, mean, std),
+                **evaluate_mosaics(predict, mosaics)}
+
+    def transfer_score(m):
+        # chosen before run ft4 (session 4): chips, the pipeline's renderings (each counts the same) and mosaic
+        # scenes, one third each
+        return (m['iou'] + m['scene_iou_macro'] + m['mosaic_iou']) / 3
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
     if init is not None:
@@ -256,6 +274,10 @@ def main():
         rng = np.random.default_rng(args.seed)
         epoch, step, order, history, best_iou = 1, 0, None, [], -1.0
         log(f'fine-tuning from the EMA weights of {args.init} (epoch {init["epoch"]}); fresh optimizer and schedule')
+        m0 = validate(ema)
+        history.append({'epoch': 0, 'init': os.path.relpath(os.path.abspath(args.init), D.REPO), **m0})
+        log(f'start weights: val iou {m0["iou"]:.4f}, scene-val mean over renderings {m0["scene_iou_macro"]:.4f}, '
+            f'mosaic-val iou {m0["mosaic_iou"]:.4f}; transfer score {transfer_score(m0):.4f}')
     elif light is not None:
         weights = {k: v.float() if v.dtype == torch.float16 else v for k, v in light['ema'].items()}
         model.load_state_dict(weights)
@@ -285,7 +307,7 @@ def main():
     nparams = sum(p.numel() for p in model.parameters())
     log(f'{MODEL_NAME}: WaterMobileUNet {arch}, {nparams} parameters; {len(train_idx)} train pairs + '
         f'{args.scene_per_epoch} scene windows + {args.sea_per_epoch} water tiles + {args.bright_per_epoch} bright land '
-        f'tiles/epoch from {len(scenes)} renderings, '
+        f'tiles + {args.mosaic_per_epoch} mosaic windows/epoch from {len(scenes)} renderings, '
         f'{steps_per_epoch} steps/epoch, '
         f'{args.epochs} epochs; val {len(val_idx)} pairs; held out: {", ".join(D.HELD_OUT_SCENES)}')
 
@@ -300,7 +322,8 @@ def main():
         if order is None:
             items = [('pair', int(i)) for i in train_idx] + \
                     [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)] + \
-                    [('sea', 0)] * args.sea_per_epoch + [('bright', 0)] * args.bright_per_epoch
+                    [('sea', 0)] * args.sea_per_epoch + [('bright', 0)] * args.bright_per_epoch + \
+                    [('mosaic', 0)] * args.mosaic_per_epoch
             order = [items[j] for j in rng.permutation(len(items))]
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
         else:
@@ -311,7 +334,7 @@ def main():
             xs, ys, ws = [], [], []
             for kind, i in batch:
                 src = ('pair', images, masks, i) if kind == 'pair' else \
-                    (kind, images, masks, train_idx) if kind in ('sea', 'bright') else ('scene', scenes[i])
+                    (kind, images, masks, train_idx) if kind in ('sea', 'bright', 'mosaic') else ('scene', scenes[i])
                 f, y, w = make_sample(src, rng, args.domain_aug)
                 xs.append(f)
                 ys.append(y)
@@ -336,13 +359,15 @@ def main():
             if time.time() - last_ckpt > args.ckpt_min * 60:
                 checkpoint()
                 last_ckpt = time.time()
-        m = {**evaluate(ema, images, masks, val_idx, mean, std), **evaluate_scenes(ema, scenes, mean, std)}
+        m = validate(ema)
         rec = {'epoch': epoch, 'loss': ep_loss / max(ep_n, 1), **m, 'minutes': round((time.time() - ep_start) / 60, 1),
                'finished': time.strftime('%Y-%m-%d %H:%M:%S')}
         history.append(rec)
         log(f'epoch {epoch}/{args.epochs} done: loss {rec["loss"]:.4f} val (EMA) iou {m["iou"]:.4f} f1 {m["f1"]:.4f} '
             f'p {m["precision"]:.4f} r {m["recall"]:.4f}; scene-val iou {m["scene_iou"]:.4f} p {m["scene_precision"]:.4f} '
-            f'r {m["scene_recall"]:.4f}, mean over renderings {m["scene_iou_macro"]:.4f} ({rec["minutes"]} min, partial if resumed)')
+            f'r {m["scene_recall"]:.4f}, mean over renderings {m["scene_iou_macro"]:.4f}; mosaic-val iou {m["mosaic_iou"]:.4f} '
+            f'p {m["mosaic_precision"]:.4f} r {m["mosaic_recall"]:.4f}; transfer score {transfer_score(m):.4f} '
+            f'({rec["minutes"]} min, partial if resumed)')
         if m['iou'] > best_iou:
             best_iou = m['iou']
             save(os.path.join(args.run, 'best.pt'), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
@@ -350,17 +375,23 @@ def main():
                                                       'std': std.tolist()})
             log(f'new best (val iou {best_iou:.4f}) saved')
         combined = (m['iou'] + m['scene_iou']) / 2  # chips and pipeline renderings alike
-        if combined > max((h['iou'] + h['scene_iou']) / 2 for h in history if 'scene_iou' in h) - 1e-12:
+        if combined > max((h['iou'] + h['scene_iou']) / 2 for h in history if 'scene_iou' in h and h['epoch'] > 0) - 1e-12:
             save(os.path.join(args.run, 'best-combined.pt'), {
                 'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
                 'mean': mean.tolist(), 'std': std.tolist()})
             log(f'new best of (val iou + scene-val iou) / 2 = {combined:.4f} saved as best-combined.pt')
         macro = (m['iou'] + m['scene_iou_macro']) / 2  # every rendering counts the same (no one lake decides)
-        if macro > max((h['iou'] + h['scene_iou_macro']) / 2 for h in history if 'scene_iou_macro' in h) - 1e-12:
+        if macro > max((h['iou'] + h['scene_iou_macro']) / 2 for h in history if 'scene_iou_macro' in h and h['epoch'] > 0) - 1e-12:
             save(os.path.join(args.run, 'best-macro.pt'), {
                 'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
                 'mean': mean.tolist(), 'std': std.tolist()})
             log(f'new best of (val iou + mean scene-val iou over renderings) / 2 = {macro:.4f} saved as best-macro.pt')
+        if transfer_score(m) > max(transfer_score(h) for h in history if 'mosaic_iou' in h and h['epoch'] > 0) - 1e-12:
+            save(os.path.join(args.run, 'best-transfer.pt'), {
+                'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
+                'mean': mean.tolist(), 'std': std.tolist()})
+            log(f'new best transfer score (val + scene-val mean + mosaic-val) / 3 = {transfer_score(m):.4f} saved as '
+                f'best-transfer.pt')
         if not args.no_light:
             save(args.light, {'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou, 'args': vars(args),
                               'mean': mean.tolist(), 'std': std.tolist(),

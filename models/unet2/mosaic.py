@@ -1,0 +1,129 @@
+"""Scene mosaics: Kaggle chips shrunk onto one 672 px canvas (a coarser sensor, several landscapes in a tile),
+often with a large open-sea region, then ONE per-band 2/98 percentile stretch over the whole canvas, as the
+pipeline stretches a whole scene (src/core/grid/bandStretch.ts) — for training (`mosaic_sample`, training-split
+chips) and as a validation set (`mosaic_val_set`, the 205 validation-split chips only, fixed seed).
+
+Why: the held-out Landsat true-colour scenes are read at 30-300 m, with sea filling most of a scene, and the
+pipeline's scene-wide stretch then spreads the sea over most of the 0..255 range. The chips are 10 m
+close-ups, each stretched on its own. Nothing here was designed from a held-out scene's pixels.
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from augment import SIZE, blob, flip_rotate, smooth_field, water_texture
+
+CANVAS = 3 * SIZE  # 672 px: a 3 x 3 tile scene
+VAL_COUNT = 48
+VAL_SEED = 20261129
+
+
+def _resize(a, size, mode):
+    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+    t = t.permute(2, 0, 1)[None] if t.dim() == 3 else t[None, None]
+    kw = {} if mode in ('nearest', 'area') else {'align_corners': False}
+    r = F.interpolate(t, size=(size, size), mode=mode, **kw)[0]
+    return r.permute(1, 2, 0).numpy() if a.ndim == 3 else r[0].numpy()
+
+
+def coarse_sea(rng, size=CANVAS):
+    """Open water as a 30-300 m sensor sees it: the procedural texture made at a third of the size and
+    enlarged (waves become a faint swell), a broad depth/colour gradient across the scene."""
+    tex = _resize(water_texture(rng, size // 3), size, 'bilinear')
+    grad = smooth_field(rng, size, cells=int(rng.integers(2, 5)))
+    depth = 1 + rng.uniform(0.05, 0.35) * (grad - 0.5)
+    return np.clip(tex * depth[..., None], 0, 1).astype(np.float32)
+
+
+def scene_stretch(f, valid=None, lo_p=2.0, hi_p=98.0):
+    """One per-band percentile stretch over the whole canvas (valid pixels), like the pipeline's scene stretch;
+    8-bit bands already spanning >= 200 of 255 pass through unchanged, as there."""
+    px = f[valid] if valid is not None else f.reshape(-1, 3)
+    out = np.empty_like(f)
+    for ch in range(3):
+        lo, hi = np.percentile(px[::7, ch], [lo_p, hi_p])
+        if hi - lo >= 200 / 255:
+            out[..., ch] = f[..., ch]
+        else:
+            out[..., ch] = (f[..., ch] - lo) / max(hi - lo, 1 / 255)
+    return np.clip(out, 0, 1)
+
+
+def canvas(images, masks, idx, rng):
+    """A mosaic scene: n x n chips (n in 2..4, each shrunk by 1.5-4x), with p 0.6 a large sea region (30-95 %
+    of the scene, a smooth coastline; chip water under it stays water). Returns f (0..1), y."""
+    n = int(rng.choice([2, 3, 4]))
+    cell = CANVAS // n
+    f = np.zeros((CANVAS, CANVAS, 3), np.float32)
+    y = np.zeros((CANVAS, CANVAS), np.float32)
+    for r in range(n):
+        for c in range(n):
+            i = int(idx[rng.integers(0, len(idx))])
+            img, m = flip_rotate(rng, images[i].astype(np.float32) / 255.0, masks[i].astype(np.float32))
+            f[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = _resize(img, cell, 'area')
+            y[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = _resize(m, cell, 'area') >= 0.5
+    if rng.random() < 0.6:
+        t = torch.from_numpy(rng.random((1, 1, 6, 6)).astype(np.float32))
+        field = F.interpolate(t, size=(CANVAS, CANVAS), mode='bicubic', align_corners=False)[0, 0].numpy()
+        field += 0.08 * (smooth_field(rng, CANVAS, cells=int(rng.integers(12, 30))) - 0.5)  # a ragged coast
+        sea = field > np.quantile(field, 1 - rng.uniform(0.3, 0.95))
+        f = np.where(sea[..., None], coarse_sea(rng), f)
+        y = np.maximum(y, sea)
+    return f, y
+
+
+def render(f, rng, haze=True):
+    """What the sensor and the pipeline make of a canvas: haze and colour balance before, then one scene stretch."""
+    if haze and rng.random() < 0.5:
+        h = rng.uniform(0.05, 0.4)
+        f = f * (1 - h) + h * (rng.uniform(0.55, 1.0) + rng.uniform(-0.08, 0.08, 3))
+    if rng.random() < 0.5:
+        f = f * rng.uniform(0.75, 1.25, 3) + rng.uniform(-0.05, 0.05, 3)
+    if rng.random() < 0.3:  # thin cloud patches over part of the scene (not labelled: thin)
+        a = blob(rng, rng.uniform(0.05, 0.3), softness=0.3)
+        a = _resize(a, CANVAS, 'bilinear') * rng.uniform(0.2, 0.5)
+        f = f * (1 - a[..., None]) + a[..., None] * rng.uniform(0.8, 1.0)
+    return scene_stretch(np.clip(f, 0, 1))
+
+
+def mosaic_sample(images, masks, train_idx, rng):
+    """A 224 px window of a rendered mosaic scene (training chips only)."""
+    f, y = canvas(images, masks, train_idx, rng)
+    f = render(f, rng)
+    r, c = rng.integers(0, CANVAS - SIZE + 1, 2)
+    return (f[r:r + SIZE, c:c + SIZE].astype(np.float32), y[r:r + SIZE, c:c + SIZE].astype(np.float32),
+            np.ones((SIZE, SIZE), np.float32))
+
+
+def mosaic_val_set(images, masks, val_idx, count=VAL_COUNT, seed=VAL_SEED):
+    """Fixed validation scenes from validation-split chips: list of (rgb uint8 672x672x3, label bool)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        f, y = canvas(images, masks, val_idx, rng)
+        f = render(f, rng)
+        out.append((np.round(f * 255).astype(np.uint8), y.astype(bool)))
+    return out
+
+
+@torch.no_grad()
+def evaluate_mosaics(predict, scenes, batch=9):
+    """IoU over the validation mosaics, each tiled 3 x 3 as the pipeline tiles. predict: float tiles NHWC 0..1 ->
+    probabilities NHW. Returns micro IoU, precision, recall and the mean IoU over scenes."""
+    tp = fp = fn = 0
+    per = []
+    for rgb, lab in scenes:
+        tiles = [rgb[r:r + SIZE, c:c + SIZE] for r in range(0, CANVAS, SIZE) for c in range(0, CANVAS, SIZE)]
+        prob = predict(np.stack(tiles).astype(np.float32) / 255.0)
+        pred = np.zeros_like(lab)
+        k = 0
+        for r in range(0, CANVAS, SIZE):
+            for c in range(0, CANVAS, SIZE):
+                pred[r:r + SIZE, c:c + SIZE] = prob[k] >= 0.5
+                k += 1
+        a, b, d = int(np.sum(pred & lab)), int(np.sum(pred & ~lab)), int(np.sum(~pred & lab))
+        tp, fp, fn = tp + a, fp + b, fn + d
+        if a + b + d:
+            per.append(a / (a + b + d))
+    return {'mosaic_iou': tp / max(tp + fp + fn, 1), 'mosaic_precision': tp / max(tp + fp, 1),
+            'mosaic_recall': tp / max(tp + fn, 1), 'mosaic_iou_macro': float(np.mean(per)) if per else 0.0}

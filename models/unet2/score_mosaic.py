@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""Score checkpoints on the mosaic validation scenes (mosaic.py; validation-split chips only) in PyTorch.
+
+    /usr/bin/python3 models/unet2/score_mosaic.py CKPT [CKPT ...] [--preview DIR]
+
+CKPT: a unet2 checkpoint (runs/*/best*.pt, checkpoint.pt) or models/unet/unet.pt (v1).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data as D  # noqa: E402
+from model import build  # noqa: E402
+from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
+
+
+def load_predictor(path):
+    ckpt = torch.load(path)
+    if 'state_dict' in ckpt:  # v1 (models/unet/unet.pt)
+        sys.path.insert(0, os.path.join(D.REPO, 'models', 'unet'))
+        from train import WaterUNet  # noqa: E402
+        net = WaterUNet(ckpt['channels'])
+        net.load_state_dict(ckpt['state_dict'])
+    else:
+        net = build(ckpt['arch'])
+        net.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
+    net.eval()
+    mean = torch.tensor(ckpt['mean'], dtype=torch.float32).view(1, 3, 1, 1)
+    std = torch.tensor(ckpt['std'], dtype=torch.float32).view(1, 3, 1, 1)
+
+    def predict(x):
+        t = (torch.from_numpy(x).permute(0, 3, 1, 2) - mean) / std
+        return torch.sigmoid(net(t))[:, 0].numpy()
+    return predict
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('ckpts', nargs='+')
+    ap.add_argument('--shared', default=os.path.join(D.REPO, '..', 'shared', 'data'))
+    ap.add_argument('--cache', default=D.DEFAULT_CACHE)
+    ap.add_argument('--preview', help='write the first 8 validation mosaics (image | label) as PNGs here')
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    d = D.build(args.shared, args.cache, log=lambda m: None, scenes={})
+    _, val_idx = D.split(len(d['names']))
+    scenes = mosaic_val_set(d['images'], d['masks'], val_idx)
+    if args.preview:
+        from PIL import Image
+        os.makedirs(args.preview, exist_ok=True)
+        for k, (rgb, lab) in enumerate(scenes[:8]):
+            Image.fromarray(np.concatenate([rgb, np.repeat(lab[..., None] * 255, 3, 2).astype(np.uint8)], 1)) \
+                .save(os.path.join(args.preview, f'mosaic-{k}.png'))
+    for p in args.ckpts:
+        r = evaluate_mosaics(load_predictor(p), scenes)
+        print(json.dumps({'checkpoint': os.path.relpath(os.path.abspath(p), D.REPO),
+                          **{k: round(v, 4) for k, v in r.items()}}), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
