@@ -2,9 +2,12 @@
 
 Encoder: a full-resolution 3x3 stem (16 ch, kept as the finest skip), then five stages of inverted-residual
 blocks (1x1 expand, 3x3 depthwise, 1x1 project; BatchNorm, ReLU6; residual when shapes match), each halving
-the resolution: 112 px (24 ch), 56 (32), 28 (64), 14 (96), 7 (160). A global-context branch (global average
-pool, 1x1 conv, broadcast back) gives the 7 px bottleneck an image-level view: a tile that is all sea has no
-shore to anchor a local decision.
+the resolution: 112 px (24 ch), 56 (32), 28 (64), 14 (96), 7 (160). A context branch (average pool, 1x1 conv)
+gives the 7 px bottleneck a wide view: a tile that is all sea has no shore to anchor a local decision.
+`context='global'` (runs up to ft4) pools the whole tile, one value broadcast everywhere — which lets the
+network decide for a whole tile at once: tile-shaped water and tile-shaped misses in a stitched scene (seen on
+the Chicago training rendering's Lake Michigan). `context='local'` pools a 5 x 5 neighbourhood of the 7 px grid
+(about 160 px around each position, fewer cells at the tile edge), so the context changes across a tile.
 Decoder: per level, 2x bilinear upsampling, concatenation with the encoder skip, then a depthwise-separable
 3x3 block (two at the coarse levels). The head is a 1x1 conv giving logits at full resolution.
 
@@ -65,7 +68,7 @@ class WaterMobileUNet(nn.Module):
     the logits then being upsampled bilinearly to the input size."""
 
     def __init__(self, width=1.0, expand=4, stem_stride=2, stages=((24, 2), (32, 3), (96, 4), (160, 3)),
-                 decoder=(96, 64, 48, 32)):
+                 decoder=(96, 64, 48, 32), context='global'):
         super().__init__()
         assert len(decoder) == len(stages)
         c0 = _ch(16, width)
@@ -79,7 +82,9 @@ class WaterMobileUNet(nn.Module):
             chans.append(cout)
             cin = cout
         self.stages = nn.ModuleList(blocks)
-        self.context = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cin, 1), nn.ReLU6(inplace=True))
+        pool = nn.AdaptiveAvgPool2d(1) if context == 'global' else \
+            nn.AvgPool2d(5, stride=1, padding=2, count_include_pad=False)
+        self.context = nn.Sequential(pool, nn.Conv2d(cin, cin, 1), nn.ReLU6(inplace=True))
         self.fuse = conv_bn(2 * cin, cin, 1)
         dec = []
         up_in = cin
@@ -100,7 +105,7 @@ class WaterMobileUNet(nn.Module):
         for s in self.stages:
             y = s(y)
             skips.append(y)
-        g = self.context(y).expand_as(y)
+        g = self.context(y).expand_as(y)  # global: broadcast; local: already y's size
         y = self.fuse(torch.cat([y, g], 1))
         for level, block in enumerate(self.decoder):
             skip = skips[len(skips) - 2 - level]
@@ -131,8 +136,10 @@ ARCHS = {
 
 
 def build(arch):
-    """The network described by a checkpoint's `arch` dict: {'name': key of ARCHS, 'width', 'expand'}."""
-    return WaterMobileUNet(width=arch.get('width', 1.0), expand=arch.get('expand', 4), **ARCHS[arch['name']])
+    """The network described by a checkpoint's `arch` dict: {'name': key of ARCHS, 'width', 'expand',
+    'context' ('global' when absent)}."""
+    return WaterMobileUNet(width=arch.get('width', 1.0), expand=arch.get('expand', 4),
+                           context=arch.get('context', 'global'), **ARCHS[arch['name']])
 
 
 def export_onnx(model, path, size=224):

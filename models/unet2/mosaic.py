@@ -127,3 +127,29 @@ def evaluate_mosaics(predict, scenes, batch=9):
             per.append(a / (a + b + d))
     return {'mosaic_iou': tp / max(tp + fp + fn, 1), 'mosaic_precision': tp / max(tp + fp, 1),
             'mosaic_recall': tp / max(tp + fn, 1), 'mosaic_iou_macro': float(np.mean(per)) if per else 0.0}
+
+
+@torch.no_grad()
+def shift_disagreement(predict, scenes):
+    """How much the water found depends on where the tile grid falls: each validation mosaic predicted on the
+    pipeline's 3 x 3 grid and on a grid shifted by half a tile; 1 - IoU of the two masks over the part both grids
+    cover (rows and columns 112..560). 0 = the same answer wherever the tiles fall; a model that decides for a whole
+    tile at once scores high (tile-shaped water in a stitched scene)."""
+    half = SIZE // 2
+    inter = union = 0
+    for rgb, _ in scenes:
+        x = rgb.astype(np.float32) / 255.0
+        a = np.zeros(rgb.shape[:2], bool)
+        tiles = [x[r:r + SIZE, c:c + SIZE] for r in range(0, CANVAS, SIZE) for c in range(0, CANVAS, SIZE)]
+        for k, p in enumerate(predict(np.stack(tiles))):
+            r, c = divmod(k, 3)
+            a[r * SIZE:(r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = p >= 0.5
+        b = np.zeros_like(a)
+        tiles = [x[r:r + SIZE, c:c + SIZE] for r in (half, half + SIZE) for c in (half, half + SIZE)]
+        for k, p in enumerate(predict(np.stack(tiles))):
+            r, c = divmod(k, 2)
+            b[half + r * SIZE:half + (r + 1) * SIZE, half + c * SIZE:half + (c + 1) * SIZE] = p >= 0.5
+        a, b = a[half:CANVAS - half, half:CANVAS - half], b[half:CANVAS - half, half:CANVAS - half]
+        inter += int(np.sum(a & b))
+        union += int(np.sum(a | b))
+    return {'shift_disagreement': 1 - inter / max(union, 1)}

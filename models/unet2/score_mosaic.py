@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Score checkpoints on the mosaic validation scenes (mosaic.py; validation-split chips only) in PyTorch.
+"""Score checkpoints on the mosaic validation scenes (mosaic.py; validation-split chips only) in PyTorch: IoU, and
+how much the answer changes when the tile grid shifts by half a tile (`shift_disagreement`).
 
     /usr/bin/python3 models/unet2/score_mosaic.py CKPT [CKPT ...] [--preview DIR]
 
@@ -16,7 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import build  # noqa: E402
-from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
+from mosaic import evaluate_mosaics, mosaic_val_set, shift_disagreement  # noqa: E402
 
 
 def load_predictor(path):
@@ -33,6 +34,7 @@ def load_predictor(path):
     mean = torch.tensor(ckpt['mean'], dtype=torch.float32).view(1, 3, 1, 1)
     std = torch.tensor(ckpt['std'], dtype=torch.float32).view(1, 3, 1, 1)
 
+    @torch.no_grad()
     def predict(x):
         t = (torch.from_numpy(x).permute(0, 3, 1, 2) - mean) / std
         return torch.sigmoid(net(t))[:, 0].numpy()
@@ -57,7 +59,8 @@ def main():
             Image.fromarray(np.concatenate([rgb, np.repeat(lab[..., None] * 255, 3, 2).astype(np.uint8)], 1)) \
                 .save(os.path.join(args.preview, f'mosaic-{k}.png'))
     for p in args.ckpts:
-        r = evaluate_mosaics(load_predictor(p), scenes)
+        predict = load_predictor(p)
+        r = {**evaluate_mosaics(predict, scenes), **shift_disagreement(predict, scenes)}
         print(json.dumps({'checkpoint': os.path.relpath(os.path.abspath(p), D.REPO),
                           **{k: round(v, 4) for k, v in r.items()}}), flush=True)
     return 0

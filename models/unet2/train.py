@@ -173,6 +173,9 @@ def main():
     ap.add_argument('--arch', default='mobile')
     ap.add_argument('--width', type=float, default=1.25)
     ap.add_argument('--expand', type=int, default=4)
+    ap.add_argument('--context', choices=('global', 'local'),
+                    help="the bottleneck's context pooling (model.py; default global); with --init it replaces the "
+                         "start checkpoint's (the weights fit either)")
     ap.add_argument('--epochs', type=int, default=50)
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--lr', type=float, default=2e-3)
@@ -225,7 +228,7 @@ def main():
         s['train_rows'] = D.scene_val_cut(s['label'].shape[0])
 
     last_path = os.path.join(args.run, 'last.pt')
-    arch = {'name': args.arch, 'width': args.width, 'expand': args.expand}
+    arch = {'name': args.arch, 'width': args.width, 'expand': args.expand, 'context': args.context or 'global'}
     state = torch.load(last_path) if os.path.exists(last_path) else None
     light = None
     init = torch.load(args.init) if state is None and args.init else None
@@ -246,7 +249,7 @@ def main():
             log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles, '
                 f'{args.bright_per_epoch} bright land tiles per epoch')
     elif init is not None:
-        arch = init['arch']
+        arch = {**init['arch'], **({'context': args.context} if args.context else {})}
     model = build(arch)
     ema = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
