@@ -78,6 +78,25 @@ def pair_sample(images, masks, i, rng, zoom_p=0.3):
     return f, y, w
 
 
+def shifted_pair(images, masks, i, train_idx, rng):
+    """Chip i in a random quadrant of a 2 x 2 canvas of training chips at their own scale, and a random 224 px
+    window of it: water bodies cut by the tile border anywhere, as the pipeline's tile grid cuts them. The Kaggle
+    chips are mostly centred on one lake; trained on whole chips only, a network with a tile-wide receptive field
+    can learn 'water sits in the middle of the tile' and decide per tile (session 4: the answer then changes when
+    the tile grid shifts)."""
+    f = np.zeros((2 * SIZE, 2 * SIZE, 3), np.float32)
+    y = np.zeros((2 * SIZE, 2 * SIZE), np.float32)
+    here = int(rng.integers(0, 4))
+    for q in range(4):
+        j = i if q == here else int(train_idx[rng.integers(0, len(train_idx))])
+        img, m = flip_rotate(rng, images[j].astype(np.float32) / 255.0, masks[j].astype(np.float32))
+        r, c = divmod(q, 2)
+        f[r * SIZE:(r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = img
+        y[r * SIZE:(r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = m
+    r, c = rng.integers(0, SIZE + 1, 2)
+    return f[r:r + SIZE, c:c + SIZE], y[r:r + SIZE, c:c + SIZE], np.ones((SIZE, SIZE), np.float32)
+
+
 def scene_sample(scene, rng, tries=10):
     """A window of a training rendering; rows from scene['train_rows'] down (its scene-validation part) are
     blanked like padding."""
@@ -319,9 +338,12 @@ def bright_sample(images, masks, train_idx, rng):
 
 
 def make_sample(source, rng, domain_p):
-    """source: ('pair', images, masks, i), ('sea' | 'bright' | 'mosaic', images, masks, train_idx) or ('scene', scene dict).
+    """source: ('pair', images, masks, i[, train_idx, shift_p]), ('sea' | 'bright' | 'mosaic', images, masks, train_idx)
+    or ('scene', scene dict). With shift_p, a pair is a window across it and three other chips (`shifted_pair`).
     Returns f HxWx3, y HxW, w HxW float32."""
-    if source[0] == 'pair':
+    if source[0] == 'pair' and len(source) > 5 and rng.random() < source[5]:
+        f, y, w = shifted_pair(source[1], source[2], source[3], source[4], rng)
+    elif source[0] == 'pair':
         f, y, w = pair_sample(source[1], source[2], source[3], rng)
     elif source[0] == 'sea':
         f, y, w = sea_sample(source[1], source[2], source[3], rng)

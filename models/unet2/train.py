@@ -11,7 +11,7 @@ Export the best checkpoint (by the fixed validation split only) for the Waterlin
 
     /usr/bin/python3 models/unet2/train.py --run models/unet2/runs/main --export DIR [--from CKPT]
 
-writes unet2.onnx + manifest.json (+ metrics.json) into DIR (CKPT default RUN/best.pt; the committed light
+writes unet2.onnx (or NAME minus "waterline-" .onnx with --name NAME) + manifest.json (+ metrics.json) into DIR (CKPT default RUN/best.pt; the committed light
 checkpoint models/unet2/checkpoint.pt also exports).
 
 Schedule: AdamW (weight decay 1e-4), batch --batch, linear warm-up over --warmup steps then cosine decay
@@ -131,18 +131,19 @@ def save(path, state):
     os.replace(tmp, path)
 
 
-def export(ckpt_path, out, log):
+def export(ckpt_path, out, log, name=MODEL_NAME):
     ckpt = torch.load(ckpt_path)
     model = build(ckpt['arch'])
     model.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
     os.makedirs(out, exist_ok=True)
-    onnx_path = os.path.join(out, 'unet2.onnx')
+    file = name.removeprefix('waterline-') + '.onnx'
+    onnx_path = os.path.join(out, file)
     export_onnx(model, onnx_path)
     nparams = sum(p.numel() for p in model.parameters())
     manifest = {
-        'name': MODEL_NAME,
+        'name': name,
         'kind': 'unet',
-        'file': 'unet2.onnx',
+        'file': file,
         'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
                   'size': D.SIZE, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': ckpt['mean'], 'std': ckpt['std']},
         'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
@@ -154,7 +155,7 @@ def export(ckpt_path, out, log):
         f.write('\n')
     val = ckpt.get('val') or next((h for h in ckpt['history'] if h['epoch'] == ckpt['epoch']), None)
     # settings without this machine's paths (the shared data and cache directories, the export itself)
-    settings = {k: v for k, v in ckpt['args'].items() if k not in ('shared', 'cache', 'export', 'from_ckpt')}
+    settings = {k: v for k, v in ckpt['args'].items() if k not in ('shared', 'cache', 'export', 'from_ckpt', 'name')}
     metrics = {'epoch': ckpt['epoch'], 'validation': val, 'arch': ckpt['arch'],
                'checkpoint': os.path.relpath(os.path.abspath(ckpt_path), D.REPO),
                'settings': settings, 'history': ckpt['history'], 'split_seed': D.SPLIT_SEED}
@@ -190,6 +191,9 @@ def main():
     ap.add_argument('--mosaic-per-epoch', type=int, default=0,
                     help='mosaic scene windows per epoch (mosaic.mosaic_sample: chips shrunk onto one canvas, often '
                          'with open sea, one scene-wide stretch)')
+    ap.add_argument('--pair-shift', type=float, default=0.0,
+                    help='share of chips trained as a random window across a 2 x 2 canvas of chips '
+                         '(augment.shifted_pair: water cut by the tile border anywhere)')
     ap.add_argument('--init', metavar='CKPT',
                     help='a new run (no RUN/last.pt yet) starts from the EMA weights of CKPT with the schedule of this '
                          'command line (fine-tuning), instead of from random weights or --light')
@@ -203,6 +207,8 @@ def main():
                          'epoch end; a run without RUN/last.pt starts from it (fresh optimizer state)')
     ap.add_argument('--no-light', action='store_true', help='neither read nor write --light')
     ap.add_argument('--export', metavar='DIR', help='export a checkpoint (--from) to DIR and exit')
+    ap.add_argument('--name', default=MODEL_NAME, help='with --export: the model name the manifest gives '
+                    '(a built-in version name, e.g. waterline-unet3; the ONNX file is named after it)')
     ap.add_argument('--from', dest='from_ckpt', help='with --export: checkpoint to export (default RUN/best.pt; '
                     'the light checkpoint works too)')
     args = ap.parse_args()
@@ -213,7 +219,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     if args.export:
-        export(args.from_ckpt or os.path.join(args.run, 'best.pt'), args.export, log)
+        export(args.from_ckpt or os.path.join(args.run, 'best.pt'), args.export, log, args.name)
         return 0
 
     d = D.build(args.shared, args.cache, log)
@@ -238,12 +244,12 @@ def main():
     if state is not None:
         arch = state['arch']
         saved = state['args']
-        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init') + \
+        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift') + \
             (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
         for k in kept:
             if k in saved:
                 setattr(args, k, saved[k])  # a resumed run keeps its schedule
-            elif k in ('sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch', 'init'):
+            elif k in ('sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch', 'init', 'pair_shift'):
                 setattr(args, k, 0 if k != 'init' else None)  # runs from before these options
         if args.reschedule:
             log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles, '
@@ -336,7 +342,7 @@ def main():
             batch = order[step * args.batch:(step + 1) * args.batch]
             xs, ys, ws = [], [], []
             for kind, i in batch:
-                src = ('pair', images, masks, i) if kind == 'pair' else \
+                src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
                     (kind, images, masks, train_idx) if kind in ('sea', 'bright', 'mosaic') else ('scene', scenes[i])
                 f, y, w = make_sample(src, rng, args.domain_aug)
                 xs.append(f)

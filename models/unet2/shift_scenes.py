@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""How much `waterline segment` depends on where the tile grid falls, through the whole pipeline and without
+labels: each scene is segmented as it is and cropped by (112, 112) px (half a tile), and the two water masks are
+compared on the crop's grid (1 - IoU; 0 when neither finds water). Scenes: shared scenes that are NOT held out
+(some are training scenes: this measures consistency, not accuracy).
+
+    /usr/bin/python3 models/unet2/shift_scenes.py MODEL[,MODEL...] [OVERLAP[,OVERLAP...]]   (default overlap 32)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data as D  # noqa: E402
+
+SCENES = ['spot-chicago-pan-stateplane-ft.tif', 'landsat8-stlawrence-rgb16-4326-cog.tif', 'naip-dakota-2015-rgbn-cog.tif',
+          'riverside-pan-equal-area.tif', 'world-rgb-4326.tif', 'naip-dakota-2009-rgbn-cog.tif']
+assert not set(SCENES) & set(D.HELD_OUT_SCENES)
+
+
+def main():
+    from osgeo import gdal
+    gdal.UseExceptions()
+    models = sys.argv[1].split(',')
+    overlaps = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else '32').split(',')]
+    shared = os.path.join(D.REPO, '..', 'shared', 'data', 'scenes')
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for sc in SCENES:
+            src = os.path.join(shared, sc)
+            ds = gdal.Open(src)
+            crop = os.path.join(tmp, 'crop-' + sc)
+            gdal.Translate(crop, ds, srcWin=[112, 112, ds.RasterXSize - 112, ds.RasterYSize - 112])
+            cds = gdal.Open(crop)
+            bands = ['--bands', '1,2,3'] if 'naip' in sc else []  # RGB of the RGBN scenes: what the learned model sees
+            for m in models:
+                for ov in overlaps:
+                    masks = []
+                    for p in (src, crop):
+                        gj = os.path.join(tmp, 'w.geojson')
+                        subprocess.run(['node', os.path.join(D.REPO, 'bin', 'waterline.mjs'), 'segment', p, '-o', gj,
+                                        '--model', m, '--fusion', 'none', '--min-area', '0', '--overlap', str(ov), *bands],
+                                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        masks.append(D.rasterise([gj], cds, tmp)[:-2, :-2])  # the last rows/columns: edge rounding
+                        os.remove(gj)
+                    a, b = masks
+                    union = int((a | b).sum())
+                    d = 1 - int((a & b).sum()) / union if union else 0.0
+                    res.setdefault(f'{m} overlap {ov}', {})[sc.rsplit('.', 1)[0]] = round(d, 4)
+                    print(json.dumps({'model': m, 'overlap': ov, 'scene': sc, 'disagreement': round(d, 4),
+                                      'water': round(float(a.mean()), 4)}), flush=True)
+    for k, v in res.items():
+        print(f'{k}: mean disagreement {sum(v.values()) / len(v):.4f}', json.dumps(v))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
