@@ -1,7 +1,7 @@
 /**
  * `npm run bench quality`: water quality on every shared scene that has truth (OpenStreetMap water, coarse),
  * side by side: `auto` (the default: learned model fused with the water index where the bands allow), the
- * learned model alone (`--fusion none`), the same two with the opt-in `waterline-unet2`, and each water index the scene's bands allow alone
+ * learned model alone (`--fusion none`), the same two with the opt-in candidate `waterline-unet3`, and each water index the scene's bands allow alone
  * (`--model waterline-spectral --index X`). The row's reference is the best single index on the scene (or the
  * learned model on RGB scenes); the ratio is auto's IoU over it. The scene table is printed to stderr too.
  *
@@ -52,9 +52,9 @@ export async function qualityTable(filter?: (name: string) => boolean): Promise<
     const runs: [string, SceneModelSettings][] = [
       ['auto', { bandRoles: q.bandRoles }],
       ['learned', { bandRoles: q.bandRoles, model: 'waterline-unet', fusion: false }],
-      // the opt-in successor, fused as auto fuses the default and alone
-      ['auto, unet2', { bandRoles: q.bandRoles, model: 'waterline-unet2' }],
-      ['learned, unet2', { bandRoles: q.bandRoles, model: 'waterline-unet2', fusion: false }],
+      // the opt-in candidate, fused as auto fuses the default and alone
+      ['auto, unet3', { bandRoles: q.bandRoles, model: 'waterline-unet3' }],
+      ['learned, unet3', { bandRoles: q.bandRoles, model: 'waterline-unet3', fusion: false }],
       ...indices.map((i): [string, SceneModelSettings] => [i, { bandRoles: q.bandRoles, model: 'waterline-spectral', index: i }]),
     ];
     for (const [method, settings] of runs) {

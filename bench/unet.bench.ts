@@ -4,9 +4,10 @@
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
  *
- * Second row: `waterline-unet2` (models/unet2, MobileNetV2-style encoder, committed ONNX) through the same
- * segmenter, against the current default's figure from the same run; WATERLINE_BENCH_UNET2=<model dir> times
- * another exported U-Net instead (e.g. `models/unet2/train.py --export DIR --from CKPT`).
+ * Further rows: every other built-in U-Net version (`waterline-unet2`, `waterline-unet3`: MobileNetV2-style
+ * encoder, committed ONNX) through the same segmenter, against the current default's figure from the same run;
+ * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export
+ * DIR --from CKPT`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import type { ModelTile } from '../src/core/model/segmenter.ts';
 import { loadUnetSegmenter, readUnetManifest } from '../src/adapters/onnx/unetSegmenter.ts';
-import { builtinUnetDir } from '../src/adapters/onnx/builtinUnets.ts';
+import { builtinUnetDir, builtinUnetList } from '../src/adapters/onnx/builtinUnets.ts';
+import { DEFAULT_UNET_VERSION } from '../src/core/model/modelNames.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const THREADS = 2;
@@ -46,11 +48,18 @@ async function tilesPerSecond(modelPath?: string): Promise<{ rate: number; size:
 }
 
 export default async function unetBench(): Promise<BenchResult[]> {
-  const candidate = process.env.WATERLINE_BENCH_UNET2 ?? builtinUnetDir('waterline-unet2');
-  // The two ONNX models back to back, before the PyTorch reference, so both see the same machine load.
+  const candidates = process.env.WATERLINE_BENCH_UNET2
+    ? [{ dir: process.env.WATERLINE_BENCH_UNET2, label: process.env.WATERLINE_BENCH_UNET2 }]
+    : builtinUnetList().filter(({ name }) => name !== DEFAULT_UNET_VERSION)
+      .map(({ name }) => ({ dir: builtinUnetDir(name), label: `models/${name.replace('waterline-', '')} (committed)` }));
+  // The ONNX models back to back, before the PyTorch reference, so all see the same machine load.
   const { rate: ours, size } = await tilesPerSecond();
-  const hasCandidate = existsSync(join(candidate, 'manifest.json'));
-  const candidateRate = hasCandidate ? (await tilesPerSecond(candidate)).rate : undefined;
+  const timed: { label: string; name: string; rate: number }[] = [];
+  const skipped: string[] = [];
+  for (const { dir, label } of candidates) {
+    if (existsSync(join(dir, 'manifest.json'))) timed.push({ label, name: readUnetManifest(dir).manifest.name ?? label, rate: (await tilesPerSecond(dir)).rate });
+    else skipped.push(label);
+  }
 
   let reference: number | undefined;
   let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
@@ -63,7 +72,7 @@ export default async function unetBench(): Promise<BenchResult[]> {
       note += `; PyTorch reference failed: ${(err as Error).message.split('\n')[0]}`;
     }
   } else note += '; PyTorch reference skipped (/usr/bin/python3 or models/unet/unet.pt missing)';
-  if (candidateRate === undefined) note += `; second model skipped: no manifest.json in ${candidate}`;
+  if (skipped.length) note += `; skipped (no manifest.json): ${skipped.join(', ')}`;
   const rows: BenchResult[] = [{
     bench: 'unet',
     metric: 'CPU tiles/s (224 px)',
@@ -74,16 +83,16 @@ export default async function unetBench(): Promise<BenchResult[]> {
     higherIsBetter: true,
     note,
   }];
-  if (candidateRate !== undefined) {
+  for (const { label, name, rate } of timed) {
     rows.push({
       bench: 'unet',
-      metric: `CPU tiles/s (224 px), ${readUnetManifest(candidate).manifest.name}`,
-      ours: candidateRate,
+      metric: `CPU tiles/s (224 px), ${name}`,
+      ours: rate,
       reference: ours,
-      referenceName: 'waterline-unet (current default, same run)',
+      referenceName: `waterline-unet (= ${DEFAULT_UNET_VERSION}, same run)`,
       unit: 'tiles/s',
       higherIsBetter: true,
-      note: `${process.env.WATERLINE_BENCH_UNET2 ?? 'models/unet2 (committed)'}; batch ${BATCH}, ${THREADS} threads`,
+      note: `${label}; batch ${BATCH}, ${THREADS} threads`,
     });
   }
   return rows;

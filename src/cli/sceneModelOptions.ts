@@ -10,6 +10,7 @@ import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import type { Scene } from '../adapters/raster/openScene.ts';
 import { formatBandRoles } from '../core/bands/bandRoles.ts';
 import { InputError } from '../core/errors.ts';
+import { DEFAULT_UNET_VERSION, UNET_MODEL_NAME, VERSIONED_UNET_NAMES } from '../core/model/modelNames.ts';
 import type { SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
 import { WATER_INDICES, type WaterIndexName } from '../core/spectral/waterIndex.ts';
 import { createSceneModel, type SceneSegmenter } from '../pipeline/sceneSegmenter.ts';
@@ -34,7 +35,7 @@ export interface SceneModelFlags {
 /** Register the model/tiling flags `segment` has. */
 export function addSceneModelOptions(command: Command): Command {
   return command
-    .option('--model <name|dir>', 'auto (learned model + water index where the scene has NIR/SWIR), waterline-spectral (index only), waterline-unet (= waterline-unet-v1), waterline-unet2, a PaliGemma directory or cached name (default: WATERLINE_MODEL or auto)')
+    .option('--model <name|dir>', `auto (learned model + water index where the scene has NIR/SWIR), waterline-spectral (index only), ${UNET_MODEL_NAME} (= ${DEFAULT_UNET_VERSION}), ${VERSIONED_UNET_NAMES.filter((n) => n !== DEFAULT_UNET_VERSION).join(', ')}, a PaliGemma directory or cached name (default: WATERLINE_MODEL or auto)`)
     .option('--band-roles <list>', 'what the bands are, over what the file says: e.g. green=3,nir=8,swir1=11 (roles: blue, green, red, nir, swir1, swir2, pan, ...)')
     .option('--fusion <mode>', 'auto (fuse a learned model with the water index when the scene has the bands) | none (learned model alone)', 'auto')
     .option('--index <name>', 'water index instead of the best the bands allow: mndwi | ndwi | nir-swir-darkness | nir-darkness')

@@ -221,22 +221,22 @@ describe('built-in U-Nets by name', () => {
     }
   }, 60_000);
 
-  describeShared('waterline-unet2 on shared water-bodies validation pairs', () => {
+  for (const name of ['waterline-unet2', 'waterline-unet3'] as const) describeShared(`${name} on shared water-bodies validation pairs`, () => {
     it('reaches a sane IoU on the same 12 fixed validation images (its training used the same split)', async () => {
       const dir = join(sharedData, 'water-bodies');
       const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
       const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
-      const unet2 = await loadSegmenter({ model: 'waterline-unet2', device: 'cpu', modelsDir: join(tmpdir(), 'wl-no-models'), intraOpNumThreads: 1 });
+      const unet = await loadSegmenter({ model: name, device: 'cpu', modelsDir: join(tmpdir(), 'wl-no-models'), intraOpNumThreads: 1 });
       try {
-        expect(unet2.info).toMatchObject({ name: 'waterline-unet2', kind: 'unet', inputSize: 224, provenance: { weights: 'waterline-unet2' } });
-        const out = await unet2.segment(tiles, { prompt: '' });
+        expect(unet.info).toMatchObject({ name, kind: 'unet', inputSize: 224, provenance: { weights: name } });
+        const out = await unet.segment(tiles, { prompt: '' });
         const counts = emptyConfusion();
         out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
         const m = metricsFromConfusion(counts);
         expect(m.iou).toBeGreaterThan(0.5);
         expect(m.f1).toBeGreaterThan(0.65);
       } finally {
-        await unet2.dispose();
+        await unet.dispose();
       }
     }, 60_000);
   });

@@ -10,7 +10,8 @@ const modelsRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 
 const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: string }> = {
   'waterline-unet-v1': { dir: resolve(modelsRoot, 'unet'), description: 'U-Net, 482 k parameters (round 1; models/unet/MODEL_CARD.md)' },
-  'waterline-unet2': { dir: resolve(modelsRoot, 'unet2'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, opt-in candidate (models/unet2/MODEL_CARD.md)' },
+  'waterline-unet2': { dir: resolve(modelsRoot, 'unet2'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, session 3 weights (models/unet2/MODEL_CARD.md)' },
+  'waterline-unet3': { dir: resolve(modelsRoot, 'unet3'), description: 'unet2 architecture with local context, mosaic-scene training; the opt-in candidate (models/unet3/MODEL_CARD.md)' },
 };
 
 /** The committed directory of a built-in U-Net version. */

@@ -3,7 +3,9 @@
  * model names (besides those in the models cache) an HTTP request or the QGIS plugin may ask for.
  * `auto` means the server's (or CLI's) default model.
  */
-export const BUILTIN_MODEL_NAMES = ['auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet2', 'waterline-spectral'] as const;
+export const BUILTIN_MODEL_NAMES = [
+  'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet2', 'waterline-unet3', 'waterline-spectral',
+] as const;
 
 export type BuiltinModelName = (typeof BUILTIN_MODEL_NAMES)[number];
 
@@ -16,7 +18,7 @@ export const DEFAULT_MODEL_NAME: BuiltinModelName = 'auto';
  * (src/adapters/onnx/builtinUnets.ts).
  */
 export const UNET_MODEL_NAME = 'waterline-unet';
-export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet2'] as const;
+export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet2', 'waterline-unet3'] as const;
 export type VersionedUnetName = (typeof VERSIONED_UNET_NAMES)[number];
 /** What `waterline-unet` (and `auto` on RGB-only scenes) runs. */
 export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet-v1';
