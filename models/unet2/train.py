@@ -377,30 +377,30 @@ def main():
             f'r {m["scene_recall"]:.4f}, mean over renderings {m["scene_iou_macro"]:.4f}; mosaic-val iou {m["mosaic_iou"]:.4f} '
             f'p {m["mosaic_precision"]:.4f} r {m["mosaic_recall"]:.4f}; transfer score {transfer_score(m):.4f} '
             f'({rec["minutes"]} min, partial if resumed)')
+        def keep(file, what, value):
+            save(os.path.join(args.run, file), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
+                                                'history': history, 'args': vars(args), 'mean': mean.tolist(),
+                                                'std': std.tolist()})
+            log(f'new best {what} = {value:.4f} saved as {file}')
+
+        def is_best(score, needs):  # the best of this run's epochs (not its start weights, epoch 0) so far
+            return score(m) > max(score(h) for h in history if needs in h and h['epoch'] > 0) - 1e-12
+
         if m['iou'] > best_iou:
             best_iou = m['iou']
-            save(os.path.join(args.run, 'best.pt'), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
-                                                      'history': history, 'args': vars(args), 'mean': mean.tolist(),
-                                                      'std': std.tolist()})
-            log(f'new best (val iou {best_iou:.4f}) saved')
-        combined = (m['iou'] + m['scene_iou']) / 2  # chips and pipeline renderings alike
-        if combined > max((h['iou'] + h['scene_iou']) / 2 for h in history if 'scene_iou' in h and h['epoch'] > 0) - 1e-12:
-            save(os.path.join(args.run, 'best-combined.pt'), {
-                'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
-                'mean': mean.tolist(), 'std': std.tolist()})
-            log(f'new best of (val iou + scene-val iou) / 2 = {combined:.4f} saved as best-combined.pt')
-        macro = (m['iou'] + m['scene_iou_macro']) / 2  # every rendering counts the same (no one lake decides)
-        if macro > max((h['iou'] + h['scene_iou_macro']) / 2 for h in history if 'scene_iou_macro' in h and h['epoch'] > 0) - 1e-12:
-            save(os.path.join(args.run, 'best-macro.pt'), {
-                'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
-                'mean': mean.tolist(), 'std': std.tolist()})
-            log(f'new best of (val iou + mean scene-val iou over renderings) / 2 = {macro:.4f} saved as best-macro.pt')
-        if transfer_score(m) > max(transfer_score(h) for h in history if 'mosaic_iou' in h and h['epoch'] > 0) - 1e-12:
-            save(os.path.join(args.run, 'best-transfer.pt'), {
-                'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m, 'history': history, 'args': vars(args),
-                'mean': mean.tolist(), 'std': std.tolist()})
-            log(f'new best transfer score (val + scene-val mean + mosaic-val) / 3 = {transfer_score(m):.4f} saved as '
-                f'best-transfer.pt')
+            keep('best.pt', 'val iou', best_iou)
+
+        def combined(h):  # chips and pipeline renderings alike
+            return (h['iou'] + h['scene_iou']) / 2
+
+        def macro(h):  # every rendering counts the same (no one lake decides)
+            return (h['iou'] + h['scene_iou_macro']) / 2
+        if is_best(combined, 'scene_iou'):
+            keep('best-combined.pt', '(val iou + scene-val iou) / 2', combined(m))
+        if is_best(macro, 'scene_iou_macro'):
+            keep('best-macro.pt', '(val iou + mean scene-val iou over renderings) / 2', macro(m))
+        if is_best(transfer_score, 'mosaic_iou'):
+            keep('best-transfer.pt', 'transfer score (val + scene-val mean + mosaic-val) / 3', transfer_score(m))
         if not args.no_light:
             save(args.light, {'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou, 'args': vars(args),
                               'mean': mean.tolist(), 'std': std.tolist(),
