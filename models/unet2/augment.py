@@ -84,17 +84,41 @@ def shifted_pair(images, masks, i, train_idx, rng):
     chips are mostly centred on one lake; trained on whole chips only, a network with a tile-wide receptive field
     can learn 'water sits in the middle of the tile' and decide per tile (session 4: the answer then changes when
     the tile grid shifts)."""
+    f, y = chip_canvas(images, masks, train_idx, rng, first=i)
+    r, c = rng.integers(0, SIZE + 1, 2)
+    return f[r:r + SIZE, c:c + SIZE], y[r:r + SIZE, c:c + SIZE], np.ones((SIZE, SIZE), np.float32)
+
+
+def chip_canvas(images, masks, train_idx, rng, first=None):
+    """A 448 px canvas of 2 x 2 training chips at their own scale (chip `first`, if given, in a random quadrant)."""
     f = np.zeros((2 * SIZE, 2 * SIZE, 3), np.float32)
     y = np.zeros((2 * SIZE, 2 * SIZE), np.float32)
     here = int(rng.integers(0, 4))
     for q in range(4):
-        j = i if q == here else int(train_idx[rng.integers(0, len(train_idx))])
+        j = first if q == here and first is not None else int(train_idx[rng.integers(0, len(train_idx))])
         img, m = flip_rotate(rng, images[j].astype(np.float32) / 255.0, masks[j].astype(np.float32))
         r, c = divmod(q, 2)
         f[r * SIZE:(r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = img
         y[r * SIZE:(r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = m
-    r, c = rng.integers(0, SIZE + 1, 2)
-    return f[r:r + SIZE, c:c + SIZE], y[r:r + SIZE, c:c + SIZE], np.ones((SIZE, SIZE), np.float32)
+    return f, y
+
+
+def overlapping_windows(images, masks, train_idx, rng, min_overlap=64):
+    """Two 224 px windows of one chip canvas (domain augmentation applied to the canvas, so the overlap holds the
+    same pixels in both), overlapping by at least `min_overlap` px each way: for a consistency loss — the water found
+    in the overlap should not depend on where the window (the pipeline's tile) falls.
+    Returns [(f, y, w), (f, y, w)] and (ra, ca, rb, cb), the windows' corners on the canvas."""
+    f, y = chip_canvas(images, masks, train_idx, rng)
+    if rng.random() < 0.5:
+        f = photometric(f, rng)
+    f = np.round(np.clip(f, 0, 1) * 255) / 255
+    ra, ca = (int(v) for v in rng.integers(0, SIZE + 1, 2))
+    reach = SIZE - min_overlap
+    rb = int(np.clip(ra + rng.integers(-reach, reach + 1), 0, SIZE))
+    cb = int(np.clip(ca + rng.integers(-reach, reach + 1), 0, SIZE))
+    ones = np.ones((SIZE, SIZE), np.float32)
+    out = [(f[r:r + SIZE, c:c + SIZE].astype(np.float32), y[r:r + SIZE, c:c + SIZE], ones) for r, c in ((ra, ca), (rb, cb))]
+    return out, (ra, ca, rb, cb)
 
 
 def scene_sample(scene, rng, tries=10):

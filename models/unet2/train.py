@@ -36,7 +36,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
-from augment import make_sample  # noqa: E402
+from augment import make_sample, overlapping_windows  # noqa: E402
 from model import build, export_onnx  # noqa: E402
 from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
 
@@ -46,6 +46,18 @@ MODEL_NAME = 'waterline-unet2'
 def to_tensor(x, mean, std):
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return (t - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+
+
+def consistency_loss(logits, corners):
+    """Mean squared difference of the water probability two windows of one canvas give the pixels they share
+    (logits: 2 per pair, in order; corners: (ra, ca, rb, cb) per pair)."""
+    terms = []
+    for k, (ra, ca, rb, cb) in enumerate(corners):
+        pa, pb = torch.sigmoid(logits[2 * k, 0]), torch.sigmoid(logits[2 * k + 1, 0])
+        r0, r1 = max(ra, rb), min(ra, rb) + D.SIZE
+        c0, c1 = max(ca, cb), min(ca, cb) + D.SIZE
+        terms.append(((pa[r0 - ra:r1 - ra, c0 - ca:c1 - ca] - pb[r0 - rb:r1 - rb, c0 - cb:c1 - cb]) ** 2).mean())
+    return torch.stack(terms).mean()
 
 
 def loss_fn(logits, y, w):
@@ -194,6 +206,10 @@ def main():
     ap.add_argument('--pair-shift', type=float, default=0.0,
                     help='share of chips trained as a random window across a 2 x 2 canvas of chips '
                          '(augment.shifted_pair: water cut by the tile border anywhere)')
+    ap.add_argument('--consistency-pairs', type=int, default=0,
+                    help='per step, this many pairs of overlapping windows of one chip canvas join the batch '
+                         '(augment.overlapping_windows), with a loss on how differently they call the shared pixels')
+    ap.add_argument('--consistency', type=float, default=1.0, help='weight of that consistency loss')
     ap.add_argument('--init', metavar='CKPT',
                     help='a new run (no RUN/last.pt yet) starts from the EMA weights of CKPT with the schedule of this '
                          'command line (fine-tuning), instead of from random weights or --light')
@@ -244,12 +260,13 @@ def main():
     if state is not None:
         arch = state['arch']
         saved = state['args']
-        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift') + \
+        kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
+                'consistency_pairs', 'consistency') + \
             (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
         for k in kept:
             if k in saved:
                 setattr(args, k, saved[k])  # a resumed run keeps its schedule
-            elif k in ('sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch', 'init', 'pair_shift'):
+            elif k in ('sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch', 'init', 'pair_shift', 'consistency_pairs'):
                 setattr(args, k, 0 if k != 'init' else None)  # runs from before these options
         if args.reschedule:
             log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles, '
@@ -348,12 +365,23 @@ def main():
                 xs.append(f)
                 ys.append(y)
                 ws.append(w)
+            corners = []
+            for _ in range(args.consistency_pairs):
+                windows, where = overlapping_windows(images, masks, train_idx, rng)
+                corners.append(where)
+                for f, y, w in windows:
+                    xs.append(f)
+                    ys.append(y)
+                    ws.append(w)
             x = to_tensor(np.stack(xs), mean, std)
             y = torch.from_numpy(np.stack(ys)).unsqueeze(1)
             w = torch.from_numpy(np.stack(ws)).unsqueeze(1)
             for g in opt.param_groups:
                 g['lr'] = lr_at((epoch - 1) * steps_per_epoch + step, total_steps, args)
-            loss = loss_fn(model(x), y, w)
+            logits = model(x)
+            loss = loss_fn(logits, y, w)
+            if corners:
+                loss = loss + args.consistency * consistency_loss(logits[len(batch):], corners)
             opt.zero_grad()
             loss.backward()
             opt.step()
