@@ -60,7 +60,7 @@ def flip_rotate(rng, *arrays):
 def resize(a, size, mode):
     t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
     t = t.permute(2, 0, 1)[None] if t.dim() == 3 else t[None, None]
-    kw = {} if mode == 'nearest' else {'align_corners': False}
+    kw = {} if mode in ('nearest', 'area') else {'align_corners': False}
     r = F.interpolate(t, size=(size, size), mode=mode, **kw)[0]
     return r.permute(1, 2, 0).numpy() if a.ndim == 3 else r[0].numpy()
 

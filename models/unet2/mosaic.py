@@ -11,25 +11,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from augment import SIZE, blob, flip_rotate, smooth_field, water_texture
+from augment import SIZE, blob, flip_rotate, resize, smooth_field, water_texture
 
 CANVAS = 3 * SIZE  # 672 px: a 3 x 3 tile scene
 VAL_COUNT = 48
 VAL_SEED = 20261129
 
 
-def _resize(a, size, mode):
-    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-    t = t.permute(2, 0, 1)[None] if t.dim() == 3 else t[None, None]
-    kw = {} if mode in ('nearest', 'area') else {'align_corners': False}
-    r = F.interpolate(t, size=(size, size), mode=mode, **kw)[0]
-    return r.permute(1, 2, 0).numpy() if a.ndim == 3 else r[0].numpy()
-
-
 def coarse_sea(rng, size=CANVAS):
     """Open water as a 30-300 m sensor sees it: the procedural texture made at a third of the size and
     enlarged (waves become a faint swell), a broad depth/colour gradient across the scene."""
-    tex = _resize(water_texture(rng, size // 3), size, 'bilinear')
+    tex = resize(water_texture(rng, size // 3), size, 'bilinear')
     grad = smooth_field(rng, size, cells=int(rng.integers(2, 5)))
     depth = 1 + rng.uniform(0.05, 0.35) * (grad - 0.5)
     return np.clip(tex * depth[..., None], 0, 1).astype(np.float32)
@@ -60,8 +52,8 @@ def canvas(images, masks, idx, rng):
         for c in range(n):
             i = int(idx[rng.integers(0, len(idx))])
             img, m = flip_rotate(rng, images[i].astype(np.float32) / 255.0, masks[i].astype(np.float32))
-            f[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = _resize(img, cell, 'area')
-            y[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = _resize(m, cell, 'area') >= 0.5
+            f[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = resize(img, cell, 'area')
+            y[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = resize(m, cell, 'area') >= 0.5
     if rng.random() < 0.6:
         t = torch.from_numpy(rng.random((1, 1, 6, 6)).astype(np.float32))
         field = F.interpolate(t, size=(CANVAS, CANVAS), mode='bicubic', align_corners=False)[0, 0].numpy()
@@ -81,7 +73,7 @@ def render(f, rng, haze=True):
         f = f * rng.uniform(0.75, 1.25, 3) + rng.uniform(-0.05, 0.05, 3)
     if rng.random() < 0.3:  # thin cloud patches over part of the scene (not labelled: thin)
         a = blob(rng, rng.uniform(0.05, 0.3), softness=0.3)
-        a = _resize(a, CANVAS, 'bilinear') * rng.uniform(0.2, 0.5)
+        a = resize(a, CANVAS, 'bilinear') * rng.uniform(0.2, 0.5)
         f = f * (1 - a[..., None]) + a[..., None] * rng.uniform(0.8, 1.0)
     return scene_stretch(np.clip(f, 0, 1))
 
