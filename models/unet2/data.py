@@ -229,7 +229,7 @@ def build(shared, cache, log=print, scenes=None):
         np.savez(pairs_path, names=np.array(names), images=images, masks=masks)
     log(f'pairs: {len(names)}')
     out = []
-    sources = [(scene, label, None) for scene, label in (scenes or TRAIN_SCENES).items()]
+    sources = [(scene, label, None) for scene, label in (TRAIN_SCENES if scenes is None else scenes).items()]
     if scenes is None:
         sources += [(scene, label, bands) for scene, (label, bands) in TRUE_COLOUR_SCENES.items()]
     for scene, label, bands in sources:
