@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import type { ModelTile } from '../src/core/model/segmenter.ts';
@@ -51,13 +51,13 @@ export default async function unetBench(): Promise<BenchResult[]> {
   const candidates = process.env.WATERLINE_BENCH_UNET2
     ? [{ dir: process.env.WATERLINE_BENCH_UNET2, label: process.env.WATERLINE_BENCH_UNET2 }]
     : builtinUnetList().filter(({ name }) => name !== DEFAULT_UNET_VERSION)
-      .map(({ name }) => ({ dir: builtinUnetDir(name), label: `models/${name.replace('waterline-', '')} (committed)` }));
+      .map(({ name }) => ({ dir: builtinUnetDir(name), label: `${relative(join(here, '..'), builtinUnetDir(name))} (committed)` }));
   // The ONNX models back to back, before the PyTorch reference, so all see the same machine load.
   const { rate: ours, size } = await tilesPerSecond();
   const timed: { label: string; name: string; rate: number }[] = [];
   const skipped: string[] = [];
   for (const { dir, label } of candidates) {
-    if (existsSync(join(dir, 'manifest.json'))) timed.push({ label, name: readUnetManifest(dir).manifest.name ?? label, rate: (await tilesPerSecond(dir)).rate });
+    if (existsSync(join(dir, 'manifest.json'))) timed.push({ label, name: readUnetManifest(dir).manifest.name, rate: (await tilesPerSecond(dir)).rate });
     else skipped.push(label);
   }
 

@@ -20,6 +20,17 @@ const v1Onnx = join(builtinUnetDir('waterline-unet-v1'), 'unet.onnx');
 
 const valNames = readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
 
+/** Pixel metrics of a segmenter on the 12 shared validation images above (the same fixed split every U-Net trained with). */
+async function validationMetrics(segmenter: Segmenter): Promise<ReturnType<typeof metricsFromConfusion>> {
+  const dir = join(sharedData, 'water-bodies');
+  const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
+  const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
+  const out = await segmenter.segment(tiles, { prompt: '' });
+  const counts = emptyConfusion();
+  out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
+  return metricsFromConfusion(counts);
+}
+
 describe('U-Net manifest and packing', () => {
   it('reads the committed manifest', () => {
     const { manifest, onnxPath } = readUnetManifest();
@@ -90,13 +101,7 @@ describe('U-Net segmenter on the committed model', () => {
 
   describeShared('on shared water-bodies validation pairs', () => {
     it('reaches a sane IoU on 12 fixed validation images', async () => {
-      const dir = join(sharedData, 'water-bodies');
-      const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
-      const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
-      const out = await segmenter.segment(tiles, { prompt: '' });
-      const counts = emptyConfusion();
-      out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
-      const m = metricsFromConfusion(counts);
+      const m = await validationMetrics(segmenter);
       expect(m.iou).toBeGreaterThan(0.5);
       expect(m.f1).toBeGreaterThan(0.65);
     });
@@ -223,16 +228,10 @@ describe('built-in U-Nets by name', () => {
 
   for (const name of ['waterline-unet2', 'waterline-unet3'] as const) describeShared(`${name} on shared water-bodies validation pairs`, () => {
     it('reaches a sane IoU on the same 12 fixed validation images (its training used the same split)', async () => {
-      const dir = join(sharedData, 'water-bodies');
-      const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
-      const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
       const unet = await loadSegmenter({ model: name, device: 'cpu', modelsDir: join(tmpdir(), 'wl-no-models'), intraOpNumThreads: 1 });
       try {
         expect(unet.info).toMatchObject({ name, kind: 'unet', inputSize: 224, provenance: { weights: name } });
-        const out = await unet.segment(tiles, { prompt: '' });
-        const counts = emptyConfusion();
-        out.forEach((o, i) => accumulateConfusion(counts, o.probability, masks[i], { truthThreshold: 128 }));
-        const m = metricsFromConfusion(counts);
+        const m = await validationMetrics(unet);
         expect(m.iou).toBeGreaterThan(0.5);
         expect(m.f1).toBeGreaterThan(0.65);
       } finally {
