@@ -144,6 +144,19 @@ def rasterise(vectors, ds, tmp):
     return out.GetRasterBand(1).ReadAsArray().astype(bool)
 
 
+def segment_mask(scene, model, grid, tmp, *extra):
+    """The water `waterline segment` finds in a scene with the model alone and every polygon kept (`--fusion none
+    --min-area 0`, plus `extra` flags), burnt onto the raster of `grid` (a GDAL dataset): a 0/1 array."""
+    gj = os.path.join(tmp, 'segment-mask.geojson')
+    subprocess.run(['node', os.path.join(REPO, 'bin', 'waterline.mjs'), 'segment', scene, '-o', gj, '--model', model,
+                    '--fusion', 'none', '--min-area', '0', *extra], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return rasterise([gj], grid, tmp)
+    finally:
+        os.remove(gj)
+
+
 def render(path, out):
     """The scene as the pipeline renders it: (rgb uint8 HxWx3, valid bool HxW, index.json)."""
     if not os.path.exists(os.path.join(out, 'index.json')):

@@ -8,7 +8,6 @@ none, red where OSM water was missed.
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -50,12 +49,8 @@ def main():
                 [os.path.join(args.shared, 'osm-water', f'{prefix}.osm_{k}10m.geojson') for k in ('seas', 'waterbodies')],
                 ds, tmp)
             cells = [rgb, overlay(rgb, valid, truth, truth)]
-            for k, model in enumerate(args.models):
-                gj = os.path.join(tmp, f'{k}-{scene}.geojson')
-                subprocess.run(['node', os.path.join(D.REPO, 'bin', 'waterline.mjs'), 'segment', path, '-o', gj,
-                                '--model', model, '--fusion', 'none', '--min-area', '0'], check=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                cells.append(overlay(rgb, valid, D.rasterise([gj], ds, tmp), truth))
+            for model in args.models:
+                cells.append(overlay(rgb, valid, D.segment_mask(path, model, ds, tmp), truth))
             size = (args.width, int(round(args.width * h / w)))
             rows.append([Image.fromarray(c).resize(size, Image.BILINEAR) for c in cells])
     labels = ['rendering', 'OSM water'] + [os.path.basename(m.rstrip('/')) for m in args.models]
