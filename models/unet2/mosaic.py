@@ -98,21 +98,31 @@ def mosaic_val_set(images, masks, val_idx, count=VAL_COUNT, seed=VAL_SEED):
     return out
 
 
+# corners (rows and columns alike) of the pipeline's 3 x 3 tile grid on a canvas, and of a grid shifted half a tile
+GRID = tuple(range(0, CANVAS, SIZE))
+SHIFTED_GRID = (SIZE // 2, SIZE // 2 + SIZE)
+
+
+def grid_mask(predict, rgb, starts):
+    """Water (probability >= 0.5) found on a canvas by the tiles with corners `starts` x `starts`; False elsewhere.
+    predict: float tiles NHWC 0..1 -> probabilities NHW."""
+    x = rgb.astype(np.float32) / 255.0
+    corners = [(r, c) for r in starts for c in starts]
+    prob = predict(np.stack([x[r:r + SIZE, c:c + SIZE] for r, c in corners]))
+    mask = np.zeros(rgb.shape[:2], bool)
+    for (r, c), p in zip(corners, prob):
+        mask[r:r + SIZE, c:c + SIZE] = p >= 0.5
+    return mask
+
+
 @torch.no_grad()
-def evaluate_mosaics(predict, scenes, batch=9):
-    """IoU over the validation mosaics, each tiled 3 x 3 as the pipeline tiles. predict: float tiles NHWC 0..1 ->
-    probabilities NHW. Returns micro IoU, precision, recall and the mean IoU over scenes."""
+def evaluate_mosaics(predict, scenes):
+    """IoU over the validation mosaics, each tiled 3 x 3 as the pipeline tiles. Returns micro IoU, precision, recall
+    and the mean IoU over scenes."""
     tp = fp = fn = 0
     per = []
     for rgb, lab in scenes:
-        tiles = [rgb[r:r + SIZE, c:c + SIZE] for r in range(0, CANVAS, SIZE) for c in range(0, CANVAS, SIZE)]
-        prob = predict(np.stack(tiles).astype(np.float32) / 255.0)
-        pred = np.zeros_like(lab)
-        k = 0
-        for r in range(0, CANVAS, SIZE):
-            for c in range(0, CANVAS, SIZE):
-                pred[r:r + SIZE, c:c + SIZE] = prob[k] >= 0.5
-                k += 1
+        pred = grid_mask(predict, rgb, GRID)
         a, b, d = int(np.sum(pred & lab)), int(np.sum(pred & ~lab)), int(np.sum(~pred & lab))
         tp, fp, fn = tp + a, fp + b, fn + d
         if a + b + d:
@@ -127,21 +137,11 @@ def shift_disagreement(predict, scenes):
     pipeline's 3 x 3 grid and on a grid shifted by half a tile; 1 - IoU of the two masks over the part both grids
     cover (rows and columns 112..560). 0 = the same answer wherever the tiles fall; a model that decides for a whole
     tile at once scores high (tile-shaped water in a stitched scene)."""
-    half = SIZE // 2
+    lo, hi = SHIFTED_GRID[0], SHIFTED_GRID[-1] + SIZE
     inter = union = 0
     for rgb, _ in scenes:
-        x = rgb.astype(np.float32) / 255.0
-        a = np.zeros(rgb.shape[:2], bool)
-        tiles = [x[r:r + SIZE, c:c + SIZE] for r in range(0, CANVAS, SIZE) for c in range(0, CANVAS, SIZE)]
-        for k, p in enumerate(predict(np.stack(tiles))):
-            r, c = divmod(k, 3)
-            a[r * SIZE:(r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = p >= 0.5
-        b = np.zeros_like(a)
-        tiles = [x[r:r + SIZE, c:c + SIZE] for r in (half, half + SIZE) for c in (half, half + SIZE)]
-        for k, p in enumerate(predict(np.stack(tiles))):
-            r, c = divmod(k, 2)
-            b[half + r * SIZE:half + (r + 1) * SIZE, half + c * SIZE:half + (c + 1) * SIZE] = p >= 0.5
-        a, b = a[half:CANVAS - half, half:CANVAS - half], b[half:CANVAS - half, half:CANVAS - half]
+        a = grid_mask(predict, rgb, GRID)[lo:hi, lo:hi]
+        b = grid_mask(predict, rgb, SHIFTED_GRID)[lo:hi, lo:hi]
         inter += int(np.sum(a & b))
         union += int(np.sum(a | b))
     return {'shift_disagreement': 1 - inter / max(union, 1)}
