@@ -1,7 +1,7 @@
 /**
  * `npm run bench quality`: water quality on every shared scene that has truth (OpenStreetMap water, coarse),
  * side by side: `auto` (the default: learned model fused with the water index where the bands allow), the
- * learned model alone (`--fusion none`), the same two with the opt-in candidate `waterline-unet3`, and each water index the scene's bands allow alone
+ * learned model alone (`--fusion none`), the same two with the opt-in candidate (`CANDIDATE`, now `waterline-unet4`), and each water index the scene's bands allow alone
  * (`--model waterline-spectral --index X`). The row's reference is the best single index on the scene (or the
  * learned model on RGB scenes); the ratio is auto's IoU over it. The scene table is printed to stderr too.
  *
@@ -16,6 +16,10 @@ import { evaluateScene } from '../src/pipeline/evaluate.ts';
 import { createSceneModel, sceneBandRoles, type SceneModelSettings } from '../src/pipeline/sceneSegmenter.ts';
 import type { BenchResult } from './run.ts';
 import { QUALITY_SCENES, sharedDataDir } from './qualityScenes.ts';
+
+/** The opt-in candidate successor of the default U-Net, run beside it (fused as auto fuses the default, and alone). */
+const CANDIDATE = 'waterline-unet4';
+const CANDIDATE_LABEL = CANDIDATE.replace(/^waterline-/, '');
 
 export interface QualityRow {
   scene: string;
@@ -52,9 +56,8 @@ export async function qualityTable(filter?: (name: string) => boolean): Promise<
     const runs: [string, SceneModelSettings][] = [
       ['auto', { bandRoles: q.bandRoles }],
       ['learned', { bandRoles: q.bandRoles, model: 'waterline-unet', fusion: false }],
-      // the opt-in candidate, fused as auto fuses the default and alone
-      ['auto, unet3', { bandRoles: q.bandRoles, model: 'waterline-unet3' }],
-      ['learned, unet3', { bandRoles: q.bandRoles, model: 'waterline-unet3', fusion: false }],
+      [`auto, ${CANDIDATE_LABEL}`, { bandRoles: q.bandRoles, model: CANDIDATE }],
+      [`learned, ${CANDIDATE_LABEL}`, { bandRoles: q.bandRoles, model: CANDIDATE, fusion: false }],
       ...indices.map((i): [string, SceneModelSettings] => [i, { bandRoles: q.bandRoles, model: 'waterline-spectral', index: i }]),
     ];
     for (const [method, settings] of runs) {

@@ -10,7 +10,7 @@ import { loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest, une
 import { readStretchedImageTile, readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
 import { builtinUnet, builtinUnetDir, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
-import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
+import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION, VERSIONED_UNET_NAMES } from '../../src/core/model/modelNames.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 /** The first 12 names of the committed fixed validation split (never seen in training). */
@@ -226,7 +226,7 @@ describe('built-in U-Nets by name', () => {
     }
   }, 60_000);
 
-  for (const name of ['waterline-unet2', 'waterline-unet3'] as const) describeShared(`${name} on shared water-bodies validation pairs`, () => {
+  for (const name of VERSIONED_UNET_NAMES.filter((n) => n !== 'waterline-unet-v1')) describeShared(`${name} on shared water-bodies validation pairs`, () => {
     it('reaches a sane IoU on the same 12 fixed validation images (its training used the same split)', async () => {
       const unet = await loadSegmenter({ model: name, device: 'cpu', modelsDir: join(tmpdir(), 'wl-no-models'), intraOpNumThreads: 1 });
       try {
