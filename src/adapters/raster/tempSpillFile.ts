@@ -1,17 +1,23 @@
 /**
- * A temporary file in a directory of its own (SpilledBitMask's mask, RowSpill's rows), registered while open: what
- * is still open when the thread or process exits (a job thread that dies of an uncaught exception, process.exit)
- * is closed and removed synchronously by a process 'exit' handler, which fires in worker threads too, so a crash
- * does not leave a scene-size file behind. Not covered: a thread stopped from outside (Worker.terminate) or for
- * exceeding its memory limits, and a process killed by a signal.
+ * A temporary file (SpilledBitMask's mask, RowSpill's rows, the GeoJSON writer's features) that no death of its
+ * process or thread can leave behind: it is made in a directory of its own and, once open, its name and directory
+ * are removed at once — the data lives on through the open descriptor only, and the system frees it when the
+ * descriptor is closed, whoever closes it: close(), the exit of the process, or the kernel after a SIGKILL, an
+ * out-of-memory kill or a Worker.terminate() of the thread that held it.
+ *
+ * Where a file cannot be removed while open (some Windows file systems), the name stays and the file is removed
+ * by close() or, for what is still open when the thread or process exits (an uncaught exception, process.exit),
+ * by a process 'exit' handler (which fires in worker threads too); a kill by signal there can leave it behind.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export class TempSpillFile {
-  /** The file's path (in its own directory `<tmpDir>/<prefix>XXXXXX`). */
+  /** The name the file was made with (`<tmpDir>/<prefix>XXXXXX/<fileName>`); gone from the disk already where `anonymous`. */
   readonly path: string;
+  /** Whether the name was removed at open (the data is reachable through the descriptor only). */
+  readonly anonymous: boolean;
   private dir: string | null;
   private descriptor: number | null;
 
@@ -25,7 +31,8 @@ export class TempSpillFile {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-    this.dir = dir;
+    this.anonymous = removeName(this.path, dir);
+    this.dir = this.anonymous ? null : dir;
     openFiles.add(this);
     if (!exitHandlerInstalled) {
       exitHandlerInstalled = true;
@@ -70,6 +77,21 @@ export class TempSpillFile {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** Remove an open file's name and then its (now empty) directory; whether both went. */
+function removeName(path: string, dir: string): boolean {
+  try {
+    unlinkSync(path);
+  } catch {
+    return false;
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    // the file is unnamed already; an empty directory left behind is harmless
+  }
+  return true;
 }
 
 const openFiles = new Set<TempSpillFile>();
