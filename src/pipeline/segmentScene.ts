@@ -30,8 +30,6 @@ import type { BandStretch } from '../core/grid/bandStretch.ts';
 import type { GridTile, TileGrid } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
-import { BitMask } from '../core/masks/bitMask.ts';
-import type { MaskRows } from '../core/masks/maskRows.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
 import type { ToWgs84 } from '../core/vector/toGeoJson.ts';
@@ -42,7 +40,7 @@ import { createCompactFeatureMaker } from '../core/vector/toGeoJson.ts';
 import type { CompactWaterFeature } from '../core/vector/compactWaterFeature.ts';
 import { createFeatureOrder, type WaterFeatureSink } from '../core/vector/featureOrder.ts';
 import { RowSpill } from '../adapters/raster/rowSpill.ts';
-import { SpilledBitMask } from '../adapters/raster/spilledBitMask.ts';
+import { createSceneMask } from '../adapters/raster/sceneMask.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
 
@@ -55,8 +53,6 @@ const TRACE_SLICE_ROWS = 64;
  * its own thread, a turn comes about once per batch, so one slice per turn would fall behind the finished rows.
  */
 const TRACE_TURN_MS = 8;
-/** The water mask stays in memory up to this many bytes by default (SegmentSceneOptions.maskMemoryBytes). */
-const DEFAULT_MASK_MEMORY_BYTES = 8 * 1024 * 1024;
 /** Batches handed to the model ahead of the one being blended: with two sessions, the head and the next compute side by side. */
 const MODEL_AHEAD = 1;
 
@@ -342,13 +338,6 @@ async function blendTiles(
   };
 }
 
-/** The water mask as segmentScene writes, traces and releases it: a BitMask in memory or a SpilledBitMask in a temporary file. */
-interface WritableMaskRows extends MaskRows {
-  setRow(y: number, row: ArrayLike<number>, offset: number): void;
-  /** Release what the mask holds (its temporary file); nothing for a mask in memory. */
-  close(): void;
-}
-
 export async function segmentScene(scene: Scene, segmenter: Segmenter, options: SegmentSceneOptions = {}): Promise<SegmentSceneResult> {
   const started = Date.now();
   const prompt = options.prompt ?? 'segment water';
@@ -358,10 +347,8 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
   const connectivity = options.connectivity ?? 4;
   const simplify = options.simplify ?? 0;
   const minAreaM2 = options.minAreaM2 ?? defaultMinAreaM2(info.width, info.height, info.geoTransform, toWgs84);
-  const maskBytes = ((info.width + 7) >> 3) * info.height;
   const spillDir = options.spillDir;
-  const mask: WritableMaskRows =
-    maskBytes <= (options.maskMemoryBytes ?? DEFAULT_MASK_MEMORY_BYTES) ? new BitMask(info.width, info.height) : new SpilledBitMask(info.width, info.height, { tmpDir: spillDir });
+  const mask = createSceneMask(info.width, info.height, { memoryBytes: options.maskMemoryBytes, tmpDir: spillDir });
   let spill: RowSpill | null = null;
   const codeCounts = new Float64Array(256);
   let blended: BlendedScene;

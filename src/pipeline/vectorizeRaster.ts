@@ -1,6 +1,7 @@
 /**
  * `waterline vectorize`: any mask raster → water polygons, with the same vectorizer as `segment`.
- * The raster is read in strips of rows into a one-bit mask (a 20000² raster: 50 MB), traced in one pass
+ * The raster is read in strips of rows into a one-bit mask — in memory up to 8 MiB (an 8192² raster), else in a
+ * temporary file read back in blocks of rows, as `segment`'s mask (createSceneMask) — and traced in one pass
  * (traceBitMask); a pixel is water when
  * its band value equals `value` (default 1: flood labels -1/0/1, 0/1 masks) or, with `above`, when it
  * is greater than that threshold (continuous rasters such as NDWI). Nodata/masked pixels are never water.
@@ -9,6 +10,8 @@ import { openScene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { CancelledError, InputError } from '../core/errors.ts';
 import { BitMask } from '../core/masks/bitMask.ts';
+import type { WritableMaskRows } from '../core/masks/maskRows.ts';
+import { createSceneMask } from '../adapters/raster/sceneMask.ts';
 import { traceBitMask, type Connectivity } from '../core/vector/traceMask.ts';
 import { createFeatureMaker, type WaterFeature } from '../core/vector/toGeoJson.ts';
 import type { WaterProvenance } from '../core/vector/waterCollection.ts';
@@ -26,15 +29,21 @@ export interface VectorizeRasterOptions {
   signal?: AbortSignal;
   now?: () => Date;
   onProgress?: (rowsDone: number, rows: number) => void;
+  /** Keep the one-bit mask in memory up to this many bytes, else in a temporary file (default 8 MiB). */
+  maskMemoryBytes?: number;
+  /** The directory the mask's temporary file goes in (default: the system temp directory). */
+  spillDir?: string;
 }
 
 const STRIP_PIXELS = 2 * 1024 * 1024;
 
+/** The raster's water as a one-bit mask, and the raster's facts; the caller closes the mask. */
 export async function readWaterMask(
   source: string,
-  options: Pick<VectorizeRasterOptions, 'band' | 'value' | 'above' | 'signal' | 'onProgress'> = {},
+  options: Pick<VectorizeRasterOptions, 'band' | 'value' | 'above' | 'signal' | 'onProgress' | 'maskMemoryBytes' | 'spillDir'> = {},
 ) {
   const scene = await openScene(source, { signal: options.signal });
+  let mask: WritableMaskRows | null = null;
   try {
     const { info } = scene;
     const band = options.band ?? 1;
@@ -42,19 +51,25 @@ export async function readWaterMask(
       throw new InputError('bad_band', `${source}: --band ${band} does not exist (the raster has ${info.bands.length} band(s))`, { hint: `use a band between 1 and ${info.bands.length}` });
     }
     const { width, height } = info;
-    const mask = new BitMask(width, height);
+    mask = createSceneMask(width, height, { memoryBytes: options.maskMemoryBytes, tmpDir: options.spillDir });
     const rowsPerStrip = Math.max(1, Math.min(height, Math.floor(STRIP_PIXELS / width)));
+    // each strip's bits are packed here, then copied row by row into the mask (which may be on disk)
+    const stripBits = new BitMask(width, rowsPerStrip);
     const value = options.value ?? 1;
     const above = options.above;
     for (let y = 0; y < height; y += rowsPerStrip) {
       if (options.signal?.aborted) throw new CancelledError(`vectorizing ${source} cancelled`);
       const h = Math.min(rowsPerStrip, height - y);
       const strip = await scene.readWindow({ x: 0, y, width, height: h }, { bands: [band], signal: options.signal });
-      setWaterBits(mask, y, h, strip.bands[0], strip.valid, above !== undefined ? { above } : { value });
+      setWaterBits(stripBits, 0, h, strip.bands[0], strip.valid, above !== undefined ? { above } : { value });
+      for (let r = 0; r < h; r++) mask.setPackedRow(y + r, stripBits.bits, r * stripBits.stride);
       options.onProgress?.(y + h, height);
     }
-    return { info, mask };
+    const done = mask;
+    mask = null;
+    return { info, mask: done };
   } finally {
+    mask?.close();
     await scene.close();
   }
 }
@@ -110,7 +125,12 @@ export interface VectorizedFeatures {
 export async function vectorizeRasterFeatures(source: string, options: VectorizeRasterOptions = {}): Promise<VectorizedFeatures> {
   const { info, mask } = await readWaterMask(source, options);
   const connectivity = options.connectivity ?? 4;
-  const trace = traceBitMask(mask, { connectivity });
+  let trace: ReturnType<typeof traceBitMask>;
+  try {
+    trace = traceBitMask(mask, { connectivity });
+  } finally {
+    mask.close();
+  }
   const toFeature = createFeatureMaker(trace, {
     geoTransform: info.geoTransform,
     toWgs84: createCrsTransform(info.crs).toWgs84,

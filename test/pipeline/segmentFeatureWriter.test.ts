@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { openWaterFeatureWriter } from '../../src/adapters/geojson/waterFeatureWriter.ts';
 import { writeWaterGeoJson, type WaterFormat } from '../../src/adapters/geojson/writeWaterGeoJson.ts';
 import { openScene } from '../../src/adapters/raster/openScene.ts';
+import { openTempSpillFileCount } from '../../src/adapters/raster/tempSpillFile.ts';
 import { CancelledError } from '../../src/core/errors.ts';
 import type { Connectivity } from '../../src/core/vector/traceMask.ts';
 import { segmentScene } from '../../src/pipeline/segmentScene.ts';
@@ -67,8 +68,9 @@ describeShared('streamed GeoJSON = the collected collection written (real scenes
     const out = join(dir, 'cancelled.geojson');
     // a spill directory of its own: other test files spill into the system's temp directory meanwhile
     const spillDir = mkdtempSync(join(tmpdir(), 'wl-cancel-spill-'));
+    const before = openTempSpillFileCount();
     const writer = openWaterFeatureWriter(out, 'geojson', undefined, { spillDir });
-    expect(readdirSync(spillDir).filter((n) => n.startsWith('waterline-features-')).length).toBe(1);
+    expect(openTempSpillFileCount()).toBe(before + 1); // its spill, open (its name already gone from spillDir)
     const controller = new AbortController();
     let tiles = 0;
     const model = darkWaterSegmenter({ onTile: () => void (++tiles === 4 && controller.abort()) });
@@ -80,6 +82,7 @@ describeShared('streamed GeoJSON = the collected collection written (real scenes
     }
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.startsWith('cancelled'))).toEqual([]);
+    expect(openTempSpillFileCount()).toBe(before);
     expect(readdirSync(spillDir)).toEqual([]);
     rmSync(spillDir, { recursive: true, force: true });
   });

@@ -4,13 +4,14 @@
  * count, total geodesic area within 0.1%, simplification off.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { area as turfArea, booleanValid } from '@turf/turf';
 import type { FeatureCollection } from 'geojson';
 import { afterAll, expect, it } from 'vitest';
 import { describeShared, repoRoot, scenePath } from '../helpers/shared.ts';
+import { openTempSpillFileCount } from '../../src/adapters/raster/tempSpillFile.ts';
 import type { WaterFeature } from '../../src/core/vector/toGeoJson.ts';
 import { vectorizeRasterFeatures } from '../../src/pipeline/vectorizeRaster.ts';
 
@@ -57,6 +58,27 @@ describeShared('vectorize vs gdal_polygonize (real scene masks)', () => {
       for (const f of ours.features.slice(0, 200)) if (JSON.stringify(f.geometry).length < 4000) expect(booleanValid(f.geometry)).toBe(true);
     }, 60_000);
   }
+
+  it('a mask kept in a temporary file (maskMemoryBytes 0) gives the same features, byte for byte, as one in memory, and leaves no file', async () => {
+    const mask = join(dir, 'spilled.mask.tif');
+    execFileSync(PY, [makeMask, scenePath('spot-chicago-pan-stateplane-ft.tif'), mask, 'binary', '30']);
+    const spillDir = mkdtempSync(join(dir, 'spill-'));
+    const now = () => new Date('2026-11-29T00:00:00Z');
+    const before = openTempSpillFileCount();
+    const inMemory = await vectorizeRasterFeatures(mask, { value: 1, now });
+    expect(openTempSpillFileCount()).toBe(before);
+    let openWhileReading = 0;
+    const onProgress = () => void (openWhileReading = Math.max(openWhileReading, openTempSpillFileCount() - before));
+    const spilled = await vectorizeRasterFeatures(mask, { value: 1, now, maskMemoryBytes: 0, spillDir, onProgress });
+    expect(openWhileReading).toBe(1);
+    expect(openTempSpillFileCount()).toBe(before); // the mask's file was used for tracing and is closed already
+    const a = [...inMemory.features].map((f) => JSON.stringify(f));
+    const b = [...spilled.features].map((f) => JSON.stringify(f));
+    expect(a.length).toBeGreaterThan(10);
+    expect(b).toEqual(a);
+    expect(spilled.waterline).toEqual(inMemory.waterline);
+    expect(readdirSync(spillDir)).toEqual([]);
+  }, 60_000);
 
   it('flood labels -1/0/1: --value 1 matches gdal on DN=1', async () => {
     const mask = join(dir, 'flood.tif');

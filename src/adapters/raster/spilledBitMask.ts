@@ -7,7 +7,7 @@
  * (TempSpillFile).
  */
 import { packBitRow } from '../../core/masks/bitMask.ts';
-import type { MaskRows } from '../../core/masks/maskRows.ts';
+import type { WritableMaskRows } from '../../core/masks/maskRows.ts';
 import { TempSpillFile } from './tempSpillFile.ts';
 
 /** Rows per block. */
@@ -15,7 +15,7 @@ const BLOCK_ROWS = 64;
 /** Blocks read back are cached up to about this many bytes by default (at least 4 blocks). */
 const CACHE_BYTES = 4 * 1024 * 1024;
 
-export class SpilledBitMask implements MaskRows {
+export class SpilledBitMask implements WritableMaskRows {
   readonly width: number;
   readonly height: number;
   readonly stride: number;
@@ -60,9 +60,25 @@ export class SpilledBitMask implements MaskRows {
 
   /** Row y, the next one to write, from `width` bytes of `row` starting at `offset` (non-zero = set), as BitMask.setRow. */
   setRow(y: number, row: ArrayLike<number>, offset = 0): void {
+    this.checkNext(y);
+    packBitRow(row, offset, this.width, this.writing, (y % BLOCK_ROWS) * this.stride);
+    this.rowWritten();
+  }
+
+  /** Row y, the next one to write, from `stride` bytes of `bits` starting at `offset`, already packed (as BitMask.setPackedRow). */
+  setPackedRow(y: number, bits: Uint8Array, offset = 0): void {
+    this.checkNext(y);
+    this.writing.set(bits.subarray(offset, offset + this.stride), (y % BLOCK_ROWS) * this.stride);
+    this.rowWritten();
+  }
+
+  private checkNext(y: number): void {
     if (y !== this.rowsWritten || y >= this.height) throw new RangeError(`row ${y} written out of order (next: ${this.rowsWritten} of ${this.height})`);
+  }
+
+  /** Count the row just put into the block being written; a whole block goes to the file. */
+  private rowWritten(): void {
     const bits = this.writing;
-    packBitRow(row, offset, this.width, bits, (y % BLOCK_ROWS) * this.stride);
     this.rowsWritten++;
     if (this.rowsWritten % BLOCK_ROWS === 0) {
       // a whole block: to the file, and into the cache (the tracer reads the rows it just got next)

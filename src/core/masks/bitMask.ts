@@ -1,10 +1,10 @@
-import type { MaskRows } from './maskRows.ts';
+import type { WritableMaskRows } from './maskRows.ts';
 
 /**
  * A binary raster at one bit per pixel (rows padded to whole bytes; bit x & 7 of byte y·stride + x >> 3), all
  * in memory (a 20000 × 20000 mask is 50 MB): as MaskRows, one block of every row.
  */
-export class BitMask implements MaskRows {
+export class BitMask implements WritableMaskRows {
   readonly width: number;
   readonly height: number;
   /** Bytes per row. */
@@ -41,6 +41,11 @@ export class BitMask implements MaskRows {
   /** Row y from `width` bytes of `row` starting at `offset` (non-zero = set). */
   setRow(y: number, row: ArrayLike<number>, offset = 0): void {
     packBitRow(row, offset, this.width, this.bits, y * this.stride);
+  }
+
+  /** Row y from `stride` bytes of `bits` starting at `offset`, packed as this mask lays rows out. */
+  setPackedRow(y: number, bits: Uint8Array, offset = 0): void {
+    this.bits.set(bits.subarray(offset, offset + this.stride), y * this.stride);
   }
 
   /** Nothing to release (the mask is in memory); lets a BitMask stand where a disk-backed mask is closed after use. */

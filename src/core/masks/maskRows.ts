@@ -17,3 +17,13 @@ export interface MaskRows {
    */
   block(b: number): Uint8Array;
 }
+
+/** A one-bit mask written once, row by row from the top (BitMask in memory, or a disk-backed mask), then read as MaskRows and released. */
+export interface WritableMaskRows extends MaskRows {
+  /** Row y from `width` bytes of `row` starting at `offset` (non-zero = set). */
+  setRow(y: number, row: ArrayLike<number>, offset?: number): void;
+  /** Row y from `stride` bytes of `bits` starting at `offset`, already packed as the mask lays rows out. */
+  setPackedRow(y: number, bits: Uint8Array, offset?: number): void;
+  /** Release what the mask holds (its temporary file); nothing for a mask in memory. */
+  close(): void;
+}
