@@ -12,7 +12,8 @@ import { loadSegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import { defaultVaePath } from '../adapters/vae/vaeCheckpoint.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
 import type { SegmentationVae } from '../adapters/vae/segmentationVae.ts';
-import { findImageMaskPairs, prepareFromPairs, type PrepareOptions } from '../pipeline/prepareDataset.ts';
+import { findImageMaskPairs } from '../adapters/files/imageMaskPairs.ts';
+import { prepareFromPairs, type PrepareOptions } from '../pipeline/prepareDataset.ts';
 import { prepareFromScene } from '../pipeline/prepareSceneDataset.ts';
 import { waterMasksFromGeoJson, waterMasksFromRaster, type SceneWaterMasks } from '../pipeline/sceneWaterMasks.ts';
 import { parseBands } from '../pipeline/tileSource.ts';
@@ -86,8 +87,7 @@ export function register(program: Command, ctx: CliContext): void {
       const onProgress = (done: number, total: number): void => progress.update({ done, total });
       if (pairMode) {
         if (!opts.images || !opts.masks) throw new InputError('bad_option', 'pair mode needs both --images DIR and --masks DIR');
-        const pairs = findImageMaskPairs(opts.images, opts.masks);
-        if (pairs.length === 0) throw new InputError('no_pairs', `no image/mask pairs with matching names in ${opts.images} and ${opts.masks}`);
+        const { pairs } = findImageMaskPairs(opts.images, opts.masks);
         const vae = await loadVae();
         try {
           const result = await prepareFromPairs(pairs, vae, { ...options, outDir: opts.out, onProgress });

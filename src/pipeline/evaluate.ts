@@ -8,23 +8,14 @@
  * pixel-level and micro-averaged: the confusion matrix is summed over every pixel of every pair before
  * IoU/F1/precision/recall are computed.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { extname, join, basename } from 'node:path';
-import { CancelledError, InputError } from '../core/errors.ts';
+import { CancelledError } from '../core/errors.ts';
 import { accumulateConfusion, emptyConfusion, metricsFromConfusion, type ConfusionCounts, type MaskMetrics } from '../core/masks/metrics.ts';
 import type { Segmenter } from '../core/model/segmenter.ts';
 import { PROBABILITY_NODATA, PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { readStretchedImageTile, readStretchedMaskGrey } from '../adapters/images/stretchedImageFiles.ts';
+import { findImageMaskPairs } from '../adapters/files/imageMaskPairs.ts';
 import { readSceneTruth } from './sceneTruth.ts';
 import type { SceneModel } from './waterDates.ts';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
-
-export interface ImageMaskPair {
-  stem: string;
-  image: string;
-  mask: string;
-}
 
 export interface EvaluationResult extends MaskMetrics {
   /** Number of image/mask pairs scored. */
@@ -52,46 +43,9 @@ export interface EvaluatePairsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function listImages(dir: string, what: string): Map<string, string> {
-  let entries: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    entries = readdirSync(dir);
-  } catch {
-    throw new InputError('bad_directory', `${what} directory not found or not a directory: ${dir}`, { hint: `pass --${what} DIR with image files` });
-  }
-  const out = new Map<string, string>();
-  for (const name of entries.sort()) {
-    const ext = extname(name).toLowerCase();
-    if (!IMAGE_EXTENSIONS.has(ext)) continue;
-    const stem = basename(name, extname(name));
-    if (!out.has(stem)) out.set(stem, join(dir, name));
-  }
-  return out;
-}
-
-/** Image/mask pairs matched by file stem, sorted by stem; `unmatched` counts images without a mask. */
-export function findPairs(imagesDir: string, masksDir: string): { pairs: ImageMaskPair[]; unmatched: number } {
-  const images = listImages(imagesDir, 'images');
-  const masks = listImages(masksDir, 'masks');
-  const pairs: ImageMaskPair[] = [];
-  let unmatched = 0;
-  for (const [stem, image] of images) {
-    const mask = masks.get(stem);
-    if (mask) pairs.push({ stem, image, mask });
-    else unmatched++;
-  }
-  if (pairs.length === 0) {
-    throw new InputError('no_pairs', `no image/mask pairs: none of the ${images.size} images in ${imagesDir} has a mask with the same file stem in ${masksDir}`, {
-      hint: 'masks are matched by name without extension, e.g. images/a.jpg ↔ masks/a.png',
-    });
-  }
-  return { pairs, unmatched };
-}
-
 /** Score `segmenter` on the pairs of two directories. */
 export async function evaluatePairs(imagesDir: string, masksDir: string, options: EvaluatePairsOptions): Promise<EvaluationResult> {
-  const { pairs, unmatched } = findPairs(imagesDir, masksDir);
+  const { pairs, unmatched } = findImageMaskPairs(imagesDir, masksDir);
   const size = options.segmenter.info.inputSize;
   const batchSize = Math.max(1, options.batchSize ?? 8);
   const threshold = options.threshold ?? 0.5;

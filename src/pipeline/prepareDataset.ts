@@ -11,21 +11,16 @@
  * - Resumable: items already listed in train/val.jsonl are skipped; new lines are appended.
  * - A pair that cannot be read is reported in `failed` and skipped.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { join } from 'node:path';
 import { InputError, describeError } from '../core/errors.ts';
 import { encodeWaterInstances } from '../adapters/vae/encodeWaterInstances.ts';
 import { readMaskImage } from '../adapters/vae/maskImageFiles.ts';
 import { readImageFileSize } from '../adapters/images/imageFileSize.ts';
 import { writeStretchedImagePng } from '../adapters/images/stretchedImageFiles.ts';
 import type { SegmentationVae } from '../adapters/vae/segmentationVae.ts';
-
-export interface ImageMaskPair {
-  name: string;
-  image: string;
-  mask: string;
-}
+import type { ImageMaskPair } from '../adapters/files/imageMaskPairs.ts';
 
 export interface PrepareOptions {
   outDir: string;
@@ -45,21 +40,6 @@ export interface PrepareResult {
   skippedEmpty: number;
   failed: { name: string; reason: string }[];
   instances: number;
-}
-
-const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
-
-/** Pairs `images/X.*` with `masks/X.*` (same file stem). */
-export function findImageMaskPairs(imagesDir: string, masksDir: string): ImageMaskPair[] {
-  for (const d of [imagesDir, masksDir]) {
-    if (!existsSync(d)) throw new InputError('dir_missing', `directory not found: ${d}`, { hint: 'pass --images DIR and --masks DIR' });
-  }
-  const stem = (f: string) => basename(f, extname(f));
-  const masks = new Map(readdirSync(masksDir).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).map((f) => [stem(f), join(masksDir, f)]));
-  return readdirSync(imagesDir)
-    .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()) && masks.has(stem(f)))
-    .sort()
-    .map((f) => ({ name: stem(f), image: join(imagesDir, f), mask: masks.get(stem(f))! }));
 }
 
 /** Stable hash of a name to [0,1) (FNV-1a), salted per use: the split and empty-keep draws. */
@@ -99,7 +79,7 @@ export async function prepareFromPairs(pairs: ImageMaskPair[], vae: Segmentation
   let n = 0;
   for (const pair of pairs) {
     options.onProgress?.(n++, pairs.length);
-    const imageRel = `images/${pair.name}.png`;
+    const imageRel = `images/${pair.stem}.png`;
     if (done.has(imageRel)) {
       result.skippedExisting++;
       continue;
@@ -113,17 +93,17 @@ export async function prepareFromPairs(pairs: ImageMaskPair[], vae: Segmentation
       const enc = await encodeWaterInstances(mask.data, mask.width, mask.height, vae, {
         maxInstances: options.maxInstances ?? 10, minArea: options.minArea ?? 1, label: options.label ?? 'water',
       });
-      if (enc.instances.length === 0 && unitHash(pair.name, 'empty') >= emptyRatio) {
+      if (enc.instances.length === 0 && unitHash(pair.stem, 'empty') >= emptyRatio) {
         result.skippedEmpty++;
         continue;
       }
       await writeStretchedImagePng(pair.image, join(options.outDir, imageRel), size);
-      const split = unitHash(pair.name, 'split') < valFraction ? 'val' : 'train';
+      const split = unitHash(pair.stem, 'split') < valFraction ? 'val' : 'train';
       await appendFile(files[split], `${JSON.stringify({ image: imageRel, prefix: prompt, suffix: enc.suffix })}\n`);
       result.written[split]++;
       result.instances += enc.instances.length;
     } catch (err) {
-      result.failed.push({ name: pair.name, reason: describeError(err) });
+      result.failed.push({ name: pair.stem, reason: describeError(err) });
     }
   }
   options.onProgress?.(pairs.length, pairs.length);
