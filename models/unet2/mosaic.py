@@ -116,13 +116,18 @@ def grid_mask(predict, rgb, starts):
 
 
 @torch.no_grad()
-def evaluate_mosaics(predict, scenes):
+def grid_masks(predict, scenes):
+    """Each mosaic's water on the pipeline's 3 x 3 grid (what both measures below start from)."""
+    return [grid_mask(predict, rgb, GRID) for rgb, _ in scenes]
+
+
+@torch.no_grad()
+def evaluate_mosaics(predict, scenes, on_grid=None):
     """IoU over the validation mosaics, each tiled 3 x 3 as the pipeline tiles. Returns micro IoU, precision, recall
-    and the mean IoU over scenes."""
+    and the mean IoU over scenes. on_grid: grid_masks(predict, scenes) when already made."""
     tp = fp = fn = 0
     per = []
-    for rgb, lab in scenes:
-        pred = grid_mask(predict, rgb, GRID)
+    for (rgb, lab), pred in zip(scenes, on_grid or grid_masks(predict, scenes)):
         a, b, d = int(np.sum(pred & lab)), int(np.sum(pred & ~lab)), int(np.sum(~pred & lab))
         tp, fp, fn = tp + a, fp + b, fn + d
         if a + b + d:
@@ -132,15 +137,16 @@ def evaluate_mosaics(predict, scenes):
 
 
 @torch.no_grad()
-def shift_disagreement(predict, scenes):
+def shift_disagreement(predict, scenes, on_grid=None):
     """How much the water found depends on where the tile grid falls: each validation mosaic predicted on the
     pipeline's 3 x 3 grid and on a grid shifted by half a tile; 1 - IoU of the two masks over the part both grids
     cover (rows and columns 112..560). 0 = the same answer wherever the tiles fall; a model that decides for a whole
-    tile at once scores high (tile-shaped water in a stitched scene)."""
+    tile at once scores high (tile-shaped water in a stitched scene). on_grid: grid_masks(predict, scenes) when
+    already made."""
     lo, hi = SHIFTED_GRID[0], SHIFTED_GRID[-1] + SIZE
     inter = union = 0
-    for rgb, _ in scenes:
-        a = grid_mask(predict, rgb, GRID)[lo:hi, lo:hi]
+    for (rgb, _), on in zip(scenes, on_grid or grid_masks(predict, scenes)):
+        a = on[lo:hi, lo:hi]
         b = grid_mask(predict, rgb, SHIFTED_GRID)[lo:hi, lo:hi]
         inter += int(np.sum(a & b))
         union += int(np.sum(a | b))

@@ -17,7 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import build  # noqa: E402
-from mosaic import evaluate_mosaics, mosaic_val_set, shift_disagreement  # noqa: E402
+from mosaic import evaluate_mosaics, grid_masks, mosaic_val_set, shift_disagreement  # noqa: E402
 
 
 def load_predictor(path):
@@ -60,7 +60,8 @@ def main():
                 .save(os.path.join(args.preview, f'mosaic-{k}.png'))
     for p in args.ckpts:
         predict = load_predictor(p)
-        r = {**evaluate_mosaics(predict, scenes), **shift_disagreement(predict, scenes)}
+        on_grid = grid_masks(predict, scenes)
+        r = {**evaluate_mosaics(predict, scenes, on_grid), **shift_disagreement(predict, scenes, on_grid)}
         print(json.dumps({'checkpoint': os.path.relpath(os.path.abspath(p), D.REPO),
                           **{k: round(v, 4) for k, v in r.items()}}), flush=True)
     return 0

@@ -260,14 +260,17 @@ def main():
     if state is not None:
         arch = state['arch']
         saved = state['args']
+        # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
+        added_later = {'sea_per_epoch': 0, 'bright_per_epoch': 0, 'mosaic_per_epoch': 0, 'init': None,
+                       'pair_shift': 0, 'consistency_pairs': 0}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
                 'consistency_pairs', 'consistency') + \
             (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
         for k in kept:
             if k in saved:
-                setattr(args, k, saved[k])  # a resumed run keeps its schedule
-            elif k in ('sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch', 'init', 'pair_shift', 'consistency_pairs'):
-                setattr(args, k, 0 if k != 'init' else None)  # runs from before these options
+                setattr(args, k, saved[k])
+            elif k in added_later:
+                setattr(args, k, added_later[k])
         if args.reschedule:
             log(f'rescheduled: {args.epochs} epochs, {args.sea_per_epoch} water tiles, '
                 f'{args.bright_per_epoch} bright land tiles per epoch')
