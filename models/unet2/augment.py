@@ -361,10 +361,25 @@ def bright_sample(images, masks, train_idx, rng):
     return flat_bright(rng), np.zeros_like(ones), ones
 
 
-def make_sample(source, rng, domain_p):
+def edge_pad(f, y, w, rng):
+    """The pipeline's edge tile: a band along the right and/or bottom (16–200 px) past the scene edge, black and
+    not scored (weight 0), as `waterline tiles` pads a tile that reaches past the scene."""
+    f, y, w = f.copy(), y.copy(), w.copy()
+    side = rng.random()
+    if side < 0.6:
+        k = int(rng.integers(16, 201))
+        f[:, SIZE - k:], y[:, SIZE - k:], w[:, SIZE - k:] = 0, 0, 0
+    if side >= 0.4:
+        k = int(rng.integers(16, 201))
+        f[SIZE - k:], y[SIZE - k:], w[SIZE - k:] = 0, 0, 0
+    return f, y, w
+
+
+def make_sample(source, rng, domain_p, edge_p=0.0):
     """source: ('pair', images, masks, i[, train_idx, shift_p]), ('sea' | 'bright' | 'mosaic', images, masks, train_idx)
     or ('scene', scene dict). With shift_p, a pair is a window across it and three other chips (`shifted_pair`).
-    Returns f HxWx3, y HxW, w HxW float32."""
+    edge_p: the share of samples (scene windows aside: they reach past their scene's edge already) cut as the
+    pipeline's edge tiles are (`edge_pad`). Returns f HxWx3, y HxW, w HxW float32."""
     if source[0] == 'pair' and len(source) > 5 and rng.random() < source[5]:
         f, y, w = shifted_pair(source[1], source[2], source[3], source[4], rng)
     elif source[0] == 'pair':
@@ -390,6 +405,8 @@ def make_sample(source, rng, domain_p):
         valid = w > 0
         g = photometric(f, rng)
         f = np.where(valid[..., None], g, f) if source[0] == 'scene' else g
+    if source[0] != 'scene' and rng.random() < edge_p:
+        f, y, w = edge_pad(f, y, w, rng)
     padding = f.max(2) == 0
     for fn, p in HARD_NEGATIVES:
         if rng.random() < p:

@@ -210,6 +210,9 @@ def main():
                     help='per step, this many pairs of overlapping windows of one chip canvas join the batch '
                          '(augment.overlapping_windows), with a loss on how differently they call the shared pixels')
     ap.add_argument('--consistency', type=float, default=1.0, help='weight of that consistency loss')
+    ap.add_argument('--edge-pad', type=float, default=0.0,
+                    help="share of samples cut as the pipeline's edge tiles are: a band past the scene edge along the "
+                         'right and/or bottom, black and not scored (augment.edge_pad)')
     ap.add_argument('--init', metavar='CKPT',
                     help='a new run (no RUN/last.pt yet) starts from the EMA weights of CKPT with the schedule of this '
                          'command line (fine-tuning), instead of from random weights or --light')
@@ -262,9 +265,9 @@ def main():
         saved = state['args']
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {'sea_per_epoch': 0, 'bright_per_epoch': 0, 'mosaic_per_epoch': 0, 'init': None,
-                       'pair_shift': 0, 'consistency_pairs': 0}
+                       'pair_shift': 0, 'consistency_pairs': 0, 'edge_pad': 0}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency') + \
+                'consistency_pairs', 'consistency', 'edge_pad') + \
             (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
         for k in kept:
             if k in saved:
@@ -364,7 +367,7 @@ def main():
             for kind, i in batch:
                 src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
                     (kind, images, masks, train_idx) if kind in ('sea', 'bright', 'mosaic') else ('scene', scenes[i])
-                f, y, w = make_sample(src, rng, args.domain_aug)
+                f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
                 xs.append(f)
                 ys.append(y)
                 ws.append(w)
