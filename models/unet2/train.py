@@ -143,7 +143,17 @@ def save(path, state):
     os.replace(tmp, path)
 
 
-def export(ckpt_path, out, log, name=MODEL_NAME):
+def light_checkpoint(ckpt):
+    """The light form of a checkpoint (EMA weights in fp16, schedule position, settings, history): what a run writes
+    at each epoch end and a model directory commits as checkpoint.pt."""
+    ema = ckpt['ema']
+    return {'arch': ckpt['arch'], 'epoch': ckpt['epoch'], 'history': ckpt['history'], 'args': ckpt['args'],
+            'best_iou': ckpt.get('best_iou', max((h['iou'] for h in ckpt['history'] if h['epoch'] >= 1), default=-1.0)),
+            'mean': ckpt['mean'], 'std': ckpt['std'],
+            'ema': {k: v.half() if v.dtype == torch.float32 else v for k, v in ema.items()}}
+
+
+def export(ckpt_path, out, log, name=MODEL_NAME, with_checkpoint=False):
     ckpt = torch.load(ckpt_path)
     model = build(ckpt['arch'])
     model.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
@@ -174,8 +184,10 @@ def export(ckpt_path, out, log, name=MODEL_NAME):
     with open(os.path.join(out, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
         f.write('\n')
+    if with_checkpoint:
+        torch.save(light_checkpoint(ckpt), os.path.join(out, 'checkpoint.pt'))
     log(f'exported {onnx_path} ({os.path.getsize(onnx_path)} bytes) from {ckpt_path}, epoch {ckpt["epoch"]}'
-        + (f' (val iou {val["iou"]:.4f})' if val else ''))
+        + (f' (val iou {val["iou"]:.4f})' if val else '') + (' + checkpoint.pt' if with_checkpoint else ''))
 
 
 def main():
@@ -228,6 +240,9 @@ def main():
     ap.add_argument('--export', metavar='DIR', help='export a checkpoint (--from) to DIR and exit')
     ap.add_argument('--name', default=MODEL_NAME, help='with --export: the model name the manifest gives '
                     '(a built-in version name, e.g. waterline-unet3; the ONNX file is named after it)')
+    ap.add_argument('--with-checkpoint', action='store_true',
+                    help='with --export: also write the light checkpoint of those weights as DIR/checkpoint.pt '
+                         '(what a model directory commits, to continue training from)')
     ap.add_argument('--from', dest='from_ckpt', help='with --export: checkpoint to export (default RUN/best.pt; '
                     'the light checkpoint works too)')
     args = ap.parse_args()
@@ -238,7 +253,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     if args.export:
-        export(args.from_ckpt or os.path.join(args.run, 'best.pt'), args.export, log, args.name)
+        export(args.from_ckpt or os.path.join(args.run, 'best.pt'), args.export, log, args.name, args.with_checkpoint)
         return 0
 
     d = D.build(args.shared, args.cache, log)
@@ -436,9 +451,9 @@ def main():
         if is_best(transfer_score, 'mosaic_iou'):
             keep('best-transfer.pt', 'transfer score (val + scene-val mean + mosaic-val) / 3', transfer_score(m))
         if not args.no_light:
-            save(args.light, {'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou, 'args': vars(args),
-                              'mean': mean.tolist(), 'std': std.tolist(),
-                              'ema': {k: v.half() if v.dtype == torch.float32 else v for k, v in ema.state_dict().items()}})
+            save(args.light, light_checkpoint({'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou,
+                                               'args': vars(args), 'mean': mean.tolist(), 'std': std.tolist(),
+                                               'ema': ema.state_dict()}))
         epoch += 1
         step = 0
         order = None

@@ -12,7 +12,8 @@ const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: strin
   'waterline-unet-v1': { dir: resolve(modelsRoot, 'unet'), description: 'U-Net, 482 k parameters (round 1; models/unet/MODEL_CARD.md)' },
   'waterline-unet2': { dir: resolve(modelsRoot, 'unet2'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, session 3 weights (models/unet2/MODEL_CARD.md)' },
   'waterline-unet3': { dir: resolve(modelsRoot, 'unet3'), description: 'unet2 architecture with local context, mosaic-scene training (models/unet3/MODEL_CARD.md)' },
-  'waterline-unet4': { dir: resolve(modelsRoot, 'unet4'), description: 'unet3 fine-tuned with a tile-consistency loss: steadier across the tile grid, less false water on snow; the opt-in candidate (models/unet4/MODEL_CARD.md)' },
+  'waterline-unet4': { dir: resolve(modelsRoot, 'unet4'), description: 'unet3 fine-tuned with a tile-consistency loss: steadier across the tile grid, less false water on snow (models/unet4/MODEL_CARD.md)' },
+  'waterline-unet5': { dir: resolve(modelsRoot, 'unet5'), description: 'unet4 trained on the pipeline\'s padded edge tiles too: finds open sea up to the scene edge; the opt-in candidate (models/unet5/MODEL_CARD.md)' },
 };
 
 /** The committed directory of a built-in U-Net version. */
