@@ -226,7 +226,7 @@ describe('built-in U-Nets by name', () => {
     }
   }, 60_000);
 
-  for (const name of VERSIONED_UNET_NAMES.filter((n) => n !== 'waterline-unet-v1')) describeShared(`${name} on shared water-bodies validation pairs`, () => {
+  for (const name of VERSIONED_UNET_NAMES.filter((n) => n !== DEFAULT_UNET_VERSION)) describeShared(`${name} on shared water-bodies validation pairs`, () => {
     it('reaches a sane IoU on the same 12 fixed validation images (its training used the same split)', async () => {
       const unet = await loadSegmenter({ model: name, device: 'cpu', modelsDir: join(tmpdir(), 'wl-no-models'), intraOpNumThreads: 1 });
       try {
