@@ -117,6 +117,20 @@ class WaterMobileUNet(nn.Module):
         return y
 
 
+class MeanProbability(nn.Module):
+    """An ensemble: the members see the same normalized input; it returns the logit of the mean of their water
+    probabilities (so it drops in wherever a member's logits go: training's evaluation, export_onnx)."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x):
+        p = torch.stack([torch.sigmoid(m(x)) for m in self.members]).mean(0)
+        p = p.clamp(1e-6, 1 - 1e-6)
+        return torch.log(p) - torch.log1p(-p)  # logit (torch.logit has no ONNX export)
+
+
 class WithSigmoid(nn.Module):
     def __init__(self, net):
         super().__init__()

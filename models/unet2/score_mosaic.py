@@ -4,7 +4,8 @@ how much the answer changes when the tile grid shifts by half a tile (`shift_dis
 
     /usr/bin/python3 models/unet2/score_mosaic.py CKPT [CKPT ...] [--preview DIR]
 
-CKPT: a unet2 checkpoint (runs/*/best*.pt, checkpoint.pt) or models/unet/unet.pt (v1).
+CKPT: a unet2 checkpoint (runs/*/best*.pt, checkpoint.pt) or models/unet/unet.pt (v1); A+B[+...] is the ensemble
+of those checkpoints (model.MeanProbability: the mean of their water probabilities).
 """
 import argparse
 import json
@@ -16,23 +17,42 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
-from model import build  # noqa: E402
+from model import MeanProbability, build  # noqa: E402
 from mosaic import evaluate_mosaics, grid_masks, mosaic_val_set, shift_disagreement  # noqa: E402
 
 
-def load_predictor(path):
+def v1_module():
+    """models/unet/train.py under its own module name (unet2 has a train.py of its own)."""
+    if 'unet_v1_train' not in sys.modules:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('unet_v1_train', os.path.join(D.REPO, 'models', 'unet', 'train.py'))
+        sys.modules['unet_v1_train'] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules['unet_v1_train'])
+    return sys.modules['unet_v1_train']
+
+
+def load_net(path):
+    """(network returning logits, in eval mode; normalization mean; std) of a checkpoint, or of the ensemble
+    `A+B[+...]` (members with one normalization, as every built-in U-Net has)."""
+    if '+' in path:
+        loaded = [load_net(p) for p in path.split('+')]
+        if any(m != loaded[0][1] or s != loaded[0][2] for _, m, s in loaded):
+            raise ValueError(f'{path}: the members normalize their input differently; an ensemble needs one input')
+        return MeanProbability([n for n, _, _ in loaded]).eval(), loaded[0][1], loaded[0][2]
     ckpt = torch.load(path)
     if 'state_dict' in ckpt:  # v1 (models/unet/unet.pt)
-        sys.path.insert(0, os.path.join(D.REPO, 'models', 'unet'))
-        from train import WaterUNet  # noqa: E402
-        net = WaterUNet(ckpt['channels'])
+        net = v1_module().WaterUNet(ckpt['channels'])
         net.load_state_dict(ckpt['state_dict'])
     else:
         net = build(ckpt['arch'])
         net.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
-    net.eval()
-    mean = torch.tensor(ckpt['mean'], dtype=torch.float32).view(1, 3, 1, 1)
-    std = torch.tensor(ckpt['std'], dtype=torch.float32).view(1, 3, 1, 1)
+    return net.eval(), [float(v) for v in ckpt['mean']], [float(v) for v in ckpt['std']]
+
+
+def load_predictor(path):
+    net, mean, std = load_net(path)
+    mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+    std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
 
     @torch.no_grad()
     def predict(x):

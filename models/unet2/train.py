@@ -120,6 +120,12 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
             'scene_iou_macro': sum(scored) / max(len(scored), 1)}
 
 
+def transfer_score(m):
+    """Chosen before run ft4 (session 4): chips, the pipeline's renderings (each counts the same) and mosaic scenes,
+    one third each."""
+    return (m['iou'] + m['scene_iou_macro'] + m['mosaic_iou']) / 3
+
+
 @torch.no_grad()
 def ema_update(ema, model, decay):
     msd = model.state_dict()
@@ -308,10 +314,6 @@ def main():
         return {**evaluate(net, images, masks, val_idx, mean, std), **evaluate_scenes(net, scenes, mean, std),
                 **evaluate_mosaics(predict, mosaics)}
 
-    def transfer_score(m):
-        # chosen before run ft4 (session 4): chips, the pipeline's renderings (each counts the same) and mosaic
-        # scenes, one third each
-        return (m['iou'] + m['scene_iou_macro'] + m['mosaic_iou']) / 3
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
     if init is not None:
