@@ -1,7 +1,7 @@
 /**
  * `npm run bench quality`: water quality on every shared scene that has truth (OpenStreetMap water, coarse),
  * side by side: `auto` (the default: learned model fused with the water index where the bands allow), the
- * learned model alone (`--fusion none`), the same two with the opt-in candidate (`CANDIDATE`, now `waterline-unet5`), and each water index the scene's bands allow alone
+ * learned model alone (`--fusion none`), the same two with the opt-in candidate (`CANDIDATE`, now `waterline-unet6`), and each water index the scene's bands allow alone
  * (`--model waterline-spectral --index X`). The row's reference is the best single index on the scene (or the
  * learned model on RGB scenes); the ratio is auto's IoU over it. The scene table is printed to stderr too.
  *
@@ -18,7 +18,7 @@ import type { BenchResult } from './run.ts';
 import { QUALITY_SCENES, sharedDataDir } from './qualityScenes.ts';
 
 /** The opt-in candidate successor of the default U-Net, run beside it (fused as auto fuses the default, and alone). */
-const CANDIDATE = 'waterline-unet5';
+const CANDIDATE = 'waterline-unet6';
 const CANDIDATE_LABEL = CANDIDATE.replace(/^waterline-/, '');
 
 export interface QualityRow {

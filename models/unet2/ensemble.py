@@ -5,6 +5,8 @@ score it as training scores a checkpoint, or export it as a model directory the 
     /usr/bin/python3 models/unet2/ensemble.py score A.pt+B.pt
     /usr/bin/python3 models/unet2/ensemble.py export A.pt+B.pt DIR --name waterline-unet6
 
+export writes DIR/manifest.json, the ONNX graph (both members inside) and metrics.json (the score figures).
+
 score prints the validation figures train.py logs per epoch (val IoU on the chips, scene-val over the training
 renderings, mosaic-val) and the transfer score; no held-out scene is read.
 """
@@ -39,7 +41,7 @@ def score(spec, shared, cache):
     return {**m, 'transfer_score': transfer_score(m)}
 
 
-def export(spec, out, name):
+def export(spec, out, name, shared, cache):
     net, mean, std = load_net(spec)
     os.makedirs(out, exist_ok=True)
     file = name.removeprefix('waterline-') + '.onnx'
@@ -48,7 +50,7 @@ def export(spec, out, name):
     manifest = {
         'name': name, 'kind': 'unet', 'file': file,
         'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
-                  'size': D.SIZE, 'sizeMultiple': 32, 'scale': 1 / 255, 'mean': mean, 'std': std},
+                  'size': D.SIZE, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': mean, 'std': std},
         'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
         'parameters': sum(p.numel() for p in net.parameters()),
         'architecture': 'MeanProbability(' + ', '.join(os.path.relpath(os.path.abspath(p), D.REPO) for p in members)
@@ -57,7 +59,13 @@ def export(spec, out, name):
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
         f.write('\n')
-    print(f'exported {out}/{file} ({os.path.getsize(os.path.join(out, file))} bytes), {len(members)} members')
+    m = score(spec, shared, cache)
+    with open(os.path.join(out, 'metrics.json'), 'w') as f:
+        json.dump({'members': [os.path.relpath(os.path.abspath(p), D.REPO) for p in members],
+                   'validation': {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()},
+                   'split_seed': D.SPLIT_SEED}, f, indent=2)
+        f.write('\n')
+    print(f'transfer score {m["transfer_score"]:.4f} (val {m["iou"]:.4f}); exported {out}/{file} ({os.path.getsize(os.path.join(out, file))} bytes), {len(members)} members')
 
 
 def main():
@@ -71,7 +79,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
     if args.command == 'export':
-        export(args.spec, args.out, args.name)
+        export(args.spec, args.out, args.name, args.shared, args.cache)
         return 0
     m = score(args.spec, args.shared, args.cache)
     print(json.dumps({'spec': args.spec, **{k: round(v, 4) for k, v in m.items() if isinstance(v, float)},

@@ -240,6 +240,34 @@ describe('built-in U-Nets by name', () => {
     }, 60_000);
   });
 
+  it('waterline-unet6 is the mean of v1\'s and unet5\'s water probabilities (one ONNX graph holding both)', async () => {
+    const modelsDir = join(tmpdir(), 'wl-no-models');
+    const tiles = [0, 1, 2].map((k) => {
+      const rgb = new Uint8Array(224 * 224 * 3);
+      for (let i = 0; i < rgb.length; i++) rgb[i] = (i * (k + 3) * 7 + (i >> 9) * 11) % 241;
+      const valid = new Uint8Array(224 * 224).fill(1);
+      if (k === 2) valid.fill(0, 0, 224 * 60); // invalid rows are masked alike in members and ensemble
+      return { id: `t${k}`, size: 224, rgb, valid };
+    });
+    const [v1, u5, u6] = await Promise.all(['waterline-unet-v1', 'waterline-unet5', 'waterline-unet6']
+      .map((model) => loadSegmenter({ model, device: 'cpu', modelsDir, intraOpNumThreads: 1 })));
+    try {
+      const [a, b, e] = [await v1.segment(tiles, { prompt: '' }), await u5.segment(tiles, { prompt: '' }), await u6.segment(tiles, { prompt: '' })];
+      let worst = 0;
+      let spread = 0;
+      for (let k = 0; k < tiles.length; k++) {
+        for (let i = 0; i < 224 * 224; i++) {
+          worst = Math.max(worst, Math.abs(e[k].probability[i] - (a[k].probability[i] + b[k].probability[i]) / 2));
+          spread = Math.max(spread, Math.abs(a[k].probability[i] - b[k].probability[i]));
+        }
+      }
+      expect(spread).toBeGreaterThan(0.1); // the members disagree somewhere, so the mean is not trivially either one
+      expect(worst).toBeLessThan(2e-3); // float order differs between the graphs (measured 4e-4); one member alone would be off by > 0.05
+    } finally {
+      await Promise.all([v1.dispose(), u5.dispose(), u6.dispose()]);
+    }
+  }, 60_000);
+
   it('loads the versioned name with the same weights as the default it stands for, reporting the name asked for', async () => {
     const modelsDir = join(tmpdir(), 'wl-no-models');
     const tiles = [0, 1].map((k) => {
