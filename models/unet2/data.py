@@ -75,6 +75,44 @@ SCALES = (1, 2)  # render the scene itself and a 2x-downsampled copy
 SCENE_VAL_FRACTION = 0.25
 
 
+class Confusion:
+    """Pixel counts of a predicted water mask against the truth (true/false positives, false/true negatives), summed
+    over tiles, scenes or parts; `scored` limits a count to the pixels that carry a label."""
+
+    def __init__(self, tp=0, fp=0, fn=0, tn=0):
+        self.tp, self.fp, self.fn, self.tn = tp, fp, fn, tn
+
+    @classmethod
+    def of(cls, pred, truth, scored=None):
+        if scored is None:
+            scored = np.ones(pred.shape, bool)
+        return cls(int(np.sum(pred & truth & scored)), int(np.sum(pred & ~truth & scored)),
+                   int(np.sum(~pred & truth & scored)), int(np.sum(~pred & ~truth & scored)))
+
+    def __iadd__(self, other):
+        self.tp, self.fp, self.fn, self.tn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn
+        return self
+
+    @property
+    def union(self):
+        return self.tp + self.fp + self.fn
+
+    def iou(self):
+        return self.tp / max(self.union, 1)
+
+    def precision(self):
+        return self.tp / max(self.tp + self.fp, 1)
+
+    def recall(self):
+        return self.tp / max(self.tp + self.fn, 1)
+
+    def f1(self):
+        return 2 * self.tp / max(2 * self.tp + self.fp + self.fn, 1)
+
+    def accuracy(self):
+        return (self.tp + self.tn) / max(self.union + self.tn, 1)
+
+
 def scene_val_cut(height):
     """First row of a training rendering's scene-validation part (rows above it are for training)."""
     return int(height * (1 - SCENE_VAL_FRACTION))

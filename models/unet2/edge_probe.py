@@ -65,24 +65,21 @@ def main():
         predict = load_predictor(ckpt)
         out = {}
         for mode in ('zero', 'reflect', 'flush'):
-            tp = fp = fn = 0
+            total = D.Confusion()
             per = []
             for s in d['scenes']:
                 rgb, lab, wt = s['rgb'], s['label'].astype(bool), s['weight'] > 0
                 top = D.scene_val_cut(lab.shape[0])
-                a0 = (tp, fp, fn)
+                scene = D.Confusion()
                 for r, c, h, w in edge_tiles(rgb, top):
                     f, (y, x) = tile_input(rgb, top, r, c, h, w, mode)
                     p = predict(f[None])[0][y:y + h, x:x + w] >= 0.5
-                    t, k = lab[r:r + h, c:c + w], wt[r:r + h, c:c + w]
-                    tp += int(np.sum(p & t & k))
-                    fp += int(np.sum(p & ~t & k))
-                    fn += int(np.sum(~p & t & k))
-                dd = [a - b for a, b in zip((tp, fp, fn), a0)]
-                if sum(dd):
-                    per.append(dd[0] / sum(dd))
-            out[mode] = {'iou': round(tp / max(tp + fp + fn, 1), 4), 'iou_macro': round(float(np.mean(per)), 4),
-                         'precision': round(tp / max(tp + fp, 1), 4), 'recall': round(tp / max(tp + fn, 1), 4)}
+                    scene += D.Confusion.of(p, lab[r:r + h, c:c + w], wt[r:r + h, c:c + w])
+                total += scene
+                if scene.union:
+                    per.append(scene.iou())
+            out[mode] = {'iou': round(total.iou(), 4), 'iou_macro': round(float(np.mean(per)), 4),
+                         'precision': round(total.precision(), 4), 'recall': round(total.recall(), 4)}
         print(json.dumps({'checkpoint': os.path.relpath(os.path.abspath(ckpt), D.REPO), **out}), flush=True)
     return 0
 

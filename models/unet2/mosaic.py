@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import data as D
 from augment import SIZE, blob, flip_rotate, resize, smooth_field, water_texture
 
 CANVAS = 3 * SIZE  # 672 px: a 3 x 3 tile scene
@@ -125,15 +126,15 @@ def grid_masks(predict, scenes):
 def evaluate_mosaics(predict, scenes, on_grid=None):
     """IoU over the validation mosaics, each tiled 3 x 3 as the pipeline tiles. Returns micro IoU, precision, recall
     and the mean IoU over scenes. on_grid: grid_masks(predict, scenes) when already made."""
-    tp = fp = fn = 0
+    total = D.Confusion()
     per = []
     for (rgb, lab), pred in zip(scenes, on_grid or grid_masks(predict, scenes)):
-        a, b, d = int(np.sum(pred & lab)), int(np.sum(pred & ~lab)), int(np.sum(~pred & lab))
-        tp, fp, fn = tp + a, fp + b, fn + d
-        if a + b + d:
-            per.append(a / (a + b + d))
-    return {'mosaic_iou': tp / max(tp + fp + fn, 1), 'mosaic_precision': tp / max(tp + fp, 1),
-            'mosaic_recall': tp / max(tp + fn, 1), 'mosaic_iou_macro': float(np.mean(per)) if per else 0.0}
+        scene = D.Confusion.of(pred, lab)
+        total += scene
+        if scene.union:
+            per.append(scene.iou())
+    return {'mosaic_iou': total.iou(), 'mosaic_precision': total.precision(),
+            'mosaic_recall': total.recall(), 'mosaic_iou_macro': float(np.mean(per)) if per else 0.0}
 
 
 @torch.no_grad()

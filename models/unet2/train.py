@@ -71,18 +71,13 @@ def loss_fn(logits, y, w):
 @torch.no_grad()
 def evaluate(model, images, masks, idx, mean, std, batch=16):
     model.eval()
-    tp = fp = fn = tn = 0
+    total = D.Confusion()
     for s in range(0, len(idx), batch):
         b = idx[s:s + batch]
         pred = (torch.sigmoid(model(to_tensor(images[b].astype(np.float32) / 255.0, mean, std)))[:, 0] >= 0.5).numpy()
-        truth = masks[b].astype(bool)
-        tp += int(np.sum(pred & truth))
-        fp += int(np.sum(pred & ~truth))
-        fn += int(np.sum(~pred & truth))
-        tn += int(np.sum(~pred & ~truth))
-    return {'iou': tp / max(tp + fp + fn, 1), 'f1': 2 * tp / max(2 * tp + fp + fn, 1),
-            'precision': tp / max(tp + fp, 1), 'recall': tp / max(tp + fn, 1),
-            'accuracy': (tp + tn) / max(tp + fp + fn + tn, 1), 'count': int(len(idx))}
+        total += D.Confusion.of(pred, masks[b].astype(bool))
+    return {'iou': total.iou(), 'f1': total.f1(), 'precision': total.precision(), 'recall': total.recall(),
+            'accuracy': total.accuracy(), 'count': int(len(idx))}
 
 
 @torch.no_grad()
@@ -90,10 +85,10 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
     """IoU over the scene-validation parts (rows from scene['train_rows']) of the training renderings, tiled as
     the pipeline tiles (224 px, edge tiles padded black and not scored); labelled pixels (weight > 0) only."""
     model.eval()
-    tp = fp = fn = 0
+    total = D.Confusion()
     per_scene = {}
     for s in scenes:
-        before = (tp, fp, fn)
+        scene = D.Confusion()
         rgb, lab, wt = s['rgb'], s['label'], s['weight']
         h, w = lab.shape
         tiles = []
@@ -107,16 +102,13 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
             chunk = tiles[k:k + batch]
             prob = torch.sigmoid(model(to_tensor(np.stack([t[0] for t in chunk]), mean, std)))[:, 0].numpy()
             for p, (_, truth, scored) in zip(prob, chunk):
-                pred = p[:truth.shape[0], :truth.shape[1]] >= 0.5
-                tp += int(np.sum(pred & truth & scored))
-                fp += int(np.sum(pred & ~truth & scored))
-                fn += int(np.sum(~pred & truth & scored))
-        d = [a - b for a, b in zip((tp, fp, fn), before)]
-        per_scene[s['name']] = {'iou': round(d[0] / max(sum(d), 1), 4), 'union': sum(d)}
+                scene += D.Confusion.of(p[:truth.shape[0], :truth.shape[1]] >= 0.5, truth, scored)
+        total += scene
+        per_scene[s['name']] = {'iou': round(scene.iou(), 4), 'union': scene.union}
     # micro-averaged (large renderings weigh most), and per rendering (to see which one moves the total)
     scored = [v['iou'] for v in per_scene.values() if v['union'] > 0]
-    return {'scene_iou': tp / max(tp + fp + fn, 1), 'scene_precision': tp / max(tp + fp, 1),
-            'scene_recall': tp / max(tp + fn, 1), 'scene_ious': per_scene,
+    return {'scene_iou': total.iou(), 'scene_precision': total.precision(),
+            'scene_recall': total.recall(), 'scene_ious': per_scene,
             'scene_iou_macro': sum(scored) / max(len(scored), 1)}
 
 
