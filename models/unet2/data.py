@@ -85,7 +85,8 @@ class Confusion:
     @classmethod
     def of(cls, pred, truth, scored=None):
         if scored is None:
-            scored = np.ones(pred.shape, bool)
+            return cls(int(np.sum(pred & truth)), int(np.sum(pred & ~truth)), int(np.sum(~pred & truth)),
+                       int(np.sum(~pred & ~truth)))
         return cls(int(np.sum(pred & truth & scored)), int(np.sum(pred & ~truth & scored)),
                    int(np.sum(~pred & truth & scored)), int(np.sum(~pred & ~truth & scored)))
 
@@ -93,12 +94,11 @@ class Confusion:
         self.tp, self.fp, self.fn, self.tn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn
         return self
 
-    @property
     def union(self):
         return self.tp + self.fp + self.fn
 
     def iou(self):
-        return self.tp / max(self.union, 1)
+        return self.tp / max(self.union(), 1)
 
     def precision(self):
         return self.tp / max(self.tp + self.fp, 1)
@@ -110,7 +110,7 @@ class Confusion:
         return 2 * self.tp / max(2 * self.tp + self.fp + self.fn, 1)
 
     def accuracy(self):
-        return (self.tp + self.tn) / max(self.union + self.tn, 1)
+        return (self.tp + self.tn) / max(self.union() + self.tn, 1)
 
 
 def scene_val_cut(height):

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """How models do on the pipeline's edge tiles (reporting only; no held-out scene): the scene-validation quarter of
-every training rendering (data.py; never trained on by the unet2 family) tiled as the pipeline tiles, non-overlapping
+every training rendering (data.py; never trained on by the unet2 family — v1 did train on 101 whole-scene tiles of
+Pucallpa, Chicago, Riverside and Atlanta, so for v1 and ensembles holding it those renderings are partly in-sample)
+tiled as the pipeline tiles, non-overlapping
 224 px tiles from the top-left, and the edge tiles' model input made three ways:
 
 - `zero`: the part past the scene edge black (what the pipeline feeds the model today),
@@ -76,7 +78,7 @@ def main():
                     p = predict(f[None])[0][y:y + h, x:x + w] >= 0.5
                     scene += D.Confusion.of(p, lab[r:r + h, c:c + w], wt[r:r + h, c:c + w])
                 total += scene
-                if scene.union:
+                if scene.union():
                     per.append(scene.iou())
             out[mode] = {'iou': round(total.iou(), 4), 'iou_macro': round(float(np.mean(per)), 4),
                          'precision': round(total.precision(), 4), 'recall': round(total.recall(), 4)}

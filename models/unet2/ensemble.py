@@ -8,7 +8,9 @@ score it as training scores a checkpoint, or export it as a model directory the 
 export writes DIR/manifest.json, the ONNX graph (both members inside) and metrics.json (the score figures).
 
 score prints the validation figures train.py logs per epoch (val IoU on the chips, scene-val over the training
-renderings, mosaic-val) and the transfer score; no held-out scene is read.
+renderings, mosaic-val) and the transfer score; no held-out scene is read. A member that is v1 (models/unet/unet.pt)
+trained on whole-scene tiles of Pucallpa, Chicago, Riverside and Atlanta, scene-val quarters included: for it the
+scene-val figures of those renderings are in-sample (the NAIP renderings are not).
 """
 import argparse
 import json
@@ -42,6 +44,7 @@ def score(spec, shared, cache):
 
 
 def export(spec, out, name, shared, cache):
+    m = score(spec, shared, cache)  # first: a failed score leaves no model directory without its metrics
     net, mean, std = load_net(spec)
     os.makedirs(out, exist_ok=True)
     file = name.removeprefix('waterline-') + '.onnx'
@@ -59,7 +62,6 @@ def export(spec, out, name, shared, cache):
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
         f.write('\n')
-    m = score(spec, shared, cache)
     with open(os.path.join(out, 'metrics.json'), 'w') as f:
         json.dump({'members': [os.path.relpath(os.path.abspath(p), D.REPO) for p in members],
                    'validation': {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()},

@@ -131,7 +131,7 @@ def evaluate_mosaics(predict, scenes, on_grid=None):
     for (rgb, lab), pred in zip(scenes, on_grid or grid_masks(predict, scenes)):
         scene = D.Confusion.of(pred, lab)
         total += scene
-        if scene.union:
+        if scene.union():
             per.append(scene.iou())
     return {'mosaic_iou': total.iou(), 'mosaic_precision': total.precision(),
             'mosaic_recall': total.recall(), 'mosaic_iou_macro': float(np.mean(per)) if per else 0.0}

@@ -104,7 +104,7 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
             for p, (_, truth, scored) in zip(prob, chunk):
                 scene += D.Confusion.of(p[:truth.shape[0], :truth.shape[1]] >= 0.5, truth, scored)
         total += scene
-        per_scene[s['name']] = {'iou': round(scene.iou(), 4), 'union': scene.union}
+        per_scene[s['name']] = {'iou': round(scene.iou(), 4), 'union': scene.union()}
     # micro-averaged (large renderings weigh most), and per rendering (to see which one moves the total)
     scored = [v['iou'] for v in per_scene.values() if v['union'] > 0]
     return {'scene_iou': total.iou(), 'scene_precision': total.precision(),
