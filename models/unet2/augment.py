@@ -103,21 +103,44 @@ def chip_canvas(images, masks, train_idx, rng, first=None):
     return f, y
 
 
-def overlapping_windows(images, masks, train_idx, rng, min_overlap=64):
-    """Two 224 px windows of one chip canvas (domain augmentation applied to the canvas, so the overlap holds the
-    same pixels in both), overlapping by at least `min_overlap` px each way: for a consistency loss — the water found
-    in the overlap should not depend on where the window (the pipeline's tile) falls.
+def scene_canvas(scene, rng):
+    """A 448 px region of a training rendering's training rows (never its scene-validation part), with its label and
+    weight; black and unweighted where the region reaches past the rendering."""
+    rgb, lab, wt = scene['rgb'], scene['label'], scene['weight']
+    h, w, c2 = scene.get('train_rows', lab.shape[0]), lab.shape[1], 2 * SIZE
+    r, c = int(rng.integers(0, max(h - c2, 0) + 1)), int(rng.integers(0, max(w - c2, 0) + 1))
+    f = np.zeros((c2, c2, 3), np.float32)
+    y = np.zeros((c2, c2), np.float32)
+    v = np.zeros((c2, c2), np.float32)
+    part = rgb[r:min(r + c2, h), c:c + c2]
+    f[:part.shape[0], :part.shape[1]] = part / 255.0
+    y[:part.shape[0], :part.shape[1]] = lab[r:r + part.shape[0], c:c + part.shape[1]]
+    v[:part.shape[0], :part.shape[1]] = wt[r:r + part.shape[0], c:c + part.shape[1]]
+    return f, y, v
+
+
+def overlapping_windows(images, masks, train_idx, rng, min_overlap=64, scene=None):
+    """Two 224 px windows of one chip canvas — or, with `scene`, of a region of that training rendering
+    (scene_canvas) — (domain augmentation applied to the canvas, so the overlap holds the same pixels in both),
+    overlapping by at least `min_overlap` px each way: for a consistency loss — the water found in the overlap
+    should not depend on where the window (the pipeline's tile) falls.
     Returns [(f, y, w), (f, y, w)] and (ra, ca, rb, cb), the windows' corners on the canvas."""
-    f, y = chip_canvas(images, masks, train_idx, rng)
+    if scene is None:
+        f, y = chip_canvas(images, masks, train_idx, rng)
+        v = np.ones(y.shape, np.float32)
+    else:
+        f, y, v = scene_canvas(scene, rng)
+    outside = (v == 0) & (f.max(-1) == 0)  # past the rendering: stays black, as the pipeline pads
     if rng.random() < 0.5:
         f = photometric(f, rng)
+        f[outside] = 0
     f = np.round(np.clip(f, 0, 1) * 255) / 255
-    ra, ca = (int(v) for v in rng.integers(0, SIZE + 1, 2))
+    ra, ca = (int(k) for k in rng.integers(0, SIZE + 1, 2))
     reach = SIZE - min_overlap
     rb = int(np.clip(ra + rng.integers(-reach, reach + 1), 0, SIZE))
     cb = int(np.clip(ca + rng.integers(-reach, reach + 1), 0, SIZE))
-    ones = np.ones((SIZE, SIZE), np.float32)
-    out = [(f[r:r + SIZE, c:c + SIZE].astype(np.float32), y[r:r + SIZE, c:c + SIZE], ones) for r, c in ((ra, ca), (rb, cb))]
+    out = [(f[r:r + SIZE, c:c + SIZE].astype(np.float32), y[r:r + SIZE, c:c + SIZE], v[r:r + SIZE, c:c + SIZE])
+           for r, c in ((ra, ca), (rb, cb))]
     return out, (ra, ca, rb, cb)
 
 

@@ -220,6 +220,9 @@ def main():
                     help='per step, this many pairs of overlapping windows of one chip canvas join the batch '
                          '(augment.overlapping_windows), with a loss on how differently they call the shared pixels')
     ap.add_argument('--consistency', type=float, default=1.0, help='weight of that consistency loss')
+    ap.add_argument('--consistency-scenes', type=float, default=0.0,
+                    help='share of those pairs cut from the training renderings (augment.scene_canvas: the '
+                         "pipeline's own rendering of real land, training rows only) instead of chip canvases")
     ap.add_argument('--edge-pad', type=float, default=0.0,
                     help="share of samples cut as the pipeline's edge tiles are: a band past the scene edge along the "
                          'right and/or bottom, black and not scored (augment.edge_pad)')
@@ -278,9 +281,9 @@ def main():
         saved = state['args']
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {'sea_per_epoch': 0, 'bright_per_epoch': 0, 'mosaic_per_epoch': 0, 'init': None,
-                       'pair_shift': 0, 'consistency_pairs': 0, 'edge_pad': 0}
+                       'pair_shift': 0, 'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes') + \
             (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
         for k in kept:
             if k in saved:
@@ -382,7 +385,9 @@ def main():
                 ws.append(w)
             corners = []
             for _ in range(args.consistency_pairs):
-                windows, where = overlapping_windows(images, masks, train_idx, rng)
+                scene = scenes[int(rng.integers(len(scenes)))] \
+                    if args.consistency_scenes and rng.random() < args.consistency_scenes else None
+                windows, where = overlapping_windows(images, masks, train_idx, rng, scene=scene)
                 corners.append(where)
                 for f, y, w in windows:
                     xs.append(f)
