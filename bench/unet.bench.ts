@@ -4,7 +4,7 @@
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
  *
- * Further rows: every other built-in U-Net version (`waterline-unet2` … `-unet5`: MobileNetV2-style
+ * Further rows: every other built-in U-Net version (`waterline-unet2` … `-unet5`, `-unet7`: MobileNetV2-style
  * encoder; `-unet6`: v1 and unet5 in one graph; committed ONNX) through the same segmenter, against the current default's figure from the same run;
  * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export
  * DIR --from CKPT`).

@@ -15,6 +15,7 @@ const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: strin
   'waterline-unet4': { dir: resolve(modelsRoot, 'unet4'), description: 'unet3 fine-tuned with a tile-consistency loss: steadier across the tile grid, less false water on snow (models/unet4/MODEL_CARD.md)' },
   'waterline-unet5': { dir: resolve(modelsRoot, 'unet5'), description: 'unet4 trained on the pipeline\'s padded edge tiles too: finds open sea up to the scene edge (models/unet5/MODEL_CARD.md)' },
   'waterline-unet6': { dir: resolve(modelsRoot, 'unet6'), description: 'v1 and unet5 averaged in one graph: far steadier across the tile grid than unet5, more aerial sea and less snow-water than v1; the opt-in candidate (models/unet6/MODEL_CARD.md)' },
+  'waterline-unet7': { dir: resolve(modelsRoot, 'unet7'), description: 'unet5 with the tile-consistency loss on real land too: steadier tiles, least snow-water, but misses much of the aerial open sea unet5 finds (models/unet7/MODEL_CARD.md)' },
 };
 
 /** The committed directory of a built-in U-Net version. */
