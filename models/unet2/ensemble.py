@@ -21,49 +21,35 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
-from model import export_onnx  # noqa: E402
-from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
+from model import export_onnx, write_manifest  # noqa: E402
+from mosaic import mosaic_val_set  # noqa: E402
 from score_mosaic import load_net  # noqa: E402
-from train import evaluate, evaluate_scenes, to_tensor, transfer_score  # noqa: E402
+from train import transfer_score, validation_metrics  # noqa: E402
 
 
-def score(spec, shared, cache):
-    net, mean, std = load_net(spec)
-    mean, std = torch.tensor(mean), torch.tensor(std)
+def score(net, mean, std, shared, cache):
+    """The figures train.py logs per epoch, for a loaded network (load_net) and its normalisation."""
     d = D.build(shared, cache, log=lambda m: None)
     _, val_idx = D.split(len(d['names']))
     for s in d['scenes']:
         s['train_rows'] = D.scene_val_cut(s['label'].shape[0])
-
-    @torch.no_grad()
-    def predict(x):
-        return torch.sigmoid(net(to_tensor(x, mean, std)))[:, 0].numpy()
-    m = {**evaluate(net, d['images'], d['masks'], val_idx, mean, std), **evaluate_scenes(net, d['scenes'], mean, std),
-         **evaluate_mosaics(predict, mosaic_val_set(d['images'], d['masks'], val_idx))}
+    m = validation_metrics(net, d['images'], d['masks'], val_idx, d['scenes'],
+                           mosaic_val_set(d['images'], d['masks'], val_idx), torch.tensor(mean), torch.tensor(std))
     return {**m, 'transfer_score': transfer_score(m)}
 
 
 def export(spec, out, name, shared, cache):
-    m = score(spec, shared, cache)  # first: a failed score leaves no model directory without its metrics
     net, mean, std = load_net(spec)
+    m = score(net, mean, std, shared, cache)  # first: a failed score leaves no model directory without its metrics
     os.makedirs(out, exist_ok=True)
     file = name.removeprefix('waterline-') + '.onnx'
     export_onnx(net, os.path.join(out, file))
-    members = spec.split('+')
-    manifest = {
-        'name': name, 'kind': 'unet', 'file': file,
-        'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
-                  'size': D.SIZE, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': mean, 'std': std},
-        'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
-        'parameters': sum(p.numel() for p in net.parameters()),
-        'architecture': 'MeanProbability(' + ', '.join(os.path.relpath(os.path.abspath(p), D.REPO) for p in members)
-                        + ') in models/unet2/model.py: the mean of the members\' water probabilities',
-    }
-    with open(os.path.join(out, 'manifest.json'), 'w') as f:
-        json.dump(manifest, f, indent=2)
-        f.write('\n')
+    members = [os.path.relpath(os.path.abspath(p), D.REPO) for p in spec.split('+')]
+    write_manifest(out, name, file, mean, std, sum(p.numel() for p in net.parameters()),
+                   f'MeanProbability({", ".join(members)}) in models/unet2/model.py: the mean of the members\' water '
+                   'probabilities', D.SIZE)
     with open(os.path.join(out, 'metrics.json'), 'w') as f:
-        json.dump({'members': [os.path.relpath(os.path.abspath(p), D.REPO) for p in members],
+        json.dump({'members': members,
                    'validation': {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()},
                    'split_seed': D.SPLIT_SEED}, f, indent=2)
         f.write('\n')
@@ -83,7 +69,7 @@ def main():
     if args.command == 'export':
         export(args.spec, args.out, args.name, args.shared, args.cache)
         return 0
-    m = score(args.spec, args.shared, args.cache)
+    m = score(*load_net(args.spec), args.shared, args.cache)
     print(json.dumps({'spec': args.spec, **{k: round(v, 4) for k, v in m.items() if isinstance(v, float)},
                       'scene_ious': m['scene_ious']}))
     return 0

@@ -13,6 +13,9 @@ Decoder: per level, 2x bilinear upsampling, concatenation with the encoder skip,
 
 Width multiplier `width` scales every channel count (1.0 = the default, about 1 M parameters).
 """
+import json
+import os
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -165,3 +168,21 @@ def export_onnx(model, path, size=224):
                       dynamic_axes={'image': {0: 'batch', 2: 'height', 3: 'width'},
                                     'probability': {0: 'batch', 2: 'height', 3: 'width'}},
                       do_constant_folding=True)
+
+
+def write_manifest(out, name, file, mean, std, parameters, architecture, size=224):
+    """OUT/manifest.json of an exported U-Net, as src/adapters/onnx/unetSegmenter.ts reads it: RGB in at `size` px
+    (scaled to 0..1, then normalised by `mean` / `std`), water probability out (export_onnx's graph)."""
+    manifest = {
+        'name': name,
+        'kind': 'unet',
+        'file': file,
+        'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
+                  'size': size, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': mean, 'std': std},
+        'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
+        'parameters': parameters,
+        'architecture': architecture,
+    }
+    with open(os.path.join(out, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')

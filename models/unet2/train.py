@@ -37,7 +37,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from augment import make_sample, overlapping_windows  # noqa: E402
-from model import build, export_onnx  # noqa: E402
+from model import build, export_onnx, write_manifest  # noqa: E402
 from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
 
 MODEL_NAME = 'waterline-unet2'
@@ -112,6 +112,17 @@ def evaluate_scenes(model, scenes, mean, std, batch=8):
             'scene_iou_macro': sum(scored) / max(len(scored), 1)}
 
 
+@torch.no_grad()
+def validation_metrics(net, images, masks, val_idx, scenes, mosaics, mean, std):
+    """What each epoch logs (and ensemble.py scores): IoU on the validation chips, on the renderings' scene-validation
+    parts (scenes with 'train_rows') and on the validation mosaics (mosaic_val_set)."""
+    def predict(x):
+        return torch.sigmoid(net(to_tensor(x, mean, std)))[:, 0].numpy()
+    net.eval()
+    return {**evaluate(net, images, masks, val_idx, mean, std), **evaluate_scenes(net, scenes, mean, std),
+            **evaluate_mosaics(predict, mosaics)}
+
+
 def transfer_score(m):
     """Chosen before run ft4 (session 4): chips, the pipeline's renderings (each counts the same) and mosaic scenes,
     one third each."""
@@ -159,20 +170,8 @@ def export(ckpt_path, out, log, name=MODEL_NAME, with_checkpoint=False):
     file = name.removeprefix('waterline-') + '.onnx'
     onnx_path = os.path.join(out, file)
     export_onnx(model, onnx_path)
-    nparams = sum(p.numel() for p in model.parameters())
-    manifest = {
-        'name': name,
-        'kind': 'unet',
-        'file': file,
-        'input': {'name': 'image', 'layout': 'NCHW', 'dtype': 'float32', 'channels': ['red', 'green', 'blue'],
-                  'size': D.SIZE, 'sizeMultiple': 8, 'scale': 1 / 255, 'mean': ckpt['mean'], 'std': ckpt['std']},
-        'output': {'name': 'probability', 'kind': 'probability', 'layout': 'NCHW', 'channels': 1, 'threshold': 0.5},
-        'parameters': nparams,
-        'architecture': f'WaterMobileUNet({json.dumps(ckpt["arch"])}) in models/unet2/model.py',
-    }
-    with open(os.path.join(out, 'manifest.json'), 'w') as f:
-        json.dump(manifest, f, indent=2)
-        f.write('\n')
+    write_manifest(out, name, file, ckpt['mean'], ckpt['std'], sum(p.numel() for p in model.parameters()),
+                   f'WaterMobileUNet({json.dumps(ckpt["arch"])}) in models/unet2/model.py', D.SIZE)
     val = ckpt.get('val') or next((h for h in ckpt['history'] if h['epoch'] == ckpt['epoch']), None)
     # settings without this machine's paths (the shared data and cache directories, the export itself)
     settings = {k: v for k, v in ckpt['args'].items() if k not in ('shared', 'cache', 'export', 'from_ckpt', 'name')}
@@ -303,11 +302,7 @@ def main():
     mosaics = mosaic_val_set(images, masks, val_idx)
 
     def validate(net):
-        def predict(x):
-            return torch.sigmoid(net(to_tensor(x, mean, std)))[:, 0].numpy()
-        net.eval()
-        return {**evaluate(net, images, masks, val_idx, mean, std), **evaluate_scenes(net, scenes, mean, std),
-                **evaluate_mosaics(predict, mosaics)}
+        return validation_metrics(net, images, masks, val_idx, scenes, mosaics, mean, std)
 
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
