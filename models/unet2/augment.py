@@ -48,6 +48,20 @@ def blob(rng, coverage, softness=0.08):
     return np.clip((f - t) / softness + 0.5, 0, 1).astype(np.float32)
 
 
+def largest_square(m):
+    """(row, col, side) of the largest square of True in a boolean mask (binary search over an integral image)."""
+    ii = np.pad(m.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    lo, hi, at = 0, min(m.shape), (0, 0)
+    while lo < hi:
+        s = (lo + hi + 1) // 2
+        full = (ii[s:, s:] - ii[:-s, s:] - ii[s:, :-s] + ii[:-s, :-s]) == s * s
+        if full.any():
+            lo, at = s, tuple(int(v) for v in np.argwhere(full)[0])
+        else:
+            hi = s - 1
+    return at[0], at[1], lo
+
+
 def flip_rotate(rng, *arrays):
     if rng.random() < 0.5:
         arrays = [a[:, ::-1] for a in arrays]
@@ -119,19 +133,23 @@ def scene_canvas(scene, rng):
     return f, y, v
 
 
-def overlapping_windows(images, masks, train_idx, rng, min_overlap=64, scene=None):
+def overlapping_windows(images, masks, train_idx, rng, min_overlap=64, scene=None, canvas=None):
     """Two 224 px windows of one chip canvas — or, with `scene`, of a region of that training rendering
-    (scene_canvas) — (domain augmentation applied to the canvas, so the overlap holds the same pixels in both),
+    (scene_canvas), or of `canvas` (f, y: a 448 px region already rendered, e.g. mosaic.mosaic_canvas; no further
+    domain augmentation) — (domain augmentation applied to the canvas, so the overlap holds the same pixels in both),
     overlapping by at least `min_overlap` px each way: for a consistency loss — the water found in the overlap
     should not depend on where the window (the pipeline's tile) falls.
     Returns [(f, y, w), (f, y, w)] and (ra, ca, rb, cb), the windows' corners on the canvas."""
-    if scene is None:
+    if canvas is not None:
+        f, y = canvas
+        v = np.ones(y.shape, np.float32)
+    elif scene is None:
         f, y = chip_canvas(images, masks, train_idx, rng)
         v = np.ones(y.shape, np.float32)
     else:
         f, y, v = scene_canvas(scene, rng)
     outside = (v == 0) & (f.max(-1) == 0)  # past the rendering: stays black, as the pipeline pads
-    if rng.random() < 0.5:
+    if canvas is None and rng.random() < 0.5:
         f = photometric(f, rng)
         f[outside] = 0
     f = np.round(np.clip(f, 0, 1) * 255) / 255
@@ -399,7 +417,8 @@ def edge_pad(f, y, w, rng):
 
 
 def make_sample(source, rng, domain_p, edge_p=0.0):
-    """source: ('pair', images, masks, i[, train_idx, shift_p]), ('sea' | 'bright' | 'mosaic', images, masks, train_idx)
+    """source: ('pair', images, masks, i[, train_idx, shift_p]), ('sea' | 'bright' | 'mosaic' | 'alone', images, masks,
+    train_idx)
     or ('scene', scene dict). With shift_p, a pair is a window across it and three other chips (`shifted_pair`).
     edge_p: the share of samples (scene windows aside: they reach past their scene's edge already) cut as the
     pipeline's edge tiles are (`edge_pad`). Returns f HxWx3, y HxW, w HxW float32."""
@@ -416,11 +435,14 @@ def make_sample(source, rng, domain_p, edge_p=0.0):
     elif source[0] == 'mosaic':
         from mosaic import mosaic_sample  # mosaic.py builds on this module
         f, y, w = mosaic_sample(source[1], source[2], source[3], rng)
+    elif source[0] == 'alone':
+        from mosaic import alone_sample
+        f, y, w = alone_sample(source[1], source[2], source[3], rng)
     else:
         f, y, w = scene_sample(source[1], rng)
     f, y, w = flip_rotate(rng, f, y, w)
     dom = rng.random() < domain_p
-    if source[0] == 'mosaic':  # already rendered with one scene-wide stretch: no second, per-window one
+    if source[0] in ('mosaic', 'alone'):  # already rendered with one scene-wide stretch: no second, per-window one
         dom, degraded = False, rng.random() < 0.5
     else:
         degraded = dom

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 import data as D
-from augment import SIZE, blob, flip_rotate, resize, smooth_field, water_texture
+from augment import SIZE, blob, flip_rotate, largest_square, resize, smooth_field, water_texture
 
 CANVAS = 3 * SIZE  # 672 px: a 3 x 3 tile scene
 VAL_COUNT = 48
@@ -86,6 +86,44 @@ def mosaic_sample(images, masks, train_idx, rng):
     r, c = rng.integers(0, CANVAS - SIZE + 1, 2)
     return (f[r:r + SIZE, c:c + SIZE].astype(np.float32), y[r:r + SIZE, c:c + SIZE].astype(np.float32),
             np.ones((SIZE, SIZE), np.float32))
+
+
+def mosaic_canvas(images, masks, train_idx, rng):
+    """A 448 px region of a rendered mosaic scene (training chips only), (f, y): two overlapping tiles of it make a
+    consistency pair (augment.overlapping_windows) where open sea is as common as in the mosaics."""
+    f, y = canvas(images, masks, train_idx, rng)
+    f = render(f, rng)
+    r, c = rng.integers(0, CANVAS - 2 * SIZE + 1, 2)
+    return f[r:r + 2 * SIZE, c:c + 2 * SIZE].astype(np.float32), y[r:r + 2 * SIZE, c:c + 2 * SIZE].astype(np.float32)
+
+
+ALONE_MIN_SQUARE = 80
+
+
+def alone_sample(images, masks, train_idx, rng, tries=8):
+    """A scene with nothing else in it, as the pipeline renders it: one tile of only water or only land, haze and
+    colour balance, then ONE stretch over the tile itself (src/core/grid/bandStretch.ts stretches a whole scene;
+    in an all-sea scene the sea's small range is spread over 0..255, waves and all). Water: procedural open water
+    (p 0.4) or the largest all-water square (>= 80 px) of a training chip, enlarged; land (p 0.3): the largest
+    all-land square of a training chip, enlarged — so that a uniform stretched tile does not come to mean water."""
+    u = rng.random()
+    f, water = None, u < 0.7
+    if u >= 0.4:
+        for _ in range(tries):
+            i = int(train_idx[rng.integers(0, len(train_idx))])
+            r, c, s = largest_square(masks[i] > 0 if water else masks[i] == 0)
+            if s >= ALONE_MIN_SQUARE:
+                f = resize(images[i, r:r + s, c:c + s].astype(np.float32) / 255.0, SIZE, 'bilinear')
+                break
+    if f is None:
+        f, water = water_texture(rng), True
+    if rng.random() < 0.5:
+        h = rng.uniform(0.05, 0.4)
+        f = f * (1 - h) + h * (rng.uniform(0.55, 1.0) + rng.uniform(-0.08, 0.08, 3))
+    if rng.random() < 0.5:
+        f = f * rng.uniform(0.75, 1.25, 3) + rng.uniform(-0.05, 0.05, 3)
+    ones = np.ones((SIZE, SIZE), np.float32)
+    return scene_stretch(np.clip(f, 0, 1)).astype(np.float32), ones if water else 0 * ones, ones
 
 
 def mosaic_val_set(images, masks, val_idx, count=VAL_COUNT, seed=VAL_SEED):

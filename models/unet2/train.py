@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from augment import make_sample, overlapping_windows  # noqa: E402
 from model import build, export_onnx, write_manifest  # noqa: E402
-from mosaic import evaluate_mosaics, mosaic_val_set  # noqa: E402
+from mosaic import evaluate_mosaics, mosaic_canvas, mosaic_val_set  # noqa: E402
 
 MODEL_NAME = 'waterline-unet2'
 
@@ -212,6 +212,9 @@ def main():
     ap.add_argument('--mosaic-per-epoch', type=int, default=0,
                     help='mosaic scene windows per epoch (mosaic.mosaic_sample: chips shrunk onto one canvas, often '
                          'with open sea, one scene-wide stretch)')
+    ap.add_argument('--alone-per-epoch', type=int, default=0,
+                    help='tiles per epoch of a scene with nothing else in it (mosaic.alone_sample: only water or only '
+                         'land, one stretch over the tile itself, as the pipeline stretches an all-sea scene)')
     ap.add_argument('--pair-shift', type=float, default=0.0,
                     help='share of chips trained as a random window across a 2 x 2 canvas of chips '
                          '(augment.shifted_pair: water cut by the tile border anywhere)')
@@ -222,6 +225,9 @@ def main():
     ap.add_argument('--consistency-scenes', type=float, default=0.0,
                     help='share of those pairs cut from the training renderings (augment.scene_canvas: the '
                          "pipeline's own rendering of real land, training rows only) instead of chip canvases")
+    ap.add_argument('--consistency-mosaics', type=float, default=0.0,
+                    help='share of those pairs cut from rendered mosaic scenes (mosaic.mosaic_canvas: open sea as '
+                         'common as in the mosaics), after the --consistency-scenes share')
     ap.add_argument('--edge-pad', type=float, default=0.0,
                     help="share of samples cut as the pipeline's edge tiles are: a band past the scene edge along the "
                          'right and/or bottom, black and not scored (augment.edge_pad)')
@@ -280,10 +286,12 @@ def main():
         saved = state['args']
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {'sea_per_epoch': 0, 'bright_per_epoch': 0, 'mosaic_per_epoch': 0, 'init': None,
-                       'pair_shift': 0, 'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0}
+                       'pair_shift': 0, 'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0,
+                       'alone_per_epoch': 0, 'consistency_mosaics': 0}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes') + \
-            (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch'))
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics') + \
+            (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch',
+                                         'alone_per_epoch'))
         for k in kept:
             if k in saved:
                 setattr(args, k, saved[k])
@@ -298,7 +306,7 @@ def main():
     ema = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch + args.bright_per_epoch + \
-        args.mosaic_per_epoch
+        args.mosaic_per_epoch + args.alone_per_epoch
     mosaics = mosaic_val_set(images, masks, val_idx)
 
     def validate(net):
@@ -346,7 +354,7 @@ def main():
     nparams = sum(p.numel() for p in model.parameters())
     log(f'{MODEL_NAME}: WaterMobileUNet {arch}, {nparams} parameters; {len(train_idx)} train pairs + '
         f'{args.scene_per_epoch} scene windows + {args.sea_per_epoch} water tiles + {args.bright_per_epoch} bright land '
-        f'tiles + {args.mosaic_per_epoch} mosaic windows/epoch from {len(scenes)} renderings, '
+        f'tiles + {args.mosaic_per_epoch} mosaic windows + {args.alone_per_epoch} lone-scene tiles/epoch from {len(scenes)} renderings, '
         f'{steps_per_epoch} steps/epoch, '
         f'{args.epochs} epochs; val {len(val_idx)} pairs; held out: {", ".join(D.HELD_OUT_SCENES)}')
 
@@ -362,7 +370,7 @@ def main():
             items = [('pair', int(i)) for i in train_idx] + \
                     [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)] + \
                     [('sea', 0)] * args.sea_per_epoch + [('bright', 0)] * args.bright_per_epoch + \
-                    [('mosaic', 0)] * args.mosaic_per_epoch
+                    [('mosaic', 0)] * args.mosaic_per_epoch + [('alone', 0)] * args.alone_per_epoch
             order = [items[j] for j in rng.permutation(len(items))]
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
         else:
@@ -373,16 +381,19 @@ def main():
             xs, ys, ws = [], [], []
             for kind, i in batch:
                 src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
-                    (kind, images, masks, train_idx) if kind in ('sea', 'bright', 'mosaic') else ('scene', scenes[i])
+                    (kind, images, masks, train_idx) if kind in ('sea', 'bright', 'mosaic', 'alone') else ('scene', scenes[i])
                 f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
                 xs.append(f)
                 ys.append(y)
                 ws.append(w)
             corners = []
             for _ in range(args.consistency_pairs):
-                scene = scenes[int(rng.integers(len(scenes)))] \
-                    if args.consistency_scenes and rng.random() < args.consistency_scenes else None
-                windows, where = overlapping_windows(images, masks, train_idx, rng, scene=scene)
+                # one draw decides the source (none when every pair is a chip canvas, as runs before ft10 drew)
+                u = rng.random() if args.consistency_scenes or args.consistency_mosaics else 1.0
+                scene = scenes[int(rng.integers(len(scenes)))] if u < args.consistency_scenes else None
+                canvas = mosaic_canvas(images, masks, train_idx, rng) \
+                    if scene is None and u < args.consistency_scenes + args.consistency_mosaics else None
+                windows, where = overlapping_windows(images, masks, train_idx, rng, scene=scene, canvas=canvas)
                 corners.append(where)
                 for f, y, w in windows:
                     xs.append(f)
