@@ -50,14 +50,14 @@ def load_net(path):
 
 
 def load_predictor(path):
+    """float tiles NHWC 0..1 -> water probabilities NHW, normalised as training normalises (train.to_tensor)."""
+    from train import to_tensor  # train.py imports this module's neighbours, not this module
     net, mean, std = load_net(path)
-    mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
-    std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+    mean, std = torch.tensor(mean, dtype=torch.float32), torch.tensor(std, dtype=torch.float32)
 
     @torch.no_grad()
     def predict(x):
-        t = (torch.from_numpy(x).permute(0, 3, 1, 2) - mean) / std
-        return torch.sigmoid(net(t))[:, 0].numpy()
+        return torch.sigmoid(net(to_tensor(x, mean, std)))[:, 0].numpy()
     return predict
 
 
