@@ -1,7 +1,8 @@
 /**
  * `npm run bench quality`: water quality on every shared scene that has truth (OpenStreetMap water, coarse),
  * side by side: `auto` (the default: learned model fused with the water index where the bands allow), the
- * learned model alone (`--fusion none`), the same two with the opt-in candidate (`CANDIDATE`, now `waterline-unet6`), and each water index the scene's bands allow alone
+ * learned model alone (`--fusion none`), the same two with the previous default U-Net (`PREVIOUS`, v1: the default until
+ * round 2 session 7), and each water index the scene's bands allow alone
  * (`--model waterline-spectral --index X`). The row's reference is the best single index on the scene (or the
  * learned model on RGB scenes); the ratio is auto's IoU over it. The scene table is printed to stderr too.
  *
@@ -17,9 +18,9 @@ import { createSceneModel, sceneBandRoles, type SceneModelSettings } from '../sr
 import type { BenchResult } from './run.ts';
 import { QUALITY_SCENES, sharedDataDir } from './qualityScenes.ts';
 
-/** The opt-in candidate successor of the default U-Net, run beside it (fused as auto fuses the default, and alone). */
-const CANDIDATE = 'waterline-unet6';
-const CANDIDATE_LABEL = CANDIDATE.replace(/^waterline-/, '');
+/** The previous default U-Net, run beside the default (fused as auto fuses the default, and alone). */
+const PREVIOUS = 'waterline-unet-v1';
+const PREVIOUS_LABEL = PREVIOUS.replace(/^waterline-unet-/, '');
 
 export interface QualityRow {
   scene: string;
@@ -56,8 +57,8 @@ export async function qualityTable(filter?: (name: string) => boolean): Promise<
     const runs: [string, SceneModelSettings][] = [
       ['auto', { bandRoles: q.bandRoles }],
       ['learned', { bandRoles: q.bandRoles, model: 'waterline-unet', fusion: false }],
-      [`auto, ${CANDIDATE_LABEL}`, { bandRoles: q.bandRoles, model: CANDIDATE }],
-      [`learned, ${CANDIDATE_LABEL}`, { bandRoles: q.bandRoles, model: CANDIDATE, fusion: false }],
+      [`auto, ${PREVIOUS_LABEL}`, { bandRoles: q.bandRoles, model: PREVIOUS }],
+      [`learned, ${PREVIOUS_LABEL}`, { bandRoles: q.bandRoles, model: PREVIOUS, fusion: false }],
       ...indices.map((i): [string, SceneModelSettings] => [i, { bandRoles: q.bandRoles, model: 'waterline-spectral', index: i }]),
     ];
     for (const [method, settings] of runs) {

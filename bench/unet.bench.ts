@@ -1,11 +1,12 @@
 /**
- * CPU inference speed of the built-in U-Net (tiles/s, 224 px tiles, batches of 8) through the Waterline
- * segmenter (onnxruntime-node, including HWC uint8 → NCHW float packing and invalid-pixel masking),
+ * CPU inference speed of the built-in U-Net v1 (`waterline-unet-v1`; tiles/s, 224 px tiles, batches of 8) through
+ * the Waterline segmenter (onnxruntime-node, including HWC uint8 → NCHW float packing and invalid-pixel masking),
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
  *
- * Further rows: every other built-in U-Net version (`waterline-unet2` … `-unet5`, `-unet7`: MobileNetV2-style
- * encoder; `-unet6`: v1 and unet5 in one graph; committed ONNX) through the same segmenter, against the current default's figure from the same run;
+ * Further rows: every other built-in U-Net version (`waterline-unet2` … `-unet5`, `-unet7`, `-unet8`: MobileNetV2-style
+ * encoder; `-unet6`, `-unet9` (the default): v1 and a MobileNet-style member in one graph; committed ONNX) through
+ * the same segmenter, against v1's figure from the same run;
  * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export
  * DIR --from CKPT`).
  */
@@ -50,10 +51,10 @@ async function tilesPerSecond(modelPath?: string): Promise<{ rate: number; size:
 export default async function unetBench(): Promise<BenchResult[]> {
   const candidates = process.env.WATERLINE_BENCH_UNET2
     ? [{ dir: process.env.WATERLINE_BENCH_UNET2, label: process.env.WATERLINE_BENCH_UNET2 }]
-    : builtinUnetList().filter(({ name }) => name !== DEFAULT_UNET_VERSION)
+    : builtinUnetList().filter(({ name }) => name !== 'waterline-unet-v1')
       .map(({ name }) => ({ dir: builtinUnetDir(name), label: `${relative(join(here, '..'), builtinUnetDir(name))} (committed)` }));
   // The ONNX models back to back, before the PyTorch reference, so all see the same machine load.
-  const { rate: ours, size } = await tilesPerSecond();
+  const { rate: ours, size } = await tilesPerSecond(builtinUnetDir('waterline-unet-v1'));
   const timed: { label: string; name: string; rate: number }[] = [];
   const skipped: string[] = [];
   for (const { dir, label } of candidates) {
@@ -62,7 +63,7 @@ export default async function unetBench(): Promise<BenchResult[]> {
   }
 
   let reference: number | undefined;
-  let note = `${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
+  let note = `waterline-unet-v1, ${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
   const script = join(here, '..', 'models', 'unet', 'bench_torch.py');
   if (existsSync('/usr/bin/python3') && existsSync(join(builtinUnetDir('waterline-unet-v1'), 'unet.pt'))) {
     try {
@@ -86,10 +87,10 @@ export default async function unetBench(): Promise<BenchResult[]> {
   for (const { label, name, rate } of timed) {
     rows.push({
       bench: 'unet',
-      metric: `CPU tiles/s (224 px), ${name}`,
+      metric: `CPU tiles/s (224 px), ${name}${name === DEFAULT_UNET_VERSION ? ' (the default: waterline-unet)' : ''}`,
       ours: rate,
       reference: ours,
-      referenceName: `waterline-unet (= ${DEFAULT_UNET_VERSION}, same run)`,
+      referenceName: 'waterline-unet-v1 (same run)',
       unit: 'tiles/s',
       higherIsBetter: true,
       note: `${label}; batch ${BATCH}, ${THREADS} threads`,

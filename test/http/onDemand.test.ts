@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { Segmenter, ModelTile } from '../../src/core/model/segmenter.ts';
 import { parseBBox } from '../../src/http/routes/onDemand.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
+import { DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
 import { addScene, startTestServer, type TestServer } from './tilesTestServer.ts';
 
 /**
@@ -151,15 +152,15 @@ describeShared('on-demand segmentation after the server dropped a model', () => 
       expect(body.features.length).toBeGreaterThan(0);
     };
     await ask('waterline-unet', 'one');
-    await ask('waterline-unet-v1', 'one'); // the same weights: the same copy, under the name asked for
-    await ask('waterline-unet2', 'one'); // room for one named model: the v1 copy is dropped
+    await ask(DEFAULT_UNET_VERSION, 'one'); // the same weights: the same copy, under the name asked for
+    await ask('waterline-unet2', 'one'); // room for one named model: the default's versioned copy is dropped
     await ask('waterline-unet', 'two'); // another prompt: not from the tile cache, so the model runs
     await new Promise((r) => setImmediate(r));
     const named = copies.filter((c) => c.model !== null);
     expect(named).toEqual([
-      { model: 'waterline-unet-v1', disposed: true },
+      { model: DEFAULT_UNET_VERSION, disposed: true },
       { model: 'waterline-unet2', disposed: true },
-      { model: 'waterline-unet-v1', disposed: false },
+      { model: DEFAULT_UNET_VERSION, disposed: false },
     ]);
     expect(misuse).toEqual([]);
   });

@@ -95,7 +95,7 @@ async function plain(): Promise<FeatureCollection> {
 }
 
 function expectIdentical(fc: FeatureCollection, reference: FeatureCollection): void {
-  expect(fc.features.length).toBeGreaterThan(10);
+  expect(fc.features.length).toBeGreaterThanOrEqual(5); // enough polygons that an order or a coordinate can differ
   expect(fc.features.length).toBe(reference.features.length);
   expect(fc.features).toEqual(reference.features);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../src/core/errors.ts';
 import type { ModelTile, Segmenter } from '../../src/core/model/segmenter.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
 import { createSegmenterProvider } from '../../src/http/segmenterProvider.ts';
 import { darkWaterSegmenter } from './fixtures/darkWaterSegmenter.ts';
 
@@ -43,10 +44,10 @@ describe('segmenter provider', () => {
       const s = darkWaterSegmenter();
       return { ...s, info: { ...s.info, name: model ?? 'waterline-unet' } };
     }, silentLogger);
-    const asked = provider.get('waterline-unet-v1');
+    const asked = provider.get(DEFAULT_UNET_VERSION);
     finish();
     const byVersion = await asked;
-    expect(byVersion.info.name).toBe('waterline-unet-v1');
+    expect(byVersion.info.name).toBe(DEFAULT_UNET_VERSION);
     expect(calls).toEqual([null]);
     expect((await provider.get('waterline-unet')).info.name).toBe('waterline-unet');
     expect(calls).toEqual([null]);
@@ -201,20 +202,20 @@ describe('segmenter provider', () => {
   it('waterline-unet and the version it stands for are one copy (loaded by the versioned name); each handle keeps the name asked for', async () => {
     const { provider, copies, violations, run, named } = copiesProvider();
     const unet = await provider.get('waterline-unet');
-    const v1 = await provider.get('waterline-unet-v1');
-    expect(unet).not.toBe(v1);
+    const version = await provider.get(DEFAULT_UNET_VERSION);
+    expect(unet).not.toBe(version);
     expect(unet.info.name).toBe('waterline-unet');
-    expect(v1.info.name).toBe('waterline-unet-v1');
-    expect(await run(unet)).toBe('waterline-unet-v1:r0c0');
-    expect(await run(v1)).toBe('waterline-unet-v1:r0c0');
+    expect(version.info.name).toBe(DEFAULT_UNET_VERSION);
+    expect(await run(unet)).toBe(`${DEFAULT_UNET_VERSION}:r0c0`);
+    expect(await run(version)).toBe(`${DEFAULT_UNET_VERSION}:r0c0`);
     await settle();
-    expect(named()).toEqual([['waterline-unet-v1', false]]);
+    expect(named()).toEqual([[DEFAULT_UNET_VERSION, false]]);
     // another model drops it; either name loads it again, once
     await provider.get('waterline-unet2');
-    expect(await run(unet)).toBe('waterline-unet-v1:r0c0');
-    expect(await run(v1)).toBe('waterline-unet-v1:r0c0');
+    expect(await run(unet)).toBe(`${DEFAULT_UNET_VERSION}:r0c0`);
+    expect(await run(version)).toBe(`${DEFAULT_UNET_VERSION}:r0c0`);
     await settle();
-    expect(named()).toEqual([['waterline-unet-v1', true], ['waterline-unet2', true], ['waterline-unet-v1', false]]);
+    expect(named()).toEqual([[DEFAULT_UNET_VERSION, true], ['waterline-unet2', true], [DEFAULT_UNET_VERSION, false]]);
     expect(unet.info.name).toBe('waterline-unet');
     await provider.dispose();
     expect(violations).toEqual([]);
@@ -226,10 +227,10 @@ describe('segmenter provider', () => {
     const byDefault = await provider.get(null);
     expect(byDefault.info.name).toBe('waterline-unet');
     expect(await provider.get('waterline-unet')).toBe(byDefault);
-    const v1 = await provider.get('waterline-unet-v1');
-    expect(v1.info.name).toBe('waterline-unet-v1');
-    expect(v1.info.kind).toBe(byDefault.info.kind);
-    expect(await provider.get('waterline-unet-v1')).toBe(v1);
+    const version = await provider.get(DEFAULT_UNET_VERSION);
+    expect(version.info.name).toBe(DEFAULT_UNET_VERSION);
+    expect(version.info.kind).toBe(byDefault.info.kind);
+    expect(await provider.get(DEFAULT_UNET_VERSION)).toBe(version);
     expect(copies.map((c) => c.model)).toEqual([null]);
     await provider.dispose();
   });

@@ -9,6 +9,7 @@ import { ModelError } from '../../src/core/errors.ts';
 import type { ThreadClient } from '../../src/adapters/threads/threadRpc.ts';
 import { createThreadedOnnxSession, type ThreadedOnnxSession } from '../../src/adapters/onnx/threadedOnnxSession.ts';
 import { loadUnetSegmenter, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { builtinUnetDir } from '../../src/adapters/onnx/builtinUnets.ts';
 import type { ModelTile, Segmenter } from '../../src/core/model/segmenter.ts';
 
 /** Every thread the code under test starts, so the test can kill one. */
@@ -34,7 +35,7 @@ vi.mock('../../src/adapters/threads/threadRpc.ts', async (importOriginal) => {
 const inference = () => started.filter((t) => t.name === 'waterline-onnx').map((t) => t.client);
 const kill = (client: ThreadClient) => client.close(); // Worker.terminate(): the thread exits at once
 
-const { manifest, onnxPath } = readUnetManifest();
+const { manifest, onnxPath } = readUnetManifest(builtinUnetDir('waterline-unet-v1')); // the smallest built-in model
 const SIZE = manifest.input.size;
 const input = new Float32Array(3 * SIZE * SIZE).map((_, i) => Math.sin(i / 97));
 const request = { input: manifest.input.name, data: input, dims: [1, 3, SIZE, SIZE], output: manifest.output.name };

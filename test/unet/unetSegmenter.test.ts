@@ -32,11 +32,12 @@ async function validationMetrics(segmenter: Segmenter): Promise<ReturnType<typeo
 }
 
 describe('U-Net manifest and packing', () => {
-  it('reads the committed manifest', () => {
+  it('reads the committed manifest of the default model', () => {
     const { manifest, onnxPath } = readUnetManifest();
+    expect(manifest.name).toBe(DEFAULT_UNET_VERSION);
     expect(manifest.input).toMatchObject({ name: 'image', size: 224 });
     expect(manifest.output.kind).toBe('probability');
-    expect(onnxPath.endsWith('unet.onnx')).toBe(true);
+    expect(onnxPath).toBe(join(builtinUnetDir(DEFAULT_UNET_VERSION), manifest.file));
   });
 
   it('packs HWC uint8 into normalised NCHW planes', () => {
@@ -74,8 +75,9 @@ describe('U-Net segmenter on the committed model', () => {
     await segmenter?.dispose();
   });
 
-  it('reports itself as the prompt-free waterline-unet-v1 (its manifest name; the weights in provenance)', () => {
-    expect(segmenter.info).toEqual({ name: 'waterline-unet-v1', kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false, provenance: { weights: 'waterline-unet-v1', weightsSha256: sha16(v1Onnx) } });
+  it('reports itself as the prompt-free default version (its manifest name; the weights in provenance)', () => {
+    const { onnxPath } = readUnetManifest();
+    expect(segmenter.info).toEqual({ name: DEFAULT_UNET_VERSION, kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false, provenance: { weights: DEFAULT_UNET_VERSION, weightsSha256: sha16(onnxPath) } });
   });
 
   it('gives probabilities in [0,1], and exactly 0 on invalid pixels', async () => {
@@ -240,17 +242,17 @@ describe('built-in U-Nets by name', () => {
     }, 60_000);
   });
 
-  it('waterline-unet6 is the mean of v1\'s and unet5\'s water probabilities (one ONNX graph holding both)', async () => {
+  for (const [ensemble, member] of [['waterline-unet6', 'waterline-unet5'], ['waterline-unet9', 'waterline-unet8']]) it(`${ensemble} is the mean of v1's and ${member}'s water probabilities (one ONNX graph holding both)`, async () => {
     const modelsDir = join(tmpdir(), 'wl-no-models');
     const tiles = [0, 1, 2].map((k) => {
       const rgb = new Uint8Array(224 * 224 * 3);
       for (let i = 0; i < rgb.length; i++) rgb[i] = (i * (k + 3) * 7 + (i >> 9) * 11) % 241;
       return { id: `t${k}`, size: 224, rgb, valid: new Uint8Array(224 * 224).fill(1) };
     });
-    const [v1, u5, u6] = await Promise.all(['waterline-unet-v1', 'waterline-unet5', 'waterline-unet6']
+    const [v1, single, both] = await Promise.all(['waterline-unet-v1', member, ensemble]
       .map((model) => loadSegmenter({ model, device: 'cpu', modelsDir, intraOpNumThreads: 1 })));
     try {
-      const [a, b, e] = [await v1.segment(tiles, { prompt: '' }), await u5.segment(tiles, { prompt: '' }), await u6.segment(tiles, { prompt: '' })];
+      const [a, b, e] = [await v1.segment(tiles, { prompt: '' }), await single.segment(tiles, { prompt: '' }), await both.segment(tiles, { prompt: '' })];
       const logit = (p: number): number => Math.log(Math.max(p, 1e-6) / Math.max(1 - p, 1e-6));
       let worst = 0;
       let spread = 0;
@@ -267,7 +269,7 @@ describe('built-in U-Nets by name', () => {
       expect(worst).toBeLessThan(2e-3); // float order differs between the graphs (measured 4e-4); one member alone would be off by > 0.25
       expect(fromLogitMean).toBeGreaterThan(0.05); // and it is the mean of probabilities, not of logits
     } finally {
-      await Promise.all([v1.dispose(), u5.dispose(), u6.dispose()]);
+      await Promise.all([v1.dispose(), single.dispose(), both.dispose()]);
     }
   }, 60_000);
 

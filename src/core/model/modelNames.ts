@@ -5,7 +5,7 @@
  */
 export const BUILTIN_MODEL_NAMES = [
   'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet2', 'waterline-unet3', 'waterline-unet4',
-  'waterline-unet5', 'waterline-unet6', 'waterline-unet7', 'waterline-spectral',
+  'waterline-unet5', 'waterline-unet6', 'waterline-unet7', 'waterline-unet8', 'waterline-unet9', 'waterline-spectral',
 ] as const;
 
 export type BuiltinModelName = (typeof BUILTIN_MODEL_NAMES)[number];
@@ -21,10 +21,11 @@ export const DEFAULT_MODEL_NAME: BuiltinModelName = 'auto';
 export const UNET_MODEL_NAME = 'waterline-unet';
 export const VERSIONED_UNET_NAMES = [
   'waterline-unet-v1', 'waterline-unet2', 'waterline-unet3', 'waterline-unet4', 'waterline-unet5', 'waterline-unet6', 'waterline-unet7',
+  'waterline-unet8', 'waterline-unet9',
 ] as const;
 export type VersionedUnetName = (typeof VERSIONED_UNET_NAMES)[number];
 /** What `waterline-unet` (and `auto` on RGB-only scenes) runs. */
-export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet-v1';
+export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet9';
 
 /** The versioned U-Net a built-in name runs, or undefined for a name that is not a built-in U-Net. */
 export function builtinUnetVersion(name: string): VersionedUnetName | undefined {
