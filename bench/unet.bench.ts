@@ -87,13 +87,13 @@ export default async function unetBench(): Promise<BenchResult[]> {
   for (const { label, name, rate } of timed) {
     rows.push({
       bench: 'unet',
-      metric: `CPU tiles/s (224 px), ${name}${name === DEFAULT_UNET_VERSION ? ' (the default: waterline-unet)' : ''}`,
+      metric: `CPU tiles/s (224 px), ${name}`,
       ours: rate,
       reference: ours,
       referenceName: 'waterline-unet-v1 (same run)',
       unit: 'tiles/s',
       higherIsBetter: true,
-      note: `${label}; batch ${BATCH}, ${THREADS} threads`,
+      note: `${name === DEFAULT_UNET_VERSION ? 'the default (waterline-unet); ' : ''}${label}; batch ${BATCH}, ${THREADS} threads`,
     });
   }
   return rows;

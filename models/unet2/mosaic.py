@@ -105,7 +105,9 @@ def alone_sample(images, masks, train_idx, rng, tries=8):
     colour balance, then ONE stretch over the tile itself (src/core/grid/bandStretch.ts stretches a whole scene;
     in an all-sea scene the sea's small range is spread over 0..255, waves and all). Water: procedural open water
     (p 0.4) or the largest all-water square (>= 80 px) of a training chip, enlarged; land (p 0.3): the largest
-    all-land square of a training chip, enlarged — so that a uniform stretched tile does not come to mean water."""
+    all-land square of a training chip, enlarged — so that a uniform stretched tile does not come to mean water.
+    The shares are nominal: after `tries` chips without such a square the tile is procedural open water (about
+    one chip-water draw in eight, one chip-land draw in 270, with the training split's chips)."""
     u = rng.random()
     f, water = None, u < 0.7
     if u >= 0.4:

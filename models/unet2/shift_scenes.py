@@ -4,7 +4,8 @@ labels: each scene is segmented as it is and cropped by (112, 112) px (half a ti
 compared on the crop's grid (1 - IoU). The mean is over a FIXED list of scenes (MEAN_SCENES: those with water in
 view), the same for every model, so two models' means compare like for like (until session 7 the mean left out any
 scene where neither run found water on 0.1 % of the grid, and St Lawrence — no water in OSM, a speck found by some
-models — came and went between models). St Lawrence is still segmented and reported, outside the mean. Scenes:
+models — came and went between models); a scene of the list where neither run finds any water counts 1.0, so that
+finding no water cannot pass for steadiness. St Lawrence is still segmented and reported, outside the mean. Scenes:
 shared scenes that are NOT held out (some are training scenes: this measures consistency, not accuracy).
 
     /usr/bin/python3 models/unet2/shift_scenes.py MODEL[,MODEL...] [OVERLAP[,OVERLAP...]]   (default overlap 32)
@@ -45,7 +46,9 @@ def main():
                         masks.append(D.segment_mask(p, m, cds, tmp, '--overlap', str(ov), *bands)[:-2, :-2])
                     a, b = masks
                     union = int((a | b).sum())
-                    d = 1 - int((a & b).sum()) / union if union else 0.0
+                    # neither run finds water: 1.0, not 0 — in a mean over scenes with water, finding none must not
+                    # pass for steadiness
+                    d = 1 - int((a & b).sum()) / union if union else 1.0
                     if sc in MEAN_SCENES:
                         res.setdefault(f'{m} overlap {ov}', {})[sc.rsplit('.', 1)[0]] = round(d, 4)
                     print(json.dumps({'model': m, 'overlap': ov, 'scene': sc, 'disagreement': round(d, 4),

@@ -120,7 +120,7 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
 
   /**
    * `info` under the name a job asked for when its weights were loaded under another one (`waterline-unet` runs the
-   * copy loaded as `waterline-unet-v1`); any other model's info is what its loader gave.
+   * copy loaded as its version, DEFAULT_UNET_VERSION); any other model's info is what its loader gave.
    */
   const named = (model: string, info: SegmenterInfo): SegmenterInfo => (weightsOf(model) === model || info.name === model ? info : { ...info, name: model });
 
@@ -159,7 +159,7 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
     return handle;
   };
 
-  /** The default model under another name for its weights (`waterline-unet-v1` when it is `waterline-unet`), one per name. */
+  /** The default model under another name for its weights (its version, e.g. `waterline-unet9`, when it is `waterline-unet`), one per name. */
   const defaultViews = new Map<string, Segmenter>();
   const defaultAs = (model: string, byDefault: Segmenter): Segmenter => {
     if (byDefault.info.name === model) return byDefault;

@@ -1,7 +1,8 @@
 /**
- * The built-in water model: a compact U-Net trained by the project (models/unet/train.py) and shipped in
- * the repository (models/unet/unet.onnx + manifest.json; names and directories in builtinUnets.ts). It outputs a water probability per pixel
- * directly, so it needs no tokens and no VAE; it ignores the prompt.
+ * The built-in water models: compact U-Nets trained by the project (models/unet/train.py, models/unet2/train.py; the
+ * ensembles by models/unet2/ensemble.py) and shipped in the repository, one directory each (manifest.json + .onnx;
+ * names, directories and the default in builtinUnets.ts and core/model/modelNames.ts). Each outputs a water
+ * probability per pixel directly, so it needs no tokens and no VAE; it ignores the prompt.
  *
  * The manifest says how to feed it (input name, size, scale, per-channel mean/std) and what comes out
  * (`probability` or `logits`); this module reads it instead of hard-coding constants.
@@ -45,7 +46,7 @@ export type UnetManifest = z.infer<typeof manifestSchema>;
 
 export interface LoadUnetOptions {
   device?: Device;
-  /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed v1 model. */
+  /** The model's .onnx file or its directory; a manifest.json must sit beside it. Default: the committed default version (DEFAULT_UNET_VERSION). */
   modelPath?: string;
   /** The name the segmenter reports (job records, logs); default the manifest's `name` (provenance `weights` always is). */
   name?: string;
