@@ -10,7 +10,9 @@ export writes DIR/manifest.json, the ONNX graph (both members inside) and metric
 score prints the validation figures train.py logs per epoch (val IoU on the chips, scene-val over the training
 renderings, mosaic-val) and the transfer score; no held-out scene is read. A member that is v1 (models/unet/unet.pt)
 trained on whole-scene tiles of Pucallpa, Chicago, Riverside and Atlanta, scene-val quarters included: for it the
-scene-val figures of those renderings are in-sample (the NAIP renderings are not).
+scene-val figures of those renderings are in-sample (the NAIP renderings are not), so score also prints
+`naip_transfer_score`: the transfer score with scene-val read on the four NAIP renderings only (what the rules for
+v1-holding ensembles compare, since session 6).
 """
 import argparse
 import json
@@ -35,7 +37,9 @@ def score(net, mean, std, shared, cache):
         s['train_rows'] = D.scene_val_cut(s['label'].shape[0])
     m = validation_metrics(net, d['images'], d['masks'], val_idx, d['scenes'],
                            mosaic_val_set(d['images'], d['masks'], val_idx), torch.tensor(mean), torch.tensor(std))
-    return {**m, 'transfer_score': transfer_score(m)}
+    naip = [v['iou'] for k, v in m['scene_ious'].items() if k.startswith('naip-') and v['union'] > 0]
+    return {**m, 'transfer_score': transfer_score(m),
+            'naip_transfer_score': (m['iou'] + sum(naip) / max(len(naip), 1) + m['mosaic_iou']) / 3}
 
 
 def export(spec, out, name, shared, cache):
