@@ -3,6 +3,10 @@ often with a large open-sea region, then ONE per-band 2/98 percentile stretch ov
 pipeline stretches a whole scene (src/core/grid/bandStretch.ts) — for training (`mosaic_sample`, training-split
 chips) and as a validation set (`mosaic_val_set`, the 205 validation-split chips only, fixed seed).
 
+Also here, as they build on the same scene stretch: `mosaic_canvas` (a 448 px region of a rendered mosaic, for
+consistency pairs, train.py --consistency-mosaics) and `alone_sample` (a scene with nothing else in it, only water or
+only land, stretched on itself; train.py --alone-per-epoch; session 7).
+
 Why: the held-out Landsat true-colour scenes are read at 30-300 m, with sea filling most of a scene, and the
 pipeline's scene-wide stretch then spreads the sea over most of the 0..255 range. The chips are 10 m
 close-ups, each stretched on its own. Nothing here was designed from a held-out scene's pixels.
