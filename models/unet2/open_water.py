@@ -22,9 +22,16 @@ Tiles, all from the validation split or a fixed seed (never a held-out scene):
   `sea-alone`). Designed after the held-out all-sea aerial's figures were known, from what the pipeline does,
   not from that scene's pixels.
 
+- `snow-land`, `snow-land-alone` (session 7, after run ft12 showed that the chip-land sources say nothing about
+  snow): 48 procedural snow-covered landscapes (augment.snow_landscape, its own fixed seed) as a tile of a larger
+  scene and as a scene of their own; false water, like the land sources. The unet2 family trains on other draws of
+  this generator (bright_sample), v1 never did — so it measures whether a model learned that snow is dry, not how it
+  does on real snow.
+
 Per source: the mean share of each tile called water (probability >= 0.5) and the share of tiles mostly missed
 (< 50 % called water; for land: mostly called water). Summaries: `open_water` (mean of the five water sources),
-`open_water_alone` (mean of `lake-alone` and `sea-alone`), `land_false_water` (mean of the two land sources).
+`open_water_alone` (mean of `lake-alone` and `sea-alone`), `land_false_water` (mean of the two land sources),
+`snow_false_water` (mean of the two snow sources).
 
     /usr/bin/python3 models/unet2/open_water.py CKPT [CKPT ...]      (CKPT as score_mosaic.py: A+B = ensemble)
 """
@@ -37,7 +44,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
-from augment import largest_square, resize, water_texture  # noqa: E402
+from augment import largest_square, resize, snow_landscape, water_texture  # noqa: E402
 from mosaic import GRID, mosaic_val_set, scene_stretch  # noqa: E402
 from score_mosaic import load_predictor  # noqa: E402
 
@@ -45,9 +52,11 @@ S = D.SIZE
 MIN_SQUARE = 80
 PROCEDURAL_COUNT = 48
 PROCEDURAL_SEED = 20261130
+SNOW_SEED = 20261131
 ALONE_SOURCES = ('lake-alone', 'sea-alone')
 WATER_SOURCES = ('mosaic-sea', 'lake-interior', 'procedural-sea') + ALONE_SOURCES
 LAND_SOURCES = ('land-interior', 'land-alone')
+SNOW_SOURCES = ('snow-land', 'snow-land-alone')
 
 
 def interiors(images, masks, idx, water):
@@ -71,6 +80,8 @@ def probe_tiles(d):
                     sea.append(rgb[r:r + S, c:c + S].astype(np.float32) / 255.0)
     rng = np.random.default_rng(PROCEDURAL_SEED)
     procedural = np.stack([np.round(water_texture(rng) * 255) / 255 for _ in range(PROCEDURAL_COUNT)])
+    srng = np.random.default_rng(SNOW_SEED)
+    snow = np.stack([np.round(snow_landscape(srng) * 255) / 255 for _ in range(PROCEDURAL_COUNT)]).astype(np.float32)
     lake = interiors(d['images'], d['masks'], val_idx, True)
     land = interiors(d['images'], d['masks'], val_idx, False)
 
@@ -78,7 +89,8 @@ def probe_tiles(d):
         return np.stack([np.round(scene_stretch(t) * 255) / 255 for t in x]).astype(np.float32)
     return {'mosaic-sea': (np.stack(sea), True), 'lake-interior': (lake, True),
             'procedural-sea': (procedural.astype(np.float32), True), 'land-interior': (land, False),
-            'lake-alone': (alone(lake), True), 'sea-alone': (alone(procedural), True), 'land-alone': (alone(land), False)}
+            'lake-alone': (alone(lake), True), 'sea-alone': (alone(procedural), True), 'land-alone': (alone(land), False),
+            'snow-land': (snow, False), 'snow-land-alone': (alone(snow), False)}
 
 
 def score(predict, tiles, batch=8):
@@ -94,6 +106,7 @@ def score(predict, tiles, batch=8):
         return round(float(np.mean([out[s]['called_water'] for s in sources])), 4)
     out['open_water'], out['open_water_alone'] = mean(WATER_SOURCES), mean(ALONE_SOURCES)
     out['land_false_water'] = mean(LAND_SOURCES)
+    out['snow_false_water'] = mean(SNOW_SOURCES)
     return out
 
 
