@@ -62,6 +62,18 @@ def largest_square(m):
     return at[0], at[1], lo
 
 
+INTERIOR_MIN_SQUARE = 80
+
+
+def chip_interior(image, mask, water, min_side=INTERIOR_MIN_SQUARE):
+    """A chip's largest all-water (or all-land) square, at least min_side px, enlarged to a tile (HxWx3, 0..1), as a
+    finer sensor would see the middle of that lake or field; None when the chip has no such square."""
+    r, c, s = largest_square(mask > 0 if water else mask == 0)
+    if s < min_side:
+        return None
+    return resize(image[r:r + s, c:c + s].astype(np.float32) / 255.0, SIZE, 'bilinear')
+
+
 def flip_rotate(rng, *arrays):
     if rng.random() < 0.5:
         arrays = [a[:, ::-1] for a in arrays]

@@ -39,7 +39,7 @@ def score(net, mean, std, shared, cache):
                            mosaic_val_set(d['images'], d['masks'], val_idx), torch.tensor(mean), torch.tensor(std))
     naip = [v['iou'] for k, v in m['scene_ious'].items() if k.startswith('naip-') and v['union'] > 0]
     return {**m, 'transfer_score': transfer_score(m),
-            'naip_transfer_score': (m['iou'] + sum(naip) / max(len(naip), 1) + m['mosaic_iou']) / 3}
+            'naip_transfer_score': transfer_score({**m, 'scene_iou_macro': sum(naip) / max(len(naip), 1)})}
 
 
 def export(spec, out, name, shared, cache):

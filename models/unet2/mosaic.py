@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 import data as D
-from augment import SIZE, blob, flip_rotate, largest_square, resize, smooth_field, water_texture
+from augment import SIZE, blob, chip_interior, flip_rotate, resize, smooth_field, water_texture
 
 CANVAS = 3 * SIZE  # 672 px: a 3 x 3 tile scene
 VAL_COUNT = 48
@@ -69,13 +69,19 @@ def canvas(images, masks, idx, rng):
     return f, y
 
 
-def render(f, rng, haze=True):
-    """What the sensor and the pipeline make of a canvas: haze and colour balance before, then one scene stretch."""
+def haze_and_balance(f, rng, haze=True):
+    """What the sensor does before the pipeline's stretch: haze (p 0.5) and a per-band colour balance (p 0.5)."""
     if haze and rng.random() < 0.5:
         h = rng.uniform(0.05, 0.4)
         f = f * (1 - h) + h * (rng.uniform(0.55, 1.0) + rng.uniform(-0.08, 0.08, 3))
     if rng.random() < 0.5:
         f = f * rng.uniform(0.75, 1.25, 3) + rng.uniform(-0.05, 0.05, 3)
+    return f
+
+
+def render(f, rng, haze=True):
+    """What the sensor and the pipeline make of a canvas: haze and colour balance before, then one scene stretch."""
+    f = haze_and_balance(f, rng, haze)
     if rng.random() < 0.3:  # thin cloud patches over part of the scene (not labelled: thin)
         a = blob(rng, rng.uniform(0.05, 0.3), softness=0.3)
         a = resize(a, CANVAS, 'bilinear') * rng.uniform(0.2, 0.5)
@@ -101,9 +107,6 @@ def mosaic_canvas(images, masks, train_idx, rng):
     return f[r:r + 2 * SIZE, c:c + 2 * SIZE].astype(np.float32), y[r:r + 2 * SIZE, c:c + 2 * SIZE].astype(np.float32)
 
 
-ALONE_MIN_SQUARE = 80
-
-
 def alone_sample(images, masks, train_idx, rng, tries=8):
     """A scene with nothing else in it, as the pipeline renders it: one tile of only water or only land, haze and
     colour balance, then ONE stretch over the tile itself (src/core/grid/bandStretch.ts stretches a whole scene;
@@ -117,17 +120,12 @@ def alone_sample(images, masks, train_idx, rng, tries=8):
     if u >= 0.4:
         for _ in range(tries):
             i = int(train_idx[rng.integers(0, len(train_idx))])
-            r, c, s = largest_square(masks[i] > 0 if water else masks[i] == 0)
-            if s >= ALONE_MIN_SQUARE:
-                f = resize(images[i, r:r + s, c:c + s].astype(np.float32) / 255.0, SIZE, 'bilinear')
+            f = chip_interior(images[i], masks[i], water)
+            if f is not None:
                 break
     if f is None:
         f, water = water_texture(rng), True
-    if rng.random() < 0.5:
-        h = rng.uniform(0.05, 0.4)
-        f = f * (1 - h) + h * (rng.uniform(0.55, 1.0) + rng.uniform(-0.08, 0.08, 3))
-    if rng.random() < 0.5:
-        f = f * rng.uniform(0.75, 1.25, 3) + rng.uniform(-0.05, 0.05, 3)
+    f = haze_and_balance(f, rng)
     ones = np.ones((SIZE, SIZE), np.float32)
     return scene_stretch(np.clip(f, 0, 1)).astype(np.float32), ones if water else 0 * ones, ones
 

@@ -44,12 +44,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
-from augment import largest_square, resize, snow_landscape, water_texture  # noqa: E402
+from augment import chip_interior, snow_landscape, water_texture  # noqa: E402
 from mosaic import GRID, mosaic_val_set, scene_stretch  # noqa: E402
 from score_mosaic import load_predictor  # noqa: E402
 
 S = D.SIZE
-MIN_SQUARE = 80
 PROCEDURAL_COUNT = 48
 PROCEDURAL_SEED = 20261130
 SNOW_SEED = 20261131
@@ -60,13 +59,8 @@ SNOW_SOURCES = ('snow-land', 'snow-land-alone')
 
 
 def interiors(images, masks, idx, water):
-    """Tiles (N x 224 x 224 x 3, 0..1) enlarged from each chip's largest all-water (or all-land) square."""
-    out = []
-    for i in idx:
-        r, c, s = largest_square(masks[i] > 0 if water else masks[i] == 0)
-        if s >= MIN_SQUARE:
-            out.append(resize(images[i, r:r + s, c:c + s].astype(np.float32) / 255.0, S, 'bilinear'))
-    return np.stack(out)
+    """Tiles (N x 224 x 224 x 3, 0..1): each chip's largest all-water (or all-land) square, enlarged (chip_interior)."""
+    return np.stack([t for t in (chip_interior(images[i], masks[i], water) for i in idx) if t is not None])
 
 
 def probe_tiles(d):

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import MeanProbability, build  # noqa: E402
 from mosaic import evaluate_mosaics, grid_masks, mosaic_val_set, shift_disagreement  # noqa: E402
+from train import to_tensor  # noqa: E402  (train.py does not import this module)
 
 
 def v1_module():
@@ -51,7 +52,6 @@ def load_net(path):
 
 def load_predictor(path):
     """float tiles NHWC 0..1 -> water probabilities NHW, normalised as training normalises (train.to_tensor)."""
-    from train import to_tensor  # train.py imports this module's neighbours, not this module
     net, mean, std = load_net(path)
     mean, std = torch.tensor(mean, dtype=torch.float32), torch.tensor(std, dtype=torch.float32)
 

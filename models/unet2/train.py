@@ -41,6 +41,13 @@ from model import build, export_onnx, write_manifest  # noqa: E402
 from mosaic import evaluate_mosaics, mosaic_canvas, mosaic_val_set  # noqa: E402
 
 MODEL_NAME = 'waterline-unet2'
+# Generated samples drawn N times per epoch beside the pairs and scene windows (--KIND-per-epoch; augment.make_sample),
+# in the order they join an epoch's list (the order the permutation of earlier runs saw).
+GENERATED_KINDS = ('sea', 'bright', 'mosaic', 'alone')
+
+
+def per_epoch(args, kind):
+    return getattr(args, f'{kind}_per_epoch')
 
 
 def to_tensor(x, mean, std):
@@ -285,13 +292,11 @@ def main():
         arch = state['arch']
         saved = state['args']
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
-        added_later = {'sea_per_epoch': 0, 'bright_per_epoch': 0, 'mosaic_per_epoch': 0, 'init': None,
-                       'pair_shift': 0, 'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0,
-                       'alone_per_epoch': 0, 'consistency_mosaics': 0}
+        added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
+                       'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
                 'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics') + \
-            (() if args.reschedule else ('epochs', 'sea_per_epoch', 'bright_per_epoch', 'mosaic_per_epoch',
-                                         'alone_per_epoch'))
+            (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
                 setattr(args, k, saved[k])
@@ -305,8 +310,7 @@ def main():
     model = build(arch)
     ema = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    n_per_epoch = len(train_idx) + args.scene_per_epoch + args.sea_per_epoch + args.bright_per_epoch + \
-        args.mosaic_per_epoch + args.alone_per_epoch
+    n_per_epoch = len(train_idx) + args.scene_per_epoch + sum(per_epoch(args, k) for k in GENERATED_KINDS)
     mosaics = mosaic_val_set(images, masks, val_idx)
 
     def validate(net):
@@ -369,8 +373,7 @@ def main():
         if order is None:
             items = [('pair', int(i)) for i in train_idx] + \
                     [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)] + \
-                    [('sea', 0)] * args.sea_per_epoch + [('bright', 0)] * args.bright_per_epoch + \
-                    [('mosaic', 0)] * args.mosaic_per_epoch + [('alone', 0)] * args.alone_per_epoch
+                    [(k, 0) for k in GENERATED_KINDS for _ in range(per_epoch(args, k))]
             order = [items[j] for j in rng.permutation(len(items))]
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
         else:
@@ -381,7 +384,7 @@ def main():
             xs, ys, ws = [], [], []
             for kind, i in batch:
                 src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
-                    (kind, images, masks, train_idx) if kind in ('sea', 'bright', 'mosaic', 'alone') else ('scene', scenes[i])
+                    (kind, images, masks, train_idx) if kind in GENERATED_KINDS else ('scene', scenes[i])
                 f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
                 xs.append(f)
                 ys.append(y)
