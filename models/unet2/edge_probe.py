@@ -60,28 +60,34 @@ def tile_input(rgb, top, r, c, h, w, mode):
     return f, (0, 0)
 
 
+def edge_figures(predict, scenes):
+    """{mode: {'iou', 'iou_macro', 'precision', 'recall'}} of `predict` (score_mosaic.load_predictor) on the edge
+    tiles of the scene-validation quarter of `scenes` (data.build's renderings), for the three ways of making them."""
+    out = {}
+    for mode in ('zero', 'reflect', 'flush'):
+        total = D.Confusion()
+        per = []
+        for s in scenes:
+            rgb, lab, wt = s['rgb'], s['label'].astype(bool), s['weight'] > 0
+            top = D.scene_val_cut(lab.shape[0])
+            scene = D.Confusion()
+            for r, c, h, w in edge_tiles(rgb, top):
+                f, (y, x) = tile_input(rgb, top, r, c, h, w, mode)
+                p = predict(f[None])[0][y:y + h, x:x + w] >= 0.5
+                scene += D.Confusion.of(p, lab[r:r + h, c:c + w], wt[r:r + h, c:c + w])
+            total += scene
+            if scene.union():
+                per.append(scene.iou())
+        out[mode] = {'iou': round(total.iou(), 4), 'iou_macro': round(float(np.mean(per)), 4),
+                     'precision': round(total.precision(), 4), 'recall': round(total.recall(), 4)}
+    return out
+
+
 def main():
     d = D.build(os.path.join(D.REPO, '..', 'shared', 'data'), D.DEFAULT_CACHE, log=lambda m: None)
     torch.set_num_threads(2)
     for ckpt in sys.argv[1:]:
-        predict = load_predictor(ckpt)
-        out = {}
-        for mode in ('zero', 'reflect', 'flush'):
-            total = D.Confusion()
-            per = []
-            for s in d['scenes']:
-                rgb, lab, wt = s['rgb'], s['label'].astype(bool), s['weight'] > 0
-                top = D.scene_val_cut(lab.shape[0])
-                scene = D.Confusion()
-                for r, c, h, w in edge_tiles(rgb, top):
-                    f, (y, x) = tile_input(rgb, top, r, c, h, w, mode)
-                    p = predict(f[None])[0][y:y + h, x:x + w] >= 0.5
-                    scene += D.Confusion.of(p, lab[r:r + h, c:c + w], wt[r:r + h, c:c + w])
-                total += scene
-                if scene.union():
-                    per.append(scene.iou())
-            out[mode] = {'iou': round(total.iou(), 4), 'iou_macro': round(float(np.mean(per)), 4),
-                         'precision': round(total.precision(), 4), 'recall': round(total.recall(), 4)}
+        out = edge_figures(load_predictor(ckpt), d['scenes'])
         print(json.dumps({'checkpoint': os.path.relpath(os.path.abspath(ckpt), D.REPO), **out}), flush=True)
     return 0
 

@@ -29,9 +29,10 @@ from score_mosaic import load_net  # noqa: E402
 from train import transfer_score, validation_metrics  # noqa: E402
 
 
-def score(net, mean, std, shared, cache):
-    """The figures train.py logs per epoch, for a loaded network (load_net) and its normalisation."""
-    d = D.build(shared, cache, log=lambda m: None)
+def score(net, mean, std, shared, cache, d=None):
+    """The figures train.py logs per epoch, for a loaded network (load_net) and its normalisation (`d`: data.build's
+    result, when the caller has it already)."""
+    d = d or D.build(shared, cache, log=lambda m: None)
     _, val_idx = D.split(len(d['names']))
     for s in d['scenes']:
         s['train_rows'] = D.scene_val_cut(s['label'].shape[0])

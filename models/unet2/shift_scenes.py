@@ -24,11 +24,11 @@ assert not set(SCENES) & set(D.HELD_OUT_SCENES)
 MEAN_SCENES = [s for s in SCENES if 'stlawrence' not in s]
 
 
-def main():
+def tile_grid(models, overlaps=(32,), report=lambda line: None):
+    """{f'{model} overlap {ov}': {scene: disagreement}} over MEAN_SCENES, for `models` (what `--model` takes: a name
+    or a model directory); `report` gets one dict per scene segmented (St Lawrence's included)."""
     from osgeo import gdal
     gdal.UseExceptions()
-    models = sys.argv[1].split(',')
-    overlaps = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else '32').split(',')]
     shared = os.path.join(D.REPO, '..', 'shared', 'data', 'scenes')
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,8 +51,15 @@ def main():
                     d = 1 - int((a & b).sum()) / union if union else 1.0
                     if sc in MEAN_SCENES:
                         res.setdefault(f'{m} overlap {ov}', {})[sc.rsplit('.', 1)[0]] = round(d, 4)
-                    print(json.dumps({'model': m, 'overlap': ov, 'scene': sc, 'disagreement': round(d, 4),
-                                      'water': round(float(a.mean()), 4)}), flush=True)
+                    report({'model': m, 'overlap': ov, 'scene': sc, 'disagreement': round(d, 4),
+                            'water': round(float(a.mean()), 4)})
+    return res
+
+
+def main():
+    models = sys.argv[1].split(',')
+    overlaps = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else '32').split(',')]
+    res = tile_grid(models, overlaps, report=lambda line: print(json.dumps(line), flush=True))
     for k, v in res.items():
         print(f'{k}: mean disagreement {sum(v.values()) / len(v):.4f} over the {len(v)} scenes with water', json.dumps(v))
     return 0
