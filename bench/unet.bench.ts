@@ -4,8 +4,8 @@
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
  *
- * Further rows: every other built-in U-Net version (`waterline-unet2` … `-unet5`, `-unet7`, `-unet8`: MobileNetV2-style
- * encoder; `-unet6`, `-unet9` (the default): v1 and a MobileNet-style member in one graph; committed ONNX) through
+ * Further rows: every other built-in U-Net version (`waterline-unet5`, `-unet8`: MobileNetV2-style encoder; `-unet9`
+ * (the default): v1 and unet8 in one graph; committed ONNX) through
  * the same segmenter, against v1's figure from the same run;
  * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export
  * DIR --from CKPT`).

@@ -3,7 +3,7 @@
 score it as training scores a checkpoint, or export it as a model directory the pipeline loads.
 
     /usr/bin/python3 models/unet2/ensemble.py score A.pt+B.pt
-    /usr/bin/python3 models/unet2/ensemble.py export A.pt+B.pt DIR --name waterline-unet6
+    /usr/bin/python3 models/unet2/ensemble.py export A.pt+B.pt DIR --name waterline-unet9
 
 export writes DIR/manifest.json, the ONNX graph (both members inside) and metrics.json (the score figures).
 

@@ -4,7 +4,7 @@ and on the HELD-OUT shared scenes (truth: OpenStreetMap water; Korea: no water a
 the false-water fraction). The model runs alone (`--fusion none`: no fusion with the water index of scenes
 that have NIR/SWIR, e.g. Recife), as on RGB-only imagery. Reporting only: nothing here feeds a training choice.
 
-    /usr/bin/python3 models/unet2/eval_heldout.py models/unet models/unet2 [--skip-pairs] [--json out.json]
+    /usr/bin/python3 models/unet2/eval_heldout.py models/unet models/unet9 [--skip-pairs] [--json out.json]
 """
 import argparse
 import json

@@ -11,8 +11,8 @@ Export the best checkpoint (by the fixed validation split only) for the Waterlin
 
     /usr/bin/python3 models/unet2/train.py --run models/unet2/runs/main --export DIR [--from CKPT]
 
-writes unet2.onnx (or NAME minus "waterline-" .onnx with --name NAME) + manifest.json (+ metrics.json) into DIR (CKPT default RUN/best.pt; the committed light
-checkpoint models/unet2/checkpoint.pt also exports).
+writes unet2.onnx (or NAME minus "waterline-" .onnx with --name NAME) + manifest.json (+ metrics.json) into DIR (CKPT default RUN/best.pt; a committed light
+checkpoint such as models/unet8/checkpoint.pt also exports).
 
 Schedule: AdamW (weight decay 1e-4), batch --batch, linear warm-up over --warmup steps then cosine decay
 to 2 % of --lr over --epochs epochs; an exponential moving average (EMA) of the weights (and BatchNorm
@@ -246,13 +246,13 @@ def main():
     ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=13)
-    ap.add_argument('--light', default=os.path.join(D.HERE, 'checkpoint.pt'),
-                    help='small committed checkpoint (EMA weights in fp16 + schedule position), written at every '
-                         'epoch end; a run without RUN/last.pt starts from it (fresh optimizer state)')
+    ap.add_argument('--light', help='small checkpoint (EMA weights in fp16 + schedule position), written at every '
+                         'epoch end (default RUN/light.pt; until session 8 models/unet2/checkpoint.pt, now retired); '
+                         'a run without RUN/last.pt starts from it (fresh optimizer state)')
     ap.add_argument('--no-light', action='store_true', help='neither read nor write --light')
     ap.add_argument('--export', metavar='DIR', help='export a checkpoint (--from) to DIR and exit')
     ap.add_argument('--name', default=MODEL_NAME, help='with --export: the model name the manifest gives '
-                    '(a built-in version name, e.g. waterline-unet3; the ONNX file is named after it)')
+                    '(a built-in version name, e.g. waterline-unet8; the ONNX file is named after it)')
     ap.add_argument('--with-checkpoint', action='store_true',
                     help='with --export: also write the light checkpoint of those weights as DIR/checkpoint.pt '
                          '(what a model directory commits, to continue training from)')
@@ -260,6 +260,7 @@ def main():
                     'the light checkpoint works too)')
     args = ap.parse_args()
     os.makedirs(args.run, exist_ok=True)
+    args.light = args.light or os.path.join(args.run, 'light.pt')
 
     def log(msg):
         print(f'[{time.strftime("%Y-%m-%d %H:%M:%S")}] {msg}', flush=True)

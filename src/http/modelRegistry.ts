@@ -5,7 +5,7 @@
  * with this list, so the answer to an unknown name is the same whatever exists on the server's disk.
  */
 import { InputError } from '../core/errors.ts';
-import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
+import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL_NAME, retiredUnet, retiredUnetMessage } from '../core/model/modelNames.ts';
 import { listCachedModels } from '../adapters/hub/modelsCache.ts';
 
 export interface ModelRegistry {
@@ -61,6 +61,12 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     resolve(requested) {
       if (requested === null || requested === undefined || requested === '' || requested === DEFAULT_MODEL_NAME) return null;
       if ((BUILTIN_MODEL_NAMES as readonly string[]).includes(requested)) return requested;
+      const retired = retiredUnet(requested);
+      if (retired) {
+        throw new InputError('model_retired', retiredUnetMessage(requested, retired).message, {
+          hint: `use ${retired.successor}, or leave model out for the server default (GET /models lists the names)`,
+        });
+      }
       if (requested.length <= MAX_MODEL_NAME_LENGTH) {
         const list = cachedNames();
         if (list.includes(requested)) return requested;

@@ -1,5 +1,5 @@
 /** Error hints name options that exist and values that would be accepted (issue 18, item 8). */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,5 +23,15 @@ describeShared('tiling hints', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: .*overlap must be .* got 200 \(use an --overlap of 0 to 111 px\)\n$/);
     expect(r.stderr).not.toContain('--size');
+  });
+});
+
+describeShared('retired models', () => {
+  it('segment --model of a retired built-in names its successor and how to restore the old weights, and writes nothing', async () => {
+    const out = join(dir, 'retired.geojson');
+    const r = await runCli(['segment', scenePath('spot-chicago-pan-stateplane-ft.tif'), '-o', out, '--model', 'waterline-unet7', '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: model "waterline-unet7" was retired in round 2 \(no longer shipped\); waterline-unet8 replaces it .*\(use waterline-unet8, or waterline-unet for the default; .*git checkout [0-9a-f]{12} -- models\/unet7\) and pass that folder as the model\)\n$/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -30,8 +30,29 @@ describe('model registry', () => {
       const err = (() => { try { registry.resolve(name); } catch (e) { return e; } })();
       expect(err).toBeInstanceOf(InputError);
       expect((err as InputError).code).toBe('unknown_model');
-      expect((err as InputError).message).toMatch(/the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet2, waterline-unet3, waterline-unet4, waterline-unet5, waterline-unet6, waterline-unet7, waterline-unet8, waterline-unet9, waterline-spectral, acme\/paligemma-water, vae-less\/other$/);
+      expect((err as InputError).message).toMatch(/the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet5, waterline-unet8, waterline-unet9, waterline-spectral, acme\/paligemma-water, vae-less\/other$/);
     }
+  });
+
+  it('refuses a retired built-in by name with its successor and how to restore it, never loading anything', async () => {
+    const registry = createModelRegistry({ modelsDir: '/nowhere', listCached: () => [] });
+    for (const [name, successor] of [['waterline-unet2', 'waterline-unet8'], ['waterline-unet6', 'waterline-unet9'], ['waterline-unet7', 'waterline-unet8']]) {
+      const err = (() => { try { registry.resolve(name); } catch (e) { return e; } })() as InputError;
+      expect(err).toBeInstanceOf(InputError);
+      expect(err.code).toBe('model_retired');
+      expect(err.message).toContain(`model "${name}" was retired`);
+      expect(err.message).toContain(`${successor} replaces it`);
+      expect(err.hint).toContain(`use ${successor}`);
+      expect(registry.names()).not.toContain(name);
+    }
+    const loads: (string | null)[] = [];
+    const provider = createSegmenterProvider(async (model) => {
+      loads.push(model);
+      return darkWaterSegmenter();
+    }, silentLogger, { resolve: (m) => registry.resolve(m) });
+    await expect(provider.get('waterline-unet3')).rejects.toMatchObject({ code: 'model_retired', status: 400 });
+    expect(loads.filter((m) => m !== null)).toEqual([]); // at most the default, never the retired name
+    await provider.dispose();
   });
 
   it('keys loaded models by the resolved name and keeps at most maxLoaded besides the default', async () => {
@@ -99,7 +120,7 @@ describe('model names over HTTP', () => {
       expect(p2.code).toBe('unknown_model');
       details.add(normal(p2.detail));
     }
-    expect([...details]).toEqual(['the model sent is not a registered model name; the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet2, waterline-unet3, waterline-unet4, waterline-unet5, waterline-unet6, waterline-unet7, waterline-unet8, waterline-unet9, waterline-spectral (use one of these names (GET /models lists them), or leave model out for the server default)']);
+    expect([...details]).toEqual(['the model sent is not a registered model name; the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet5, waterline-unet8, waterline-unet9, waterline-spectral (use one of these names (GET /models lists them), or leave model out for the server default)']);
     expect(loads).toEqual([null]);
   });
 
@@ -110,6 +131,15 @@ describe('model names over HTTP', () => {
     const unet = await postJob('waterline-unet');
     expect(unet.status).toBe(202);
     expect(((await unet.json()) as { model: string | null }).model).toBe('waterline-unet');
+  });
+
+  it('a retired built-in name is a 400 naming its successor, with no repository path in it', async () => {
+    const job = await postJob('waterline-unet4');
+    expect(job.status).toBe(400);
+    const problem = (await job.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('model_retired');
+    expect(problem.detail).toMatch(/^model "waterline-unet4" was retired in round 2 \(no longer shipped\); waterline-unet8 replaces it .*use waterline-unet8, or leave model out for the server default/);
+    expect(problem.detail).not.toMatch(/git|models\//);
   });
 
   it('does not grow memory with many distinct model strings', async () => {

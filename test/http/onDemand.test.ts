@@ -153,13 +153,13 @@ describeShared('on-demand segmentation after the server dropped a model', () => 
     };
     await ask('waterline-unet', 'one');
     await ask(DEFAULT_UNET_VERSION, 'one'); // the same weights: the same copy, under the name asked for
-    await ask('waterline-unet2', 'one'); // room for one named model: the default's versioned copy is dropped
+    await ask('waterline-unet5', 'one'); // room for one named model: the default's versioned copy is dropped
     await ask('waterline-unet', 'two'); // another prompt: not from the tile cache, so the model runs
     await new Promise((r) => setImmediate(r));
     const named = copies.filter((c) => c.model !== null);
     expect(named).toEqual([
       { model: DEFAULT_UNET_VERSION, disposed: true },
-      { model: 'waterline-unet2', disposed: true },
+      { model: 'waterline-unet5', disposed: true },
       { model: DEFAULT_UNET_VERSION, disposed: false },
     ]);
     expect(misuse).toEqual([]);

@@ -211,11 +211,11 @@ describe('segmenter provider', () => {
     await settle();
     expect(named()).toEqual([[DEFAULT_UNET_VERSION, false]]);
     // another model drops it; either name loads it again, once
-    await provider.get('waterline-unet2');
+    await provider.get('waterline-unet5');
     expect(await run(unet)).toBe(`${DEFAULT_UNET_VERSION}:r0c0`);
     expect(await run(version)).toBe(`${DEFAULT_UNET_VERSION}:r0c0`);
     await settle();
-    expect(named()).toEqual([[DEFAULT_UNET_VERSION, true], ['waterline-unet2', true], [DEFAULT_UNET_VERSION, false]]);
+    expect(named()).toEqual([[DEFAULT_UNET_VERSION, true], ['waterline-unet5', true], [DEFAULT_UNET_VERSION, false]]);
     expect(unet.info.name).toBe('waterline-unet');
     await provider.dispose();
     expect(violations).toEqual([]);

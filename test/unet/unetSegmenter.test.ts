@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, InputError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
@@ -10,7 +11,7 @@ import { loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest, une
 import { readStretchedImageTile, readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
 import { builtinUnet, builtinUnetDir, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
-import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION, VERSIONED_UNET_NAMES } from '../../src/core/model/modelNames.ts';
+import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION, RETIRED_UNETS, VERSIONED_UNET_NAMES } from '../../src/core/model/modelNames.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 /** The first 12 names of the committed fixed validation split (never seen in training). */
@@ -188,15 +189,44 @@ describe('built-in U-Nets by name', () => {
     }
   });
 
+  it('refuses a retired built-in name with its successor; the commit it names still holds those weights', () => {
+    const modelsDir = join(tmpdir(), 'wl-no-models');
+    for (const [name, retired] of Object.entries(RETIRED_UNETS)) {
+      expect(BUILTIN_MODEL_NAMES as readonly string[]).not.toContain(name);
+      expect(VERSIONED_UNET_NAMES as readonly string[]).toContain(retired.successor);
+      const err = (() => { try { resolveModel(name, modelsDir); } catch (e) { return e; } })() as InputError;
+      expect(err).toBeInstanceOf(InputError);
+      expect(err.code).toBe('model_retired');
+      expect(err.message).toContain(`${retired.successor} replaces it`);
+      expect(err.hint).toContain(`git checkout ${retired.weightsCommit.slice(0, 12)} -- models/${retired.dir}`);
+    }
+    const repo = resolve(builtinUnetDir('waterline-unet-v1'), '..', '..');
+    const git = (...args: string[]) => spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+    if (git('rev-parse', '--is-shallow-repository').stdout.trim() !== 'false') {
+      console.warn('skipping the retired weights\' history check: not a full git clone');
+      return;
+    }
+    for (const [name, { dir, weightsCommit }] of Object.entries(RETIRED_UNETS)) {
+      const manifest = git('show', `${weightsCommit}:models/${dir}/manifest.json`);
+      expect(manifest.status, `${name}: manifest at ${weightsCommit}`).toBe(0);
+      const { file } = JSON.parse(manifest.stdout) as { file: string };
+      expect(git('cat-file', '-e', `${weightsCommit}:models/${dir}/${file}`).status, `${name}: ${file} at ${weightsCommit}`).toBe(0);
+      expect(existsSync(join(repo, 'models', dir, file)), `${name}: no longer in the checkout`).toBe(false);
+    }
+  });
+
   it('believes a built-in manifest name only in that built-in\'s own directory', () => {
     for (const { name } of builtinUnetList()) {
       const { onnxPath } = readUnetManifest(builtinUnetDir(name));
       expect(unetWeightsName(name, onnxPath)).toBe(name);
     }
     const elsewhere = join(tmpdir(), 'my-finetune', 'unet2.onnx');
-    for (const name of ['waterline-unet2', 'waterline-unet-v1', 'waterline-unet', 'auto', 'waterline-spectral']) expect(unetWeightsName(name, elsewhere)).toBe('unet:my-finetune');
+    for (const name of ['waterline-unet8', 'waterline-unet-v1', 'waterline-unet', 'auto', 'waterline-spectral']) expect(unetWeightsName(name, elsewhere)).toBe('unet:my-finetune');
     // v1's directory does not make a v2 name true, and names that are not built in are kept as they are
-    expect(unetWeightsName('waterline-unet2', v1Onnx)).toBe('unet:unet');
+    expect(unetWeightsName('waterline-unet8', v1Onnx)).toBe('unet:unet');
+    // a retired built-in's name (weights restored from history, or a train.py export under the family's default name)
+    expect(unetWeightsName('waterline-unet2', elsewhere)).toBe('unet:my-finetune');
+    expect(unetWeightsName('waterline-unet6', join(tmpdir(), 'unet6', 'unet6.onnx'))).toBe('unet:unet6');
     expect(unetWeightsName('unet', elsewhere)).toBe('unet');
     expect(unetWeightsName('lakes-2027', elsewhere)).toBe('lakes-2027');
   });
@@ -242,7 +272,7 @@ describe('built-in U-Nets by name', () => {
     }, 60_000);
   });
 
-  for (const [ensemble, member] of [['waterline-unet6', 'waterline-unet5'], ['waterline-unet9', 'waterline-unet8']]) it(`${ensemble} is the mean of v1's and ${member}'s water probabilities (one ONNX graph holding both)`, async () => {
+  for (const [ensemble, member] of [['waterline-unet9', 'waterline-unet8']]) it(`${ensemble} is the mean of v1's and ${member}'s water probabilities (one ONNX graph holding both)`, async () => {
     const modelsDir = join(tmpdir(), 'wl-no-models');
     const tiles = [0, 1, 2].map((k) => {
       const rgb = new Uint8Array(224 * 224 * 3);
@@ -266,7 +296,7 @@ describe('built-in U-Nets by name', () => {
         }
       }
       expect(spread).toBeGreaterThan(0.5); // the members disagree strongly somewhere: the mean is neither of them
-      expect(worst).toBeLessThan(2e-3); // float order and the member's fp16 light checkpoint differ (measured 4e-4 for unet6); one member alone would be off by > 0.25
+      expect(worst).toBeLessThan(2e-3); // float order and the member's fp16 light checkpoint differ (measured 4e-4 for the retired unet6, v1 + unet5); one member alone would be off by > 0.25
       expect(fromLogitMean).toBeGreaterThan(0.05); // and it is the mean of probabilities, not of logits
     } finally {
       await Promise.all([v1.dispose(), single.dispose(), both.dispose()]);

@@ -10,14 +10,9 @@ const modelsRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 
 const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: string }> = {
   'waterline-unet-v1': { dir: resolve(modelsRoot, 'unet'), description: 'U-Net, 482 k parameters (round 1; models/unet/MODEL_CARD.md)' },
-  'waterline-unet2': { dir: resolve(modelsRoot, 'unet2'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, session 3 weights (models/unet2/MODEL_CARD.md)' },
-  'waterline-unet3': { dir: resolve(modelsRoot, 'unet3'), description: 'unet2 architecture with local context, mosaic-scene training (models/unet3/MODEL_CARD.md)' },
-  'waterline-unet4': { dir: resolve(modelsRoot, 'unet4'), description: 'unet3 fine-tuned with a tile-consistency loss: steadier across the tile grid, less false water on snow (models/unet4/MODEL_CARD.md)' },
   'waterline-unet5': { dir: resolve(modelsRoot, 'unet5'), description: 'unet4 trained on the pipeline\'s padded edge tiles too: finds open sea up to the scene edge (models/unet5/MODEL_CARD.md)' },
-  'waterline-unet6': { dir: resolve(modelsRoot, 'unet6'), description: 'v1 and unet5 averaged in one graph: far steadier across the tile grid than unet5, more aerial sea and less snow-water than v1 (models/unet6/MODEL_CARD.md)' },
-  'waterline-unet7': { dir: resolve(modelsRoot, 'unet7'), description: 'unet5 with the tile-consistency loss on real land too: steadier tiles, least snow-water, but misses much of the aerial open sea unet5 finds (models/unet7/MODEL_CARD.md)' },
   'waterline-unet8': { dir: resolve(modelsRoot, 'unet8'), description: 'unet7 trained on lone-scene tiles (a scene of only sea or only land, stretched on its own) too: regains open sea, keeps little snow-water (models/unet8/MODEL_CARD.md)' },
-  'waterline-unet9': { dir: resolve(modelsRoot, 'unet9'), description: 'v1 and unet8 averaged in one graph: the default since round 2 session 7, the first model to pass the default-switch rule (models/unet9/MODEL_CARD.md)' },
+  'waterline-unet9': { dir: resolve(modelsRoot, 'unet9'), description: 'v1 and unet8 averaged in one graph (as the retired unet6 held v1 and unet5): the default since round 2 session 7, the first model to pass the default-switch rule (models/unet9/MODEL_CARD.md)' },
 };
 
 /** The committed directory of a built-in U-Net version. */

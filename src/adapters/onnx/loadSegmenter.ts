@@ -3,11 +3,11 @@
  * cache (`waterline models list`), `waterline-unet` (the default built-in U-Net, also the default when no
  * model is configured) or a versioned built-in U-Net (`waterline-unet-v1`).
  */
-import { DEFAULT_MODEL_NAME, UNET_MODEL_NAME } from '../../core/model/modelNames.ts';
+import { DEFAULT_MODEL_NAME, UNET_MODEL_NAME, retiredUnet, retiredUnetMessage } from '../../core/model/modelNames.ts';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../../logger.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
-import { ModelError, NotFoundError } from '../../core/errors.ts';
+import { InputError, ModelError, NotFoundError } from '../../core/errors.ts';
 import { findCachedModel } from '../hub/modelsCache.ts';
 import { defaultVaePath } from '../vae/vaeCheckpoint.ts';
 import { loadSegmentationVae } from '../vae/segmentationVae.ts';
@@ -38,6 +38,11 @@ export function resolveModel(model: string | undefined, modelsDir: string): { ki
   const name = !model || model === DEFAULT_MODEL_NAME ? UNET_MODEL_NAME : model;
   const builtin = builtinUnet(name);
   if (builtin) return { kind: 'unet', path: builtin.dir, name };
+  const retired = retiredUnet(name);
+  if (retired && !existsSync(name)) {
+    const { message, hint } = retiredUnetMessage(name, retired);
+    throw new InputError('model_retired', message, { hint });
+  }
   if (existsSync(name)) {
     if (isPaliGemmaDir(name)) return { kind: 'paligemma', dir: name };
     if (existsSync(`${name}/manifest.json`) || name.endsWith('.onnx')) return { kind: 'unet', path: name };

@@ -18,7 +18,7 @@ import type { ModelTile, Segmenter, SegmenterInfo, SegmentOptions, TileSegmentat
 import type { Logger } from '../../logger.ts';
 import { assertInputs, createOnnxSession, expectedProvider, runFloat32, type Device } from './onnxSession.ts';
 import { createThreadedOnnxSession } from './threadedOnnxSession.ts';
-import { UNET_MODEL_NAME, isBuiltinModelName } from '../../core/model/modelNames.ts';
+import { UNET_MODEL_NAME, isBuiltinModelName, retiredUnet } from '../../core/model/modelNames.ts';
 import { builtinUnet, defaultUnetDir } from './builtinUnets.ts';
 
 const manifestSchema = z.object({
@@ -147,11 +147,12 @@ function realPath(path: string): string {
 
 /**
  * The name a U-Net's weights go by: the manifest's, unless it is a built-in model name and the model is not in that
- * built-in's committed directory (a copy or a fine-tune exported with the same manifest, e.g. by models/unet2/train.py):
- * then `unet:<directory name>` (never a full path), so neither its name nor its provenance passes for the shipped weights.
+ * built-in's committed directory (a copy or a fine-tune exported with the same manifest, e.g. by models/unet2/train.py),
+ * or a retired built-in's name (weights restored from history, or an export that kept the family's default name):
+ * then `unet:<directory name>` (never a full path), so neither its name nor its provenance passes for shipped weights.
  */
 export function unetWeightsName(manifestName: string, onnxPath: string): string {
-  if (!isBuiltinModelName(manifestName)) return manifestName;
+  if (!isBuiltinModelName(manifestName) && !retiredUnet(manifestName)) return manifestName;
   const dir = dirname(realPath(onnxPath));
   const builtin = builtinUnet(manifestName);
   if (builtin && realPath(builtin.dir) === dir) return manifestName;

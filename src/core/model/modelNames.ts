@@ -4,8 +4,7 @@
  * `auto` means the server's (or CLI's) default model.
  */
 export const BUILTIN_MODEL_NAMES = [
-  'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet2', 'waterline-unet3', 'waterline-unet4',
-  'waterline-unet5', 'waterline-unet6', 'waterline-unet7', 'waterline-unet8', 'waterline-unet9', 'waterline-spectral',
+  'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-spectral',
 ] as const;
 
 export type BuiltinModelName = (typeof BUILTIN_MODEL_NAMES)[number];
@@ -19,10 +18,7 @@ export const DEFAULT_MODEL_NAME: BuiltinModelName = 'auto';
  * (src/adapters/onnx/builtinUnets.ts).
  */
 export const UNET_MODEL_NAME = 'waterline-unet';
-export const VERSIONED_UNET_NAMES = [
-  'waterline-unet-v1', 'waterline-unet2', 'waterline-unet3', 'waterline-unet4', 'waterline-unet5', 'waterline-unet6', 'waterline-unet7',
-  'waterline-unet8', 'waterline-unet9',
-] as const;
+export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9'] as const;
 export type VersionedUnetName = (typeof VERSIONED_UNET_NAMES)[number];
 /** What `waterline-unet` (and `auto` on RGB-only scenes) runs. */
 export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet9';
@@ -31,6 +27,44 @@ export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet9';
 export function builtinUnetVersion(name: string): VersionedUnetName | undefined {
   if (name === UNET_MODEL_NAME) return DEFAULT_UNET_VERSION;
   return (VERSIONED_UNET_NAMES as readonly string[]).includes(name) ? name as VersionedUnetName : undefined;
+}
+
+/**
+ * Built-in U-Nets no longer shipped (round 2, session 8: intermediate versions, each surpassed by a version kept;
+ * their weights made the checkout too large to travel to a GPU machine). A request for one gets an error naming
+ * what to use instead; the weights stay in the repository's history, at `weightsCommit`, under `models/<dir>`.
+ */
+export interface RetiredUnet {
+  /** The kept version that does its job now. */
+  successor: VersionedUnetName;
+  /** Why that one (one line, for the error message). */
+  why: string;
+  /** The folder under models/ that held it, and a commit that still has its weights there. */
+  dir: string;
+  weightsCommit: string;
+}
+
+const WEIGHTS_COMMIT = '30b82d4b5a7659ebb4e71e99506955fc12a7f848';
+export const RETIRED_UNETS: Readonly<Record<string, RetiredUnet>> = {
+  'waterline-unet2': { successor: 'waterline-unet8', why: 'same network, later training', dir: 'unet2', weightsCommit: WEIGHTS_COMMIT },
+  'waterline-unet3': { successor: 'waterline-unet8', why: 'same network and recipe, later training', dir: 'unet3', weightsCommit: WEIGHTS_COMMIT },
+  'waterline-unet4': { successor: 'waterline-unet8', why: 'same network and recipe, later training', dir: 'unet4', weightsCommit: WEIGHTS_COMMIT },
+  'waterline-unet6': { successor: 'waterline-unet9', why: 'v1 and a later member in one graph, as unet6 was', dir: 'unet6', weightsCommit: WEIGHTS_COMMIT },
+  'waterline-unet7': { successor: 'waterline-unet8', why: 'unet7 fine-tuned to regain open sea', dir: 'unet7', weightsCommit: WEIGHTS_COMMIT },
+};
+
+/** The retirement record of a built-in U-Net name that is no longer shipped, or undefined. */
+export function retiredUnet(name: string): RetiredUnet | undefined {
+  return Object.hasOwn(RETIRED_UNETS, name) ? RETIRED_UNETS[name] : undefined;
+}
+
+/** What a request for a retired name is told: what to use instead, and how to get the old weights back. */
+export function retiredUnetMessage(name: string, retired: RetiredUnet): { message: string; hint: string } {
+  return {
+    message: `model "${name}" was retired in round 2 (no longer shipped); ${retired.successor} replaces it (${retired.why})`,
+    hint: `use ${retired.successor}, or waterline-unet for the default; to rerun an old job with the old weights, restore them from the `
+      + `repository's history (git checkout ${retired.weightsCommit.slice(0, 12)} -- models/${retired.dir}) and pass that folder as the model`,
+  };
 }
 
 /** The water index alone (no learned model). */
