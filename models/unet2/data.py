@@ -29,6 +29,7 @@ refused: they are for reporting only, never for training or any choice.
     /usr/bin/python3 models/unet2/data.py --shared ../shared/data   # builds (or checks) the cache
 """
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -268,13 +269,32 @@ def scene_arrays(shared, scene, label, scale, work, log, rgb_bands=None):
     return rgb, lab, wt
 
 
+# pack_data.py's form of the pairs (WebP chips, bit-packed masks), read when the cache has no pairs.npz
+PAIRS_PACK = 'pairs-pack.npz'
+
+
+def unpack_pairs(path):
+    """(names, images N x 224 x 224 x 3 uint8, masks N x 224 x 224 uint8 0/1) from a pack_data.py pack."""
+    z = np.load(path)
+    encoded, offsets = z['encoded'], z['offsets']
+    images = np.stack([np.asarray(Image.open(io.BytesIO(encoded[offsets[i]:offsets[i + 1]].tobytes())).convert('RGB'))
+                       for i in range(len(offsets) - 1)])
+    shape = tuple(int(v) for v in z['shape'])
+    masks = np.unpackbits(z['masks'], axis=-1, count=shape[-1]).astype(np.uint8)
+    return list(z['names']), images, masks
+
+
 def build(shared, cache, log=print, scenes=None):
-    """Build (or load) the cache: dict with pair arrays and a list of scene dicts."""
+    """Build (or load) the cache: dict with pair arrays and a list of scene dicts (a pack_data.py pack in `cache`
+    stands in for ../shared/data)."""
     os.makedirs(cache, exist_ok=True)
     pairs_path = os.path.join(cache, 'pairs.npz')
     if os.path.exists(pairs_path):
         z = np.load(pairs_path)
         names, images, masks = list(z['names']), z['images'], z['masks']
+    elif os.path.exists(os.path.join(cache, PAIRS_PACK)):
+        names, images, masks = unpack_pairs(os.path.join(cache, PAIRS_PACK))
+        log(f'pairs unpacked from {PAIRS_PACK} (pack_data.py: WebP chips)')
     else:
         names, images, masks = load_pairs(os.path.join(shared, 'water-bodies'))
         np.savez(pairs_path, names=np.array(names), images=images, masks=masks)
@@ -293,7 +313,8 @@ def build(shared, cache, log=print, scenes=None):
             else:
                 rgb, lab, wt = scene_arrays(shared, scene, label, scale, cache, log, bands)
                 np.savez(p, rgb=rgb, label=lab, weight=wt)
-            out.append({'name': f'{scene}@x{scale}{suffix}', 'rgb': rgb, 'label': lab, 'weight': wt})
+            out.append({'name': f'{scene}@x{scale}{suffix}', 'rgb': rgb, 'label': lab, 'weight': wt,
+                        'file': os.path.basename(p)})
     return {'names': names, 'images': images, 'masks': masks, 'scenes': out}
 
 

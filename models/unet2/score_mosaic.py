@@ -40,7 +40,7 @@ def load_net(path):
         if any(m != loaded[0][1] or s != loaded[0][2] for _, m, s in loaded):
             raise ValueError(f'{path}: the members normalize their input differently; an ensemble needs one input')
         return MeanProbability([n for n, _, _ in loaded]).eval(), loaded[0][1], loaded[0][2]
-    ckpt = torch.load(path)
+    ckpt = torch.load(path, map_location='cpu', weights_only=False)  # ours; written on a GPU machine too
     if 'state_dict' in ckpt:  # v1 (models/unet/unet.pt)
         net = v1_module().WaterUNet(ckpt['channels'])
         net.load_state_dict(ckpt['state_dict'])

@@ -50,6 +50,73 @@ def per_epoch(args, kind):
     return getattr(args, f'{kind}_per_epoch')
 
 
+def make_batch(batch, rng, args, images, masks, train_idx, scenes):
+    """One step's samples: (x N x 224 x 224 x 3, y N x 224 x 224, w N x 224 x 224, corners) — the batch's items
+    (augment.make_sample), then args.consistency_pairs pairs of overlapping windows (their corners), all drawn from
+    `rng` in that order (the order every run before session 8 drew them in, from the run's one generator)."""
+    xs, ys, ws = [], [], []
+    for kind, i in batch:
+        src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
+            (kind, images, masks, train_idx) if kind in GENERATED_KINDS else ('scene', scenes[i])
+        f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
+        xs.append(f)
+        ys.append(y)
+        ws.append(w)
+    corners = []
+    for _ in range(args.consistency_pairs):
+        # one draw decides the source (none when every pair is a chip canvas, as runs before ft10 drew)
+        u = rng.random() if args.consistency_scenes or args.consistency_mosaics else 1.0
+        scene = scenes[int(rng.integers(len(scenes)))] if u < args.consistency_scenes else None
+        canvas = mosaic_canvas(images, masks, train_idx, rng) \
+            if scene is None and u < args.consistency_scenes + args.consistency_mosaics else None
+        windows, where = overlapping_windows(images, masks, train_idx, rng, scene=scene, canvas=canvas)
+        corners.append(where)
+        for f, y, w in windows:
+            xs.append(f)
+            ys.append(y)
+            ws.append(w)
+    return np.stack(xs), np.stack(ys), np.stack(ws), corners
+
+
+# --workers: the data each sample-making process reads (set before the processes fork, shared copy-on-write)
+_WORKER_DATA = {}
+
+
+def _worker_init():
+    torch.set_num_threads(1)  # augment's interpolation: one thread per process
+
+
+def _worker_batch(task):
+    """A step's batch made in a worker, from a generator seeded by (run seed, epoch, step): the same batch whatever
+    the number of workers, and again after a resume."""
+    batch, seed = task
+    d = _WORKER_DATA
+    return make_batch(batch, np.random.default_rng(seed), d['args'], d['images'], d['masks'], d['train_idx'], d['scenes'])
+
+
+class OnDevice(torch.nn.Module):
+    """A network on `device` that takes and returns CPU tensors (what the validation code passes and reads)."""
+
+    def __init__(self, net, device):
+        super().__init__()
+        self.net, self.device = net, device
+
+    def forward(self, x):
+        return self.net(x.to(self.device)).float().cpu()
+
+
+def on_cpu(tree):
+    """Tensors of a state dict (nested dicts and lists too: an optimizer's) on the CPU, so that a checkpoint written on
+    a GPU machine loads anywhere."""
+    if torch.is_tensor(tree):
+        return tree.detach().cpu()
+    if isinstance(tree, dict):
+        return {k: on_cpu(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(on_cpu(v) for v in tree)
+    return tree
+
+
 def to_tensor(x, mean, std):
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return (t - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
@@ -170,7 +237,7 @@ def light_checkpoint(ckpt):
 
 
 def export(ckpt_path, out, log, name=MODEL_NAME, with_checkpoint=False):
-    ckpt = torch.load(ckpt_path)
+    ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
     model = build(ckpt['arch'])
     model.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
     os.makedirs(out, exist_ok=True)
@@ -245,6 +312,15 @@ def main():
                     help='on resume, take --epochs and --sea-per-epoch from the command line instead of the run')
     ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--device', default='cpu', help="where the network trains: cpu, or cuda on a GPU machine "
+                    '(samples are made on the CPU either way; checkpoints are written CPU-loadable)')
+    ap.add_argument('--workers', type=int, default=0,
+                    help='processes making the samples (0: the training process, from the run\'s one random generator, '
+                         'as every run before session 8; N > 0: each step\'s batch from a generator seeded by (seed, '
+                         'epoch, step), so the run is the same for any N > 0 but not the same as with 0)')
+    ap.add_argument('--stop-after', type=float, metavar='MIN',
+                    help='write last.pt and stop after this many minutes (the same command resumes): for a machine '
+                         'lent for a fixed time')
     ap.add_argument('--seed', type=int, default=13)
     ap.add_argument('--light', help='small checkpoint (EMA weights in fp16 + schedule position), written at every '
                          'epoch end (default RUN/light.pt; until session 8 models/unet2/checkpoint.pt, now retired); '
@@ -261,6 +337,9 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.run, exist_ok=True)
     args.light = args.light or os.path.join(args.run, 'light.pt')
+    # how a step's batch is drawn (kept by a resumed run, whatever --workers it resumes with): from the run's one
+    # generator (every run before session 8), or from a generator seeded by (seed, epoch, step), which --workers needs
+    args.seeded_batches = args.workers > 0
 
     def log(msg):
         print(f'[{time.strftime("%Y-%m-%d %H:%M:%S")}] {msg}', flush=True)
@@ -283,20 +362,21 @@ def main():
 
     last_path = os.path.join(args.run, 'last.pt')
     arch = {'name': args.arch, 'width': args.width, 'expand': args.expand, 'context': args.context or 'global'}
-    state = torch.load(last_path) if os.path.exists(last_path) else None
+    state = torch.load(last_path, map_location='cpu', weights_only=False) if os.path.exists(last_path) else None
     light = None
-    init = torch.load(args.init) if state is None and args.init else None
+    init = torch.load(args.init, map_location='cpu', weights_only=False) if state is None and args.init else None
     if state is None and init is None and not args.no_light and os.path.exists(args.light):
-        light = torch.load(args.light)
+        light = torch.load(args.light, map_location='cpu', weights_only=False)
         state = light
     if state is not None:
         arch = state['arch']
         saved = state['args']
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
-                       'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0}
+                       'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
+                       'seeded_batches': False}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -308,13 +388,25 @@ def main():
                 f'{args.bright_per_epoch} bright land tiles per epoch')
     elif init is not None:
         arch = {**init['arch'], **({'context': args.context} if args.context else {})}
-    model = build(arch)
-    ema = build(arch)
+    pool = None
+    if args.workers:
+        if not args.seeded_batches:
+            raise SystemExit(f'{args.run} was started without --workers (batches from one generator); resume it without')
+        import multiprocessing
+        _WORKER_DATA.update(args=args, images=images, masks=masks, train_idx=train_idx, scenes=scenes)
+        # forked before the network touches the GPU: the workers only make samples, on the CPU
+        pool = multiprocessing.get_context('fork').Pool(args.workers, initializer=_worker_init)
+    device = torch.device(args.device)
+    if state is None and init is None:
+        torch.manual_seed(args.seed)  # a fresh run's initial weights from its seed (before session 8: unseeded)
+    model = build(arch).to(device)
+    ema = build(arch).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     n_per_epoch = len(train_idx) + args.scene_per_epoch + sum(per_epoch(args, k) for k in GENERATED_KINDS)
     mosaics = mosaic_val_set(images, masks, val_idx)
 
     def validate(net):
+        net = net if device.type == 'cpu' else OnDevice(net, device)
         return validation_metrics(net, images, masks, val_idx, scenes, mosaics, mean, std)
 
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
@@ -364,12 +456,13 @@ def main():
         f'{args.epochs} epochs; val {len(val_idx)} pairs; held out: {", ".join(D.HELD_OUT_SCENES)}')
 
     def checkpoint():
-        save(last_path, {'arch': arch, 'model': model.state_dict(), 'ema': ema.state_dict(), 'opt': opt.state_dict(),
+        save(last_path, {'arch': arch, 'model': on_cpu(model.state_dict()), 'ema': on_cpu(ema.state_dict()),
+                         'opt': on_cpu(opt.state_dict()),
                          'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'epoch': epoch,
                          'step': step, 'order': order, 'history': history, 'best_iou': best_iou,
                          'args': vars(args), 'mean': mean.tolist(), 'std': std.tolist()})
 
-    last_ckpt = time.time()
+    last_ckpt = run_start = time.time()
     while epoch <= args.epochs:
         if order is None:
             items = [('pair', int(i)) for i in train_idx] + \
@@ -380,32 +473,19 @@ def main():
         else:
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
         model.train()
+        batches = pool.imap(_worker_batch, [(order[k * args.batch:(k + 1) * args.batch], [args.seed, epoch, k])
+                                            for k in range(step, steps_per_epoch)]) if pool else None
         while step < steps_per_epoch:
             batch = order[step * args.batch:(step + 1) * args.batch]
-            xs, ys, ws = [], [], []
-            for kind, i in batch:
-                src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
-                    (kind, images, masks, train_idx) if kind in GENERATED_KINDS else ('scene', scenes[i])
-                f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
-                xs.append(f)
-                ys.append(y)
-                ws.append(w)
-            corners = []
-            for _ in range(args.consistency_pairs):
-                # one draw decides the source (none when every pair is a chip canvas, as runs before ft10 drew)
-                u = rng.random() if args.consistency_scenes or args.consistency_mosaics else 1.0
-                scene = scenes[int(rng.integers(len(scenes)))] if u < args.consistency_scenes else None
-                canvas = mosaic_canvas(images, masks, train_idx, rng) \
-                    if scene is None and u < args.consistency_scenes + args.consistency_mosaics else None
-                windows, where = overlapping_windows(images, masks, train_idx, rng, scene=scene, canvas=canvas)
-                corners.append(where)
-                for f, y, w in windows:
-                    xs.append(f)
-                    ys.append(y)
-                    ws.append(w)
-            x = to_tensor(np.stack(xs), mean, std)
-            y = torch.from_numpy(np.stack(ys)).unsqueeze(1)
-            w = torch.from_numpy(np.stack(ws)).unsqueeze(1)
+            if batches is not None:
+                xs, ys, ws, corners = next(batches)
+            else:
+                xs, ys, ws, corners = make_batch(
+                    batch, np.random.default_rng([args.seed, epoch, step]) if args.seeded_batches else rng,
+                    args, images, masks, train_idx, scenes)
+            x = to_tensor(xs, mean, std).to(device)
+            y = torch.from_numpy(ys).unsqueeze(1).to(device)
+            w = torch.from_numpy(ws).unsqueeze(1).to(device)
             for g in opt.param_groups:
                 g['lr'] = lr_at((epoch - 1) * steps_per_epoch + step, total_steps, args)
             logits = model(x)
@@ -426,6 +506,13 @@ def main():
             if time.time() - last_ckpt > args.ckpt_min * 60:
                 checkpoint()
                 last_ckpt = time.time()
+            if args.stop_after is not None and time.time() - run_start > args.stop_after * 60 and step < steps_per_epoch:
+                checkpoint()
+                if pool:
+                    pool.terminate()
+                log(f'stopped after {args.stop_after} min (--stop-after) at epoch {epoch} step {step}; last.pt written, '
+                    'the same command resumes')
+                return 0
         m = validate(ema)
         rec = {'epoch': epoch, 'loss': ep_loss / max(ep_n, 1), **m, 'minutes': round((time.time() - ep_start) / 60, 1),
                'finished': time.strftime('%Y-%m-%d %H:%M:%S')}
@@ -436,7 +523,7 @@ def main():
             f'p {m["mosaic_precision"]:.4f} r {m["mosaic_recall"]:.4f}; transfer score {transfer_score(m):.4f} '
             f'({rec["minutes"]} min, partial if resumed)')
         def keep(file, what, value):
-            save(os.path.join(args.run, file), {'arch': arch, 'ema': ema.state_dict(), 'epoch': epoch, 'val': m,
+            save(os.path.join(args.run, file), {'arch': arch, 'ema': on_cpu(ema.state_dict()), 'epoch': epoch, 'val': m,
                                                 'history': history, 'args': vars(args), 'mean': mean.tolist(),
                                                 'std': std.tolist()})
             log(f'new best {what} = {value:.4f} saved as {file}')
@@ -462,12 +549,14 @@ def main():
         if not args.no_light:
             save(args.light, light_checkpoint({'arch': arch, 'epoch': epoch, 'history': history, 'best_iou': best_iou,
                                                'args': vars(args), 'mean': mean.tolist(), 'std': std.tolist(),
-                                               'ema': ema.state_dict()}))
+                                               'ema': on_cpu(ema.state_dict())}))
         epoch += 1
         step = 0
         order = None
         checkpoint()
         last_ckpt = time.time()
+    if pool:
+        pool.terminate()
     log('training finished')
     return 0
 
