@@ -430,7 +430,7 @@ def edge_pad(f, y, w, rng):
 
 def make_sample(source, rng, domain_p, edge_p=0.0):
     """source: ('pair', images, masks, i[, train_idx, shift_p]), ('sea' | 'bright' | 'mosaic' | 'alone', images, masks,
-    train_idx)
+    train_idx[, land share: 'alone' only])
     or ('scene', scene dict). With shift_p, a pair is a window across it and three other chips (`shifted_pair`).
     edge_p: the share of samples (scene windows aside: they reach past their scene's edge already) cut as the
     pipeline's edge tiles are (`edge_pad`). Returns f HxWx3, y HxW, w HxW float32."""
@@ -449,7 +449,7 @@ def make_sample(source, rng, domain_p, edge_p=0.0):
         f, y, w = mosaic_sample(source[1], source[2], source[3], rng)
     elif source[0] == 'alone':
         from mosaic import alone_sample
-        f, y, w = alone_sample(source[1], source[2], source[3], rng)
+        f, y, w = alone_sample(source[1], source[2], source[3], rng, **({'land': source[4]} if len(source) > 4 else {}))
     else:
         f, y, w = scene_sample(source[1], rng)
     f, y, w = flip_rotate(rng, f, y, w)

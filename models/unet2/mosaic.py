@@ -107,17 +107,18 @@ def mosaic_canvas(images, masks, train_idx, rng):
     return f[r:r + 2 * SIZE, c:c + 2 * SIZE].astype(np.float32), y[r:r + 2 * SIZE, c:c + 2 * SIZE].astype(np.float32)
 
 
-def alone_sample(images, masks, train_idx, rng, tries=8):
+def alone_sample(images, masks, train_idx, rng, tries=8, land=0.3):
     """A scene with nothing else in it, as the pipeline renders it: one tile of only water or only land, haze and
     colour balance, then ONE stretch over the tile itself (src/core/grid/bandStretch.ts stretches a whole scene;
     in an all-sea scene the sea's small range is spread over 0..255, waves and all). Water: procedural open water
     (p 0.4) or the largest all-water square (>= 80 px) of a training chip, enlarged; land (p 0.3): the largest
     all-land square of a training chip, enlarged — so that a uniform stretched tile does not come to mean water.
     The shares are nominal: after `tries` chips without such a square the tile is procedural open water (about
-    one chip-water draw in eight, one chip-land draw in 270, with the training split's chips)."""
+    one chip-water draw in eight, one chip-land draw in 270, with the training split's chips). `land`: the land share
+    (session 8: train.py --alone-land-share); the water shares keep their 4 : 3 ratio, and 0.3 draws as before."""
     u = rng.random()
-    f, water = None, u < 0.7
-    if u >= 0.4:
+    f, water = None, u < 1 - land
+    if u >= 0.4 / 0.7 * (1 - land):
         for _ in range(tries):
             i = int(train_idx[rng.integers(0, len(train_idx))])
             f = chip_interior(images[i], masks[i], water)

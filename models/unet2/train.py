@@ -57,6 +57,7 @@ def make_batch(batch, rng, args, images, masks, train_idx, scenes):
     xs, ys, ws = [], [], []
     for kind, i in batch:
         src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
+            ('alone', images, masks, train_idx, args.alone_land_share) if kind == 'alone' else \
             (kind, images, masks, train_idx) if kind in GENERATED_KINDS else ('scene', scenes[i])
         f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
         xs.append(f)
@@ -289,6 +290,9 @@ def main():
     ap.add_argument('--alone-per-epoch', type=int, default=0,
                     help='tiles per epoch of a scene with nothing else in it (mosaic.alone_sample: only water or only '
                          'land, one stretch over the tile itself, as the pipeline stretches an all-sea scene)')
+    ap.add_argument('--alone-land-share', type=float, default=0.3,
+                    help='share of the lone-scene tiles that are land (mosaic.alone_sample; the rest open water and '
+                         'chip lake interiors, 4 : 3)')
     ap.add_argument('--pair-shift', type=float, default=0.0,
                     help='share of chips trained as a random window across a 2 x 2 canvas of chips '
                          '(augment.shifted_pair: water cut by the tile border anywhere)')
@@ -374,9 +378,9 @@ def main():
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
-                       'seeded_batches': False}
+                       'seeded_batches': False, 'alone_land_share': 0.3}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
