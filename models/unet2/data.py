@@ -273,15 +273,25 @@ def scene_arrays(shared, scene, label, scale, work, log, rgb_bands=None):
 PAIRS_PACK = 'pairs-pack.npz'
 
 
+def train_normalisation(images, names):
+    """(mean, std) per channel of the training split's chips, scaled 0..1: what every built-in U-Net normalises its
+    input by (float64 sums, as train.py has always computed them)."""
+    train_idx, _ = split(len(names))
+    tr = images[train_idx].reshape(-1, 3).astype(np.float64) / 255.0
+    return [float(v) for v in np.float32(tr.mean(0))], [float(v) for v in np.float32(tr.std(0))]
+
+
 def unpack_pairs(path):
-    """(names, images N x 224 x 224 x 3 uint8, masks N x 224 x 224 uint8 0/1) from a pack_data.py pack."""
+    """(names, images N x 224 x 224 x 3 uint8, masks N x 224 x 224 uint8 0/1, (mean, std) of the original chips) from
+    a pack_data.py pack: the lossy chips would give a slightly different normalisation, and then no model trained on
+    them could be averaged with v1 (score_mosaic.load_net refuses members that normalise differently)."""
     z = np.load(path)
     encoded, offsets = z['encoded'], z['offsets']
     images = np.stack([np.asarray(Image.open(io.BytesIO(encoded[offsets[i]:offsets[i + 1]].tobytes())).convert('RGB'))
                        for i in range(len(offsets) - 1)])
     shape = tuple(int(v) for v in z['shape'])
     masks = np.unpackbits(z['masks'], axis=-1, count=shape[-1]).astype(np.uint8)
-    return list(z['names']), images, masks
+    return list(z['names']), images, masks, ([float(v) for v in z['mean']], [float(v) for v in z['std']])
 
 
 def build(shared, cache, log=print, scenes=None):
@@ -289,11 +299,12 @@ def build(shared, cache, log=print, scenes=None):
     stands in for ../shared/data)."""
     os.makedirs(cache, exist_ok=True)
     pairs_path = os.path.join(cache, 'pairs.npz')
+    normalisation = None
     if os.path.exists(pairs_path):
         z = np.load(pairs_path)
         names, images, masks = list(z['names']), z['images'], z['masks']
     elif os.path.exists(os.path.join(cache, PAIRS_PACK)):
-        names, images, masks = unpack_pairs(os.path.join(cache, PAIRS_PACK))
+        names, images, masks, normalisation = unpack_pairs(os.path.join(cache, PAIRS_PACK))
         log(f'pairs unpacked from {PAIRS_PACK} (pack_data.py: WebP chips)')
     else:
         names, images, masks = load_pairs(os.path.join(shared, 'water-bodies'))
@@ -315,7 +326,8 @@ def build(shared, cache, log=print, scenes=None):
                 np.savez(p, rgb=rgb, label=lab, weight=wt)
             out.append({'name': f'{scene}@x{scale}{suffix}', 'rgb': rgb, 'label': lab, 'weight': wt,
                         'file': os.path.basename(p)})
-    return {'names': names, 'images': images, 'masks': masks, 'scenes': out}
+    return {'names': names, 'images': images, 'masks': masks, 'scenes': out,
+            'normalisation': normalisation or train_normalisation(images, names)}
 
 
 def main():

@@ -83,7 +83,7 @@ def figures_of(spec, shared, cache, log):
             export_onnx(net, os.path.join(tmp, 'rules.onnx'))
         write_manifest(tmp, 'waterline-unet-rules', 'rules.onnx', mean, std, sum(p.numel() for p in net.parameters()),
                        f'rules.py export of {spec}', D.SIZE)
-        per_scene = next(iter(tile_grid([tmp]).values()))
+        per_scene = next(iter(tile_grid([tmp], shared=shared).values()))
     out['tile_grid'] = sum(per_scene.values()) / len(per_scene)
     return {k: round(float(v), 4) for k, v in out.items()}, per_scene
 

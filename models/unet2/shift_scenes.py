@@ -24,12 +24,12 @@ assert not set(SCENES) & set(D.HELD_OUT_SCENES)
 MEAN_SCENES = [s for s in SCENES if 'stlawrence' not in s]
 
 
-def tile_grid(models, overlaps=(32,), report=lambda line: None):
+def tile_grid(models, overlaps=(32,), report=lambda line: None, shared=os.path.join(D.REPO, '..', 'shared', 'data')):
     """{f'{model} overlap {ov}': {scene: disagreement}} over MEAN_SCENES, for `models` (what `--model` takes: a name
     or a model directory); `report` gets one dict per scene segmented (St Lawrence's included)."""
     from osgeo import gdal
     gdal.UseExceptions()
-    shared = os.path.join(D.REPO, '..', 'shared', 'data', 'scenes')
+    shared = os.path.join(shared, 'scenes')
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
         for sc in SCENES:

@@ -356,10 +356,7 @@ def main():
     d = D.build(args.shared, args.cache, log)
     images, masks = d['images'], d['masks']
     train_idx, val_idx = D.split(len(d['names']))
-    tr = images[train_idx].reshape(-1, 3).astype(np.float64) / 255.0
-    mean = torch.tensor(tr.mean(0), dtype=torch.float32)
-    std = torch.tensor(tr.std(0), dtype=torch.float32)
-    del tr
+    mean, std = (torch.tensor(v, dtype=torch.float32) for v in d['normalisation'])  # a pack's: the original chips'
     scenes = d['scenes']
     for s in scenes:
         s['train_rows'] = D.scene_val_cut(s['label'].shape[0])
@@ -368,6 +365,9 @@ def main():
     arch = {'name': args.arch, 'width': args.width, 'expand': args.expand, 'context': args.context or 'global'}
     state = torch.load(last_path, map_location='cpu', weights_only=False) if os.path.exists(last_path) else None
     light = None
+    if state is None and args.init and not args.no_light and os.path.exists(args.light):
+        raise SystemExit(f'both --init and the light checkpoint {args.light} would start this run: drop --init to continue '
+                         'from the light checkpoint, or remove it to start from --init')
     init = torch.load(args.init, map_location='cpu', weights_only=False) if state is None and args.init else None
     if state is None and init is None and not args.no_light and os.path.exists(args.light):
         light = torch.load(args.light, map_location='cpu', weights_only=False)
@@ -392,6 +392,8 @@ def main():
                 f'{args.bright_per_epoch} bright land tiles per epoch')
     elif init is not None:
         arch = {**init['arch'], **({'context': args.context} if args.context else {})}
+    if light is not None:  # a light start begins an epoch with a fresh generator: either way of drawing batches fits
+        args.seeded_batches = args.workers > 0
     pool = None
     if args.workers:
         if not args.seeded_batches:

@@ -31,7 +31,7 @@ describeShared('retired models', () => {
     const out = join(dir, 'retired.geojson');
     const r = await runCli(['segment', scenePath('spot-chicago-pan-stateplane-ft.tif'), '-o', out, '--model', 'waterline-unet7', '--device', 'cpu']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: model "waterline-unet7" was retired in round 2 \(no longer shipped\); waterline-unet8 replaces it .*\(use waterline-unet8, or waterline-unet for the default; .*git checkout [0-9a-f]{12} -- models\/unet7\) and pass that folder as the model\)\n$/);
+    expect(r.stderr).toMatch(/^error: model "waterline-unet7" was retired in round 2 \(no longer shipped\); waterline-unet8 replaces it .*\(use waterline-unet8, or waterline-unet for the default; .*git archive [0-9a-f]{12} models\/unet7 \| tar -x -C old\) and pass old\/models\/unet7 as the model\)\n$/);
     expect(existsSync(out)).toBe(false);
   });
 });

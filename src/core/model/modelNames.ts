@@ -62,8 +62,10 @@ export function retiredUnet(name: string): RetiredUnet | undefined {
 export function retiredUnetMessage(name: string, retired: RetiredUnet): { message: string; hint: string } {
   return {
     message: `model "${name}" was retired in round 2 (no longer shipped); ${retired.successor} replaces it (${retired.why})`,
-    hint: `use ${retired.successor}, or waterline-unet for the default; to rerun an old job with the old weights, restore them from the `
-      + `repository's history (git checkout ${retired.weightsCommit.slice(0, 12)} -- models/${retired.dir}) and pass that folder as the model`,
+    // extracted beside the checkout, not checked out into it: nothing in the working tree or the index changes
+    hint: `use ${retired.successor}, or waterline-unet for the default; to rerun an old job with the old weights, extract them from the `
+      + `repository's history (mkdir -p old && git archive ${retired.weightsCommit.slice(0, 12)} models/${retired.dir} | tar -x -C old) `
+      + `and pass old/models/${retired.dir} as the model`,
   };
 }
 
