@@ -296,7 +296,7 @@ def unpack_pairs(path):
 
 def build(shared, cache, log=print, scenes=None):
     """Build (or load) the cache: dict with pair arrays and a list of scene dicts (a pack_data.py pack in `cache`
-    stands in for ../shared/data)."""
+    stands in for ../shared/data; then 'normalisation' is the pack's (mean, std) of the original chips, else None)."""
     os.makedirs(cache, exist_ok=True)
     pairs_path = os.path.join(cache, 'pairs.npz')
     normalisation = None
@@ -326,8 +326,8 @@ def build(shared, cache, log=print, scenes=None):
                 np.savez(p, rgb=rgb, label=lab, weight=wt)
             out.append({'name': f'{scene}@x{scale}{suffix}', 'rgb': rgb, 'label': lab, 'weight': wt,
                         'file': os.path.basename(p)})
-    return {'names': names, 'images': images, 'masks': masks, 'scenes': out,
-            'normalisation': normalisation or train_normalisation(images, names)}
+    # a pack's stored normalisation, else None: train_normalisation costs seconds and GBs, so only its callers pay
+    return {'names': names, 'images': images, 'masks': masks, 'scenes': out, 'normalisation': normalisation}
 
 
 def main():

@@ -34,7 +34,7 @@ def pack(out, shared, cache, quality):
         back = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert('RGB'), np.int16)
         errors.append(float(np.abs(back - img).mean()))
     offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
-    mean, std = d['normalisation']  # of the original chips: what a model trained on the pack must normalise by
+    mean, std = D.train_normalisation(d['images'], d['names'])  # what a model trained on the pack must normalise by
     np.savez(os.path.join(out, D.PAIRS_PACK), names=np.array(d['names']), encoded=np.concatenate(blobs), offsets=offsets,
              masks=np.packbits(d['masks'].astype(bool), axis=-1), shape=np.array(d['masks'].shape),
              mean=np.array(mean), std=np.array(std))

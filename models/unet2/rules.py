@@ -36,7 +36,7 @@ from edge_probe import edge_figures  # noqa: E402
 from ensemble import score as validation_score  # noqa: E402
 from model import export_onnx, write_manifest  # noqa: E402
 from open_water import probe_tiles, score as open_water_score  # noqa: E402
-from score_mosaic import load_net, load_predictor  # noqa: E402
+from score_mosaic import load_net, predictor  # noqa: E402
 from shift_scenes import tile_grid  # noqa: E402
 
 FIGURES = ('val_iou', 'transfer_score', 'naip_transfer_score', 'tile_grid', 'edge', 'open_water', 'open_water_alone',
@@ -69,7 +69,7 @@ def figures_of(spec, shared, cache, log):
     log('validation and transfer scores')
     m = validation_score(net, mean, std, shared, cache, d=d)
     out = {'val_iou': m['iou'], 'transfer_score': m['transfer_score'], 'naip_transfer_score': m['naip_transfer_score']}
-    predict = load_predictor(spec)
+    predict = predictor(net, mean, std)
     log('edge tiles')
     out['edge'] = edge_figures(predict, d['scenes'])['zero']['iou_macro']
     log('whole tiles of open water, land and snow')

@@ -52,7 +52,11 @@ def load_net(path):
 
 def load_predictor(path):
     """float tiles NHWC 0..1 -> water probabilities NHW, normalised as training normalises (train.to_tensor)."""
-    net, mean, std = load_net(path)
+    return predictor(*load_net(path))
+
+
+def predictor(net, mean, std):
+    """load_predictor for a network already loaded (load_net's result)."""
     mean, std = torch.tensor(mean, dtype=torch.float32), torch.tensor(std, dtype=torch.float32)
 
     @torch.no_grad()

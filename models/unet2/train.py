@@ -356,7 +356,8 @@ def main():
     d = D.build(args.shared, args.cache, log)
     images, masks = d['images'], d['masks']
     train_idx, val_idx = D.split(len(d['names']))
-    mean, std = (torch.tensor(v, dtype=torch.float32) for v in d['normalisation'])  # a pack's: the original chips'
+    mean, std = (torch.tensor(v, dtype=torch.float32)  # a pack's: the original chips'
+                 for v in d['normalisation'] or D.train_normalisation(images, d['names']))
     scenes = d['scenes']
     for s in scenes:
         s['train_rows'] = D.scene_val_cut(s['label'].shape[0])

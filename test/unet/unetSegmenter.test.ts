@@ -272,7 +272,8 @@ describe('built-in U-Nets by name', () => {
     }, 60_000);
   });
 
-  for (const [ensemble, member] of [['waterline-unet9', 'waterline-unet8']]) it(`${ensemble} is the mean of v1's and ${member}'s water probabilities (one ONNX graph holding both)`, async () => {
+  it('waterline-unet9 is the mean of v1\'s and waterline-unet8\'s water probabilities (one ONNX graph holding both)', async () => {
+    const [ensemble, member] = ['waterline-unet9', 'waterline-unet8'];
     const modelsDir = join(tmpdir(), 'wl-no-models');
     const tiles = [0, 1, 2].map((k) => {
       const rgb = new Uint8Array(224 * 224 * 3);
