@@ -71,17 +71,20 @@ class WaterMobileUNet(nn.Module):
     the logits then being upsampled bilinearly to the input size."""
 
     def __init__(self, width=1.0, expand=4, stem_stride=2, stages=((24, 2), (32, 3), (96, 4), (160, 3)),
-                 decoder=(96, 64, 48, 32), context='global'):
+                 decoder=(96, 64, 48, 32), context='global', extra=None):
         super().__init__()
         assert len(decoder) == len(stages)
+        extra = tuple(extra or (0,) * len(stages))
+        assert len(extra) == len(stages)
+        self.base_blocks = [n for _, n in stages]
         c0 = _ch(16, width)
         self.stem = nn.Sequential(conv_bn(3, c0, 3, stem_stride), conv_bn(c0, c0, 3, groups=c0), conv_bn(c0, c0, 1))
         chans = [c0]
         blocks = []
         cin = c0
-        for c, n in stages:
+        for (c, n), more in zip(stages, extra):
             cout = _ch(c, width)
-            blocks.append(stage(cin, cout, n, expand))
+            blocks.append(stage(cin, cout, n + more, expand))
             chans.append(cout)
             cin = cout
         self.stages = nn.ModuleList(blocks)
@@ -120,6 +123,31 @@ class WaterMobileUNet(nn.Module):
         return y
 
 
+def extra_blocks(model):
+    """The encoder blocks a deepened network has beyond its arch's base stages (`extra` in the arch dict)."""
+    return [b for s, n in zip(model.stages, model.base_blocks) for b in list(s)[n:]]
+
+
+def deepen_from(model, weights):
+    """Load the weights of the same arch without (some of) its extra blocks, so that the deeper network computes
+    exactly what the shallower one did: every block missing from `weights` is a residual block whose last
+    BatchNorm starts at zero (weight and bias), so it adds nothing until training moves it (the zero-init residual
+    of Goyal et al. 2017). Returns the names of the blocks that started at zero."""
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    if unexpected:
+        raise ValueError(f'weights not in the deeper network: {unexpected[:3]}')
+    new = sorted({k.rsplit('.net.', 1)[0] for k in missing})
+    names = dict(model.named_modules())
+    for name in new:
+        block = names[name]
+        if not (isinstance(block, InvertedResidual) and block.use_res):
+            raise ValueError(f'{name} is missing from the weights but is not an added residual block')
+        bn = block.net[2][1]
+        nn.init.zeros_(bn.weight)
+        nn.init.zeros_(bn.bias)
+    return new
+
+
 class MeanProbability(nn.Module):
     """An ensemble: the members see the same normalized input; it returns the logit of the mean of their water
     probabilities (so it drops in wherever a member's logits go: training's evaluation, export_onnx)."""
@@ -154,9 +182,9 @@ ARCHS = {
 
 def build(arch):
     """The network described by a checkpoint's `arch` dict: {'name': key of ARCHS, 'width', 'expand',
-    'context' ('global' when absent)}."""
+    'context' ('global' when absent), 'extra' (stride-1 blocks added to each encoder stage; none when absent)}."""
     return WaterMobileUNet(width=arch.get('width', 1.0), expand=arch.get('expand', 4),
-                           context=arch.get('context', 'global'), **ARCHS[arch['name']])
+                           context=arch.get('context', 'global'), extra=arch.get('extra'), **ARCHS[arch['name']])
 
 
 def export_onnx(model, path, size=224):

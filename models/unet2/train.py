@@ -37,7 +37,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from augment import make_sample, overlapping_windows  # noqa: E402
-from model import build, export_onnx, write_manifest  # noqa: E402
+from model import build, deepen_from, export_onnx, extra_blocks, write_manifest  # noqa: E402
 from mosaic import evaluate_mosaics, mosaic_canvas, mosaic_val_set  # noqa: E402
 
 MODEL_NAME = 'waterline-unet2'
@@ -312,6 +312,11 @@ def main():
     ap.add_argument('--init', metavar='CKPT',
                     help='a new run (no RUN/last.pt yet) starts from the EMA weights of CKPT with the schedule of this '
                          'command line (fine-tuning), instead of from random weights or --light')
+    ap.add_argument('--deepen', metavar='A,B,C,D',
+                    help='with --init: add this many residual blocks to each of the four encoder stages, started at '
+                         'zero so the network first computes exactly what CKPT did (model.deepen_from)')
+    ap.add_argument('--extra-lr-mult', type=float, default=1.0,
+                    help="learning-rate factor for the encoder blocks beyond the arch's base stages (the added ones)")
     ap.add_argument('--reschedule', action='store_true',
                     help='on resume, take --epochs and --sea-per-epoch from the command line instead of the run')
     ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
@@ -379,9 +384,9 @@ def main():
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
-                       'seeded_batches': False, 'alone_land_share': 0.3}
+                       'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -393,6 +398,12 @@ def main():
                 f'{args.bright_per_epoch} bright land tiles per epoch')
     elif init is not None:
         arch = {**init['arch'], **({'context': args.context} if args.context else {})}
+        if args.deepen:
+            add = [int(v) for v in args.deepen.split(',')]
+            before = arch.get('extra') or [0] * len(add)
+            arch['extra'] = [a + b for a, b in zip(before, add)]
+    elif args.deepen:
+        raise SystemExit('--deepen adds blocks to the network of --init; give --init (a run that continues keeps its network)')
     if light is not None:  # a light start begins an epoch with a fresh generator: either way of drawing batches fits
         args.seeded_batches = args.workers > 0
     pool = None
@@ -408,7 +419,12 @@ def main():
         torch.manual_seed(args.seed)  # a fresh run's initial weights from its seed (before session 8: unseeded)
     model = build(arch).to(device)
     ema = build(arch).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    extra_params = {id(p) for b in extra_blocks(model) for p in b.parameters()}
+    opt = torch.optim.AdamW(
+        [g for g in ({'params': [p for p in model.parameters() if id(p) not in extra_params], 'lr_mult': 1.0},
+                     {'params': [p for p in model.parameters() if id(p) in extra_params],
+                      'lr_mult': args.extra_lr_mult}) if g['params']],
+        lr=args.lr, weight_decay=1e-4)
     n_per_epoch = len(train_idx) + args.scene_per_epoch + sum(per_epoch(args, k) for k in GENERATED_KINDS)
     mosaics = mosaic_val_set(images, masks, val_idx)
 
@@ -419,8 +435,14 @@ def main():
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
     if init is not None:
-        model.load_state_dict(init['ema'])
-        ema.load_state_dict(init['ema'])
+        if args.deepen:
+            new = deepen_from(model, init['ema'])
+            deepen_from(ema, init['ema'])
+            log(f'deepened: {len(new)} residual blocks added at zero ({", ".join(new)}); '
+                f'lr x{args.extra_lr_mult} for the blocks beyond the base stages')
+        else:
+            model.load_state_dict(init['ema'])
+            ema.load_state_dict(init['ema'])
         torch.manual_seed(args.seed)
         rng = np.random.default_rng(args.seed)
         epoch, step, order, history, best_iou = 1, 0, None, [], -1.0
@@ -494,7 +516,7 @@ def main():
             y = torch.from_numpy(ys).unsqueeze(1).to(device)
             w = torch.from_numpy(ws).unsqueeze(1).to(device)
             for g in opt.param_groups:
-                g['lr'] = lr_at((epoch - 1) * steps_per_epoch + step, total_steps, args)
+                g['lr'] = lr_at((epoch - 1) * steps_per_epoch + step, total_steps, args) * g.get('lr_mult', 1.0)
             logits = model(x)
             loss = loss_fn(logits, y, w)
             if corners:
