@@ -15,7 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { openScene } from '../src/adapters/raster/openScene.ts';
-import { loadUnetSegmenter, normalisationTable, packTiles, readUnetManifest } from '../src/adapters/onnx/unetSegmenter.ts';
+import { loadUnetSegmenter, normalisationTable, packTiles } from '../src/adapters/onnx/unetSegmenter.ts';
+import { readUnetModel } from '../src/adapters/onnx/unetModelDir.ts';
 import { modelTileFromWindow } from '../src/core/grid/bandStretch.ts';
 import { ProbabilityStitcher } from '../src/core/masks/probabilityStitcher.ts';
 import type { ModelTile } from '../src/core/model/segmenter.ts';
@@ -100,7 +101,7 @@ async function profile(path: string, count: number): Promise<UnetProfile> {
     });
     const buildMs = (performance.now() - t) / tiles.length;
     const models = tiles.map((x) => x.model);
-    const lut = normalisationTable(readUnetManifest().manifest);
+    const lut = normalisationTable(readUnetModel().members[0].manifest); // an ensemble packs once per member: this is one member's share
     t = performance.now();
     for (let k = 0; k < models.length; k += BATCH) packTiles(models.slice(k, k + BATCH), size, lut);
     const packMs = (performance.now() - t) / models.length;

@@ -5,7 +5,7 @@
  * run, same thread count.
  *
  * Further rows: every other built-in U-Net version (`waterline-unet5`, `-unet8`: MobileNetV2-style encoder; `-unet9`
- * (the default): v1 and unet8 in one graph; committed ONNX) through
+ * (the default): v1 and unet8 averaged at run time, an ensemble manifest naming both directories) through
  * the same segmenter, against v1's figure from the same run;
  * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export
  * DIR --from CKPT`).
@@ -16,7 +16,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
 import type { ModelTile } from '../src/core/model/segmenter.ts';
-import { loadUnetSegmenter, readUnetManifest } from '../src/adapters/onnx/unetSegmenter.ts';
+import { loadUnetSegmenter } from '../src/adapters/onnx/unetSegmenter.ts';
+import { readUnetModel } from '../src/adapters/onnx/unetModelDir.ts';
 import { builtinUnetDir, builtinUnetList } from '../src/adapters/onnx/builtinUnets.ts';
 import { DEFAULT_UNET_VERSION } from '../src/core/model/modelNames.ts';
 
@@ -58,7 +59,7 @@ export default async function unetBench(): Promise<BenchResult[]> {
   const timed: { label: string; name: string; rate: number }[] = [];
   const skipped: string[] = [];
   for (const { dir, label } of candidates) {
-    if (existsSync(join(dir, 'manifest.json'))) timed.push({ label, name: readUnetManifest(dir).manifest.name, rate: (await tilesPerSecond(dir)).rate });
+    if (existsSync(join(dir, 'manifest.json'))) timed.push({ label, name: readUnetModel(dir).name, rate: (await tilesPerSecond(dir)).rate });
     else skipped.push(label);
   }
 

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ModelError } from '../../src/core/errors.ts';
 import type { ThreadClient } from '../../src/adapters/threads/threadRpc.ts';
 import { createThreadedOnnxSession, type ThreadedOnnxSession } from '../../src/adapters/onnx/threadedOnnxSession.ts';
-import { loadUnetSegmenter, readUnetManifest } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { loadUnetSegmenter } from '../../src/adapters/onnx/unetSegmenter.ts';
+import { readUnetManifest } from '../../src/adapters/onnx/unetModelDir.ts';
 import { builtinUnetDir } from '../../src/adapters/onnx/builtinUnets.ts';
 import type { ModelTile, Segmenter } from '../../src/core/model/segmenter.ts';
 

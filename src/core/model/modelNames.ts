@@ -49,7 +49,7 @@ export const RETIRED_UNETS: Readonly<Record<string, RetiredUnet>> = {
   'waterline-unet2': { successor: 'waterline-unet8', why: 'same network, later training', dir: 'unet2', weightsCommit: WEIGHTS_COMMIT },
   'waterline-unet3': { successor: 'waterline-unet8', why: 'same network and recipe, later training', dir: 'unet3', weightsCommit: WEIGHTS_COMMIT },
   'waterline-unet4': { successor: 'waterline-unet8', why: 'same network and recipe, later training', dir: 'unet4', weightsCommit: WEIGHTS_COMMIT },
-  'waterline-unet6': { successor: 'waterline-unet9', why: 'v1 and a later member in one graph, as unet6 was', dir: 'unet6', weightsCommit: WEIGHTS_COMMIT },
+  'waterline-unet6': { successor: 'waterline-unet9', why: 'v1 and a later member averaged, as unet6 was', dir: 'unet6', weightsCommit: WEIGHTS_COMMIT },
   'waterline-unet7': { successor: 'waterline-unet8', why: 'unet7 fine-tuned to regain open sea', dir: 'unet7', weightsCommit: WEIGHTS_COMMIT },
 };
 
