@@ -101,7 +101,7 @@ async function profile(path: string, count: number): Promise<UnetProfile> {
     });
     const buildMs = (performance.now() - t) / tiles.length;
     const models = tiles.map((x) => x.model);
-    const lut = normalisationTable(readUnetModel().members[0].manifest); // an ensemble packs once per member: this is one member's share
+    const lut = normalisationTable(readUnetModel().members[0].manifest); // an ensemble packs once per distinct normalisation (unet9: once)
     t = performance.now();
     for (let k = 0; k < models.length; k += BATCH) packTiles(models.slice(k, k + BATCH), size, lut);
     const packMs = (performance.now() - t) / models.length;

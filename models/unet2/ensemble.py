@@ -52,10 +52,16 @@ def member_dirs(spec):
     dirs = []
     for p in spec.split('+'):
         d = os.path.dirname(os.path.abspath(p))
-        if not os.path.exists(os.path.join(d, 'manifest.json')):
+        manifest = os.path.join(d, 'manifest.json')
+        if not os.path.exists(manifest):
             raise SystemExit(f'{p}: no manifest.json beside it; export the member first (train.py --export DIR --from '
                              f'{p} --with-checkpoint) and name DIR/checkpoint.pt, or use --one-graph')
+        with open(manifest) as f:
+            if json.load(f).get('kind') == 'ensemble':
+                raise SystemExit(f'{p}: its directory holds an ensemble; a member is a single exported model')
         dirs.append(d)
+    if len(dirs) < 2:
+        raise SystemExit(f'{spec}: an ensemble needs two members or more (A.pt+B.pt)')
     return dirs
 
 
@@ -64,6 +70,8 @@ def export(spec, out, name, shared, cache, one_graph=False):
     graph shipped once), or with `one_graph` one ONNX graph holding every member (as unet6 and unet9 were until
     session 9); and OUT/metrics.json either way."""
     dirs = None if one_graph else member_dirs(spec)
+    if dirs and os.path.abspath(out) in dirs:
+        raise SystemExit(f'{out} is a member\'s own directory: the ensemble\'s manifest would replace the member\'s')
     net, mean, std = load_net(spec)
     m = score(net, mean, std, shared, cache)  # first: a failed score leaves no model directory without its metrics
     os.makedirs(out, exist_ok=True)

@@ -133,10 +133,15 @@ def deepen_from(model, weights):
     exactly what the shallower one did: every block missing from `weights` is a residual block whose last
     BatchNorm starts at zero (weight and bias), so it adds nothing until training moves it (the zero-init residual
     of Goyal et al. 2017). Returns the names of the blocks that started at zero."""
+    # the blocks the weights lack entirely: each a stride-1 block past the weights' own count in its stage
+    have = {k.split('.net.', 1)[0] for k in weights if k.startswith('stages.')}
+    new = [f'stages.{i}.{j}' for i, s in enumerate(model.stages) for j in range(len(s)) if f'stages.{i}.{j}' not in have]
     missing, unexpected = model.load_state_dict(weights, strict=False)
     if unexpected:
         raise ValueError(f'weights not in the deeper network: {unexpected[:3]}')
-    new = sorted({k.rsplit('.net.', 1)[0] for k in missing})
+    partial = [k for k in missing if not any(k.startswith(b + '.') for b in new)]
+    if partial:
+        raise ValueError(f'weights lack parts of the network that are not added blocks: {partial[:3]}')
     names = dict(model.named_modules())
     for name in new:
         block = names[name]

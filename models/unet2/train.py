@@ -400,6 +400,8 @@ def main():
         arch = {**init['arch'], **({'context': args.context} if args.context else {})}
         if args.deepen:
             add = [int(v) for v in args.deepen.split(',')]
+            if len(add) != 4 or min(add) < 0:
+                raise SystemExit(f'--deepen {args.deepen}: four counts, one per encoder stage (e.g. 0,1,2,2)')
             before = arch.get('extra') or [0] * len(add)
             arch['extra'] = [a + b for a, b in zip(before, add)]
     elif args.deepen:

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, InputError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../../src/core/model/segmenter.ts';
@@ -399,6 +399,19 @@ describe('U-Net ensembles (a manifest naming member directories)', () => {
     // a single graph's reader refuses an ensemble's manifest
     expect(() => readUnetManifest(join(root, 'both'))).toThrow(/describes an ensemble/);
   });
+
+  it('a copy of the built-in ensemble elsewhere is reported by its directory, never as waterline-unet9; a link to the built-in finds its members', async () => {
+    const nine = builtinUnetDir('waterline-unet9');
+    const dir = ensemble('copy9', { name: 'waterline-unet9', members: [relative(join(root, 'copy9'), v1), relative(join(root, 'copy9'), builtinUnetDir('waterline-unet8'))] });
+    const copy = await loadUnetSegmenter({ modelPath: dir, device: 'cpu', intraOpNumThreads: 1 });
+    try {
+      expect(copy.info.provenance).toEqual({ weights: 'unet:copy9', weightsSha256: modelSha16(nine) });
+    } finally {
+      await copy.dispose();
+    }
+    symlinkSync(nine, join(root, 'link9'));
+    expect(readUnetModel(join(root, 'link9')).members.map((m) => m.onnxPath)).toEqual(readUnetModel(nine).members.map((m) => m.onnxPath));
+  }, 60_000);
 
   it('a member onnxruntime cannot load fails the load with a ModelError naming it, after the members started are released', async () => {
     member('broken', {}, 'not a model');

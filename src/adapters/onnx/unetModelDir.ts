@@ -6,7 +6,7 @@
  *
  * Files only: reading and validating; unetSegmenter.ts runs what this describes.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../../core/errors.ts';
@@ -116,8 +116,10 @@ export function readUnetModel(modelPath: string = defaultUnetDir): UnetModel {
   }
   const parsed = ensembleSchema.safeParse(raw);
   if (!parsed.success) throw invalid(manifestPath, parsed.error, 'models/unet9/manifest.json');
+  // relative to where the manifest really is (a link to models/unet9 still finds ../unet beside the real one)
+  const home = realpathSync(dir);
   const members = parsed.data.members.map((member) => {
-    const path = resolve(dir, member);
+    const path = resolve(home, member);
     if (!existsSync(path)) {
       throw new ModelError('model_file_missing', `member ${member} of the ensemble ${manifestPath} not found`, {
         hint: 'an ensemble\'s members are paths relative to its directory; keep the members beside it (as models/unet9 keeps ../unet and ../unet8)',

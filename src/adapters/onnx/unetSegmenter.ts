@@ -153,6 +153,16 @@ function checkTile(tile: ModelTile, multiple: number): void {
   }
 }
 
+/** Release every runner, each whatever another's release does (a failed release never hides the error that led here). */
+async function releaseAll(runners: UnetRunner[]): Promise<void> {
+  const failed = (await Promise.allSettled(runners.map((r) => r.release()))).find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+async function releaseQuietly(runners: UnetRunner[]): Promise<void> {
+  await releaseAll(runners).catch(() => undefined);
+}
+
 /** Start one runner per graph, releasing those started when one fails to start or to match its manifest. */
 async function startRunners(graphs: UnetGraph[], options: LoadUnetOptions): Promise<UnetRunner[]> {
   const runners: UnetRunner[] = [];
@@ -169,7 +179,7 @@ async function startRunners(graphs: UnetGraph[], options: LoadUnetOptions): Prom
     }
     return runners;
   } catch (err) {
-    await Promise.all(runners.map((r) => r.release()));
+    await releaseQuietly(runners);
     throw err;
   }
 }
@@ -195,7 +205,7 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
   try {
     weightsSha256 = await weightsHash(graphs);
   } catch (err) {
-    await Promise.all(runners.map((r) => r.release()));
+    await releaseQuietly(runners);
     throw err;
   }
   const weights = unetWeightsName(model.name, model.ensemble ? model.manifestPath : graphs[0].onnxPath);
@@ -280,7 +290,7 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
       return out;
     },
     async dispose(): Promise<void> {
-      await Promise.all(runners.map((r) => r.release()));
+      await releaseAll(runners);
     },
   };
 }
