@@ -437,14 +437,11 @@ def main():
     steps_per_epoch = math.ceil(n_per_epoch / args.batch)
     total_steps = args.epochs * steps_per_epoch
     if init is not None:
-        if args.deepen:
-            new = deepen_from(model, init['ema'])
-            deepen_from(ema, init['ema'])
+        new = deepen_from(model, init['ema'])  # without --deepen nothing is new: a plain load
+        ema.load_state_dict(model.state_dict())
+        if new:
             log(f'deepened: {len(new)} residual blocks added at zero ({", ".join(new)}); '
                 f'lr x{args.extra_lr_mult} for the blocks beyond the base stages')
-        else:
-            model.load_state_dict(init['ema'])
-            ema.load_state_dict(init['ema'])
         torch.manual_seed(args.seed)
         rng = np.random.default_rng(args.seed)
         epoch, step, order, history, best_iou = 1, 0, None, [], -1.0

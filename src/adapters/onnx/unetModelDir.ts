@@ -93,9 +93,8 @@ function invalid(manifestPath: string, error: z.ZodError, like: string): ModelEr
 
 const isEnsemble = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'ensemble';
 
-/** Read and validate the manifest of a single U-Net graph (file or directory path); an ensemble's is refused. */
-export function readUnetManifest(modelPath: string): UnetGraph & { manifestPath: string } {
-  const { raw, manifestPath, dir, isDir } = readManifestJson(modelPath);
+/** A single graph's manifest, already parsed from `manifestPath` (readManifestJson); an ensemble's is refused. */
+function graphOf(modelPath: string, { raw, manifestPath, dir, isDir }: ReturnType<typeof readManifestJson>): UnetGraph & { manifestPath: string } {
   if (isEnsemble(raw)) {
     throw new ModelError('model_manifest_invalid', `${manifestPath} describes an ensemble, not one graph`, {
       hint: 'an ensemble\'s members are single U-Net directories (manifest.json beside the .onnx file), not ensembles',
@@ -107,12 +106,18 @@ export function readUnetManifest(modelPath: string): UnetGraph & { manifestPath:
   return { manifest: parsed.data, onnxPath, manifestPath };
 }
 
+/** Read and validate the manifest of a single U-Net graph (file or directory path); an ensemble's is refused. */
+export function readUnetManifest(modelPath: string): UnetGraph & { manifestPath: string } {
+  return graphOf(modelPath, readManifestJson(modelPath));
+}
+
 /** Read a U-Net model path: one graph, or an ensemble and each of its members (default: the built-in default). */
 export function readUnetModel(modelPath: string = defaultUnetDir): UnetModel {
-  const { raw, manifestPath, dir } = readManifestJson(modelPath);
+  const read = readManifestJson(modelPath);
+  const { raw, manifestPath, dir } = read;
   if (!isEnsemble(raw)) {
-    const graph = readUnetManifest(modelPath);
-    return { name: graph.manifest.name, manifestPath, members: [graph], ensemble: false };
+    const { manifest, onnxPath } = graphOf(modelPath, read);
+    return { name: manifest.name, manifestPath, members: [{ manifest, onnxPath }], ensemble: false };
   }
   const parsed = ensembleSchema.safeParse(raw);
   if (!parsed.success) throw invalid(manifestPath, parsed.error, 'models/unet9/manifest.json');

@@ -208,7 +208,9 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
     await releaseQuietly(runners);
     throw err;
   }
-  const weights = unetWeightsName(model.name, model.ensemble ? model.manifestPath : graphs[0].onnxPath);
+  // what names the model in provenance and logs: the ensemble's manifest, or the one graph
+  const source = model.ensemble ? model.manifestPath : graphs[0].onnxPath;
+  const weights = unetWeightsName(model.name, source);
   // members normalised alike (v1 and every unet2-family model: the same training statistics) share one table, so
   // a batch is packed once
   const luts: Float32Array[] = [];
@@ -227,7 +229,7 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
     // which weights ran, whatever name they were asked for by (`waterline-unet` names a version that can change)
     provenance: { weights, weightsSha256 },
   };
-  options.logger?.info({ model: model.ensemble ? model.manifestPath : graphs[0].onnxPath, provider: info.provider, ...(model.ensemble ? { members: graphs.length } : {}) }, 'U-Net segmenter loaded');
+  options.logger?.info({ model: source, provider: info.provider, ...(model.ensemble ? { members: graphs.length } : {}) }, 'U-Net segmenter loaded');
 
   /** One graph's water probabilities for the tiles (NCHW, one plane per tile); `packed` keeps inputs per table. */
   async function runGraph(j: number, tiles: ModelTile[], size: number, packed: Map<Float32Array, Float32Array>): Promise<Float32Array> {
