@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import MeanProbability, build  # noqa: E402
 from mosaic import evaluate_mosaics, grid_masks, mosaic_val_set, shift_disagreement  # noqa: E402
-from train import to_tensor  # noqa: E402  (train.py does not import this module)
+from train import to_tensor  # noqa: E402  (train.py imports this module only inside load_teacher)
 
 
 def v1_module():

@@ -143,6 +143,24 @@ def loss_fn(logits, y, w):
     return bce + dice
 
 
+def distill_loss(logits, soft, w):
+    """Weighted BCE of the student's logits against the teacher's water probabilities (the label loss's weights)."""
+    return (F.binary_cross_entropy_with_logits(logits, soft, reduction='none') * w).sum() / w.sum().clamp_min(1e-6)
+
+
+def load_teacher(spec, mean, std, device, log):
+    """The --teacher network (eval mode, on `device`); it must normalise its input as this run does (one input)."""
+    from score_mosaic import load_net  # imported here: score_mosaic imports this module
+    net, t_mean, t_std = load_net(spec)
+    if not (np.allclose(t_mean, mean.tolist(), atol=1e-6) and np.allclose(t_std, std.tolist(), atol=1e-6)):
+        raise SystemExit(f'--teacher {spec}: it normalises its input with mean {t_mean} / std {t_std}, this run with '
+                         f'{mean.tolist()} / {std.tolist()}; a teacher must see the same input as the student')
+    for p in net.parameters():
+        p.requires_grad_(False)
+    log(f'distilling from {spec} ({sum(p.numel() for p in net.parameters())} parameters)')
+    return net.to(device).eval()
+
+
 @torch.no_grad()
 def evaluate(model, images, masks, idx, mean, std, batch=16):
     model.eval()
@@ -317,6 +335,13 @@ def main():
                          'zero so the network first computes exactly what CKPT did (model.deepen_from)')
     ap.add_argument('--extra-lr-mult', type=float, default=1.0,
                     help="learning-rate factor for the encoder blocks beyond the arch's base stages (the added ones)")
+    ap.add_argument('--teacher', metavar='SPEC',
+                    help='distil: a checkpoint or an ensemble A+B[+...] (score_mosaic.load_net; e.g. the default\'s members '
+                         'models/unet/unet.pt+models/unet8/checkpoint.pt) whose water probabilities on each batch join the '
+                         'labels as soft targets (weight --distill)')
+    ap.add_argument('--distill', type=float, default=0.5,
+                    help='with --teacher: share of the loss that is the weighted BCE against the teacher\'s '
+                         'probabilities (the rest is the label loss)')
     ap.add_argument('--reschedule', action='store_true',
                     help='on resume, take --epochs and --sea-per-epoch from the command line instead of the run')
     ap.add_argument('--ckpt-min', type=float, default=4.0, help='minutes between checkpoints')
@@ -384,9 +409,10 @@ def main():
         # a resumed run keeps its schedule; options added after a run started are off for it (their value here)
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
-                       'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0}
+                       'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0,
+                       'teacher': None, 'distill': 0.5}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -427,6 +453,7 @@ def main():
                      {'params': [p for p in model.parameters() if id(p) in extra_params],
                       'lr_mult': args.extra_lr_mult}) if g['params']],
         lr=args.lr, weight_decay=1e-4)
+    teacher = load_teacher(args.teacher, mean, std, device, log) if args.teacher else None
     n_per_epoch = len(train_idx) + args.scene_per_epoch + sum(per_epoch(args, k) for k in GENERATED_KINDS)
     mosaics = mosaic_val_set(images, masks, val_idx)
 
@@ -518,6 +545,10 @@ def main():
                 g['lr'] = lr_at((epoch - 1) * steps_per_epoch + step, total_steps, args) * g.get('lr_mult', 1.0)
             logits = model(x)
             loss = loss_fn(logits, y, w)
+            if teacher is not None:
+                with torch.no_grad():
+                    soft = torch.sigmoid(teacher(x))
+                loss = (1 - args.distill) * loss + args.distill * distill_loss(logits, soft, w)
             if corners:
                 loss = loss + args.consistency * consistency_loss(logits[len(batch):], corners)
             opt.zero_grad()
