@@ -388,6 +388,22 @@ describe('U-Net ensembles (a manifest naming member directories)', () => {
     }
   }, 60_000);
 
+  it('takes only tiles every member can: sizes a multiple of 8 and of 12 mean a multiple of 24', async () => {
+    member('eight', { input: { ...(v1Manifest.input as object), sizeMultiple: 8 } });
+    member('twelve', { input: { ...(v1Manifest.input as object), sizeMultiple: 12 } });
+    const both = await loadUnetSegmenter({ modelPath: ensemble('multiples', { members: ['../eight', '../twelve'] }), device: 'cpu', intraOpNumThreads: 1 });
+    const tile = (size: number) => ({ id: `s${size}`, size, rgb: new Uint8Array(size * size * 3).fill(90), valid: new Uint8Array(size * size).fill(1) });
+    try {
+      for (const size of [36, 40]) { // 36 = 3 x 12 but not a multiple of 8; 40 = 5 x 8 but not of 12
+        await expect(both.segment([tile(size)], { prompt: '' })).rejects.toThrow(new RegExp(`tile s${size} is ${size} px; the U-Net needs a multiple of 24`));
+      }
+      const [out] = await both.segment([tile(48)], { prompt: '' });
+      expect(out.probability.length).toBe(48 * 48);
+    } finally {
+      await both.dispose();
+    }
+  }, 60_000);
+
   it('refuses, naming the manifest: a missing member, an absolute path, one member, a nested ensemble, members of different tile sizes', () => {
     expect(code(ensemble('gone', { members: ['../a', '../nowhere'] }))).toMatch(/^model_file_missing: member \.\.\/nowhere of the ensemble .*gone\/manifest\.json not found/);
     expect(code(ensemble('absolute', { members: ['../a', join(root, 'b')] }))).toMatch(/^model_manifest_invalid: .*absolute\/manifest\.json: members\.1: a member is a path relative/);

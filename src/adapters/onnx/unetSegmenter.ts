@@ -218,7 +218,9 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
     const lut = normalisationTable(g.manifest);
     luts.push(luts.find((l) => l.every((v, i) => v === lut[i])) ?? lut);
   }
-  const sizeMultiple = Math.max(...graphs.map((g) => g.manifest.input.sizeMultiple));
+  // a tile must suit every member: the least common multiple of their size multiples
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const sizeMultiple = graphs.reduce((m, g) => (m / gcd(m, g.manifest.input.sizeMultiple)) * g.manifest.input.sizeMultiple, 1);
   const maxBatch = Math.max(1, options.maxBatch ?? 16);
   const info: SegmenterInfo = {
     name: options.name ?? weights,
