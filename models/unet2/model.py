@@ -8,6 +8,9 @@ gives the 7 px bottleneck a wide view: a tile that is all sea has no shore to an
 network decide for a whole tile at once: tile-shaped water and tile-shaped misses in a stitched scene (seen on
 the Chicago training rendering's Lake Michigan). `context='local'` pools a 5 x 5 neighbourhood of the 7 px grid
 (about 160 px around each position, fewer cells at the tile edge), so the context changes across a tile.
+`context='local3'` pools 3 x 3 cells (about 96 px) and `context='point'` one cell (no view wider than the bottleneck's
+own; the branch is then a per-position 1x1 conv): session 11's students, after 'local' students proved less steady
+across the tile grid than v1, which has no context branch. All four take the same weights.
 Decoder: per level, 2x bilinear upsampling, concatenation with the encoder skip, then a depthwise-separable
 3x3 block (two at the coarse levels). The head is a 1x1 conv giving logits at full resolution.
 
@@ -59,6 +62,10 @@ class SeparableBlock(nn.Module):
         return self.net(x)
 
 
+# the context branch's pooling window, in cells of the 7 px bottleneck grid (None: the whole tile)
+CONTEXT_CELLS = {'global': None, 'local': 5, 'local3': 3, 'point': 1}
+
+
 def stage(cin, cout, n, expand):
     blocks = [InvertedResidual(cin, cout, 2, expand)]
     blocks += [InvertedResidual(cout, cout, 1, expand) for _ in range(n - 1)]
@@ -88,8 +95,11 @@ class WaterMobileUNet(nn.Module):
             chans.append(cout)
             cin = cout
         self.stages = nn.ModuleList(blocks)
-        pool = nn.AdaptiveAvgPool2d(1) if context == 'global' else \
-            nn.AvgPool2d(5, stride=1, padding=2, count_include_pad=False)
+        if context not in CONTEXT_CELLS:
+            raise ValueError(f'context {context!r}: one of {", ".join(CONTEXT_CELLS)}')
+        cells = CONTEXT_CELLS[context]
+        pool = nn.AdaptiveAvgPool2d(1) if cells is None else \
+            nn.AvgPool2d(cells, stride=1, padding=cells // 2, count_include_pad=False)
         self.context = nn.Sequential(pool, nn.Conv2d(cin, cin, 1), nn.ReLU6(inplace=True))
         self.fuse = conv_bn(2 * cin, cin, 1)
         dec = []

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from augment import make_sample, overlapping_windows  # noqa: E402
-from model import build, deepen_from, export_onnx, extra_blocks, write_manifest  # noqa: E402
+from model import CONTEXT_CELLS, build, deepen_from, export_onnx, extra_blocks, write_manifest  # noqa: E402
 from mosaic import evaluate_mosaics, mosaic_canvas, mosaic_val_set  # noqa: E402
 
 MODEL_NAME = 'waterline-unet2'
@@ -288,7 +288,7 @@ def main():
     ap.add_argument('--arch', default='mobile')
     ap.add_argument('--width', type=float, default=1.25)
     ap.add_argument('--expand', type=int, default=4)
-    ap.add_argument('--context', choices=('global', 'local'),
+    ap.add_argument('--context', choices=tuple(CONTEXT_CELLS),
                     help="the bottleneck's context pooling (model.py; default global); with --init it replaces the "
                          "start checkpoint's (the weights fit either)")
     ap.add_argument('--epochs', type=int, default=50)
