@@ -4,7 +4,9 @@ for it before the run (no held-out scene is read). Until session 8 this took fou
 
     /usr/bin/python3 models/unet2/rules.py SPEC [--bars 'transfer_score>=0.6357,tile_grid<=0.134,...'] [--json OUT]
 
-SPEC: a checkpoint (runs/*/best*.pt, checkpoint.pt, models/unet/unet.pt) or an ensemble A+B[+...] (score_mosaic.py).
+SPEC: a checkpoint (runs/*/best*.pt, checkpoint.pt, models/unet/unet.pt), an ensemble A+B[+...] (score_mosaic.py),
+or an exported model directory (its ONNX graphs are what is measured, the tile grid included; needs the `onnxruntime`
+Python package — e.g. an int8 copy from quantize.py).
 
 Figures (names as --bars takes them):
 - `val_iou`, `transfer_score`, `naip_transfer_score` — what train.py logs per epoch (ensemble.score); the NAIP-read
@@ -35,6 +37,7 @@ import data as D  # noqa: E402
 from edge_probe import edge_figures  # noqa: E402
 from ensemble import score as validation_score  # noqa: E402
 from model import export_onnx, write_manifest  # noqa: E402
+from onnx_net import is_model_dir  # noqa: E402
 from open_water import probe_tiles, score as open_water_score  # noqa: E402
 from score_mosaic import load_net, predictor  # noqa: E402
 from shift_scenes import tile_grid  # noqa: E402
@@ -77,15 +80,23 @@ def figures_of(spec, shared, cache, log):
         ow = open_water_score(predict, probe_tiles(d))
     out.update({k: ow[k] for k in ('open_water', 'open_water_alone', 'land_false_water', 'snow_false_water')})
     log('tile grid (whole pipeline, five scenes)')
+    if is_model_dir(spec):  # the directory's own graphs, as users run them
+        per_scene = next(iter(tile_grid([os.path.abspath(spec)], shared=shared).values()))
+    else:
+        per_scene = exported_tile_grid(net, mean, std, spec, shared)
+    out['tile_grid'] = sum(per_scene.values()) / len(per_scene)
+    return {k: round(float(v), 4) for k, v in out.items()}, per_scene
+
+
+def exported_tile_grid(net, mean, std, spec, shared):
+    """shift_scenes.tile_grid of a PyTorch network, exported to a temporary model directory for the pipeline."""
     with tempfile.TemporaryDirectory() as tmp:
         with warnings.catch_warnings():  # the tracer's shape warnings, as every export prints them
             warnings.simplefilter('ignore')
             export_onnx(net, os.path.join(tmp, 'rules.onnx'))
         write_manifest(tmp, 'waterline-unet-rules', 'rules.onnx', mean, std, sum(p.numel() for p in net.parameters()),
                        f'rules.py export of {spec}', D.SIZE)
-        per_scene = next(iter(tile_grid([tmp], shared=shared).values()))
-    out['tile_grid'] = sum(per_scene.values()) / len(per_scene)
-    return {k: round(float(v), 4) for k, v in out.items()}, per_scene
+        return next(iter(tile_grid([tmp], shared=shared).values()))
 
 
 def main():

@@ -5,7 +5,8 @@ how much the answer changes when the tile grid shifts by half a tile (`shift_dis
     /usr/bin/python3 models/unet2/score_mosaic.py CKPT [CKPT ...] [--preview DIR]
 
 CKPT: a unet2 checkpoint (runs/*/best*.pt, checkpoint.pt) or models/unet/unet.pt (v1); A+B[+...] is the ensemble
-of those checkpoints (model.MeanProbability: the mean of their water probabilities).
+of those checkpoints (model.MeanProbability: the mean of their water probabilities); or an exported model directory
+(models/unet9: its ONNX graphs, through onnxruntime's Python package).
 """
 import argparse
 import json
@@ -18,6 +19,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import MeanProbability, build  # noqa: E402
+from onnx_net import is_model_dir, load_model_dir  # noqa: E402
 from mosaic import evaluate_mosaics, grid_masks, mosaic_val_set, shift_disagreement  # noqa: E402
 from train import to_tensor  # noqa: E402  (train.py imports this module only inside load_teacher)
 
@@ -34,7 +36,10 @@ def v1_module():
 
 def load_net(path):
     """(network returning logits, in eval mode; normalization mean; std) of a checkpoint, or of the ensemble
-    `A+B[+...]` (members with one normalization, as every built-in U-Net has)."""
+    `A+B[+...]` (members with one normalization, as every built-in U-Net has), or of an exported model directory
+    (onnx_net.py: its ONNX graphs run; an int8 copy has no checkpoint)."""
+    if is_model_dir(path):
+        return load_model_dir(path)
     if '+' in path:
         loaded = [load_net(p) for p in path.split('+')]
         if any(m != loaded[0][1] or s != loaded[0][2] for _, m, s in loaded):

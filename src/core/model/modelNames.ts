@@ -4,7 +4,8 @@
  * `auto` means the server's (or CLI's) default model.
  */
 export const BUILTIN_MODEL_NAMES = [
-  'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-spectral',
+  'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-unet9-int8',
+  'waterline-spectral',
 ] as const;
 
 export type BuiltinModelName = (typeof BUILTIN_MODEL_NAMES)[number];
@@ -18,7 +19,7 @@ export const DEFAULT_MODEL_NAME: BuiltinModelName = 'auto';
  * (src/adapters/onnx/builtinUnets.ts).
  */
 export const UNET_MODEL_NAME = 'waterline-unet';
-export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9'] as const;
+export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-unet9-int8'] as const;
 export type VersionedUnetName = (typeof VERSIONED_UNET_NAMES)[number];
 /** What `waterline-unet` (and `auto` on RGB-only scenes) runs. */
 export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet9';
