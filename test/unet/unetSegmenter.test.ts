@@ -285,6 +285,38 @@ describe('built-in U-Nets by name', () => {
     }, 60_000);
   });
 
+  describeShared('waterline-unet9-int8 against waterline-unet9 on shared water-bodies validation pairs', () => {
+    it('calls the same water on nearly every pixel: an int8 copy of both members, nothing retrained', async () => {
+      const modelsDir = join(tmpdir(), 'wl-no-models');
+      const dir = join(sharedData, 'water-bodies');
+      const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
+      const [fp32, int8] = await Promise.all(['waterline-unet9', 'waterline-unet9-int8']
+        .map((model) => loadSegmenter({ model, device: 'cpu', modelsDir, intraOpNumThreads: 1 })));
+      try {
+        expect(int8.info).toMatchObject({ name: 'waterline-unet9-int8', kind: 'unet', inputSize: 224 });
+        const [a, b] = [await fp32.segment(tiles, { prompt: '' }), await int8.segment(tiles, { prompt: '' })];
+        let differ = 0;
+        let water = 0;
+        let gap = 0;
+        for (let k = 0; k < tiles.length; k++) {
+          for (let i = 0; i < 224 * 224; i++) {
+            const [pa, pb] = [a[k].probability[i], b[k].probability[i]];
+            if ((pa >= 0.5) !== (pb >= 0.5)) differ++;
+            if (pa >= 0.5) water++;
+            gap += Math.abs(pa - pb);
+          }
+        }
+        const pixels = tiles.length * 224 * 224;
+        expect(water / pixels).toBeGreaterThan(0.1); // the images hold water: agreement is not agreement on nothing
+        expect(differ / pixels).toBeLessThan(0.01); // measured: 0.05 % of pixels on random tiles (unet2 card, session 11)
+        expect(gap / pixels).toBeLessThan(0.03); // mean |Δp| (measured 0.009); a graph quantized wrongly is off by > 0.1
+        expect(gap / pixels).toBeGreaterThan(0); // and the int8 graphs did run: identical output would mean fp32 ran twice
+      } finally {
+        await Promise.all([fp32.dispose(), int8.dispose()]);
+      }
+    }, 60_000);
+  });
+
   it('waterline-unet9 is the mean of v1\'s and waterline-unet8\'s water probabilities (an ensemble manifest naming both)', async () => {
     const [ensemble, member] = ['waterline-unet9', 'waterline-unet8'];
     const modelsDir = join(tmpdir(), 'wl-no-models');
