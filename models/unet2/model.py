@@ -213,9 +213,10 @@ def export_onnx(model, path, size=224):
                       do_constant_folding=True)
 
 
-def write_manifest(out, name, file, mean, std, parameters, architecture, size=224):
+def write_manifest(out, name, file, mean, std, parameters, architecture, size=224, tile_overlap=None):
     """OUT/manifest.json of an exported U-Net, as src/adapters/onnx/unetSegmenter.ts reads it: RGB in at `size` px
-    (scaled to 0..1, then normalised by `mean` / `std`), water probability out (export_onnx's graph)."""
+    (scaled to 0..1, then normalised by `mean` / `std`), water probability out (export_onnx's graph); with
+    `tile_overlap`, the overlap the pipeline tiles with when the user gives none (`tiling.overlap`)."""
     manifest = {
         'name': name,
         'kind': 'unet',
@@ -226,6 +227,8 @@ def write_manifest(out, name, file, mean, std, parameters, architecture, size=22
         'parameters': parameters,
         'architecture': architecture,
     }
+    if tile_overlap is not None:
+        manifest['tiling'] = {'overlap': int(tile_overlap)}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
         f.write('\n')

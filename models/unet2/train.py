@@ -255,7 +255,7 @@ def light_checkpoint(ckpt):
             'ema': {k: v.half() if v.dtype == torch.float32 else v for k, v in ema.items()}}
 
 
-def export(ckpt_path, out, log, name=MODEL_NAME, with_checkpoint=False):
+def export(ckpt_path, out, log, name=MODEL_NAME, with_checkpoint=False, tile_overlap=None):
     ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
     model = build(ckpt['arch'])
     model.load_state_dict({k: v.float() if v.dtype == torch.float16 else v for k, v in ckpt['ema'].items()})
@@ -264,7 +264,7 @@ def export(ckpt_path, out, log, name=MODEL_NAME, with_checkpoint=False):
     onnx_path = os.path.join(out, file)
     export_onnx(model, onnx_path)
     write_manifest(out, name, file, ckpt['mean'], ckpt['std'], sum(p.numel() for p in model.parameters()),
-                   f'WaterMobileUNet({json.dumps(ckpt["arch"])}) in models/unet2/model.py', D.SIZE)
+                   f'WaterMobileUNet({json.dumps(ckpt["arch"])}) in models/unet2/model.py', D.SIZE, tile_overlap)
     val = ckpt.get('val') or next((h for h in ckpt['history'] if h['epoch'] == ckpt['epoch']), None)
     # settings without this machine's paths (the shared data and cache directories, the export itself)
     settings = {k: v for k, v in ckpt['args'].items() if k not in ('shared', 'cache', 'export', 'from_ckpt', 'name')}
@@ -366,6 +366,9 @@ def main():
     ap.add_argument('--with-checkpoint', action='store_true',
                     help='with --export: also write the light checkpoint of those weights as DIR/checkpoint.pt '
                          '(what a model directory commits, to continue training from)')
+    ap.add_argument('--tile-overlap', type=int, metavar='PX',
+                    help="with --export: the tile overlap the model's manifest asks the pipeline for (`tiling.overlap`; "
+                         'used wherever the user gives none; default: none, the pipeline\'s 32)')
     ap.add_argument('--from', dest='from_ckpt', help='with --export: checkpoint to export (default RUN/best.pt; '
                     'the light checkpoint works too)')
     args = ap.parse_args()
@@ -380,7 +383,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     if args.export:
-        export(args.from_ckpt or os.path.join(args.run, 'best.pt'), args.export, log, args.name, args.with_checkpoint)
+        export(args.from_ckpt or os.path.join(args.run, "best.pt"), args.export, log, args.name, args.with_checkpoint,
+               args.tile_overlap)
         return 0
 
     d = D.build(args.shared, args.cache, log)

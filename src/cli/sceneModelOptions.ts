@@ -24,7 +24,7 @@ export interface SceneModelFlags {
   prompt: string;
   device?: string;
   batch: string;
-  overlap: string;
+  overlap?: string;
   bands?: string;
   bandRoles?: string;
   fusion?: string;
@@ -42,7 +42,7 @@ export function addSceneModelOptions(command: Command): Command {
     .option('--prompt <text>', 'prompt for PaliGemma models', 'segment water')
     .option('--device <device>', 'auto | cpu | cuda | webgpu (default: WATERLINE_DEVICE or auto)')
     .option('--batch <n>', 'tiles per model call', '4')
-    .option('--overlap <px>', 'overlap between neighbouring tiles, blended', '32')
+    .option('--overlap <px>', 'overlap between neighbouring tiles, blended (default: what the model\'s manifest asks for, else 32)')
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band for the learned model (default: from the band roles)')
     .option('--vae <file>', 'segmentation VAE (vae-oid.npz) for PaliGemma models (default: <models dir>/vae/vae-oid.npz)');
 }
@@ -56,7 +56,7 @@ export interface CliSceneModel extends SceneModel {
 
 export function loadSceneModel(flags: SceneModelFlags, ctx: CliContext): CliSceneModel {
   const batch = numberOption('batch', flags.batch, { integer: true, min: 1, max: 1024 });
-  const overlap = numberOption('overlap', flags.overlap, { integer: true, min: 0 });
+  const overlap = flags.overlap === undefined ? undefined : numberOption('overlap', flags.overlap, { integer: true, min: 0 });
   const device = parseDevice(flags.device ?? ctx.env.device);
   if (flags.fusion !== undefined && flags.fusion !== 'auto' && flags.fusion !== 'none') {
     throw new InputError('bad_option', `--fusion "${flags.fusion}" is not auto or none`, { hint: 'use --fusion auto (default) or --fusion none' });

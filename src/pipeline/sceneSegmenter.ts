@@ -127,7 +127,7 @@ export function createSceneModel(settings: SceneModelSettings, load: (model: str
     return p;
   };
   return {
-    options: { prompt: settings.prompt ?? 'segment water', batch: settings.batch ?? 4, overlap: settings.overlap ?? 32 },
+    options: { prompt: settings.prompt ?? 'segment water', batch: settings.batch ?? 4, overlap: settings.overlap },
     forScene(scene: Scene, bands?: number[]) {
       return segmenterForScene(scene, { ...settings, bands }, loadLearned);
     },

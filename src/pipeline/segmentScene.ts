@@ -27,7 +27,7 @@ import type { Scene } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { CancelledError, describeError } from '../core/errors.ts';
 import type { BandStretch } from '../core/grid/bandStretch.ts';
-import type { GridTile, TileGrid } from '../core/grid/tileGrid.ts';
+import { chosenOverlap, type GridTile, type TileGrid } from '../core/grid/tileGrid.ts';
 import { PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { ProbabilityStitcher, thresholdProbability, type StitcherStats } from '../core/masks/probabilityStitcher.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, TileSegmentation } from '../core/model/segmenter.ts';
@@ -169,7 +169,7 @@ async function blendTiles(
   checkAbort();
   const source = await createTileSource(scene, {
     tileSize: segmenter.info.inputSize,
-    overlap: options.overlap,
+    overlap: chosenOverlap(options.overlap, segmenter.info.tileOverlap),
     bands: options.bands,
     stretch: options.stretch,
     spectralBands: segmenter.info.spectralBands,

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Scene } from '../adapters/raster/openScene.ts';
 import type { JobOptions } from '../core/jobRecords.ts';
 import { CancelledError, describeError } from '../core/errors.ts';
-import type { GridTile } from '../core/grid/tileGrid.ts';
+import { chosenOverlap, type GridTile } from '../core/grid/tileGrid.ts';
 import { quantizeProbability } from '../core/masks/probabilityCodec.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, SegmenterInfo } from '../core/model/segmenter.ts';
 import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
@@ -120,7 +120,7 @@ export async function openJobTileSource(scene: Scene, learned: Segmenter, spec: 
   }, async () => learned);
   const source = await createTileSource(scene, {
     tileSize: segmenter.info.inputSize,
-    overlap: spec.options.overlap,
+    overlap: chosenOverlap(spec.options.overlap, segmenter.info.tileOverlap),
     bands,
     spectralBands: segmenter.info.spectralBands,
     signal,

@@ -21,7 +21,7 @@ import { rasterizePolygons } from '../core/masks/polygonRasterizer.ts';
 import type { Segmenter } from '../core/model/segmenter.ts';
 import type { SceneInfo } from '../core/scene.ts';
 import type { TileProgress } from '../core/tileProgress.ts';
-import { planTileGrid } from '../core/grid/tileGrid.ts';
+import { chosenOverlap, planTileGrid } from '../core/grid/tileGrid.ts';
 import { polygonsFromGeoJson } from '../core/vector/geoJsonPolygons.ts';
 import { blendSceneProbability, type BlendSceneOptions } from './segmentScene.ts';
 import { projectPolygonsToScenePixels } from './sceneWaterMasks.ts';
@@ -104,7 +104,7 @@ export async function prepareWaterDate(input: WaterInput, model: SceneModel | un
   const scene = await openScene(input.path, { signal });
   try {
     const { segmenter, bands } = await model.forScene(scene);
-    const { tiles } = planTileGrid({ width: scene.info.width, height: scene.info.height, tileSize: segmenter.info.inputSize, overlap: model.options.overlap });
+    const { tiles } = planTileGrid({ width: scene.info.width, height: scene.info.height, tileSize: segmenter.info.inputSize, overlap: chosenOverlap(model.options.overlap, segmenter.info.tileOverlap) });
     return {
       input,
       info: scene.info,

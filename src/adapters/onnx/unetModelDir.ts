@@ -13,6 +13,13 @@ import { ModelError } from '../../core/errors.ts';
 import { UNET_MODEL_NAME } from '../../core/model/modelNames.ts';
 import { defaultUnetDir } from './builtinUnets.ts';
 
+/**
+ * The tile overlap (px) the model's figures were judged at and that it runs at unless the user gives one (`--overlap`,
+ * a job's `options.overlap`): a model that decides more per tile asks for a wider overlap, so that the linear blend
+ * gives each pixel more of the tile whose centre is nearer. Absent: the pipeline's default (DEFAULT_OVERLAP, 32).
+ */
+const tilingSchema = z.object({ overlap: z.number().int().min(0).max(200) }).optional();
+
 const manifestSchema = z.object({
   /**
    * The weights' identity (e.g. waterline-unet-v1), reported as provenance `weights`; never a built-in alias. A
@@ -32,6 +39,7 @@ const manifestSchema = z.object({
     name: z.string(),
     kind: z.enum(['probability', 'logits']),
   }),
+  tiling: tilingSchema,
 });
 
 export type UnetManifest = z.infer<typeof manifestSchema>;
@@ -44,6 +52,8 @@ const ensembleSchema = z.object({
   /** Member model directories, relative to the ensemble's own directory; each a single U-Net. */
   members: z.array(z.string().min(1).refine((m) => !isAbsolute(m), 'a member is a path relative to the ensemble\'s directory'))
     .min(2).max(8),
+  /** The ensemble's own overlap; its members' `tiling` is not read (they were judged alone). */
+  tiling: tilingSchema,
 });
 
 /** One graph and how to feed it. */
@@ -60,6 +70,8 @@ export interface UnetModel {
   /** One member for a single model. */
   members: UnetGraph[];
   ensemble: boolean;
+  /** The overlap the manifest asks for (`tiling.overlap`), if any. */
+  tileOverlap?: number;
 }
 
 /** The parsed manifest.json of a model path (a directory, or a file beside its manifest). */
@@ -117,7 +129,7 @@ export function readUnetModel(modelPath: string = defaultUnetDir): UnetModel {
   const { raw, manifestPath, dir } = read;
   if (!isEnsemble(raw)) {
     const { manifest, onnxPath } = graphOf(modelPath, read);
-    return { name: manifest.name, manifestPath, members: [{ manifest, onnxPath }], ensemble: false };
+    return { name: manifest.name, manifestPath, members: [{ manifest, onnxPath }], ensemble: false, tileOverlap: manifest.tiling?.overlap };
   }
   const parsed = ensembleSchema.safeParse(raw);
   if (!parsed.success) throw invalid(manifestPath, parsed.error, 'models/unet9/manifest.json');
@@ -138,5 +150,8 @@ export function readUnetModel(modelPath: string = defaultUnetDir): UnetModel {
       hint: 'an ensemble averages its members tile by tile: they must take the same tile size',
     });
   }
-  return { name: parsed.data.name, manifestPath, members: members.map(({ manifest, onnxPath }) => ({ manifest, onnxPath })), ensemble: true };
+  return {
+    name: parsed.data.name, manifestPath, members: members.map(({ manifest, onnxPath }) => ({ manifest, onnxPath })), ensemble: true,
+    tileOverlap: parsed.data.tiling?.overlap,
+  };
 }

@@ -228,6 +228,7 @@ export async function loadUnetSegmenter(options: LoadUnetOptions = {}): Promise<
     inputSize: graphs[0].manifest.input.size,
     provider: runners[0].provider,
     usesPrompt: false,
+    ...(model.tileOverlap !== undefined ? { tileOverlap: model.tileOverlap } : {}),
     // which weights ran, whatever name they were asked for by (`waterline-unet` names a version that can change)
     provenance: { weights, weightsSha256 },
   };

@@ -34,6 +34,14 @@ export const DEFAULT_TILE_SIZE = 224;
 /** Default overlap: enough context for seam-free blending of overlapping tiles. */
 export const DEFAULT_OVERLAP = 32;
 
+/**
+ * The overlap a run tiles with: the one the user asked for, else the one the model asks for (SegmenterInfo
+ * `tileOverlap`, from a U-Net manifest's `tiling.overlap`), else DEFAULT_OVERLAP.
+ */
+export function chosenOverlap(requested: number | undefined, model: number | undefined): number {
+  return requested ?? model ?? DEFAULT_OVERLAP;
+}
+
 /** Thrown for invalid grid parameters (the caller maps it to an InputError naming the flag). */
 export class TileGridError extends RangeError {
   /** Which setting is wrong, so a caller can name its own flag; `fix` says what would be accepted. */

@@ -52,6 +52,11 @@ export interface SegmenterInfo {
    * `ModelTile.spectral` (spectral and fused models; absent for RGB-only models).
    */
   spectralBands?: number[];
+  /**
+   * The tile overlap (px) the model asks for when the caller gives none (a U-Net manifest's `tiling.overlap`);
+   * absent: the pipeline's default (core/grid/tileGrid.ts DEFAULT_OVERLAP).
+   */
+  tileOverlap?: number;
   /** What the run's provenance should record about how this model decided (index, threshold, fusion...). */
   provenance?: Record<string, unknown>;
 }

@@ -21,7 +21,7 @@
 import type { Router } from 'express';
 import type { Feature } from 'geojson';
 import { InputError, WaterlineError } from '../../core/errors.ts';
-import { DEFAULT_OVERLAP, planTileGrid, type GridTile, type TileGrid } from '../../core/grid/tileGrid.ts';
+import { chosenOverlap, planTileGrid, type GridTile, type TileGrid } from '../../core/grid/tileGrid.ts';
 import { lonLatBoxesIntersect, pixelWindowLonLatBox, type LonLatBox } from '../../core/grid/lonLatFootprint.ts';
 import type { SceneInfo } from '../../core/scene.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
@@ -190,10 +190,11 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     // Band roles, the water index threshold (from the WHOLE scene, not the bbox) and fusion, once per scene and model.
     const segmenter = await sceneSegmenter(entry, model, await ctx.segmenters.get(model));
     const tileSize = segmenter.info.inputSize;
+    const overlap = chosenOverlap(undefined, segmenter.info.tileOverlap);
     // Keys carry the file's version: a scene file replaced in place is a new scene for these caches.
-    const fpKey = `${entry.record.id}@${entry.fileKey}|${tileSize}`;
+    const fpKey = `${entry.record.id}@${entry.fileKey}|${tileSize}/${overlap}`;
     const fp = await footprints.getOrSet(fpKey, () => {
-      const grid = planTileGrid({ width: info.width, height: info.height, tileSize, overlap: DEFAULT_OVERLAP });
+      const grid = planTileGrid({ width: info.width, height: info.height, tileSize, overlap });
       const made = tileFootprints(info, grid).then((boxes) => ({ grid, boxes }));
       made.catch(() => footprints.delete(fpKey));
       return made;
@@ -206,7 +207,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
         hint: 'zoom in (a smaller bbox) or run a job for the whole scene with POST /jobs',
       });
     }
-    const keyOf = (tileId: string) => `${entry.record.id}@${entry.fileKey}|${tileId}|${tileSize}/${DEFAULT_OVERLAP}|${segmenter.info.name}|${segmenter.info.usesPrompt ? prompt : ''}`;
+    const keyOf = (tileId: string) => `${entry.record.id}@${entry.fileKey}|${tileId}|${tileSize}/${overlap}|${segmenter.info.name}|${segmenter.info.usesPrompt ? prompt : ''}`;
     let features: Feature[] = [];
     let provenance: Record<string, unknown> = {};
     let cached = 0;
@@ -250,7 +251,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
             window,
             segmenter: sceneIds,
             prompt,
-            overlap: DEFAULT_OVERLAP,
+            overlap,
             bands: entry.bands,
             stretch: entry.stretch,
             completed,
