@@ -6,7 +6,8 @@
  *
  * Further rows: every other built-in U-Net version (`waterline-unet5`, `-unet8`: MobileNetV2-style encoder; `-unet9`
  * (the default): v1 and unet8 averaged at run time, an ensemble manifest naming both directories) through
- * the same segmenter, against v1's figure from the same run;
+ * the same segmenter, against v1's figure from the same run; then each the way `waterline segment` runs it (two
+ * one-thread sessions, two batches in flight), against v1 the same way;
  * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export
  * DIR --from CKPT`).
  */
@@ -38,14 +39,20 @@ function randomTiles(n: number, size: number): ModelTile[] {
   });
 }
 
-/** Tiles per second of the U-Net in `modelPath` (default: the built-in model) and its input size. */
-async function tilesPerSecond(modelPath?: string): Promise<{ rate: number; size: number }> {
-  const segmenter = await loadUnetSegmenter({ device: 'cpu', intraOpNumThreads: THREADS, maxBatch: BATCH, modelPath });
+/**
+ * Tiles per second of the U-Net in `modelPath` (default: the built-in model) and its input size. `bench`: one batch
+ * at a time on THREADS threads (the PyTorch reference's way); `pipeline`: as `waterline segment` runs it — the
+ * segmenter's own threads (two one-thread sessions on a 2-core CPU) and two batches in flight (segmentScene's
+ * MODEL_AHEAD).
+ */
+async function tilesPerSecond(modelPath?: string, way: 'bench' | 'pipeline' = 'bench'): Promise<{ rate: number; size: number }> {
+  const segmenter = await loadUnetSegmenter({ device: 'cpu', maxBatch: BATCH, modelPath, ...(way === 'bench' ? { intraOpNumThreads: THREADS } : {}) });
   const size = segmenter.info.inputSize;
   const tiles = randomTiles(BATCH, size);
-  await segmenter.segment(tiles, { prompt: '' }); // warm-up
+  const inFlight = way === 'bench' ? 1 : 2;
+  await Promise.all(Array.from({ length: inFlight }, () => segmenter.segment(tiles, { prompt: '' }))); // warm-up
   const t0 = performance.now();
-  for (let b = 0; b < BATCHES; b++) await segmenter.segment(tiles, { prompt: '' });
+  for (let b = 0; b < BATCHES; b += inFlight) await Promise.all(Array.from({ length: inFlight }, () => segmenter.segment(tiles, { prompt: '' })));
   const rate = (BATCH * BATCHES) / ((performance.now() - t0) / 1000);
   await segmenter.dispose();
   return { rate, size };
@@ -58,12 +65,14 @@ export default async function unetBench(): Promise<BenchResult[]> {
       .map(({ name }) => ({ dir: builtinUnetDir(name), label: `${relative(join(here, '..'), builtinUnetDir(name))} (committed)` }));
   // The ONNX models back to back, before the PyTorch reference, so all see the same machine load.
   const { rate: ours, size } = await tilesPerSecond(builtinUnetDir('waterline-unet-v1'));
-  const timed: { label: string; name: string; rate: number }[] = [];
+  const timed: { label: string; name: string; rate: number; pipeline: number }[] = [];
   const skipped: string[] = [];
   for (const { dir, label } of candidates) {
-    if (existsSync(join(dir, 'manifest.json'))) timed.push({ label, name: readUnetModel(dir).name, rate: (await tilesPerSecond(dir)).rate });
-    else skipped.push(label);
+    if (existsSync(join(dir, 'manifest.json'))) {
+      timed.push({ label, name: readUnetModel(dir).name, rate: (await tilesPerSecond(dir)).rate, pipeline: (await tilesPerSecond(dir, 'pipeline')).rate });
+    } else skipped.push(label);
   }
+  const v1Pipeline = (await tilesPerSecond(builtinUnetDir('waterline-unet-v1'), 'pipeline')).rate;
 
   let reference: number | undefined;
   let note = `waterline-unet-v1, ${size} px tiles, batch ${BATCH}, ${THREADS} threads`;
@@ -97,6 +106,18 @@ export default async function unetBench(): Promise<BenchResult[]> {
       unit: 'tiles/s',
       higherIsBetter: true,
       note: `${name === DEFAULT_UNET_VERSION ? `the default (waterline-unet; floor ${DEFAULT_FLOOR} tiles/s ${rate >= DEFAULT_FLOOR ? 'met' : 'NOT met'}); ` : ''}${label}; batch ${BATCH}, ${THREADS} threads`,
+    });
+  }
+  for (const { name, pipeline } of timed) {
+    rows.push({
+      bench: 'unet',
+      metric: `CPU tiles/s as segment runs it, ${name}`,
+      ours: pipeline,
+      reference: v1Pipeline,
+      referenceName: 'waterline-unet-v1 the same way (same run)',
+      unit: 'tiles/s',
+      higherIsBetter: true,
+      note: `${name === DEFAULT_UNET_VERSION ? `the default (floor ${DEFAULT_FLOOR} tiles/s ${pipeline >= DEFAULT_FLOOR ? 'met' : 'NOT met'}); ` : ''}the segmenter's own sessions and threads, two batches of ${BATCH} in flight`,
     });
   }
   return rows;
