@@ -30,7 +30,7 @@ describe('model registry', () => {
       const err = (() => { try { registry.resolve(name); } catch (e) { return e; } })();
       expect(err).toBeInstanceOf(InputError);
       expect((err as InputError).code).toBe('unknown_model');
-      expect((err as InputError).message).toMatch(/the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet5, waterline-unet8, waterline-unet9, waterline-unet9-int8, waterline-spectral, acme\/paligemma-water, vae-less\/other$/);
+      expect((err as InputError).message).toMatch(/the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet5, waterline-unet8, waterline-unet9, waterline-unet9-int8, waterline-unet11, waterline-spectral, acme\/paligemma-water, vae-less\/other$/);
     }
   });
 
@@ -120,7 +120,7 @@ describe('model names over HTTP', () => {
       expect(p2.code).toBe('unknown_model');
       details.add(normal(p2.detail));
     }
-    expect([...details]).toEqual(['the model sent is not a registered model name; the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet5, waterline-unet8, waterline-unet9, waterline-unet9-int8, waterline-spectral (use one of these names (GET /models lists them), or leave model out for the server default)']);
+    expect([...details]).toEqual(['the model sent is not a registered model name; the names are: auto, waterline-unet, waterline-unet-v1, waterline-unet5, waterline-unet8, waterline-unet9, waterline-unet9-int8, waterline-unet11, waterline-spectral (use one of these names (GET /models lists them), or leave model out for the server default)']);
     expect(loads).toEqual([null]);
   });
 

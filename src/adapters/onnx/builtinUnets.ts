@@ -14,6 +14,7 @@ const BUILTIN_UNETS: Record<VersionedUnetName, { dir: string; description: strin
   'waterline-unet8': { dir: resolve(modelsRoot, 'unet8'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, trained on lone-scene tiles (a scene of only sea or only land) too: open sea with little snow-water; the default\'s member (models/unet8/MODEL_CARD.md)' },
   'waterline-unet9': { dir: resolve(modelsRoot, 'unet9'), description: 'v1 and unet8 averaged (an ensemble manifest naming both; as the retired unet6 averaged v1 and unet5): the default since round 2 session 7, the first model to pass the default-switch rule (models/unet9/MODEL_CARD.md)' },
   'waterline-unet9-int8': { dir: resolve(modelsRoot, 'unet9-int8'), description: 'waterline-unet9 with both members quantized to int8 (nothing retrained): 1.6x less CPU per tile, validation and tile figures within 0.006, a little more water on snow (models/unet9-int8/MODEL_CARD.md)' },
+  'waterline-unet11': { dir: resolve(modelsRoot, 'unet11'), description: 'MobileNetV2-style U-Net, 1.5 M parameters, distilled from the default and trained for steadiness across tile borders, run at its declared overlap 64: the least snow-water, 0.6x the default\'s time per scene (models/unet11/MODEL_CARD.md)' },
 };
 
 /** The committed directory of a built-in U-Net version. */

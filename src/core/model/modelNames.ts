@@ -5,7 +5,7 @@
  */
 export const BUILTIN_MODEL_NAMES = [
   'auto', 'waterline-unet', 'waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-unet9-int8',
-  'waterline-spectral',
+  'waterline-unet11', 'waterline-spectral',
 ] as const;
 
 export type BuiltinModelName = (typeof BUILTIN_MODEL_NAMES)[number];
@@ -19,7 +19,8 @@ export const DEFAULT_MODEL_NAME: BuiltinModelName = 'auto';
  * (src/adapters/onnx/builtinUnets.ts).
  */
 export const UNET_MODEL_NAME = 'waterline-unet';
-export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-unet9-int8'] as const;
+export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet5', 'waterline-unet8', 'waterline-unet9', 'waterline-unet9-int8',
+  'waterline-unet11'] as const;
 export type VersionedUnetName = (typeof VERSIONED_UNET_NAMES)[number];
 /** What `waterline-unet` (and `auto` on RGB-only scenes) runs. */
 export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet9';
