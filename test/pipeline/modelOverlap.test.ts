@@ -97,6 +97,10 @@ describe('a U-Net manifest\'s tiling.overlap', () => {
     }
   });
 
+  it('waterline-unet11 declares the overlap its figures were judged at (64)', () => {
+    expect(readUnetModel(builtinUnetDir('waterline-unet11')).tileOverlap).toBe(64);
+  });
+
   it('is absent from the built-ins that declare none (they run at the pipeline\'s default)', () => {
     expect(readUnetModel(builtinUnetDir('waterline-unet9')).tileOverlap).toBeUndefined();
     expect(readUnetModel(builtinUnetDir('waterline-unet-v1')).tileOverlap).toBeUndefined();
