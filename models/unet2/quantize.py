@@ -16,7 +16,6 @@ workplace: `pip install --no-index --find-links /opt/pypi/files onnx onnxruntime
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 
