@@ -44,8 +44,8 @@ function spawnLine(args: string[], pattern: RegExp): Promise<{ child: ChildProce
   });
 }
 
-const startWorker = async (redis: RedisServer, logFile: string, delayMs = 300, dataDir = '') =>
-  (await spawnLine([join('test', 'http', 'fixtures', 'tileWorkerProcess.ts'), redis.url, logFile, String(delayMs), dataDir], /ready (\S+)/)).child;
+const startWorker = async (redis: RedisServer, logFile: string, delayMs = 300, dataDir = '', tileOverlap?: number) =>
+  (await spawnLine([join('test', 'http', 'fixtures', 'tileWorkerProcess.ts'), redis.url, logFile, String(delayMs), dataDir, ...(tileOverlap === undefined ? [] : [String(tileOverlap)])], /ready (\S+)/)).child;
 
 const startServerProcess = async (dataDir: string, redis: RedisServer) => {
   const { child, match } = await spawnLine([join('test', 'http', 'fixtures', 'killableServer.ts'), dataDir, join(dataDir, 'unused.log'), redis.url], /listening (\S+)/);
@@ -148,6 +148,25 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expect(b.length).toBeGreaterThan(0);
     expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
     await Promise.all([...workers.map((w) => stopChild(w)), stopChild(server.child)]);
+  }, 120_000);
+
+  it('a model that declares its tile overlap: the worker plans, segments and the server stitches on that grid, as a plain segment does', async () => {
+    const { redis, dataDir, server } = await setup();
+    const worker = await startWorker(redis, join(dataDir, 'w.log'), 0, '', 64);
+    const jobId = await submit(server.url);
+    const { fc } = await finished(server.url, jobId);
+    const scene = await openScene(scenePath(SCENE));
+    let reference: FeatureCollection;
+    try {
+      reference = JSON.parse(JSON.stringify((await segmentScene(scene, darkWaterSegmenter({ soft: true, tileOverlap: 64 }), {})).collection)) as FeatureCollection;
+    } finally {
+      await scene.close();
+    }
+    const provenance = (fc as unknown as { waterline: { overlap: number; tilesTotal: number } }).waterline;
+    expect(provenance.overlap).toBe(64);
+    expect(provenance.tilesTotal).toBe((reference as unknown as { waterline: { tilesTotal: number } }).waterline.tilesTotal);
+    expectIdentical(fc, reference);
+    await Promise.all([stopChild(worker), stopChild(server.child)]);
   }, 120_000);
 
   it('a worker SIGKILLed mid-unit: its unit is taken by the other worker and the result is identical', async () => {
