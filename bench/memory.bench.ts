@@ -13,14 +13,13 @@
  * falls on both) and the rows give the median run, with every run's figure in the note.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
+import { cachedBenchFile, sharedScenesDir } from './benchScenes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(here, '..', '..', 'shared'), 'data', 'scenes');
 const SIZES = (process.env.WATERLINE_BENCH_MEMORY_SIZES ?? '5000,20000').split(',').map(Number);
 const RUNS = Math.max(1, Number(process.env.WATERLINE_BENCH_MEMORY_RUNS ?? 3));
 
@@ -35,15 +34,7 @@ interface ChildRun {
 
 /** The synthetic scene of `size`² px (made once, then reused). */
 export function syntheticScene(size: number): string {
-  const dir = join(tmpdir(), 'waterline-bench-scenes');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `chicago-${size}.tif`);
-  if (!existsSync(path)) {
-    const part = `${path}.part`;
-    execFileSync('gdal_translate', ['-q', '-outsize', String(size), String(size), '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '-co', 'BIGTIFF=IF_SAFER', join(scenesDir, 'spot-chicago-pan-stateplane-ft.tif'), part]);
-    execFileSync('mv', [part, path]);
-  }
-  return path;
+  return cachedBenchFile(`chicago-${size}.tif`, (part) => execFileSync('gdal_translate', ['-q', '-outsize', String(size), String(size), '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '-co', 'BIGTIFF=IF_SAFER', join(sharedScenesDir, 'spot-chicago-pan-stateplane-ft.tif'), part]));
 }
 
 function runChild(scene: string): ChildRun {
@@ -52,7 +43,7 @@ function runChild(scene: string): ChildRun {
 }
 
 export default async function bench(): Promise<BenchResult[]> {
-  if (!existsSync(scenesDir)) throw new Error(`shared scenes not found at ${scenesDir}`);
+  if (!existsSync(sharedScenesDir)) throw new Error(`shared scenes not found at ${sharedScenesDir}`);
   const all = SIZES.map((size) => ({ size, scene: syntheticScene(size), runs: [] as ChildRun[] }));
   for (let k = 0; k < RUNS; k++) for (const s of all) s.runs.push(runChild(s.scene));
   /** The median run by peak RSS (the upper one of an even count), and every run's peak. */

@@ -8,15 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { BenchResult } from './run.ts';
+import { sharedScenesDir } from './benchScenes.ts';
 import { openScene } from '../src/adapters/raster/openScene.ts';
 import { segmentScene } from '../src/pipeline/segmentScene.ts';
 import { thresholdModel } from './thresholdModel.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(here, '..', '..', 'shared'), 'data', 'scenes');
 const SIZE = 4000;
 
 const GDAL_SCRIPT = `
@@ -37,11 +35,11 @@ print(time.perf_counter() - t0)
 `;
 
 export default async function bench(): Promise<BenchResult[]> {
-  if (!existsSync(scenesDir)) throw new Error(`shared scenes not found at ${scenesDir}`);
+  if (!existsSync(sharedScenesDir)) throw new Error(`shared scenes not found at ${sharedScenesDir}`);
   const dir = mkdtempSync(join(tmpdir(), 'waterline-bench-seg-'));
   try {
     const scenePath = join(dir, 'chicago-4k.tif');
-    execFileSync('gdal_translate', ['-q', '-outsize', String(SIZE), String(SIZE), '-r', 'bilinear', '-co', 'TILED=YES', join(scenesDir, 'spot-chicago-pan-stateplane-ft.tif'), scenePath]);
+    execFileSync('gdal_translate', ['-q', '-outsize', String(SIZE), String(SIZE), '-r', 'bilinear', '-co', 'TILED=YES', join(sharedScenesDir, 'spot-chicago-pan-stateplane-ft.tif'), scenePath]);
     const scene = await openScene(scenePath);
     const t0 = performance.now();
     let summary;

@@ -14,30 +14,22 @@
  * tiles/s (the pipeline's ceiling).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
+import { cachedBenchFile, sharedScenesDir } from './benchScenes.ts';
 import type { UnetProfile, UnetRun } from './segmentUnetChild.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(here, '..', '..', 'shared'), 'data', 'scenes');
 const SIZE = Number(process.env.WATERLINE_BENCH_UNET_SIZE ?? 6000);
 const REPS = Number(process.env.WATERLINE_BENCH_UNET_REPS ?? 2);
 const PROFILE_TILES = 96;
 
 /** The synthetic RGB scene of `size`² px (made once, then reused). */
 function syntheticRgbScene(size: number): string {
-  const dir = join(tmpdir(), 'waterline-bench-scenes');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `bahamas-rgb-${size}.tif`);
-  if (!existsSync(path)) {
-    const part = `${path}.part`;
-    execFileSync('gdal_translate', ['-q', '-of', 'GTiff', '-outsize', String(size), String(size), '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '-co', 'BIGTIFF=IF_SAFER', join(scenesDir, 'landsat7-bahamas-rgb-utm18.tif'), part]);
-    execFileSync('mv', [part, path]);
-  }
-  return path;
+  return cachedBenchFile(`bahamas-rgb-${size}.tif`, (part) => execFileSync('gdal_translate', ['-q', '-of', 'GTiff', '-outsize', String(size), String(size), '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '-co', 'BIGTIFF=IF_SAFER', join(sharedScenesDir, 'landsat7-bahamas-rgb-utm18.tif'), part]));
 }
 
 function child<T>(...args: string[]): T {
@@ -46,7 +38,7 @@ function child<T>(...args: string[]): T {
 }
 
 export default async function bench(): Promise<BenchResult[]> {
-  if (!existsSync(scenesDir)) throw new Error(`shared scenes not found at ${scenesDir}`);
+  if (!existsSync(sharedScenesDir)) throw new Error(`shared scenes not found at ${sharedScenesDir}`);
   const scene = syntheticRgbScene(SIZE);
   const load0 = loadavg()[0];
   const runs: UnetRun[] = [];

@@ -16,15 +16,13 @@
  * (comma-separated name parts, e.g. `lzw,ottawa`) picks some scenes.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BenchResult } from './run.ts';
+import { cachedBenchFile, sharedScenesDir } from './benchScenes.ts';
 import { openScene } from '../src/adapters/raster/openScene.ts';
 import { createTileSource } from '../src/pipeline/tileSource.ts';
 
-const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared'), 'data', 'scenes');
 const REAL_SCENES = ['landsat8-ottawa-rgb16-utm18-cog.tif', 'naip-dakota-2009-rgbn-cog.tif', 'aerial-korea-nowater-3857-cog.tif', 'spot-chicago-pan-stateplane-ft.tif'];
 const SYNTHETIC_SIZE = 4096;
 const SYNTHETIC_COMPRESSIONS = ['DEFLATE', 'LZW', 'JPEG'];
@@ -32,18 +30,10 @@ const ROUNDS = 3;
 
 /** A 4096² RGB COG from the Korea aerial scene (upsampled 4x, bilinear), made once and then reused. */
 export function syntheticRgbCog(compression: string): string {
-  const dir = join(tmpdir(), 'waterline-bench-scenes');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `korea-rgb-${SYNTHETIC_SIZE}-${compression.toLowerCase()}.tif`);
-  if (!existsSync(path)) {
-    const part = `${path}.part`;
-    execFileSync('gdal_translate', [
-      '-q', '-b', '1', '-b', '2', '-b', '3', '-mask', 'none', '-outsize', String(SYNTHETIC_SIZE), String(SYNTHETIC_SIZE), '-r', 'bilinear',
-      '-of', 'COG', '-co', `COMPRESS=${compression}`, join(scenesDir, 'aerial-korea-nowater-3857-cog.tif'), part,
-    ]);
-    execFileSync('mv', [part, path]);
-  }
-  return path;
+  return cachedBenchFile(`korea-rgb-${SYNTHETIC_SIZE}-${compression.toLowerCase()}.tif`, (part) => execFileSync('gdal_translate', [
+    '-q', '-b', '1', '-b', '2', '-b', '3', '-mask', 'none', '-outsize', String(SYNTHETIC_SIZE), String(SYNTHETIC_SIZE), '-r', 'bilinear',
+    '-of', 'COG', '-co', `COMPRESS=${compression}`, join(sharedScenesDir, 'aerial-korea-nowater-3857-cog.tif'), part,
+  ]));
 }
 
 const GDAL_SCRIPT = `
@@ -178,7 +168,7 @@ export default async function bench(): Promise<BenchResult[]> {
   ];
   for (const [name, what] of scenes) {
     if (only && !only.some((o) => name.includes(o))) continue;
-    const file = what.endsWith('.tif') ? join(scenesDir, what) : syntheticRgbCog(what);
+    const file = what.endsWith('.tif') ? join(sharedScenesDir, what) : syntheticRgbCog(what);
     if (!existsSync(file)) continue;
     rows.push(...(await benchScene(file, name)));
   }

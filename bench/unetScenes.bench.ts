@@ -11,28 +11,21 @@
  * is missing.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
+import { cachedBenchFile, sharedScenesDir } from './benchScenes.ts';
 import { builtinUnetList } from '../src/adapters/onnx/builtinUnets.ts';
 import { DEFAULT_UNET_VERSION } from '../src/core/model/modelNames.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const source = join(process.env.WATERLINE_SHARED_DIR ?? resolve(root, '..', 'shared'), 'data', 'scenes', 'naip-dakota-2015-rgbn-cog.tif');
+const source = join(sharedScenesDir, 'naip-dakota-2015-rgbn-cog.tif');
 
 function benchScene(): string {
-  const dir = join(tmpdir(), 'waterline-bench-scenes');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'naip-dakota-2015-x3.tif');
-  if (!existsSync(path)) {
-    const part = `${path}.part`;
-    execFileSync('gdal_translate', ['-q', '-of', 'GTiff', '-outsize', '300%', '300%', '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', source, part]);
-    execFileSync('mv', [part, path]);
-  }
-  return path;
+  return cachedBenchFile('naip-dakota-2015-x3.tif', (part) => execFileSync('gdal_translate', ['-q', '-of', 'GTiff', '-outsize', '300%', '300%', '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', source, part]));
 }
 
 interface SceneRun { seconds: number; tiles: number; overlap: number }

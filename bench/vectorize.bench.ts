@@ -8,30 +8,22 @@
  * area within 0.1 %. Masks are cached in $TMPDIR/waterline-bench-scenes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
+import { cachedBenchFile, sharedScenesDir } from './benchScenes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
-const scenesDir = join(process.env.WATERLINE_SHARED_DIR ?? resolve(here, '..', '..', 'shared'), 'data', 'scenes');
 const makeMask = join(repo, 'test', 'fixtures', 'vector', 'make_mask.py');
 const PY = '/usr/bin/python3';
 const SIZES = (process.env.WATERLINE_BENCH_VECTORIZE_SIZES ?? '9000,20000').split(',').map(Number);
 
 function mask(size: number): string {
-  const dir = join(tmpdir(), 'waterline-bench-scenes');
-  mkdirSync(dir, { recursive: true });
-  const base = join(dir, 'ottawa-mask.tif');
-  if (!existsSync(base)) execFileSync(PY, [makeMask, join(scenesDir, 'landsat8-ottawa-rgb16-utm18-cog.tif'), base, 'binary', '25']);
-  const path = join(dir, `ottawa-mask-${size}.tif`);
-  if (!existsSync(path)) {
-    execFileSync('gdal_translate', ['-q', '-outsize', String(size), String(size), '-r', 'nearest', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', base, `${path}.part.tif`]);
-    execFileSync('mv', [`${path}.part.tif`, path]);
-  }
-  return path;
+  const base = cachedBenchFile('ottawa-mask.tif', (part) => execFileSync(PY, [makeMask, join(sharedScenesDir, 'landsat8-ottawa-rgb16-utm18-cog.tif'), part, 'binary', '25']));
+  return cachedBenchFile(`ottawa-mask-${size}.tif`, (part) => execFileSync('gdal_translate', ['-q', '-outsize', String(size), String(size), '-r', 'nearest', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', base, part]));
 }
 
 /** Run a command under GNU time: wall seconds and peak RSS (MiB). */
@@ -72,7 +64,7 @@ function ourPolys(path: string): Polys {
 }
 
 export default async function bench(): Promise<BenchResult[]> {
-  if (!existsSync(scenesDir)) throw new Error(`shared scenes not found at ${scenesDir}`);
+  if (!existsSync(sharedScenesDir)) throw new Error(`shared scenes not found at ${sharedScenesDir}`);
   if (!existsSync('/usr/bin/time')) throw new Error('GNU time (/usr/bin/time) is needed for the peak memory figures');
   const dir = mkdtempSync(join(tmpdir(), 'waterline-bench-vec-'));
   // the CLI as installed: its bundle (bin/builtCli.mjs) is built by the first start after src/ changes, not timed here
