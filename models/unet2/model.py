@@ -177,6 +177,14 @@ class MeanProbability(nn.Module):
         return torch.log(p) - torch.log1p(-p)  # logit (torch.logit has no ONNX export)
 
 
+def mean_of(loaded, spec):
+    """(MeanProbability of the members, mean, std) from the members' (network, mean, std): they must normalise their
+    input alike (every built-in U-Net does), since the ensemble feeds them one input."""
+    if any(m != loaded[0][1] or s != loaded[0][2] for _, m, s in loaded):
+        raise ValueError(f'{spec}: the members normalize their input differently; an ensemble needs one input')
+    return MeanProbability([n for n, _, _ in loaded]).eval(), loaded[0][1], loaded[0][2]
+
+
 class WithSigmoid(nn.Module):
     def __init__(self, net):
         super().__init__()

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from model import MeanProbability
+from model import mean_of
 
 
 class OnnxUnet(nn.Module):
@@ -36,14 +36,11 @@ def is_model_dir(path):
 
 def load_model_dir(path):
     """(network returning logits, mean, std) of an exported model directory; an ensemble's members must normalise
-    alike (as score_mosaic.load_net asks of checkpoint ensembles)."""
+    alike (model.mean_of, as for checkpoint ensembles)."""
     with open(os.path.join(path, 'manifest.json')) as f:
         manifest = json.load(f)
     if manifest.get('kind') == 'ensemble':
-        loaded = [load_model_dir(os.path.join(path, m)) for m in manifest['members']]
-        if any(m != loaded[0][1] or s != loaded[0][2] for _, m, s in loaded):
-            raise ValueError(f'{path}: the members normalize their input differently')
-        return MeanProbability([n for n, _, _ in loaded]).eval(), loaded[0][1], loaded[0][2]
+        return mean_of([load_model_dir(os.path.join(path, m)) for m in manifest['members']], path)
     inp = manifest['input']
     if abs(inp.get('scale', 1 / 255) - 1 / 255) > 1e-9:
         raise ValueError(f'{path}: input scale {inp["scale"]}; the scorers feed 0..1 tiles (scale 1/255)')

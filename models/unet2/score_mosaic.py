@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
-from model import MeanProbability, build  # noqa: E402
+from model import build, mean_of  # noqa: E402
 from onnx_net import is_model_dir, load_model_dir  # noqa: E402
 from mosaic import evaluate_mosaics, grid_masks, mosaic_val_set, shift_disagreement  # noqa: E402
 from train import to_tensor  # noqa: E402  (train.py imports this module only inside load_teacher)
@@ -41,10 +41,7 @@ def load_net(path):
     if is_model_dir(path):
         return load_model_dir(path)
     if '+' in path:
-        loaded = [load_net(p) for p in path.split('+')]
-        if any(m != loaded[0][1] or s != loaded[0][2] for _, m, s in loaded):
-            raise ValueError(f'{path}: the members normalize their input differently; an ensemble needs one input')
-        return MeanProbability([n for n, _, _ in loaded]).eval(), loaded[0][1], loaded[0][2]
+        return mean_of([load_net(p) for p in path.split('+')], path)
     ckpt = torch.load(path, map_location='cpu', weights_only=False)  # ours; written on a GPU machine too
     if 'state_dict' in ckpt:  # v1 (models/unet/unet.pt)
         net = v1_module().WaterUNet(ckpt['channels'])
