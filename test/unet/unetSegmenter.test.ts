@@ -29,9 +29,12 @@ const v1Onnx = join(builtinUnetDir('waterline-unet-v1'), 'unet.onnx');
 const valNames = readFileSync(join(builtinUnetDir('waterline-unet-v1'), 'val_split.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
 
 /** Pixel metrics of a segmenter on the 12 shared validation images above (the same fixed split every U-Net trained with). */
+/** The 12 fixed validation chips as model tiles (224 px, stretched as `eval` stretches them). */
+const validationTiles = () => Promise.all(valNames.map((n) => readStretchedImageTile(join(sharedData, 'water-bodies', 'images', n), 224, n)));
+
 async function validationMetrics(segmenter: Segmenter): Promise<ReturnType<typeof metricsFromConfusion>> {
   const dir = join(sharedData, 'water-bodies');
-  const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
+  const tiles = await validationTiles();
   const masks = await Promise.all(valNames.map((n) => readStretchedMaskGrey(join(dir, 'masks', n), 224)));
   const out = await segmenter.segment(tiles, { prompt: '' });
   const counts = emptyConfusion();
@@ -288,8 +291,7 @@ describe('built-in U-Nets by name', () => {
   describeShared('waterline-unet9-int8 against waterline-unet9 on shared water-bodies validation pairs', () => {
     it('calls the same water on nearly every pixel: an int8 copy of both members, nothing retrained', async () => {
       const modelsDir = join(tmpdir(), 'wl-no-models');
-      const dir = join(sharedData, 'water-bodies');
-      const tiles = await Promise.all(valNames.map((n) => readStretchedImageTile(join(dir, 'images', n), 224, n)));
+      const tiles = await validationTiles();
       const [fp32, int8] = await Promise.all(['waterline-unet9', 'waterline-unet9-int8']
         .map((model) => loadSegmenter({ model, device: 'cpu', modelsDir, intraOpNumThreads: 1 })));
       try {
