@@ -167,12 +167,17 @@ class MeanProbability(nn.Module):
     """An ensemble: the members see the same normalized input; it returns the logit of the mean of their water
     probabilities (so it drops in wherever a member's logits go: training's evaluation, export_onnx)."""
 
-    def __init__(self, members):
+    def __init__(self, members, weights=None):
         super().__init__()
         self.members = nn.ModuleList(members)
+        # weights: a weighted mean (a training teacher only, train.py --teacher-weights); exports use the plain mean
+        w = torch.tensor(weights if weights is not None else [1.0] * len(members), dtype=torch.float32)
+        if len(w) != len(members) or bool((w < 0).any()) or float(w.sum()) <= 0:
+            raise ValueError(f'ensemble weights {weights}: one non-negative weight per member ({len(members)}), not all 0')
+        self.register_buffer('weights', (w / w.sum()).view(-1, *[1] * 4), persistent=False)
 
     def forward(self, x):
-        p = torch.stack([torch.sigmoid(m(x)) for m in self.members]).mean(0)
+        p = (torch.stack([torch.sigmoid(m(x)) for m in self.members]) * self.weights).sum(0)
         p = p.clamp(1e-6, 1 - 1e-6)
         return torch.log(p) - torch.log1p(-p)  # logit (torch.logit has no ONNX export)
 

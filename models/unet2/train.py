@@ -148,16 +148,26 @@ def distill_loss(logits, soft, w):
     return (F.binary_cross_entropy_with_logits(logits, soft, reduction='none') * w).sum() / w.sum().clamp_min(1e-6)
 
 
-def load_teacher(spec, mean, std, device, log):
-    """The --teacher network (eval mode, on `device`); it must normalise its input as this run does (one input)."""
+def load_teacher(spec, mean, std, device, log, weights=None):
+    """The --teacher network (eval mode, on `device`); it must normalise its input as this run does (one input).
+    weights: the members' shares of an ensemble teacher's probability (--teacher-weights; default equal)."""
+    from model import MeanProbability
     from score_mosaic import load_net  # imported here: score_mosaic imports this module
     net, t_mean, t_std = load_net(spec)
+    if weights is not None:
+        if not isinstance(net, MeanProbability):
+            raise SystemExit(f'--teacher-weights {weights}: the teacher {spec} is one network, not an ensemble A+B')
+        try:
+            net = MeanProbability(list(net.members), weights)
+        except ValueError as e:
+            raise SystemExit(f'--teacher-weights: {e}')
     if not (np.allclose(t_mean, mean.tolist(), atol=1e-6) and np.allclose(t_std, std.tolist(), atol=1e-6)):
         raise SystemExit(f'--teacher {spec}: it normalises its input with mean {t_mean} / std {t_std}, this run with '
                          f'{mean.tolist()} / {std.tolist()}; a teacher must see the same input as the student')
     for p in net.parameters():
         p.requires_grad_(False)
-    log(f'distilling from {spec} ({sum(p.numel() for p in net.parameters())} parameters)')
+    log(f'distilling from {spec} ({sum(p.numel() for p in net.parameters())} parameters)'
+        + (f', member weights {net.weights.flatten().tolist()}' if weights is not None else ''))
     return net.to(device).eval()
 
 
@@ -339,6 +349,9 @@ def main():
                     help='distil: a checkpoint or an ensemble A+B[+...] (score_mosaic.load_net; e.g. the default\'s members '
                          'models/unet/unet.pt+models/unet8/checkpoint.pt) whose water probabilities on each batch join the '
                          'labels as soft targets (weight --distill)')
+    ap.add_argument('--teacher-weights', metavar='W1,W2[,...]', type=lambda v: [float(x) for x in v.split(',')],
+                    help='with an ensemble --teacher: the members\' shares of its probability, in --teacher\'s order '
+                         '(normalised to sum 1; default equal)')
     ap.add_argument('--distill', type=float, default=0.5,
                     help='with --teacher: share of the loss that is the weighted BCE against the teacher\'s '
                          'probabilities (the rest is the label loss)')
@@ -414,9 +427,9 @@ def main():
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
                        'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0,
-                       'teacher': None, 'distill': 0.5}
+                       'teacher': None, 'distill': 0.5, 'teacher_weights': None}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -457,7 +470,7 @@ def main():
                      {'params': [p for p in model.parameters() if id(p) in extra_params],
                       'lr_mult': args.extra_lr_mult}) if g['params']],
         lr=args.lr, weight_decay=1e-4)
-    teacher = load_teacher(args.teacher, mean, std, device, log) if args.teacher else None
+    teacher = load_teacher(args.teacher, mean, std, device, log, args.teacher_weights) if args.teacher else None
     n_per_epoch = len(train_idx) + args.scene_per_epoch + sum(per_epoch(args, k) for k in GENERATED_KINDS)
     mosaics = mosaic_val_set(images, masks, val_idx)
 
