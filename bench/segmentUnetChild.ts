@@ -3,7 +3,8 @@
  * caches). Modes:
  *
  * - `run <config> <scene.tif>`: `segmentScene` with the committed U-Net alone (what `segment --model waterline-unet
- *   --fusion none` runs), batch 4 and overlap 32 (the CLI defaults), on the CPU. `config` is `round1` (the model
+ *   --fusion none` runs), batch 4 (the CLI's) and overlap 32 (fixed, so that runs compare across model versions; the default model
+ *   declares 64), on the CPU. `config` is `round1` (the model
  *   computing on the main thread, onnxruntime's threads spinning: the configuration before the pipelining work) or
  *   `pipelined` (today's defaults: the model in its own thread, no spinning). Prints one JSON line: times, tiles/s,
  *   polygons, area and a SHA-256 of the features and the probability histogram (equal hashes = the same output).

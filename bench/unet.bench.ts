@@ -4,8 +4,9 @@
  * against the same network and weights in PyTorch eager mode on CPU (models/unet/bench_torch.py), same
  * run, same thread count.
  *
- * Further rows: every other built-in U-Net version (`waterline-unet5`, `-unet8`: MobileNetV2-style encoder; `-unet9`
- * (the default): v1 and unet8 averaged at run time, an ensemble manifest naming both directories) through
+ * Further rows: every other built-in U-Net version (`waterline-unet5`, `-unet8`, `-unet11` — the default since round
+ * 2 session 12: MobileNetV2-style encoder; `-unet9`: v1 and unet8 averaged at run time, an ensemble manifest naming
+ * both directories; `-unet9-int8`: the same in int8) through
  * the same segmenter, against v1's figure from the same run; then each the way `waterline segment` runs it (two
  * one-thread sessions, two batches in flight), against v1 the same way;
  * WATERLINE_BENCH_UNET2=<model dir> times another exported U-Net instead (e.g. `models/unet2/train.py --export

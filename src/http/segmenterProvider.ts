@@ -159,7 +159,7 @@ export function createSegmenterProvider(load: SegmenterLoader, logger: Logger, o
     return handle;
   };
 
-  /** The default model under another name for its weights (its version, e.g. `waterline-unet9`, when it is `waterline-unet`), one per name. */
+  /** The default model under another name for its weights (its version, e.g. `waterline-unet11`, when it is `waterline-unet`), one per name. */
   const defaultViews = new Map<string, Segmenter>();
   const defaultAs = (model: string, byDefault: Segmenter): Segmenter => {
     if (byDefault.info.name === model) return byDefault;

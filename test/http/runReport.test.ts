@@ -111,8 +111,10 @@ describeBrowser('run report in headless Chromium', () => {
     const { numbers, errors, requests } = await readReport(page, `file://${reportPath}`);
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('data:') && u !== `file://${reportPath}`)).toEqual([]);
-    expect(fc.features.length).toBeGreaterThan(20); // enough polygons to fill several size bins
     expectMatchesGeoJson(numbers, fc);
+    // enough polygons to fill several size bins (the lake, and smaller water the model finds beside it)
+    expect(fc.features.length).toBeGreaterThan(5);
+    expect(numbers.bars.filter((b) => b.count > 0).length).toBeGreaterThanOrEqual(3);
     // the 699 x 929 px scene at ≤ 800 px, every pixel valid, and the lake drawn in blue (about a third of the scene is water)
     expect(numbers.quicklook).toMatchObject({ width: 602, height: 800, opaque: 602 * 800 });
     expect(numbers.quicklook.blue / numbers.quicklook.opaque).toBeGreaterThan(0.2);

@@ -43,9 +43,16 @@ async function validationMetrics(segmenter: Segmenter): Promise<ReturnType<typeo
 }
 
 describe('U-Net manifest and packing', () => {
-  it('reads the committed manifest of the default model: an ensemble of v1 and unet8, each member a committed graph', () => {
+  it('reads the committed manifest of the default model: one graph (unet11) with its declared overlap', () => {
     const model = readUnetModel();
-    expect(model).toMatchObject({ name: DEFAULT_UNET_VERSION, ensemble: true, manifestPath: join(builtinUnetDir(DEFAULT_UNET_VERSION), 'manifest.json') });
+    expect(model).toMatchObject({ name: DEFAULT_UNET_VERSION, ensemble: false, tileOverlap: 64, manifestPath: join(builtinUnetDir(DEFAULT_UNET_VERSION), 'manifest.json') });
+    expect(DEFAULT_UNET_VERSION).toBe('waterline-unet11');
+    expect(model.members.map((m) => m.onnxPath)).toEqual([join(builtinUnetDir('waterline-unet11'), 'unet11.onnx')]);
+  });
+
+  it('reads the committed ensemble waterline-unet9: v1 and unet8, each member a committed graph', () => {
+    const model = readUnetModel(builtinUnetDir('waterline-unet9'));
+    expect(model).toMatchObject({ name: 'waterline-unet9', ensemble: true, manifestPath: join(builtinUnetDir('waterline-unet9'), 'manifest.json') });
     expect(model.members.map((m) => m.onnxPath)).toEqual([join(builtinUnetDir('waterline-unet-v1'), 'unet.onnx'), join(builtinUnetDir('waterline-unet8'), 'unet8.onnx')]);
     for (const { manifest } of model.members) {
       expect(manifest.input).toMatchObject({ name: 'image', size: 224 });
@@ -92,7 +99,7 @@ describe('U-Net segmenter on the committed model', () => {
   });
 
   it('reports itself as the prompt-free default version (its manifest name; the weights in provenance)', () => {
-    expect(segmenter.info).toEqual({ name: DEFAULT_UNET_VERSION, kind: 'unet', inputSize: 224, provider: 'cpu', usesPrompt: false, provenance: { weights: DEFAULT_UNET_VERSION, weightsSha256: modelSha16(builtinUnetDir(DEFAULT_UNET_VERSION)) } });
+    expect(segmenter.info).toEqual({ name: DEFAULT_UNET_VERSION, kind: 'unet', inputSize: 224, tileOverlap: 64, provider: 'cpu', usesPrompt: false, provenance: { weights: DEFAULT_UNET_VERSION, weightsSha256: modelSha16(builtinUnetDir(DEFAULT_UNET_VERSION)) } });
   });
 
   it('gives probabilities in [0,1], and exactly 0 on invalid pixels', async () => {

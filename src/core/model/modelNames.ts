@@ -23,7 +23,7 @@ export const VERSIONED_UNET_NAMES = ['waterline-unet-v1', 'waterline-unet5', 'wa
   'waterline-unet11'] as const;
 export type VersionedUnetName = (typeof VERSIONED_UNET_NAMES)[number];
 /** What `waterline-unet` (and `auto` on RGB-only scenes) runs. */
-export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet9';
+export const DEFAULT_UNET_VERSION: VersionedUnetName = 'waterline-unet11';
 
 /** The versioned U-Net a built-in name runs, or undefined for a name that is not a built-in U-Net. */
 export function builtinUnetVersion(name: string): VersionedUnetName | undefined {
