@@ -1,8 +1,8 @@
 /**
  * `npm run bench quality`: water quality on every shared scene that has truth (OpenStreetMap water, coarse),
  * side by side: `auto` (the default: learned model fused with the water index where the bands allow), the
- * learned model alone (`--fusion none`), the same two with the previous default U-Net (`PREVIOUS`, v1: the default until
- * round 2 session 7), and each water index the scene's bands allow alone
+ * learned model alone (`--fusion none`), the same two with the previous default U-Net (`PREVIOUS`: unet9, the default
+ * of round 2 sessions 7–11), and each water index the scene's bands allow alone
  * (`--model waterline-spectral --index X`). The row's reference is the best single index on the scene (or the
  * learned model on RGB scenes); the ratio is auto's IoU over it. The scene table is printed to stderr too.
  *
@@ -19,8 +19,8 @@ import type { BenchResult } from './run.ts';
 import { QUALITY_SCENES, sharedDataDir } from './qualityScenes.ts';
 
 /** The previous default U-Net, run beside the default (fused as auto fuses the default, and alone). */
-const PREVIOUS = 'waterline-unet-v1';
-const PREVIOUS_LABEL = PREVIOUS.replace(/^waterline-unet-/, '');
+const PREVIOUS = 'waterline-unet9';
+const PREVIOUS_LABEL = PREVIOUS.replace(/^waterline-(unet-)?/, '');
 
 export interface QualityRow {
   scene: string;
