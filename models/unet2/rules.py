@@ -2,7 +2,7 @@
 """Every figure the model card's rules judge a checkpoint or an ensemble by, in one run, beside the bars written
 for it before the run (no held-out scene is read). Until session 8 this took four commands and hand arithmetic.
 
-    /usr/bin/python3 models/unet2/rules.py SPEC [--bars 'transfer_score>=0.6357,tile_grid<=0.134,...'] [--json OUT]
+    /usr/bin/python3 models/unet2/rules.py SPEC [--bars 'transfer_score>=0.6357,tile_grid<=0.134,...'] [--overlap N] [--json OUT]
 
 SPEC: a checkpoint (runs/*/best*.pt, checkpoint.pt, models/unet/unet.pt), an ensemble A+B[+...] (score_mosaic.py),
 or an exported model directory (its ONNX graphs are what is measured, the tile grid included; needs the `onnxruntime`
@@ -11,8 +11,9 @@ Python package — e.g. an int8 copy from quantize.py).
 Figures (names as --bars takes them):
 - `val_iou`, `transfer_score`, `naip_transfer_score` — what train.py logs per epoch (ensemble.score); the NAIP-read
   transfer score is the one the rules for ensembles holding v1 compare (v1 trained on the other renderings);
-- `tile_grid` — shift_scenes.py's mean disagreement (overlap 32) over its five scenes, through the whole pipeline:
-  the spec is exported (ONNX, as ensemble.py / train.py export it) to a temporary model directory for that;
+- `tile_grid` — shift_scenes.py's mean disagreement (overlap 32, or --overlap: the overlap a candidate will declare
+  in its manifest) over its five scenes, through the whole pipeline: the spec is exported (ONNX, as ensemble.py /
+  train.py export it) to a temporary model directory for that;
 - `edge` — edge_probe.py's `zero` mean over renderings (`iou_macro`);
 - `open_water`, `open_water_alone`, `land_false_water`, `snow_false_water` — open_water.py's summaries.
 
@@ -66,7 +67,7 @@ def judge(figures, bars):
     return [(f'{name} {op} {x}', figures[name], OPS[op](figures[name], x)) for name, op, x in bars]
 
 
-def figures_of(spec, shared, cache, log):
+def figures_of(spec, shared, cache, log, overlap=32):
     d = D.build(shared, cache, log=lambda m: None)
     net, mean, std = load_net(spec)
     log('validation and transfer scores')
@@ -79,16 +80,16 @@ def figures_of(spec, shared, cache, log):
     with torch.no_grad():
         ow = open_water_score(predict, probe_tiles(d))
     out.update({k: ow[k] for k in ('open_water', 'open_water_alone', 'land_false_water', 'snow_false_water')})
-    log('tile grid (whole pipeline, five scenes)')
+    log(f'tile grid (whole pipeline, five scenes, overlap {overlap})')
     if is_model_dir(spec):  # the directory's own graphs, as users run them
-        per_scene = next(iter(tile_grid([os.path.abspath(spec)], shared=shared).values()))
+        per_scene = next(iter(tile_grid([os.path.abspath(spec)], (overlap,), shared=shared).values()))
     else:
-        per_scene = exported_tile_grid(net, mean, std, spec, shared)
+        per_scene = exported_tile_grid(net, mean, std, spec, shared, overlap)
     out['tile_grid'] = sum(per_scene.values()) / len(per_scene)
     return {k: round(float(v), 4) for k, v in out.items()}, per_scene
 
 
-def exported_tile_grid(net, mean, std, spec, shared):
+def exported_tile_grid(net, mean, std, spec, shared, overlap=32):
     """shift_scenes.tile_grid of a PyTorch network, exported to a temporary model directory for the pipeline."""
     with tempfile.TemporaryDirectory() as tmp:
         with warnings.catch_warnings():  # the tracer's shape warnings, as every export prints them
@@ -96,13 +97,16 @@ def exported_tile_grid(net, mean, std, spec, shared):
             export_onnx(net, os.path.join(tmp, 'rules.onnx'))
         write_manifest(tmp, 'waterline-unet-rules', 'rules.onnx', mean, std, sum(p.numel() for p in net.parameters()),
                        f'rules.py export of {spec}', D.SIZE)
-        return next(iter(tile_grid([tmp], shared=shared).values()))
+        return next(iter(tile_grid([tmp], (overlap,), shared=shared).values()))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('spec', help='a checkpoint, or member checkpoints joined by +')
     ap.add_argument('--bars', help="comma-separated NAME>=X / NAME<=X (figures: " + ', '.join(FIGURES) + ')')
+    ap.add_argument('--overlap', type=int, default=32,
+                    help='tile overlap of the tile-grid figure (the pipeline\'s default 32; a candidate that will declare '
+                         'another in its manifest is judged at that one)')
     ap.add_argument('--json', help='also write the figures and verdicts to this file')
     ap.add_argument('--shared', default=os.path.join(D.REPO, '..', 'shared', 'data'))
     ap.add_argument('--cache', default=D.DEFAULT_CACHE)
@@ -110,7 +114,7 @@ def main():
     bars = parse_bars(args.bars)  # before the long run: a typo fails now, not after half an hour
     torch.set_num_threads(2)
     figures, per_scene = figures_of(args.spec, args.shared, args.cache,
-                                    lambda msg: print(f'rules.py: {msg} …', file=sys.stderr, flush=True))
+                                    lambda msg: print(f'rules.py: {msg} …', file=sys.stderr, flush=True), args.overlap)
     verdicts = judge(figures, bars)
     for name in FIGURES:
         print(f'{name:22s} {figures[name]:.4f}')
@@ -122,7 +126,7 @@ def main():
         print(f'{args.spec}: {"every bar holds" if passed else "fails " + str(sum(not ok for _, _, ok in verdicts)) + " of " + str(len(bars)) + " bars"}')
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump({'spec': args.spec, 'figures': figures, 'tile_grid_scenes': per_scene,
+            json.dump({'spec': args.spec, 'overlap': args.overlap, 'figures': figures, 'tile_grid_scenes': per_scene,
                        'bars': [{'bar': t, 'figure': v, 'passed': ok} for t, v, ok in verdicts]}, f, indent=2)
             f.write('\n')
     return 0 if passed else 1
