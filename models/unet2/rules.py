@@ -11,6 +11,7 @@ Python package — e.g. an int8 copy from quantize.py).
 Figures (names as --bars takes them):
 - `val_iou`, `transfer_score`, `naip_transfer_score` — what train.py logs per epoch (ensemble.score); the NAIP-read
   transfer score is the one the rules for ensembles holding v1 compare (v1 trained on the other renderings);
+- `pale_river` — the mean scene-validation IoU of the pseudo-true-colour renderings (session 12): a turbid river;
 - `tile_grid` — shift_scenes.py's mean disagreement (overlap 32, or --overlap: the overlap a candidate will declare
   in its manifest) over its five scenes, through the whole pipeline: the spec is exported (ONNX, as ensemble.py /
   train.py export it) to a temporary model directory for that;
@@ -43,7 +44,7 @@ from open_water import probe_tiles, score as open_water_score  # noqa: E402
 from score_mosaic import load_net, predictor  # noqa: E402
 from shift_scenes import tile_grid  # noqa: E402
 
-FIGURES = ('val_iou', 'transfer_score', 'naip_transfer_score', 'tile_grid', 'edge', 'open_water', 'open_water_alone',
+FIGURES = ('val_iou', 'transfer_score', 'naip_transfer_score', 'pale_river', 'tile_grid', 'edge', 'open_water', 'open_water_alone',
            'land_false_water', 'snow_false_water')
 OPS = {'>=': operator.ge, '<=': operator.le, '>': operator.gt, '<': operator.lt}
 BAR = re.compile(r'^\s*([a-z_]+)\s*(>=|<=|>|<)\s*([0-9.]+)\s*$')
@@ -67,12 +68,20 @@ def judge(figures, bars):
     return [(f'{name} {op} {x}', figures[name], OPS[op](figures[name], x)) for name, op, x in bars]
 
 
+def pale_river(scene_ious):
+    """Mean scene-validation IoU (bottom quarter, never trained on) of the pseudo-true-colour renderings (`-rgb` in
+    the name: Pucallpa's red, green, green): a pale, sediment-laden river in true colour, which RGB models miss."""
+    ious = [v['iou'] for k, v in scene_ious.items() if '-rgb' in k and v['union'] > 0]
+    return sum(ious) / max(len(ious), 1)
+
+
 def figures_of(spec, shared, cache, log, overlap=32):
     d = D.build(shared, cache, log=lambda m: None)
     net, mean, std = load_net(spec)
     log('validation and transfer scores')
     m = validation_score(net, mean, std, shared, cache, d=d)
-    out = {'val_iou': m['iou'], 'transfer_score': m['transfer_score'], 'naip_transfer_score': m['naip_transfer_score']}
+    out = {'val_iou': m['iou'], 'transfer_score': m['transfer_score'], 'naip_transfer_score': m['naip_transfer_score'],
+           'pale_river': pale_river(m['scene_ious'])}
     predict = predictor(net, mean, std)
     log('edge tiles')
     out['edge'] = edge_figures(predict, d['scenes'])['zero']['iou_macro']

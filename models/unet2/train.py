@@ -50,6 +50,31 @@ def per_epoch(args, kind):
     return getattr(args, f'{kind}_per_epoch')
 
 
+def scene_weight_arg(text):
+    sub, _, w = text.rpartition('=')
+    try:
+        if sub and float(w) >= 0:
+            return sub, float(w)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f'{text!r}: write TEXT=W, e.g. rgb344=6 (W >= 0)')
+
+
+def scene_draws(rng, scenes, args):
+    """The renderings an epoch's scene windows come from: uniform (the draw every run before --scene-weight made), or
+    weighted by --scene-weight (a rendering matching several TEXTs takes the last one's weight)."""
+    if not args.scene_weight:
+        return rng.integers(0, len(scenes), args.scene_per_epoch)
+    w = np.ones(len(scenes))
+    for k, s in enumerate(scenes):
+        for sub, weight in args.scene_weight:
+            if sub in s['name']:
+                w[k] = weight
+    if w.sum() <= 0:
+        raise SystemExit(f'--scene-weight {args.scene_weight}: every rendering weighs 0')
+    return rng.choice(len(scenes), size=args.scene_per_epoch, p=w / w.sum())
+
+
 def make_batch(batch, rng, args, images, masks, train_idx, scenes):
     """One step's samples: (x N x 224 x 224 x 3, y N x 224 x 224, w N x 224 x 224, corners) — the batch's items
     (augment.make_sample), then args.consistency_pairs pairs of overlapping windows (their corners), all drawn from
@@ -308,6 +333,9 @@ def main():
     ap.add_argument('--ema', type=float, default=0.998)
     ap.add_argument('--domain-aug', type=float, default=0.5)
     ap.add_argument('--scene-per-epoch', type=int, default=400, help='scene windows per epoch (beside the pairs)')
+    ap.add_argument('--scene-weight', action='append', metavar='TEXT=W', type=scene_weight_arg,
+                    help='draw the scene windows of renderings whose name contains TEXT (e.g. rgb344: the '
+                         'pseudo-true-colour renderings) W times as often as the others (repeatable; default: all alike)')
     ap.add_argument('--sea-per-epoch', type=int, default=150,
                     help='procedural high-resolution water tiles per epoch (augment.sea_sample)')
     ap.add_argument('--bright-per-epoch', type=int, default=0,
@@ -427,9 +455,9 @@ def main():
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
                        'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0,
-                       'teacher': None, 'distill': 0.5, 'teacher_weights': None}
+                       'teacher': None, 'distill': 0.5, 'teacher_weights': None, 'scene_weight': None}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights', 'scene_weight') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -538,7 +566,7 @@ def main():
     while epoch <= args.epochs:
         if order is None:
             items = [('pair', int(i)) for i in train_idx] + \
-                    [('scene', int(i)) for i in rng.integers(0, len(scenes), args.scene_per_epoch)] + \
+                    [('scene', int(i)) for i in scene_draws(rng, scenes, args)] + \
                     [(k, 0) for k in GENERATED_KINDS for _ in range(per_epoch(args, k))]
             order = [items[j] for j in rng.permutation(len(items))]
             ep_start, ep_loss, ep_n = time.time(), 0.0, 0
