@@ -428,12 +428,14 @@ def edge_pad(f, y, w, rng):
     return f, y, w
 
 
-def make_sample(source, rng, domain_p, edge_p=0.0):
+def make_sample(source, rng, domain_p, edge_p=0.0, hard_negatives=True):
     """source: ('pair', images, masks, i[, train_idx, shift_p]), ('sea' | 'bright' | 'mosaic' | 'alone', images, masks,
     train_idx[, land share: 'alone' only])
     or ('scene', scene dict). With shift_p, a pair is a window across it and three other chips (`shifted_pair`).
     edge_p: the share of samples (scene windows aside: they reach past their scene's edge already) cut as the
-    pipeline's edge tiles are (`edge_pad`). Returns f HxWx3, y HxW, w HxW float32."""
+    pipeline's edge tiles are (`edge_pad`). hard_negatives=False: no collar, cloud, snow or dark land painted on (a
+    rendering whose water is itself pale or dark, trained with train.py --label-only). Returns f HxWx3, y HxW, w HxW
+    float32."""
     if source[0] == 'pair' and len(source) > 5 and rng.random() < source[5]:
         f, y, w = shifted_pair(source[1], source[2], source[3], source[4], rng)
     elif source[0] == 'pair':
@@ -465,7 +467,7 @@ def make_sample(source, rng, domain_p, edge_p=0.0):
     if source[0] != 'scene' and rng.random() < edge_p:
         f, y, w = edge_pad(f, y, w, rng)
     padding = f.max(2) == 0
-    for fn, p in HARD_NEGATIVES:
+    for fn, p in HARD_NEGATIVES if hard_negatives else ():
         if rng.random() < p:
             f, y, w = fn(f, y, w, rng)
     black = padding | (f.max(2) == 0)  # padding and collars stay exactly 0, as the pipeline renders them

@@ -76,18 +76,22 @@ def scene_draws(rng, scenes, args):
 
 
 def make_batch(batch, rng, args, images, masks, train_idx, scenes):
-    """One step's samples: (x N x 224 x 224 x 3, y N x 224 x 224, w N x 224 x 224, corners) — the batch's items
-    (augment.make_sample), then args.consistency_pairs pairs of overlapping windows (their corners), all drawn from
-    `rng` in that order (the order every run before session 8 drew them in, from the run's one generator)."""
-    xs, ys, ws = [], [], []
+    """One step's samples: (x N x 224 x 224 x 3, y N x 224 x 224, w N x 224 x 224, corners, label_only N bool) — the
+    batch's items (augment.make_sample), then args.consistency_pairs pairs of overlapping windows (their corners), all
+    drawn from `rng` in that order (the order every run before session 8 drew them in, from the run's one generator).
+    label_only: the sample comes from a rendering named by --label-only (its label replaces the teacher; no hard
+    negatives painted on)."""
+    xs, ys, ws, only = [], [], [], []
     for kind, i in batch:
         src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
             ('alone', images, masks, train_idx, args.alone_land_share) if kind == 'alone' else \
             (kind, images, masks, train_idx) if kind in GENERATED_KINDS else ('scene', scenes[i])
-        f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad)
+        label_only = kind == 'scene' and is_label_only(scenes[i], args)
+        f, y, w = make_sample(src, rng, args.domain_aug, args.edge_pad, hard_negatives=not label_only)
         xs.append(f)
         ys.append(y)
         ws.append(w)
+        only.append(label_only)
     corners = []
     for _ in range(args.consistency_pairs):
         # one draw decides the source (none when every pair is a chip canvas, as runs before ft10 drew)
@@ -101,7 +105,12 @@ def make_batch(batch, rng, args, images, masks, train_idx, scenes):
             xs.append(f)
             ys.append(y)
             ws.append(w)
-    return np.stack(xs), np.stack(ys), np.stack(ws), corners
+            only.append(scene is not None and is_label_only(scene, args))
+    return np.stack(xs), np.stack(ys), np.stack(ws), corners, np.array(only, bool)
+
+
+def is_label_only(scene, args):
+    return any(text in scene['name'] for text in (args.label_only or ()))
 
 
 # --workers: the data each sample-making process reads (set before the processes fork, shared copy-on-write)
@@ -333,6 +342,10 @@ def main():
     ap.add_argument('--ema', type=float, default=0.998)
     ap.add_argument('--domain-aug', type=float, default=0.5)
     ap.add_argument('--scene-per-epoch', type=int, default=400, help='scene windows per epoch (beside the pairs)')
+    ap.add_argument('--label-only', action='append', metavar='TEXT',
+                    help='renderings whose name contains TEXT are learnt from their labels alone: with --teacher, the '
+                         'label replaces the teacher\'s probability on their windows, and no snow, cloud, dark-land or '
+                         'collar is painted on them (repeatable)')
     ap.add_argument('--scene-weight', action='append', metavar='TEXT=W', type=scene_weight_arg,
                     help='draw the scene windows of renderings whose name contains TEXT (e.g. rgb344: the '
                          'pseudo-true-colour renderings) W times as often as the others (repeatable; default: all alike)')
@@ -455,9 +468,9 @@ def main():
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
                        'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0,
-                       'teacher': None, 'distill': 0.5, 'teacher_weights': None, 'scene_weight': None}
+                       'teacher': None, 'distill': 0.5, 'teacher_weights': None, 'scene_weight': None, 'label_only': None}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights', 'scene_weight') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights', 'scene_weight', 'label_only') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -578,9 +591,9 @@ def main():
         while step < steps_per_epoch:
             batch = order[step * args.batch:(step + 1) * args.batch]
             if batches is not None:
-                xs, ys, ws, corners = next(batches)
+                xs, ys, ws, corners, label_only = next(batches)
             else:
-                xs, ys, ws, corners = make_batch(
+                xs, ys, ws, corners, label_only = make_batch(
                     batch, np.random.default_rng([args.seed, epoch, step]) if args.seeded_batches else rng,
                     args, images, masks, train_idx, scenes)
             x = to_tensor(xs, mean, std).to(device)
@@ -593,6 +606,8 @@ def main():
             if teacher is not None:
                 with torch.no_grad():
                     soft = torch.sigmoid(teacher(x))
+                    if label_only.any():  # --label-only renderings: the label stands in for the teacher
+                        soft[torch.from_numpy(label_only)] = y[torch.from_numpy(label_only)]
                 loss = (1 - args.distill) * loss + args.distill * distill_loss(logits, soft, w)
             if corners:
                 loss = loss + args.consistency * consistency_loss(logits[len(batch):], corners)
