@@ -65,6 +65,16 @@ TRUE_COLOUR_SCENES = {
     'landsat8-pucallpa-2020-4326.tif': ('mndwi:4,1', (3, 4, 4)),
     'landsat5-pucallpa-1985-4326.tif': ('mndwi:4,1', (3, 4, 4)),
 }
+# A true-colour rendering's name ends in this tag and its bands, after the scale: 'scene.tif@x1-rgb344'.
+TRUE_COLOUR_TAG = '-rgb'
+
+
+def is_true_colour_rendering(name):
+    """Whether a rendering's name (build()'s 'name', the key of the per-rendering scores) is a TRUE_COLOUR_SCENES
+    one: the tag is looked for after '@' only (NAIP's file name itself holds '-rgbn')."""
+    return TRUE_COLOUR_TAG in name.rsplit('@', 1)[-1]
+
+
 # Never trained on, never used for a choice: the scenes of the OSM comparison in the model cards.
 HELD_OUT_SCENES = [
     'landsat8-ottawa-rgb16-utm18-cog.tif', 'landsat7-bahamas-rgb-utm18.tif', 'aerial-guadeloupe-allwater-3857.tif',
@@ -316,7 +326,7 @@ def build(shared, cache, log=print, scenes=None):
         sources += [(scene, label, bands) for scene, (label, bands) in TRUE_COLOUR_SCENES.items()]
     for scene, label, bands in sources:
         for scale in SCALES:
-            suffix = '' if bands is None else '-rgb' + ''.join(str(b) for b in bands)
+            suffix = '' if bands is None else TRUE_COLOUR_TAG + ''.join(str(b) for b in bands)
             p = os.path.join(cache, f'scene-{scene}-x{scale}{suffix}.npz')
             if os.path.exists(p):
                 z = np.load(p)

@@ -71,8 +71,7 @@ def judge(figures, bars):
 def pale_river(scene_ious):
     """Mean scene-validation IoU (bottom quarter, never trained on) of the pseudo-true-colour renderings (`-rgb` in
     the name: Pucallpa's red, green, green): a pale, sediment-laden river in true colour, which RGB models miss."""
-    # keys are 'scene.tif@x1' or 'scene.tif@x1-rgb344': the rendering's tag after '@' (NAIP's file name holds '-rgbn')
-    ious = [v['iou'] for k, v in scene_ious.items() if '-rgb' in k.rsplit('@', 1)[-1] and v['union'] > 0]
+    ious = [v['iou'] for k, v in scene_ious.items() if D.is_true_colour_rendering(k) and v['union'] > 0]
     return sum(ious) / max(len(ious), 1)
 
 
