@@ -80,7 +80,7 @@ def make_batch(batch, rng, args, images, masks, train_idx, scenes):
     batch's items (augment.make_sample), then args.consistency_pairs pairs of overlapping windows (their corners), all
     drawn from `rng` in that order (the order every run before session 8 drew them in, from the run's one generator).
     label_only: the sample comes from a rendering named by --label-only (its label replaces the teacher; no hard
-    negatives painted on)."""
+    negatives painted on), or is a training pair under --pairs-label-only (its label replaces the teacher)."""
     xs, ys, ws, only = [], [], [], []
     for kind, i in batch:
         src = ('pair', images, masks, i, train_idx, args.pair_shift) if kind == 'pair' else \
@@ -91,7 +91,7 @@ def make_batch(batch, rng, args, images, masks, train_idx, scenes):
         xs.append(f)
         ys.append(y)
         ws.append(w)
-        only.append(label_only)
+        only.append(label_only or (kind == 'pair' and args.pairs_label_only))
     corners = []
     for _ in range(args.consistency_pairs):
         # one draw decides the source (none when every pair is a chip canvas, as runs before ft10 drew)
@@ -346,6 +346,10 @@ def main():
                     help='renderings whose name contains TEXT are learnt from their labels alone: with --teacher, the '
                          'label replaces the teacher\'s probability on their windows, and no snow, cloud, dark-land or '
                          'collar is painted on them (repeatable)')
+    ap.add_argument('--pairs-label-only', action='store_true',
+                    help='with --teacher: the Kaggle training pairs are learnt from their labels alone (the label '
+                         'replaces the teacher\'s probability on them; their synthetic hard negatives are still '
+                         'painted, with the label they imply); the teacher still speaks on every other sample')
     ap.add_argument('--scene-weight', action='append', metavar='TEXT=W', type=scene_weight_arg,
                     help='draw the scene windows of renderings whose name contains TEXT (e.g. rgb344: the '
                          'pseudo-true-colour renderings) W times as often as the others (repeatable; default: all alike)')
@@ -468,9 +472,11 @@ def main():
         added_later = {**{f'{k}_per_epoch': 0 for k in GENERATED_KINDS}, 'init': None, 'pair_shift': 0,
                        'consistency_pairs': 0, 'edge_pad': 0, 'consistency_scenes': 0, 'consistency_mosaics': 0,
                        'seeded_batches': False, 'alone_land_share': 0.3, 'extra_lr_mult': 1.0,
-                       'teacher': None, 'distill': 0.5, 'teacher_weights': None, 'scene_weight': None, 'label_only': None}
+                       'teacher': None, 'distill': 0.5, 'teacher_weights': None, 'scene_weight': None, 'label_only': None,
+                       'pairs_label_only': False}
         kept = ('batch', 'lr', 'warmup', 'ema', 'domain_aug', 'scene_per_epoch', 'seed', 'init', 'pair_shift',
-                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights', 'scene_weight', 'label_only') + \
+                'consistency_pairs', 'consistency', 'edge_pad', 'consistency_scenes', 'consistency_mosaics', 'seeded_batches', 'alone_land_share', 'extra_lr_mult', 'teacher', 'distill', 'teacher_weights', 'scene_weight', 'label_only',
+                'pairs_label_only') + \
             (() if args.reschedule else ('epochs',) + tuple(f'{k}_per_epoch' for k in GENERATED_KINDS))
         for k in kept:
             if k in saved:
@@ -606,7 +612,7 @@ def main():
             if teacher is not None:
                 with torch.no_grad():
                     soft = torch.sigmoid(teacher(x))
-                    if label_only.any():  # --label-only renderings: the label stands in for the teacher
+                    if label_only.any():  # --label-only renderings, --pairs-label-only: the label stands in for the teacher
                         soft[torch.from_numpy(label_only)] = y[torch.from_numpy(label_only)]
                 loss = (1 - args.distill) * loss + args.distill * distill_loss(logits, soft, w)
             if corners:
