@@ -16,7 +16,8 @@ import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
 import type { CliContext } from './context.ts';
 import { numberOption } from './numberOption.ts';
 import { createProgressReporter } from './progressReporter.ts';
-import { addSceneModelOptions, loadSceneModel, type SceneModelFlags } from './sceneModelOptions.ts';
+import { addSceneModelOptions, loadSceneModel, parseFlipViews, type SceneModelFlags } from './sceneModelOptions.ts';
+import { flipAveragedSegmenter } from '../core/model/flipViews.ts';
 
 interface EvalFlags extends SceneModelFlags {
   images?: string;
@@ -81,10 +82,11 @@ export function register(program: Command, ctx: CliContext): void {
         } else {
           const device = parseDevice(flags.device ?? ctx.env.device);
           const model = flags.model ?? ctx.env.model;
+          const flipViews = parseFlipViews(flags.flipViews);
           const segmenter = await loadSegmenter({ model: model === DEFAULT_MODEL_NAME ? undefined : model, device, modelsDir: ctx.env.modelsDir, logger: ctx.logger });
           try {
             const batchSize = numberOption('batch', flags.batch, { integer: true, min: 1, max: 1024 });
-            result = await evaluatePairs(flags.images as string, flags.masks as string, { segmenter, batchSize, threshold, onProgress });
+            result = await evaluatePairs(flags.images as string, flags.masks as string, { segmenter: flipAveragedSegmenter(segmenter, flipViews), batchSize, threshold, onProgress });
           } finally {
             await segmenter.dispose();
           }

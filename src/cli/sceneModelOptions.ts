@@ -10,6 +10,7 @@ import { parseDevice } from '../adapters/onnx/onnxSession.ts';
 import type { Scene } from '../adapters/raster/openScene.ts';
 import { formatBandRoles } from '../core/bands/bandRoles.ts';
 import { InputError } from '../core/errors.ts';
+import { FLIP_VIEW_COUNTS, isFlipViewCount, type FlipViewCount } from '../core/model/flipViews.ts';
 import { DEFAULT_UNET_VERSION, UNET_MODEL_NAME, VERSIONED_UNET_NAMES } from '../core/model/modelNames.ts';
 import type { SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
 import { WATER_INDICES, type WaterIndexName } from '../core/spectral/waterIndex.ts';
@@ -30,6 +31,7 @@ export interface SceneModelFlags {
   fusion?: string;
   index?: string;
   vae?: string;
+  flipViews?: string;
 }
 
 /** Register the model/tiling flags `segment` has. */
@@ -44,7 +46,17 @@ export function addSceneModelOptions(command: Command): Command {
     .option('--batch <n>', 'tiles per model call', '4')
     .option('--overlap <px>', 'overlap between neighbouring tiles, blended (default: what the model\'s manifest asks for, else 32)')
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band for the learned model (default: from the band roles)')
-    .option('--vae <file>', 'segmentation VAE (vae-oid.npz) for PaliGemma models (default: <models dir>/vae/vae-oid.npz)');
+    .option('--vae <file>', 'segmentation VAE (vae-oid.npz) for PaliGemma models (default: <models dir>/vae/vae-oid.npz)')
+    .option('--flip-views <n>', `average the learned model over n flipped views of each tile: ${FLIP_VIEW_COUNTS.join(', ')} (n times the model's time; the default model's validation IoU 0.662 -> 0.666 at 2 or 4)`, '1');
+}
+
+/** `--flip-views`: 1, 2, 4 or 8. */
+export function parseFlipViews(text: string | undefined): FlipViewCount {
+  const n = text === undefined ? 1 : Number(text);
+  if (!isFlipViewCount(n)) {
+    throw new InputError('bad_option', `--flip-views "${text}" is not one of ${FLIP_VIEW_COUNTS.join(', ')}`, { hint: 'use --flip-views 2 (each tile and its mirror image) or 4; 1 turns it off' });
+  }
+  return n;
 }
 
 /** Parse the flags and prepare the model; `forScene` decides the segmenter of each scene. Dispose when done. */
@@ -62,7 +74,8 @@ export function loadSceneModel(flags: SceneModelFlags, ctx: CliContext): CliScen
     throw new InputError('bad_option', `--fusion "${flags.fusion}" is not auto or none`, { hint: 'use --fusion auto (default) or --fusion none' });
   }
   const index = flags.index === undefined ? undefined : parseIndexName(flags.index);
-  const model = createSceneModel({ model: flags.model ?? ctx.env.model, fusion: flags.fusion !== 'none', bandRoles: flags.bandRoles, index, prompt: flags.prompt, batch, overlap },
+  const flipViews = parseFlipViews(flags.flipViews);
+  const model = createSceneModel({ model: flags.model ?? ctx.env.model, fusion: flags.fusion !== 'none', bandRoles: flags.bandRoles, index, prompt: flags.prompt, batch, overlap, flipViews },
     (name) => loadSegmenter({ model: name, device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }));
   return {
     ...model,

@@ -4,8 +4,7 @@
  * a window of an open scene.
  */
 import { openScene } from '../adapters/raster/openScene.ts';
-import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
-import { segmenterForScene } from '../pipeline/sceneSegmenter.ts';
+import { jobSceneModelRequest, segmenterForScene } from '../pipeline/sceneSegmenter.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
 import { sceneWindow } from '../pipeline/sceneWindow.ts';
 import type { ChangeScenesFn, SegmentSceneFn } from '../pipeline/jobRunner.ts';
@@ -16,13 +15,7 @@ export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
   const scene = await openScene(req.scenePath, { signal: req.signal });
   try {
     // Band roles, water index calibration and fusion are per scene; the learned model is the server's (cached).
-    const { segmenter, bands } = await segmenterForScene(scene, {
-      model: req.model ?? DEFAULT_MODEL_NAME,
-      fusion: req.options.fusion !== 'none',
-      bandRoles: req.options.bandRoles,
-      bands: req.options.bands,
-      signal: req.signal,
-    }, async () => req.segmenter);
+    const { segmenter, bands } = await segmenterForScene(scene, jobSceneModelRequest(req.model, req.options, req.signal), async () => req.segmenter);
     const result = await segmentScene(scene, segmenter, {
       prompt: req.prompt,
       overlap: req.options.overlap,
@@ -51,13 +44,7 @@ export const pipelineChangeScenes: ChangeScenesFn = async (req) => {
     {
       model: {
         options: { prompt: req.prompt, overlap: options.overlap },
-        forScene: (scene) => segmenterForScene(scene, {
-          model: req.model ?? DEFAULT_MODEL_NAME,
-          fusion: options.fusion !== 'none',
-          bandRoles: options.bandRoles,
-          bands: options.bands,
-          signal: req.signal,
-        }, async () => req.segmenter),
+        forScene: (scene) => segmenterForScene(scene, jobSceneModelRequest(req.model, options, req.signal), async () => req.segmenter),
       },
       threshold: options.threshold,
       minAreaM2: options.minArea,

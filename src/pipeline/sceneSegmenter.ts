@@ -16,6 +16,8 @@ import { DEFAULT_MODEL_NAME, SPECTRAL_MODEL_NAME } from '../core/model/modelName
 import { applyBandRoles, BandRoleError, inferBandRoles, parseBandRoles, type BandRoleAssignment } from '../core/bands/bandRoles.ts';
 import { InputError } from '../core/errors.ts';
 import type { Segmenter } from '../core/model/segmenter.ts';
+import { flipAveragedSegmenter, type FlipViewCount } from '../core/model/flipViews.ts';
+import type { JobOptions } from '../core/jobRecords.ts';
 import { createFusedSegmenter, type FusionOptions } from '../core/spectral/fusedSegmenter.ts';
 import { createSpectralSegmenter, type SpectralCalibration } from '../core/spectral/spectralSegmenter.ts';
 import type { WaterIndexName } from '../core/spectral/waterIndex.ts';
@@ -38,6 +40,8 @@ export interface SceneModelRequest {
   thresholdMethod?: 'valley-otsu' | 'otsu';
   /** Fusion weights (default DEFAULT_FUSION). */
   fusionOptions?: FusionOptions;
+  /** Average the learned model over this many flipped views of each tile (core/model/flipViews.ts; default 1: none). */
+  flipViews?: FlipViewCount;
   signal?: AbortSignal;
 }
 
@@ -71,8 +75,9 @@ export async function segmenterForScene(
   const roles = sceneBandRoles(scene, request.bandRoles);
   const bands = request.bands ?? defaultBands(scene.info, roles);
   const model = request.model ?? DEFAULT_MODEL_NAME;
-  // the learned model `model` stands for (auto: the configured default)
-  const loadModel = (): Promise<Segmenter> => loadLearned(model === DEFAULT_MODEL_NAME ? undefined : model);
+  // the learned model `model` stands for (auto: the configured default), averaged over flipped views if asked
+  const loadModel = async (): Promise<Segmenter> =>
+    flipAveragedSegmenter(await loadLearned(model === DEFAULT_MODEL_NAME ? undefined : model), request.flipViews ?? 1);
   const wantsIndex = model === SPECTRAL_MODEL_NAME || request.fusion !== false;
   const calibration = wantsIndex ? await calibrateSpectralWater(scene, roles, { index: request.index, method: request.thresholdMethod, signal: request.signal }) : null;
   if (calibration?.implausible) {
@@ -100,6 +105,18 @@ export async function segmenterForScene(
   const learned = await loadModel();
   const segmenter = calibration ? createFusedSegmenter(learned, calibration, request.fusionOptions) : learned;
   return { segmenter, roles, bands, calibration };
+}
+
+/** The request a server job's model and options make (segment and change jobs, and a distributed job's units, alike). */
+export function jobSceneModelRequest(model: string | null | undefined, options: JobOptions, signal?: AbortSignal): SceneModelRequest {
+  return {
+    model: model ?? DEFAULT_MODEL_NAME,
+    fusion: options.fusion !== 'none',
+    bandRoles: options.bandRoles,
+    bands: options.bands,
+    ...(options.flipViews !== undefined ? { flipViews: options.flipViews } : {}),
+    signal,
+  };
 }
 
 export interface SceneModelSettings extends Omit<SceneModelRequest, 'bands' | 'signal'> {

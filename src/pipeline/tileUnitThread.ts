@@ -6,7 +6,7 @@
 import { openScene, type Scene } from '../adapters/raster/openScene.ts';
 import { serveThread, threadInit } from '../adapters/threads/threadRpc.ts';
 import { importSegmenterLoader, type SegmenterModuleRef } from './segmenterModule.ts';
-import { openJobTileSource, planTiles, segmentTileUnit, type JobTileSource, type TileJobSpec, type TileUnit } from './tileWork.ts';
+import { openJobTileSource, planTiles, segmentTileUnit, tileShapingOptions, type JobTileSource, type TileJobSpec, type TileUnit } from './tileWork.ts';
 
 export interface TileUnitThreadInit {
   segmenter: SegmenterModuleRef;
@@ -24,8 +24,7 @@ serveThread(async () => {
   const open = new Map<string, Promise<{ scene: Scene } & JobTileSource>>();
 
   const sourceFor = async (spec: TileJobSpec, scenePath: string, signal: AbortSignal): Promise<JobTileSource> => {
-    const o = spec.options;
-    const key = JSON.stringify([scenePath, spec.jobModel, o.overlap ?? null, o.bands ?? null, o.bandRoles ?? null, o.fusion ?? null]);
+    const key = JSON.stringify([scenePath, spec.jobModel, ...tileShapingOptions(spec.options)]);
     let entry = open.get(key);
     if (entry) {
       open.delete(key);

@@ -20,8 +20,7 @@ import { CancelledError, describeError } from '../core/errors.ts';
 import { chosenOverlap, type GridTile } from '../core/grid/tileGrid.ts';
 import { quantizeProbability } from '../core/masks/probabilityCodec.ts';
 import type { ModelTile, Segmenter, SegmentationDefect, SegmenterInfo } from '../core/model/segmenter.ts';
-import { DEFAULT_MODEL_NAME } from '../core/model/modelNames.ts';
-import { segmenterForScene } from './sceneSegmenter.ts';
+import { jobSceneModelRequest, segmenterForScene } from './sceneSegmenter.ts';
 import { createTileSource, type TileSource } from './tileSource.ts';
 
 /** What every unit of a job carries: enough for any worker to segment its tiles. */
@@ -73,10 +72,17 @@ export interface TileUnitResult {
 /** Model tiles per model call inside a unit (as `segment --batch`'s default). */
 export const UNIT_BATCH = 4;
 
+/**
+ * The job options that change a tile's model input or result (the tile grid, bands, band roles, fusion, flip views),
+ * as key material; flip views only when asked for, so the keys of jobs without them stay as they were.
+ */
+export function tileShapingOptions(o: JobOptions): unknown[] {
+  return [o.overlap ?? null, o.bands ?? null, o.bandRoles ?? null, o.fusion ?? null, ...(o.flipViews && o.flipViews > 1 ? [o.flipViews] : [])];
+}
+
 /** A short key of everything that changes a tile's result. */
 export function workKey(spec: TileJobSpec): string {
-  const o = spec.options;
-  const material = JSON.stringify([spec.model, spec.jobModel, spec.prompt, spec.sceneName, o.overlap ?? null, o.bands ?? null, o.bandRoles ?? null, o.fusion ?? null]);
+  const material = JSON.stringify([spec.model, spec.jobModel, spec.prompt, spec.sceneName, ...tileShapingOptions(spec.options)]);
   return createHash('sha256').update(material).digest('hex').slice(0, 16);
 }
 
@@ -111,13 +117,7 @@ export interface JobTileSource {
  * stretch, spectral bands, exactly as segmentScene builds it).
  */
 export async function openJobTileSource(scene: Scene, learned: Segmenter, spec: TileJobSpec, signal?: AbortSignal): Promise<JobTileSource> {
-  const { segmenter, bands } = await segmenterForScene(scene, {
-    model: spec.jobModel ?? DEFAULT_MODEL_NAME,
-    fusion: spec.options.fusion !== 'none',
-    bandRoles: spec.options.bandRoles,
-    bands: spec.options.bands,
-    signal,
-  }, async () => learned);
+  const { segmenter, bands } = await segmenterForScene(scene, jobSceneModelRequest(spec.jobModel, spec.options, signal), async () => learned);
   const source = await createTileSource(scene, {
     tileSize: segmenter.info.inputSize,
     overlap: chosenOverlap(spec.options.overlap, segmenter.info.tileOverlap),

@@ -24,6 +24,14 @@ describeShared('tiling hints', () => {
     expect(r.stderr).toMatch(/^error: .*overlap must be .* got 200 \(use an --overlap of 0 to 111 px\)\n$/);
     expect(r.stderr).not.toContain('--size');
   });
+
+  it('segment --flip-views of a count that is no symmetry group names the counts it takes, and writes nothing', async () => {
+    const out = join(dir, 'flips.geojson');
+    const r = await runCli(['segment', scenePath('spot-chicago-pan-stateplane-ft.tif'), '-o', out, '--flip-views', '3', '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: --flip-views "3" is not one of 1, 2, 4, 8 (use --flip-views 2 (each tile and its mirror image) or 4; 1 turns it off)\n');
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describeShared('retired models', () => {
