@@ -180,11 +180,12 @@ class QgisPluginTest(unittest.TestCase):
         out = os.path.join(self.tmp, "change-{}.gpkg".format(len(os.listdir(self.tmp))))
         result = processing.run("waterline:waterchange", {
             "INPUT": self.raster, "INPUT_B": self.raster, "THRESHOLD": 0.4, "MIN_AREA": 0,
-            "BAND_ROLES": "red=1,green=2,nir=3", "OUTPUT": out}, feedback=feedback)
+            "BAND_ROLES": "red=1,green=2,nir=3", "FLIP_VIEWS": 1, "OUTPUT": out}, feedback=feedback)
         self.assertEqual(len(self.fake.uploads) - n_uploads, 2)  # date A and date B
         job = self.fake.jobs[result["JOB_ID"]]
         self.assertEqual(job["request"], {"kind": "change", "scenes": [result["SCENE_ID"], result["SCENE_ID_B"]],
-                                          "options": {"threshold": 0.4, "minArea": 0.0, "bandRoles": "red=1,green=2,nir=3"}})
+                                          "options": {"threshold": 0.4, "minArea": 0.0, "bandRoles": "red=1,green=2,nir=3",
+                                                      "flipViews": 2}})
         self.assertNotEqual(result["SCENE_ID"], result["SCENE_ID_B"])
         self.assertEqual(feedback.progress[-1], 100)
         # the server's per-class table reaches the log

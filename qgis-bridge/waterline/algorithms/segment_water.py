@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputString,
     QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -26,6 +27,8 @@ from ..client import TERMINAL_STATES, WaterlineClientError, job_progress
 from .waterline_algorithm import WaterlineAlgorithm
 
 POLL_INTERVAL_S = 0.5
+# the FLIP_VIEWS choices, as the job option `flipViews` takes them (1: off)
+FLIP_VIEW_COUNTS = (1, 2, 4, 8)
 WGS84 = "EPSG:4326"
 
 
@@ -41,6 +44,7 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
     THRESHOLD = "THRESHOLD"
     MIN_AREA = "MIN_AREA"
     BAND_ROLES = "BAND_ROLES"
+    FLIP_VIEWS = "FLIP_VIEWS"
     OUTPUT_CRS = "OUTPUT_CRS"
     OUTPUT = "OUTPUT"
     JOB_ID = "JOB_ID"
@@ -98,7 +102,7 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
 
     # ------------------------------------------------------------------
     def _add_job_parameters(self, model, band_roles, threshold, min_area, output):
-        """The job parameters ``_job_options`` reads (MODEL, BAND_ROLES, THRESHOLD, MIN_AREA), OUTPUT_CRS, the
+        """The job parameters ``_job_options`` reads (MODEL, BAND_ROLES, THRESHOLD, MIN_AREA, FLIP_VIEWS), OUTPUT_CRS, the
         OUTPUT sink and the JOB_ID output, with these labels."""
         self.addParameter(QgsProcessingParameterString(self.MODEL, model, optional=True))
         self.addParameter(QgsProcessingParameterString(self.BAND_ROLES, band_roles, optional=True))
@@ -108,21 +112,29 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_AREA, min_area, QgsProcessingParameterNumber.Double,
             defaultValue=None, minValue=0.0, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.FLIP_VIEWS, "Flip views: the learned model also sees each tile mirrored, averaged (a little "
+            "better water, N times the model's time)",
+            options=["1 (off)", "2 (and mirrored left-right)", "4 (and top-bottom)", "8 (and transposed)"],
+            defaultValue=0))
         self.addParameter(QgsProcessingParameterCrs(
             self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, output, QgsProcessing.TypeVectorPolygon))
         self.addOutput(QgsProcessingOutputString(self.JOB_ID, "Waterline job id"))
 
     def _job_options(self, parameters, context):
-        """``(model or None, job options)`` from the MODEL, THRESHOLD, MIN_AREA and BAND_ROLES parameters."""
+        """``(model or None, job options)`` from the MODEL, THRESHOLD, MIN_AREA, BAND_ROLES and FLIP_VIEWS parameters
+        (``flipViews`` only when more than one view is asked for)."""
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
+        flip_views = FLIP_VIEW_COUNTS[self.parameterAsEnum(parameters, self.FLIP_VIEWS, context)]
         threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         min_area = (self.parameterAsDouble(parameters, self.MIN_AREA, context)
                     if parameters.get(self.MIN_AREA) not in (None, "") else None)
         band_roles = (self.parameterAsString(parameters, self.BAND_ROLES, context) or "").strip()
         options = dict({"threshold": threshold},
                        **({"minArea": min_area} if min_area is not None else {}),
-                       **({"bandRoles": band_roles} if band_roles else {}))
+                       **({"bandRoles": band_roles} if band_roles else {}),
+                       **({"flipViews": flip_views} if flip_views > 1 else {}))
         return model, options
 
     def _run_job(self, client, start, download_text, feedback):
