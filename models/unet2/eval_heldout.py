@@ -4,7 +4,7 @@ and on the HELD-OUT shared scenes (truth: OpenStreetMap water; Korea: no water a
 the false-water fraction). The model runs alone (`--fusion none`: no fusion with the water index of scenes
 that have NIR/SWIR, e.g. Recife), as on RGB-only imagery. Reporting only: nothing here feeds a training choice.
 
-    /usr/bin/python3 models/unet2/eval_heldout.py models/unet models/unet9 [--skip-pairs] [--json out.json]
+    /usr/bin/python3 models/unet2/eval_heldout.py models/unet models/unet9 [--skip-pairs] [--flip-views N] [--json out.json]
 """
 import argparse
 import json
@@ -63,6 +63,7 @@ def main():
     ap.add_argument('models', nargs='+', help='U-Net model directories (manifest.json + .onnx)')
     ap.add_argument('--shared', default=os.path.join(D.REPO, '..', 'shared', 'data'))
     ap.add_argument('--skip-pairs', action='store_true')
+    ap.add_argument('--flip-views', type=int, default=1, help='as `waterline eval --flip-views` (1: none)')
     ap.add_argument('--json', help='also write all results here')
     args = ap.parse_args()
     results = []
@@ -71,7 +72,7 @@ def main():
         for model in args.models:
             row = {'model': model}
             if not args.skip_pairs:
-                r = waterline(['--images', images, '--masks', masks, '--model', model])
+                r = waterline(['--images', images, '--masks', masks, '--model', model, '--flip-views', str(args.flip_views)])
                 row['val'] = {k: r[k] for k in ('iou', 'f1', 'precision', 'recall', 'count')}
             for scene, prefix in HELD_OUT.items():
                 path = os.path.join(args.shared, 'scenes', scene)
@@ -81,7 +82,7 @@ def main():
                     truth = [p for p in (os.path.join(args.shared, 'osm-water', f'{prefix}.osm_{k}10m.geojson')
                                          for k in ('seas', 'waterbodies')) if os.path.exists(p)]
                 r = waterline(['--scene', path, *sum((['--truth', t] for t in truth), []), '--model', model,
-                               '--fusion', 'none'])
+                               '--fusion', 'none', '--flip-views', str(args.flip_views)])
                 row[scene] = {'iou': r['iou'], 'predicted': r['predictedWaterFraction'], 'truth': r['truthWaterFraction']}
             results.append(row)
             print(json.dumps(row), flush=True)
