@@ -31,8 +31,8 @@ export interface JobOptions {
   bandRoles?: string;
   /** `auto` (fuse a learned model with the water index where the bands allow) or `none`. */
   fusion?: 'auto' | 'none';
-  /** Average the learned model over 1 (default), 2, 4 or 8 flipped views of each tile (core/model/flipViews.ts). */
-  flipViews?: 1 | 2 | 4 | 8;
+  /** Average the learned model over 1 (default), 2 or 4 mirrored views of each tile (core/model/flipViews.ts). */
+  flipViews?: 1 | 2 | 4;
 }
 
 export type JobProgress = TileProgress;

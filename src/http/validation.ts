@@ -34,7 +34,7 @@ export const jobOptionsSchema = z.object({
   bands: z.array(z.number().int().min(1).max(1000)).min(1).max(4).optional(),
   bandRoles: z.string().min(1).max(200).regex(/^[A-Za-z0-9=,\s]+$/, 'must look like green=3,nir=8,swir1=11').optional(),
   fusion: z.enum(['auto', 'none']).optional(),
-  flipViews: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(),
+  flipViews: z.union([z.literal(1), z.literal(2), z.literal(4)]).optional(),
 }).strict();
 
 /**

@@ -29,7 +29,7 @@ describeShared('tiling hints', () => {
     const out = join(dir, 'flips.geojson');
     const r = await runCli(['segment', scenePath('spot-chicago-pan-stateplane-ft.tif'), '-o', out, '--flip-views', '3', '--device', 'cpu']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: --flip-views "3" is not one of 1, 2, 4, 8 (use --flip-views 2 (each tile and its mirror image) or 4; 1 turns it off)\n');
+    expect(r.stderr).toBe('error: --flip-views "3" is not one of 1, 2, 4 (use --flip-views 2 (each tile and its mirror image) or 4; 1 turns it off)\n');
     expect(existsSync(out)).toBe(false);
   });
 });

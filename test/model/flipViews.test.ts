@@ -5,7 +5,7 @@
  * average out).
  */
 import { describe, expect, it } from 'vitest';
-import { flipAveragedSegmenter, viewIndex, viewTile, FLIP_VIEW_COUNTS, type FlipViewCount } from '../../src/core/model/flipViews.ts';
+import { flipAveragedSegmenter, validBox, viewIndex, viewTile, FLIP_VIEW_COUNTS, type FlipViewCount } from '../../src/core/model/flipViews.ts';
 import type { ModelTile, Segmenter, TileSegmentation } from '../../src/core/model/segmenter.ts';
 import { jobOptionsSchema } from '../../src/http/validation.ts';
 import { createSceneModel, jobSceneModelRequest, segmenterForScene } from '../../src/pipeline/sceneSegmenter.ts';
@@ -47,28 +47,39 @@ function fake(answer: (t: ModelTile, pixel: number) => number, calls: number[] =
 }
 
 describe('views', () => {
-  it('each of the eight views is a different permutation of the square, view 0 the identity', () => {
+  it('each of the four views is a different permutation of the square, view 0 the identity, each its own inverse', () => {
     const size = 5;
     const seen = new Set<string>();
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < 4; k++) {
       const index = viewIndex(size, k);
       expect([...index].sort((a, b) => a - b)).toEqual([...Array(size * size).keys()]);
+      for (let v = 0; v < index.length; v++) expect(index[index[v]]).toBe(v);
       seen.add(index.join(','));
     }
-    expect(seen.size).toBe(8);
+    expect(seen.size).toBe(4);
     expect([...viewIndex(size, 0)]).toEqual([...Array(size * size).keys()]);
   });
 
-  it('view 1 mirrors left-right, view 2 top-bottom, view 4 transposes (3 x 3 by hand)', () => {
+  it('view 1 mirrors left-right, view 2 top-bottom (3 x 3 by hand)', () => {
     expect([...viewIndex(3, 1)]).toEqual([2, 1, 0, 5, 4, 3, 8, 7, 6]);
     expect([...viewIndex(3, 2)]).toEqual([6, 7, 8, 3, 4, 5, 0, 1, 2]);
-    expect([...viewIndex(3, 4)]).toEqual([0, 3, 6, 1, 4, 7, 2, 5, 8]);
+  });
+
+  it('an edge tile is mirrored inside its valid part; the padding stays right and below', () => {
+    const size = 4;
+    const valid = Uint8Array.from([1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // 2 rows x 3 columns of scene
+    const box = validBox(valid, size);
+    expect(box).toEqual({ y0: 0, y1: 2, x0: 0, x1: 3 });
+    expect([...viewIndex(size, 3, box)]).toEqual([6, 5, 4, 3, 2, 1, 0, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    const t: ModelTile = { id: 'edge', size, rgb: Uint8Array.from({ length: 48 }, (_, i) => i), valid };
+    for (let k = 0; k < 4; k++) expect([...viewTile(t, k).valid]).toEqual([...valid]);
+    expect(validBox(new Uint8Array(16), size)).toEqual({ y0: 0, y1: 4, x0: 0, x1: 4 }); // nothing valid: the whole tile
   });
 
   it('a view moves the RGB triplets, the valid mask and the spectral planes together', () => {
     const t = tile('a', 6, 7);
-    const v = viewTile(t, 5);
-    const index = viewIndex(6, 5);
+    const index = viewIndex(6, 3, validBox(t.valid, 6));
+    const v = viewTile(t, 3);
     for (let p = 0; p < 36; p++) {
       const s = index[p];
       expect([...v.rgb.subarray(p * 3, p * 3 + 3)]).toEqual([...t.rgb.subarray(s * 3, s * 3 + 3)]);
@@ -94,16 +105,17 @@ describe('flipAveragedSegmenter', () => {
 
   it('what one orientation invents is averaged out: water in the left half of every view becomes 0.5 everywhere', async () => {
     const leftHalf = (t: ModelTile, i: number) => (i % t.size < t.size / 2 ? 1 : 0);
-    for (const views of [2, 4, 8] as const) {
-      const [r] = await flipAveragedSegmenter(fake(leftHalf), views).segment([tile('t', 16, 3)], { prompt: '' });
+    const whole = (id: string): ModelTile => ({ ...tile(id, 16, 3), valid: new Uint8Array(256).fill(1) });
+    for (const views of [2, 4] as const) {
+      const [r] = await flipAveragedSegmenter(fake(leftHalf), views).segment([whole('t')], { prompt: '' });
       expect(new Set(r.probability)).toEqual(new Set([0.5]));
     }
     // the top half of every view: left-right mirroring alone does not average it out, top-bottom does
     const topHalf = (t: ModelTile, i: number) => (Math.floor(i / t.size) < t.size / 2 ? 1 : 0);
-    const [two] = await flipAveragedSegmenter(fake(topHalf), 2).segment([tile('t', 16, 3)], { prompt: '' });
+    const [two] = await flipAveragedSegmenter(fake(topHalf), 2).segment([whole('t')], { prompt: '' });
     expect(two.probability[0]).toBe(1);
     expect(two.probability[255]).toBe(0);
-    const [four] = await flipAveragedSegmenter(fake(topHalf), 4).segment([tile('t', 16, 3)], { prompt: '' });
+    const [four] = await flipAveragedSegmenter(fake(topHalf), 4).segment([whole('t')], { prompt: '' });
     expect(new Set(four.probability)).toEqual(new Set([0.5]));
   });
 
@@ -121,7 +133,7 @@ describe('flipAveragedSegmenter', () => {
   it('1 view is the model itself; other counts are refused', () => {
     const inner = fake(followsPicture);
     expect(flipAveragedSegmenter(inner, 1)).toBe(inner);
-    expect(() => flipAveragedSegmenter(inner, 3 as FlipViewCount)).toThrow(/1, 2, 4, 8/);
+    expect(() => flipAveragedSegmenter(inner, 3 as FlipViewCount)).toThrow(/1, 2, 4/);
   });
 
   it('a model that returns the wrong number of results is an error naming it', async () => {
@@ -132,8 +144,8 @@ describe('flipAveragedSegmenter', () => {
 
 describe('server jobs and CLI runs ask for flip views through their options', () => {
   it('options.flipViews takes 1, 2, 4 or 8 and nothing else', () => {
-    for (const n of [1, 2, 4, 8]) expect(jobOptionsSchema.safeParse({ flipViews: n }).success).toBe(true);
-    for (const n of [0, 3, 16, '2']) expect(jobOptionsSchema.safeParse({ flipViews: n }).success).toBe(false);
+    for (const n of [1, 2, 4]) expect(jobOptionsSchema.safeParse({ flipViews: n }).success).toBe(true);
+    for (const n of [0, 3, 8, '2']) expect(jobOptionsSchema.safeParse({ flipViews: n }).success).toBe(false);
   });
 
   it('a job\'s flipViews wraps the learned model the scene gets; none leaves it as it is', async () => {

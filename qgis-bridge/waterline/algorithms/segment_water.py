@@ -28,7 +28,7 @@ from .waterline_algorithm import WaterlineAlgorithm
 
 POLL_INTERVAL_S = 0.5
 # the FLIP_VIEWS choices, as the job option `flipViews` takes them (1: off)
-FLIP_VIEW_COUNTS = (1, 2, 4, 8)
+FLIP_VIEW_COUNTS = (1, 2, 4)
 WGS84 = "EPSG:4326"
 
 
@@ -115,7 +115,7 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.FLIP_VIEWS, "Flip views: the learned model also sees each tile mirrored, averaged (a little "
             "better water, N times the model's time)",
-            options=["1 (off)", "2 (and mirrored left-right)", "4 (and top-bottom)", "8 (and transposed)"],
+            options=["1 (off)", "2 (and mirrored left-right)", "4 (and top-bottom)"],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterCrs(
             self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
