@@ -47,7 +47,7 @@ export function addSceneModelOptions(command: Command): Command {
     .option('--overlap <px>', 'overlap between neighbouring tiles, blended (default: what the model\'s manifest asks for, else 32)')
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band for the learned model (default: from the band roles)')
     .option('--vae <file>', 'segmentation VAE (vae-oid.npz) for PaliGemma models (default: <models dir>/vae/vae-oid.npz)')
-    .option('--flip-views <n>', `average the learned model over n mirrored views of each tile: ${FLIP_VIEW_COUNTS.join(', ')} (n times the model's time; the default model's validation IoU 0.662 -> 0.666 at 2 or 4)`, '1');
+    .option('--flip-views <n>', `average the learned model over n mirrored views of each tile: ${FLIP_VIEW_COUNTS.join(', ')} (n times the model's time; less false water on snow and bright land, but less open sea: README, Flip views)`, '1');
 }
 
 /** `--flip-views`: 1, 2, 4 or 8. */
