@@ -50,7 +50,7 @@ export function addSceneModelOptions(command: Command): Command {
     .option('--flip-views <n>', `average the learned model over n mirrored views of each tile: ${FLIP_VIEW_COUNTS.join(', ')} (n times the model's time; less false water on snow and bright land, but less open sea: README, Flip views)`, '1');
 }
 
-/** `--flip-views`: 1, 2, 4 or 8. */
+/** `--flip-views`: 1, 2 or 4. */
 export function parseFlipViews(text: string | undefined): FlipViewCount {
   const n = text === undefined ? 1 : Number(text);
   if (!isFlipViewCount(n)) {

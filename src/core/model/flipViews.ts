@@ -104,7 +104,7 @@ export function addUnviewed(sum: Float32Array, viewProbability: Float32Array, in
 }
 
 /**
- * `inner` averaged over `views` flipped views of every tile; `views` 1 returns `inner` itself. The result reports
+ * `inner` averaged over `views` mirrored views of every tile; `views` 1 returns `inner` itself. The result reports
  * the views in its provenance (`flipViews`) and keeps each tile's defects from every view (a view's defect is named
  * by its view number).
  */
