@@ -98,7 +98,7 @@ export function register(program: Command, ctx: CliContext): void {
           if (forReport) await writeTextFileAtomic(flags.report!, await renderRunReport(scene, { ...collection, features: forReport.features() }), '--report');
           const lines = [
             `segment: ${summary.polygons} water polygon(s), ${(summary.waterAreaM2 / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output}`,
-            `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
+            `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}${segmenter.info.provenance?.flipViews ? `, ${segmenter.info.provenance.flipViews} flip views` : ''}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
             `  polygons under ${formatArea(collection.waterline.minAreaM2)} dropped (${minAreaM2 === undefined ? `default: ${DEFAULT_MIN_AREA_PIXELS} pixels; --min-area 0 keeps all` : '--min-area'})`,
           ];
           lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : rejectedIndex ? '; no water index (the guessed band roles failed the plausibility check)' : '; no water index (no NIR/SWIR roles)'}`);
