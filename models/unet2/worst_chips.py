@@ -49,10 +49,11 @@ def worst_first(rows):
 
 def picture(path, worst, images, masks, probs, columns=2):
     from PIL import Image
+    def grey(a):
+        return np.repeat(a[..., None], 3, -1)
     rows = []
     for r in worst:
         j = r['index']
-        grey = lambda a: np.repeat(a[..., None], 3, -1)  # noqa: E731
         rows.append(np.concatenate([images[j], grey((masks[j] > 0).astype(np.uint8) * 255),
                                     grey((probs[j] * 255).astype(np.uint8))], 1))
     per = -(-len(rows) // columns)

@@ -2,6 +2,7 @@
  * What the server persists: registered scenes, segmentation jobs and their progress. Plain data shared by
  * the store, the job queue/runner and the HTTP routes.
  */
+import type { FlipViewCount } from './model/flipViews.ts';
 import type { TileProgress } from './tileProgress.ts';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -32,7 +33,7 @@ export interface JobOptions {
   /** `auto` (fuse a learned model with the water index where the bands allow) or `none`. */
   fusion?: 'auto' | 'none';
   /** Average the learned model over 1 (default), 2 or 4 mirrored views of each tile (core/model/flipViews.ts). */
-  flipViews?: 1 | 2 | 4;
+  flipViews?: FlipViewCount;
 }
 
 export type JobProgress = TileProgress;

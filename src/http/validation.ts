@@ -3,6 +3,7 @@
  * `parseInput` that turns a zod failure into an InputError (→ 400 problem+json) naming the field.
  */
 import { z } from 'zod';
+import { FLIP_VIEW_COUNTS, isFlipViewCount, type FlipViewCount } from '../core/model/flipViews.ts';
 import { InputError } from '../core/errors.ts';
 import { JOB_KINDS, JOB_STATES } from '../core/jobRecords.ts';
 
@@ -34,7 +35,7 @@ export const jobOptionsSchema = z.object({
   bands: z.array(z.number().int().min(1).max(1000)).min(1).max(4).optional(),
   bandRoles: z.string().min(1).max(200).regex(/^[A-Za-z0-9=,\s]+$/, 'must look like green=3,nir=8,swir1=11').optional(),
   fusion: z.enum(['auto', 'none']).optional(),
-  flipViews: z.union([z.literal(1), z.literal(2), z.literal(4)]).optional(),
+  flipViews: z.custom<FlipViewCount>((v) => typeof v === 'number' && isFlipViewCount(v), `must be one of ${FLIP_VIEW_COUNTS.join(', ')}`).optional(),
 }).strict();
 
 /**

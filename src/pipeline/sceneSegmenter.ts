@@ -114,7 +114,7 @@ export function jobSceneModelRequest(model: string | null | undefined, options: 
     fusion: options.fusion !== 'none',
     bandRoles: options.bandRoles,
     bands: options.bands,
-    ...(options.flipViews !== undefined ? { flipViews: options.flipViews } : {}),
+    flipViews: options.flipViews,
     signal,
   };
 }

@@ -66,10 +66,11 @@ export function viewIndex(size: number, k: number, box: TileBox = { y0: 0, y1: s
   const flipX = (k & 1) !== 0;
   for (let y = 0; y < size; y++) {
     const inRows = y >= box.y0 && y < box.y1;
-    const sy = inRows && flipY ? box.y0 + box.y1 - 1 - y : y;
     for (let x = 0; x < size; x++) {
-      const sx = inRows && flipX && x >= box.x0 && x < box.x1 ? box.x0 + box.x1 - 1 - x : x;
-      index[y * size + x] = (inRows && x >= box.x0 && x < box.x1 ? sy : y) * size + sx;
+      const inBox = inRows && x >= box.x0 && x < box.x1;
+      const sy = inBox && flipY ? box.y0 + box.y1 - 1 - y : y;
+      const sx = inBox && flipX ? box.x0 + box.x1 - 1 - x : x;
+      index[y * size + x] = sy * size + sx;
     }
   }
   return index;
