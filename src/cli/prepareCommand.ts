@@ -109,7 +109,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.fillRule !== 'evenodd' && opts.fillRule !== 'nonzero') throw new InputError('bad_option', `--fill-rule "${opts.fillRule}" must be evenodd or nonzero`);
       const maskValue = opts.maskValue === undefined ? undefined : numberOption('mask-value', opts.maskValue);
       const overlap = numberOption('overlap', opts.overlap, { integer: true, min: 0, max: 2048 });
-      const scene = await openScene(opts.scene as string);
+      const scene = await openScene(opts.scene as string, { detectBlackCollar: true });
       let water: SceneWaterMasks | null = null;
       let vae: SegmentationVae | null = null;
       try {

@@ -59,7 +59,7 @@ export function register(program: Command, ctx: CliContext): void {
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
-      const scene = await openScene(source, { signal: controller.signal });
+      const scene = await openScene(source, { signal: controller.signal, detectBlackCollar: true });
       const progress = createProgressReporter(ctx, 'segment', 'tiles');
       try {
         const sceneModel = loadSceneModel(flags, ctx);
@@ -101,7 +101,8 @@ export function register(program: Command, ctx: CliContext): void {
             `  model ${segmenter.info.name} (${segmenter.info.kind}, ${segmenter.info.provider}${segmenter.info.provenance?.flipViews ? `, ${segmenter.info.provenance.flipViews} flip views` : ''}); ${summary.tilesTotal} tiles, ${summary.tilesSkipped} skipped (nodata), ${summary.tilesFailed} failed; ${summary.tilesPerSecond.toFixed(1)} tiles/s over ${formatSeconds(summary.tileSeconds)} of tiles, ${formatSeconds(summary.seconds)} in all`,
             `  polygons under ${formatArea(collection.waterline.minAreaM2)} dropped (${minAreaM2 === undefined ? `default: ${DEFAULT_MIN_AREA_PIXELS} pixels; --min-area 0 keeps all` : '--min-area'})`,
           ];
-          lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : rejectedIndex ? '; no water index (the guessed band roles failed the plausibility check)' : '; no water index (no NIR/SWIR roles)'}`);
+          lines.push(`  bands ${collection.waterline.bands ? (collection.waterline.bands as number[]).join(',') : '-'} (RGB picture)${calibration ? `; ${describeCalibration(calibration)}` : flags.fusion === 'none' ? '; no water index (--fusion none)' : rejectedIndex ? '; no water index (the guessed band roles failed the plausibility check)' : '; no water index (no NIR/SWIR roles)'}`);
+          if (scene.info.blackCollar) lines.push('  black collar read as nodata: the file declares no nodata value and its corners are 0 in every band');
           if (summary.defects.length) lines.push(`  ${summary.defects.length} model output defect(s) handled (listed in the output's waterline.defects)`);
           if (summary.failedTiles.length) {
             lines.push(`  FAILED tiles (no data in their area): ${summary.failedTiles.map((f) => `${f.tileId} (${f.error})`).join('; ')}`);

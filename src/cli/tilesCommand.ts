@@ -36,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
       const tileSize = numberOption('size', opts.size, { integer: true, example: 224 });
       const overlap = numberOption('overlap', opts.overlap, { integer: true, example: 32 });
       await assertWritableDir(opts.out, '--out');
-      const scene = await openScene(source);
+      const scene = await openScene(source, { detectBlackCollar: true });
       try {
         const bands = opts.bands ? parseBands(opts.bands, scene.info) : undefined;
         const tiles = await createTileSource(scene, { tileSize, overlap, bands });

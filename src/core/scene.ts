@@ -54,4 +54,10 @@ export interface SceneInfo {
   compression: string;
   /** True when the file has an internal (per-dataset) mask or an alpha band. */
   hasMask: boolean;
+  /**
+   * True when the file declares no nodata value, mask or alpha band, yet its corners are exactly 0 in every band
+   * (core/bands/blackCollar.ts): every band's `noDataValue` is then 0, as if the file had declared it. Only imagery
+   * opened with `detectBlackCollar` is checked; absent otherwise.
+   */
+  blackCollar?: true;
 }

@@ -12,7 +12,7 @@ import { changeScenes } from '../pipeline/changeScenes.ts';
 import type { SegmentWindowFn, ServerPipeline } from './serverPipeline.ts';
 
 export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
-  const scene = await openScene(req.scenePath, { signal: req.signal });
+  const scene = await openScene(req.scenePath, { signal: req.signal, detectBlackCollar: true });
   try {
     // Band roles, water index calibration and fusion are per scene; the learned model is the server's (cached).
     const { segmenter, bands } = await segmenterForScene(scene, jobSceneModelRequest(req.model, req.options, req.signal), async () => req.segmenter);

@@ -55,7 +55,7 @@ function reducedGrid(info: SceneInfo, maxSize: number) {
 
 /** RGB of a scene at each output pixel's A pixel centre mapped into it (nearest), with the model's stretch. */
 async function sceneImage(date: ReportDate, grid: ReducedGrid, gridA: SceneInfo, rgba: Uint8Array): Promise<void> {
-  const scene = await openScene(date.scene!.path);
+  const scene = await openScene(date.scene!.path, { detectBlackCollar: true });
   try {
     const bands = date.scene!.bands ?? defaultBands(scene.info);
     const stretch = await computeSceneStretch(scene, bands, undefined);

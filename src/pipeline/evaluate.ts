@@ -104,7 +104,7 @@ export interface SceneEvaluationResult extends EvaluationResult {
 export async function evaluateScene(scenePath: string, truthPaths: string[], options: EvaluateSceneOptions): Promise<SceneEvaluationResult> {
   const { openScene } = await import('../adapters/raster/openScene.ts');
   const { blendSceneProbability } = await import('./segmentScene.ts');
-  const scene = await openScene(scenePath, { signal: options.signal });
+  const scene = await openScene(scenePath, { signal: options.signal, detectBlackCollar: true });
   try {
     const { width, height } = scene.info;
     const truth = await readSceneTruth(truthPaths, scene.info, options.signal);

@@ -448,6 +448,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     tileSize: grid.tileSize,
     overlap: grid.overlap,
     bands,
+    ...(info.blackCollar ? { blackCollar: true } : {}),
     ...segmenter.info.provenance,
     tilesTotal,
     skippedTiles,

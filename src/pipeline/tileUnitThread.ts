@@ -30,7 +30,7 @@ serveThread(async () => {
       open.delete(key);
     } else {
       entry = (async () => {
-        const scene = await openScene(scenePath, { signal });
+        const scene = await openScene(scenePath, { signal, detectBlackCollar: true });
         try {
           return { scene, ...(await openJobTileSource(scene, segmenter, spec, signal)) };
         } catch (err) {

@@ -90,7 +90,7 @@ export interface PreparedWaterDate {
 
 export async function prepareWaterDate(input: WaterInput, model: SceneModel | undefined, signal?: AbortSignal): Promise<PreparedWaterDate> {
   if (input.kind !== 'scene') {
-    const grid = await openScene(input.kind === 'geojson' ? await geoJsonGridScene(input) : input.path, { signal });
+    const grid = await openScene(input.kind === 'geojson' ? await geoJsonGridScene(input) : input.path, { signal, detectBlackCollar: input.kind === 'geojson' });
     await grid.close();
     return {
       input,
@@ -101,7 +101,7 @@ export async function prepareWaterDate(input: WaterInput, model: SceneModel | un
     };
   }
   if (!model) throw new Error(`no model to map the scene ${input.path}`);
-  const scene = await openScene(input.path, { signal });
+  const scene = await openScene(input.path, { signal, detectBlackCollar: true });
   try {
     const { segmenter, bands } = await model.forScene(scene);
     const { tiles } = planTileGrid({ width: scene.info.width, height: scene.info.height, tileSize: segmenter.info.inputSize, overlap: chosenOverlap(model.options.overlap, segmenter.info.tileOverlap) });
@@ -196,7 +196,7 @@ async function waterFromGeoJson(input: Extract<WaterInput, { kind: 'geojson' }>,
   } catch (err) {
     throw new InputError('bad_geojson', `${input.path}: ${describeError(err)}`, { hint: 'pass a GeoJSON FeatureCollection of water polygons' });
   }
-  const scene = await openScene(gridPath, { signal: hooks.signal });
+  const scene = await openScene(gridPath, { signal: hooks.signal, detectBlackCollar: true });
   try {
     const { info } = scene;
     const valid = await readValidity(scene, hooks.signal);

@@ -7,6 +7,7 @@ import { fromFile, fromUrl, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { BandInfo, PixelWindow, SampleType, SceneInfo } from '../../core/scene.ts';
 import { pixelArea, type GeoTransform } from '../../core/grid/affine.ts';
 import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
+import { COLLAR_CORNER_PX, hasBlackCollar } from '../../core/bands/blackCollar.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 import { mergeBandMetadata, parseGdalMetadataTag, readPamSidecar, type GdalBandMetadata } from './gdalBandMetadata.ts';
@@ -85,6 +86,12 @@ export interface OpenSceneOptions {
   limits?: Partial<TiffLimits>;
   /** How long opening a URL (header and IFDs) may take before it fails with `url_timeout`; default URL_OPEN_TIMEOUT_MS. */
   openTimeoutMs?: number;
+  /**
+   * Imagery only: when the file declares no nodata value, mask or alpha band and its corners are exactly 0 in every
+   * band, read 0 as nodata in every band (`info.blackCollar`; core/bands/blackCollar.ts). Never for masks and labels,
+   * whose 0 is land. Costs four small corner reads at open.
+   */
+  detectBlackCollar?: boolean;
 }
 
 /** Opening a COG URL ends within this time: a server that never answers is an error, not a hang. */
@@ -491,6 +498,23 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     return level.reader.readByteRgb(win, into, o.signal).catch((err: unknown) => {
       throw corrupt(source, err);
     });
+  }
+
+  if (opts.detectBlackCollar && !info.hasMask && info.bands.every((b) => b.noDataValue === null)) {
+    const k = Math.min(COLLAR_CORNER_PX, info.width, info.height);
+    const at: [number, number][] = [[0, 0], [info.width - k, 0], [0, info.height - k], [info.width - k, info.height - k]];
+    let corners: RasterWindow[];
+    try {
+      corners = await Promise.all(at.map(([x, y]) => readWindow({ x, y, width: k, height: k }, { signal: opts.signal })));
+    } catch (err) {
+      cache.clear();
+      tiff.close();
+      throw err;
+    }
+    if (hasBlackCollar(corners)) {
+      for (const band of info.bands) band.noDataValue = 0;
+      info.blackCollar = true;
+    }
   }
 
   return {

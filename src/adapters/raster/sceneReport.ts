@@ -42,6 +42,8 @@ export interface SceneReport {
   overviews: { size: [number, number] }[];
   compression: string;
   hasMask: boolean;
+  /** Present when the file declares no nodata but has a black collar, read as nodata 0 (SceneInfo.blackCollar). */
+  blackCollar?: true;
 }
 
 /** gdalinfo rounds wgs84Extent to 7 decimals; so do we. */
@@ -87,6 +89,7 @@ export function sceneReport(info: SceneInfo): SceneReport {
     overviews: info.overviews.map((o) => ({ size: [o.width, o.height] })),
     compression: info.compression,
     hasMask: info.hasMask,
+    ...(info.blackCollar ? { blackCollar: true as const } : {}),
   };
 }
 
@@ -132,7 +135,7 @@ export function formatSceneReport(r: SceneReport): string {
     lines.push(`Band ${b.band} Block=${b.block[0]}x${b.block[1]} Type=${b.type}, ColorInterp=${b.colorInterpretation}`);
     if (b.description) lines.push(`  Description = ${b.description}`);
     lines.push(`  Role: ${b.role ?? 'unknown'}${b.roleSource === 'band-count' ? ' (guessed from the band count; set --band-roles if wrong)' : b.roleSource ? ` (from ${b.roleSource})` : ''}`);
-    if (b.noDataValue !== undefined) lines.push(`  NoData Value=${b.noDataValue}`);
+    if (b.noDataValue !== undefined) lines.push(`  NoData Value=${b.noDataValue}${r.blackCollar ? ' (black collar: the file declares none; its corners are 0 in every band)' : ''}`);
     if (r.overviews.length) lines.push(`  Overviews: ${r.overviews.map((o) => `${o.size[0]}x${o.size[1]}`).join(', ')}`);
     if (r.hasMask) lines.push('  Mask: per-dataset mask or alpha band');
   }

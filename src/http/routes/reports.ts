@@ -24,7 +24,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     let html = pages.get(job.id);
     if (html === undefined) {
       const record = findScene(ctx, job.scene);
-      const scene = await openScene(record.path);
+      const scene = await openScene(record.path, { detectBlackCollar: true });
       try {
         html = await renderRunReport(scene, JSON.parse(geojson) as WaterCollection, { sceneName: record.name, clientText: ctx.clientText });
       } finally {

@@ -62,7 +62,7 @@ async function unreadable(path: string, err: unknown): Promise<never> {
  */
 async function openVersion(record: SceneRecord, before: SceneFileIdentity): Promise<{ scene: Scene; identity: SceneFileIdentity }> {
   for (let tries = 1; ; tries++) {
-    const scene = await openScene(record.path);
+    const scene = await openScene(record.path, { detectBlackCollar: true });
     let after: SceneFileIdentity;
     try {
       after = await sceneFileIdentity(record.path);
