@@ -9,5 +9,13 @@ async function sourcesThroughTsx() {
   return import('../src/cli/main.ts');
 }
 
+// `waterline info x.tif --json | head`: a reader that stops early is not an error (as for cat or gdalinfo).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const { main } = (await loadBuiltCli()) ?? (await sourcesThroughTsx());
 process.exitCode = await main(process.argv.slice(2));

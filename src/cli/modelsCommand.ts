@@ -101,6 +101,8 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.stdout.write(`models in ${ctx.env.modelsDir}:\n`);
+      ctx.stdout.write('auto  built-in default: waterline-unet, fused with the water index on scenes with NIR/SWIR bands\n');
+      ctx.stdout.write('waterline-spectral  built-in water index alone (MNDWI/NDWI with a scene-wide threshold; needs NIR or SWIR bands)\n');
       ctx.stdout.write(`waterline-unet  built-in U-Net (default: ${DEFAULT_UNET_VERSION})\n`);
       for (const m of builtinUnetList()) ctx.stdout.write(`${m.name}  built-in ${m.description}\n`);
       for (const m of list) {

@@ -11,6 +11,8 @@ import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection
 import { DEFAULT_QUEUE_MODEL } from '../pipeline/distributedJobQueue.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
+import { resolveModel } from '../adapters/onnx/loadSegmenter.ts';
+import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 import type { CliContext } from './context.ts';
 import { untilStopSignal } from './untilStopSignal.ts';
 
@@ -42,6 +44,9 @@ export function register(program: Command, ctx: CliContext): void {
       const segmenterModule = modelLoaderModule({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logLevel: ctx.env.logLevel });
       // Jobs never run on the HTTP event loop: in a job thread, or on BullMQ workers with --queue.
       const queueUrl = flags.queue ?? ctx.env.queue;
+      // A model this process cannot find stops it here, in one line, instead of a server that answers /healthz
+      // and fails every job (with --queue the workers load it, from their own models cache).
+      if (!queueUrl && !usesDefaultLearnedModel(config.model)) resolveModel(config.model, ctx.env.modelsDir);
       const jobs: JobBackend = queueUrl
         ? { kind: 'redis', connection: parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE'), defaultModel: config.model ?? DEFAULT_QUEUE_MODEL, logLevel: ctx.env.logLevel }
         : { kind: 'thread', segmenter: segmenterModule, logLevel: ctx.env.logLevel };

@@ -1,10 +1,11 @@
 /** Error hints name options that exist and values that would be accepted (issue 18, item 8). */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/runCli.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
+import { syntheticTiff } from '../raster/syntheticTiff.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'waterline-hints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +42,23 @@ describeShared('retired models', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: model "waterline-unet7" was retired in round 2 \(no longer shipped\); waterline-unet8 replaces it .*\(use waterline-unet8, or waterline-unet for the default; .*git archive [0-9a-f]{12} models\/unet7 \| tar -x -C old\) and pass old\/models\/unet7 as the model\)\n$/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('unknown model names', () => {
+  it('segment --model of a typo lists the built-in names', async () => {
+    const scene = join(dir, 'tiny.tif');
+    writeFileSync(scene, syntheticTiff());
+    const r = await runCli(['segment', scene, '-o', join(dir, 'typo.geojson'), '--model', 'waterline-unet12']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: model "waterline-unet12" is not a built-in model, a directory or a name in the models cache .*\(built-in: auto, waterline-unet, .*waterline-spectral; /);
+  });
+
+  it('serve --model of a typo stops at start-up with one line instead of serving a /healthz that says ok', async () => {
+    const r = await runCli(['serve', '--data-dir', join(dir, 'data'), '--port', '0', '--model', 'foo']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: model "foo" is not a built-in model/);
+    expect(r.stdout).toBe('');
   });
 });

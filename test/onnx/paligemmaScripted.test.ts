@@ -84,7 +84,7 @@ describe('scripted PaliGemma', () => {
 
 describe('loadSegmenter model resolution', () => {
   it('unknown names are a clear not-found error; the default is the U-Net', () => {
-    expect(() => resolveModel('someone/paligemma-x', join(tmpdir(), 'wl-no-models'))).toThrow(/model "someone\/paligemma-x" is not a directory and not in the models cache/);
+    expect(() => resolveModel('someone/paligemma-x', join(tmpdir(), 'wl-no-models'))).toThrow(/model "someone\/paligemma-x" is not a built-in model, a directory or a name in the models cache/);
     expect(resolveModel(undefined, '/nonexistent').kind).toBe('unet');
     expect(resolveModel('waterline-unet', '/nonexistent').kind).toBe('unet');
   });

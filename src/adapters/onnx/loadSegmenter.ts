@@ -3,7 +3,7 @@
  * cache (`waterline models list`), `waterline-unet` (the default built-in U-Net, also the default when no
  * model is configured) or a versioned built-in U-Net (`waterline-unet-v1`).
  */
-import { DEFAULT_MODEL_NAME, UNET_MODEL_NAME, retiredUnet, retiredUnetMessage } from '../../core/model/modelNames.ts';
+import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL_NAME, UNET_MODEL_NAME, retiredUnet, retiredUnetMessage } from '../../core/model/modelNames.ts';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../../logger.ts';
 import type { Segmenter } from '../../core/model/segmenter.ts';
@@ -50,7 +50,9 @@ export function resolveModel(model: string | undefined, modelsDir: string): { ki
   }
   const cached = findCachedModel(modelsDir, name);
   if (cached && isPaliGemmaDir(cached)) return { kind: 'paligemma', dir: cached };
-  throw new NotFoundError('model_not_found', `model "${name}" is not a directory and not in the models cache ${modelsDir}`, { hint: `run \`waterline models pull ${name.includes('/') ? name : '<owner>/<repo>'}\` or \`waterline models list\`` });
+  throw new NotFoundError('model_not_found', `model "${name}" is not a built-in model, a directory or a name in the models cache ${modelsDir}`, {
+    hint: `built-in: ${BUILTIN_MODEL_NAMES.join(', ')}; for PaliGemma run \`waterline models pull ${name.includes('/') ? name : '<owner>/<repo>'}\` (\`waterline models list\` shows the cache)`,
+  });
 }
 
 /**

@@ -2,12 +2,13 @@
  * Open a GeoTIFF / COG (local path or http(s) URL, read with HTTP range requests) as a Scene:
  * metadata up front (SceneInfo), pixels only through windowed reads.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { fromFile, fromUrl, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { BandInfo, PixelWindow, SampleType, SceneInfo } from '../../core/scene.ts';
 import { pixelArea, type GeoTransform } from '../../core/grid/affine.ts';
 import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { COLLAR_CORNER_PX, hasBlackCollar } from '../../core/bands/blackCollar.ts';
+import { nonTiffKind } from '../../core/fileSignature.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 import { mergeBandMetadata, parseGdalMetadataTag, readPamSidecar, type GdalBandMetadata } from './gdalBandMetadata.ts';
@@ -325,6 +326,22 @@ function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
 }
 
 /** Open a local GeoTIFF or a COG URL. Reads only the header; pixels come through `readWindow`. */
+/** The first 16 bytes of a local file (fewer for a shorter file; none when it cannot be read). */
+async function firstBytes(path: string): Promise<Uint8Array> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buf = new Uint8Array(16);
+      const { bytesRead } = await handle.read(buf, 0, 16, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
 export async function openScene(source: string, opts: OpenSceneOptions = {}): Promise<Scene> {
   let tiff: GeoTIFF;
   let fileSize: number | null = null;
@@ -353,6 +370,8 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     if (err instanceof Error && err.name === 'AbortError') throw new CancelledError(`${source}: open cancelled`);
     const msg = err instanceof Error ? err.message : String(err);
     if (/byte order|magic|Invalid|not a TIFF|offset/i.test(msg)) {
+      const kind = url ? null : nonTiffKind(await firstBytes(source));
+      if (kind) throw new InputError('not_tiff', `${source}: ${kind.name}, not a TIFF/GeoTIFF`, { hint: kind.hint, cause: err });
       throw new InputError('not_tiff', `${source}: not a TIFF/GeoTIFF file (${msg})`, { hint: 'pass a GeoTIFF or COG', cause: err });
     }
     throw new InputError('unreadable_scene', `${source}: cannot open (${msg})`, { hint: 'check the path or URL and that it is a GeoTIFF', cause: err });
