@@ -8,7 +8,7 @@
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { parseWaterFormat, writeWaterGeoJson } from '../adapters/geojson/writeWaterGeoJson.ts';
+import { checkWaterOutputPath, parseWaterFormat, writeWaterGeoJson } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { writeChangeReport } from '../adapters/report/changeReport.ts';
 import type { ChangeSummary } from '../core/change/changeSummary.ts';
 import { CHANGE_CLASSES } from '../core/change/changeClasses.ts';
@@ -106,6 +106,7 @@ export function register(program: Command, ctx: CliContext): void {
       const inputA = waterInput(pathA, flags, flags.gridA);
       const inputB = waterInput(pathB, flags, flags.gridB);
       const needsModel = inputA.kind === 'scene' || inputB.kind === 'scene';
+      checkWaterOutputPath(flags.output, format);
       await assertWritableFile(flags.output, '-o');
       if (flags.report !== undefined) await assertWritableFile(flags.report, '--report');
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { writeTextFileAtomic } from '../adapters/files/atomicWrite.ts';
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
-import { parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
+import { checkWaterOutputPath, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { openWaterFeatureWriter } from '../adapters/geojson/waterFeatureWriter.ts';
 import { createFeatureOrder } from '../core/vector/featureOrder.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
@@ -53,6 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
       const simplify = numberOption('simplify', flags.simplify, { min: 0 });
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
+      checkWaterOutputPath(flags.output, format);
       await assertWritableFile(flags.output, '-o');
       if (flags.report !== undefined) await assertWritableFile(flags.report, '--report');
 

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
-import { parseWaterFormat, writeFeatureTexts } from '../adapters/geojson/writeWaterGeoJson.ts';
+import { checkWaterOutputPath, parseWaterFormat, writeFeatureTexts } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { vectorizeRasterFeatures, type VectorizedFeatures } from '../pipeline/vectorizeRaster.ts';
 import type { CliContext } from './context.ts';
 import { connectivityOption } from './connectivityOption.ts';
@@ -39,6 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (source: string, flags: VectorizeFlags) => {
       const connectivity = connectivityOption(flags.connectivity);
       const format = parseWaterFormat(flags.format);
+      checkWaterOutputPath(flags.output, format);
       await assertWritableFile(flags.output, '-o');
       const progress = createProgressReporter(ctx, 'vectorize', 'rows');
       const started = Date.now();
@@ -70,5 +71,8 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.stderr.write(
         `vectorize: ${count} polygon(s), ${(area / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
       );
+      if (count === 0) {
+        ctx.stderr.write(`  no water found where ${vectorized.waterline.waterRule} in band ${flags.band}: for a mask whose water has another value pass --value N, for a continuous raster (NDWI, probability) --above T; to map water in imagery use waterline segment\n`);
+      }
     });
 }

@@ -62,3 +62,35 @@ describe('unknown model names', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('output names of another format', () => {
+  it('segment -o water.kml refuses before reading anything and says how to get KML', async () => {
+    const out = join(dir, 'water.kml');
+    const r = await runCli(['segment', 'missing.tif', '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: -o ${out}: waterline writes GeoJSON, not KML (write ${join(dir, 'water.geojson')} and convert it with GDAL: ogr2ogr ${out} ${join(dir, 'water.geojson')})\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('GeoJSON names and stdout pass', async () => {
+    const { checkWaterOutputPath } = await import('../../src/adapters/geojson/writeWaterGeoJson.ts');
+    for (const ok of ['w.geojson', 'w.json', 'w.geojsons', 'w', '-', 'dir.v2/w', 'W.GeoJSON']) expect(() => checkWaterOutputPath(ok, 'geojson')).not.toThrow();
+    expect(() => checkWaterOutputPath('w.SHP', 'geojsonseq')).toThrow(/GeoJSON text sequences, not a shapefile/);
+  });
+});
+
+describe('vectorize with nothing to vectorize', () => {
+  it('says which rule found nothing and which options change it', async () => {
+    const scene = join(dir, 'grey.tif');
+    const tiff = syntheticTiff();
+    tiff.fill(100, tiff.length - 16 * 16); // every pixel 100: no pixel equals 1
+    writeFileSync(scene, tiff);
+    const r = await runCli(['vectorize', scene, '-o', join(dir, 'none.geojson')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/vectorize: 0 polygon\(s\)/);
+    expect(r.stderr).toContain('no water found where value == 1 in band 1: for a mask whose water has another value pass --value N');
+    const hit = await runCli(['vectorize', scene, '-o', join(dir, 'all.geojson'), '--value', '100']);
+    expect(hit.stderr).toMatch(/vectorize: 1 polygon\(s\)/);
+    expect(hit.stderr).not.toContain('no water found');
+  });
+});

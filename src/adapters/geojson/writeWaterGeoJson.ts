@@ -28,6 +28,28 @@ export function parseWaterFormat(text: string): WaterFormat {
   throw new InputError('bad_format', `--format "${text}" is not supported`, { hint: 'use geojson or geojsonseq' });
 }
 
+/** Other GIS formats, by extension: `-o water.kml` must not silently write GeoJSON into a .kml file. */
+const OTHER_FORMATS: Readonly<Record<string, string>> = {
+  '.kml': 'KML', '.kmz': 'KMZ', '.shp': 'a shapefile', '.gpkg': 'GeoPackage', '.gml': 'GML', '.csv': 'CSV', '.fgb': 'FlatGeobuf',
+  '.parquet': 'GeoParquet', '.gpx': 'GPX', '.dxf': 'DXF', '.tif': 'a GeoTIFF', '.tiff': 'a GeoTIFF', '.png': 'a PNG image', '.html': 'HTML',
+};
+
+/**
+ * Refuse an output path whose extension names another format (`-o water.kml`); GeoJSON names (.geojson, .json,
+ * .geojsons, .geojsonl, none) and `-` (stdout) pass. `option`: the flag, for the message.
+ */
+export function checkWaterOutputPath(path: string, format: WaterFormat, option = '-o'): void {
+  const dot = path.lastIndexOf('.');
+  const ext = dot > path.lastIndexOf('/') ? path.slice(dot).toLowerCase() : '';
+  const other = OTHER_FORMATS[ext];
+  if (!other) return;
+  const stem = path.slice(0, dot);
+  const geojson = `${stem}.${format === 'geojsonseq' ? 'geojsons' : 'geojson'}`;
+  throw new InputError('bad_output', `${option} ${path}: waterline writes ${format === 'geojsonseq' ? 'GeoJSON text sequences' : 'GeoJSON'}, not ${other}`, {
+    hint: `write ${geojson} and convert it with GDAL: ogr2ogr ${path} ${geojson}`,
+  });
+}
+
 /** Text is written in chunks of about this many characters: fewer writes than one per feature, and strings small enough for V8's young generation (larger ones go to large-object space, freed only by a full GC). */
 const CHUNK_CHARS = 1 << 16;
 
