@@ -93,6 +93,11 @@ describeShared('tile routes (Ottawa COG in the real server)', () => {
   it('serves the water as MVT (layer water) at the right place, and TileJSON with vector_layers', async () => {
     const tj = (await request(server.url).get(`/jobs/${jobId}/tilejson.json?format=mvt`).expect(200)).body;
     expect(tj.tiles[0]).toBe(`${server.url}/jobs/${jobId}/tiles/{z}/{x}/{y}.mvt`);
+    // a client opens the water where the scene's imagery opens, not at zoom 1 (the whole world)
+    const imagery = (await request(server.url).get(`/scenes/${sceneId}/tilejson.json`).expect(200)).body;
+    expect(tj.minzoom).toBe(0);
+    expect(imagery.center[2]).toBeGreaterThan(5);
+    expect(tj.center).toEqual(imagery.center);
     expect(tj.vector_layers[0].id).toBe('water');
     expect(tj.vector_layers[0].fields.area_m2).toBe('Number');
     const z = 10;

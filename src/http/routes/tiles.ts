@@ -70,7 +70,11 @@ function sendTile(req: Request, res: Response, tile: CachedTile, format: TileFor
   res.type(CONTENT_TYPES[format]).send(tile.body);
 }
 
-function tileJson(name: string, tiles: string, bounds: number[], center: [number, number], minzoom: number, maxzoom: number, extra: Record<string, unknown> = {}) {
+/**
+ * `centerZoom`: where a client opens — the scene footprint's own opening zoom (its minzoom + 1), also for water
+ * tiles whose minzoom is 0 (a job's TileJSON opened at zoom 1, the whole world).
+ */
+function tileJson(name: string, tiles: string, bounds: number[], center: [number, number], centerZoom: number, minzoom: number, maxzoom: number, extra: Record<string, unknown> = {}) {
   const b = [bounds[0], clampLat(bounds[1]), bounds[2], clampLat(bounds[3])];
   return {
     tilejson: '3.0.0',
@@ -78,7 +82,7 @@ function tileJson(name: string, tiles: string, bounds: number[], center: [number
     scheme: 'xyz',
     tiles: [tiles],
     bounds: b,
-    center: [center[0], center[1], Math.min(maxzoom, minzoom + 1)],
+    center: [center[0], center[1], Math.max(minzoom, Math.min(maxzoom, centerZoom))],
     minzoom,
     maxzoom,
     attribution: 'Waterline',
@@ -154,7 +158,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const entry = await scenes.get(req.params.id);
     const f = entry.renderer.footprint;
     res.set('Cache-Control', 'no-cache');
-    res.json(tileJson(entry.record.name, `${baseUrl(req)}/scenes/${entry.record.id}/tiles/{z}/{x}/{y}.${format}`, f.bbox, f.center, f.zoom.minzoom, f.zoom.maxzoom, {
+    res.json(tileJson(entry.record.name, `${baseUrl(req)}/scenes/${entry.record.id}/tiles/{z}/{x}/{y}.${format}`, f.bbox, f.center, f.zoom.minzoom + 1, f.zoom.minzoom, f.zoom.maxzoom, {
       description: `Scene imagery (bands ${entry.bands.join(',')}, scene-wide stretch)`,
     }));
   });
@@ -183,7 +187,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
       delete extra.fillzoom;
     }
     res.set('Cache-Control', 'no-cache');
-    res.json(tileJson(`water-${job.id}`, `${baseUrl(req)}/jobs/${job.id}/tiles/{z}/{x}/{y}.${format}`, f.bbox, f.center, 0, tiles.maxZoom, extra));
+    res.json(tileJson(`water-${job.id}`, `${baseUrl(req)}/jobs/${job.id}/tiles/{z}/{x}/{y}.${format}`, f.bbox, f.center, f.zoom.minzoom + 1, 0, tiles.maxZoom, extra));
   });
 }
 
