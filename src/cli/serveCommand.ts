@@ -3,6 +3,7 @@
  * flags, then WATERLINE_* environment variables, validated at start-up. SIGTERM/SIGINT shut it down
  * gracefully: the tile in flight finishes and is stored, interrupted jobs resume at the next start.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { resolveServerConfig, type ServerSettings } from '../http/serverConfig.ts';
 import { startServer, type JobBackend } from '../http/server.ts';
@@ -44,6 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
       const segmenterModule = modelLoaderModule({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logLevel: ctx.env.logLevel });
       // Jobs never run on the HTTP event loop: in a job thread, or on BullMQ workers with --queue.
       const queueUrl = flags.queue ?? ctx.env.queue;
+      const newDataDir = !existsSync(config.dataDir); // said on the serving line: a typo must not pass as an empty server
       // A model this process cannot find stops it here, in one line, instead of a server that answers /healthz
       // and fails every job (with --queue the workers load it, from their own models cache).
       if (!queueUrl && !usesDefaultLearnedModel(config.model)) resolveModel(config.model, ctx.env.modelsDir);
@@ -59,7 +61,7 @@ export function register(program: Command, ctx: CliContext): void {
         jobs,
       });
       const queued = queueUrl ? `, jobs on workers of ${redactRedisUrl(queueUrl)}` : '';
-      ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${config.apiKey ? ', API key required for writes' : ''}${queued})\n`);
+      ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${newDataDir ? ', a new empty directory' : ''}${config.apiKey ? ', API key required for writes' : ''}${queued})\n`);
       await untilStopSignal(ctx, () => running.close(), 'shutting down (letting the running tile finish)', 'shutdown failed');
     });
 }
