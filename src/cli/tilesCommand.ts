@@ -5,6 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { readUnetModel } from '../adapters/onnx/unetModelDir.ts';
+import { DEFAULT_OVERLAP } from '../core/grid/tileGrid.ts';
 import sharp from 'sharp';
 import { assertWritableDir } from '../adapters/files/writableOutput.ts';
 import { openScene } from '../adapters/raster/openScene.ts';
@@ -18,8 +20,13 @@ import { numberOption } from './numberOption.ts';
 interface TilesOptions {
   out: string;
   size: string;
-  overlap: string;
+  overlap?: string;
   bands?: string;
+}
+
+/** The overlap `segment` uses with the default model (its manifest's `tiling.overlap`), else the grid's default. */
+function defaultModelOverlap(): number {
+  return readUnetModel().tileOverlap ?? DEFAULT_OVERLAP;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -30,11 +37,11 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<scene>', 'GeoTIFF / COG path or http(s) URL')
     .requiredOption('--out <dir>', 'output directory, required')
     .option('--size <px>', 'tile size in pixels', '224')
-    .option('--overlap <px>', 'overlap between neighbouring tiles in pixels', '32')
+    .option('--overlap <px>', 'overlap between neighbouring tiles in pixels (default: the default model\'s, the grid `segment` cuts)')
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band')
     .action(async (source: string, opts: TilesOptions) => {
       const tileSize = numberOption('size', opts.size, { integer: true, example: 224 });
-      const overlap = numberOption('overlap', opts.overlap, { integer: true, example: 32 });
+      const overlap = opts.overlap === undefined ? defaultModelOverlap() : numberOption('overlap', opts.overlap, { integer: true, example: 32 });
       await assertWritableDir(opts.out, '--out');
       const scene = await openScene(source, { detectBlackCollar: true });
       try {

@@ -13,7 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('bad input gives one clear error line', () => {
   const ok = syntheticTiff({ width: 64, height: 64 });
   const cases: [string, Buffer | string, RegExp][] = [
-    ['not-a-tiff.tif', 'hello, this is not a TIFF\n', /not a TIFF\/GeoTIFF file .*\(pass a GeoTIFF or COG\)/],
+    ['not-a-tiff.tif', 'hello, this is not a TIFF\n', /a text file, not a TIFF\/GeoTIFF \(pass the GeoTIFF itself/],
+    ['random.tif', Buffer.from([0x01, 0x9c, 0xf3, 0x00, 0x42, 0x17, 0xee, 0x80, 0x00, 0x11]), /not a TIFF\/GeoTIFF file .*\(pass a GeoTIFF or COG\)/],
     ['truncated.tif', ok.subarray(0, ok.length - 2000), /truncated TIFF .*\(re-download or re-export the file\)/],
     ['huge.tif', syntheticTiff({ width: 1_000_000, height: 1_000_000, dataBytes: 16 }), /header claims 1000000x1000000 pixels.*\(check the file/],
     ['jpeg2000.tif', syntheticTiff({ compression: 34712 }), /unsupported TIFF compression 34712 \(recompress it/],
@@ -53,8 +54,10 @@ describeShared('waterline tiles on real scenes', () => {
     const r = await runCli(['tiles', scenePath('landsat8-ottawa-rgb16-utm18-cog.tif'), '--out', out]);
     expect(r.code).toBe(0);
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
-    expect([index.rows, index.cols, index.tilesTotal]).toEqual([4, 4, 16]);
-    expect(index.tilesWritten + index.skippedNodata).toBe(16);
+    // by default the grid `segment` cuts with the default model: its declared overlap, 64 px (stride 160)
+    expect(index.overlap).toBe(64);
+    expect([index.rows, index.cols, index.tilesTotal]).toEqual([5, 5, 25]);
+    expect(index.tilesWritten + index.skippedNodata).toBe(25);
     expect(index.bands).toEqual([1, 2, 3]);
     // UInt16 → a real stretch, inside the data range, not [0, 65535]
     for (const [lo, hi] of index.stretch) expect(lo > 0 && hi > lo && hi < 65535).toBe(true);
@@ -66,13 +69,13 @@ describeShared('waterline tiles on real scenes', () => {
     expect(first.bounds.crs[2]).toBeCloseTo(425085 + 224 * 300.038239038384, 4);
     expect(first.bounds.wgs84[0]).toBeGreaterThan(-76);
     expect(first.bounds.wgs84[2]).toBeLessThan(-74);
-    const edge = index.tiles.find((t: any) => t.id === 'r3c3');
-    expect(edge.window).toEqual({ x: 576, y: 576, width: 203, height: 214 });
-    const meta = await sharp(join(out, 'r3c3.png')).metadata();
+    const edge = index.tiles.find((t: any) => t.id === 'r4c4');
+    expect(edge.window).toEqual({ x: 640, y: 640, width: 139, height: 150 });
+    const meta = await sharp(join(out, 'r4c4.png')).metadata();
     expect([meta.width, meta.height]).toEqual([224, 224]);
-    const { data } = await sharp(join(out, 'r3c3.png')).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(join(out, 'r4c4.png')).raw().toBuffer({ resolveWithObject: true });
     expect(data[(220 * 224 + 220) * 4 + 3]).toBe(0); // padding is transparent (invalid)
-    expect(r.stderr).toMatch(/tiles: 16\/16/);
+    expect(r.stderr).toMatch(/tiles: 25\/25/);
   });
 
   it('uses grey for single-band scenes and honours --bands', async () => {
