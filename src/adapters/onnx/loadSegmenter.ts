@@ -50,6 +50,9 @@ export function resolveModel(model: string | undefined, modelsDir: string): { ki
   }
   const cached = findCachedModel(modelsDir, name);
   if (cached && isPaliGemmaDir(cached)) return { kind: 'paligemma', dir: cached };
+  if (/^[./~]|\/.*\/|\.onnx$/.test(name)) {
+    throw new NotFoundError('model_not_found', `model "${name}" is not a directory (no such path)`, { hint: `check the path, or use a built-in model: ${BUILTIN_MODEL_NAMES.join(', ')}` });
+  }
   throw new NotFoundError('model_not_found', `model "${name}" is not a built-in model, a directory or a name in the models cache ${modelsDir}`, {
     hint: `built-in: ${BUILTIN_MODEL_NAMES.join(', ')}; for PaliGemma run \`waterline models pull ${name.includes('/') ? name : '<owner>/<repo>'}\` (\`waterline models list\` shows the cache)`,
   });
