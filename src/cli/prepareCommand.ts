@@ -10,7 +10,7 @@ import { assertWritableDir } from '../adapters/files/writableOutput.ts';
 import { InputError } from '../core/errors.ts';
 import { loadSegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import { defaultVaePath } from '../adapters/vae/vaeCheckpoint.ts';
-import { openScene } from '../adapters/raster/openScene.ts';
+import { openImagery } from '../adapters/raster/openScene.ts';
 import type { SegmentationVae } from '../adapters/vae/segmentationVae.ts';
 import { findImageMaskPairs } from '../adapters/files/imageMaskPairs.ts';
 import { prepareFromPairs, type PrepareOptions } from '../pipeline/prepareDataset.ts';
@@ -109,7 +109,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.fillRule !== 'evenodd' && opts.fillRule !== 'nonzero') throw new InputError('bad_option', `--fill-rule "${opts.fillRule}" must be evenodd or nonzero`);
       const maskValue = opts.maskValue === undefined ? undefined : numberOption('mask-value', opts.maskValue);
       const overlap = numberOption('overlap', opts.overlap, { integer: true, min: 0, max: 2048 });
-      const scene = await openScene(opts.scene as string, { detectBlackCollar: true });
+      const scene = await openImagery(opts.scene as string);
       let water: SceneWaterMasks | null = null;
       let vae: SegmentationVae | null = null;
       try {

@@ -9,7 +9,7 @@ import { assertWritableFile } from '../adapters/files/writableOutput.ts';
 import { checkWaterOutputPath, parseWaterFormat } from '../adapters/geojson/writeWaterGeoJson.ts';
 import { openWaterFeatureWriter } from '../adapters/geojson/waterFeatureWriter.ts';
 import { createFeatureOrder } from '../core/vector/featureOrder.ts';
-import { openScene } from '../adapters/raster/openScene.ts';
+import { openImagery } from '../adapters/raster/openScene.ts';
 import { renderRunReport } from '../pipeline/runReport.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
 import { DEFAULT_MIN_AREA_PIXELS } from '../core/vector/minimumMappingUnit.ts';
@@ -60,7 +60,7 @@ export function register(program: Command, ctx: CliContext): void {
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
-      const scene = await openScene(source, { signal: controller.signal, detectBlackCollar: true });
+      const scene = await openImagery(source, { signal: controller.signal });
       const progress = createProgressReporter(ctx, 'segment', 'tiles');
       try {
         const sceneModel = loadSceneModel(flags, ctx);

@@ -9,7 +9,7 @@ import { readUnetModel } from '../adapters/onnx/unetModelDir.ts';
 import { DEFAULT_OVERLAP } from '../core/grid/tileGrid.ts';
 import sharp from 'sharp';
 import { assertWritableDir } from '../adapters/files/writableOutput.ts';
-import { openScene } from '../adapters/raster/openScene.ts';
+import { openImagery } from '../adapters/raster/openScene.ts';
 import { createCrsTransform } from '../adapters/raster/crs.ts';
 import { applyGeoTransform } from '../core/grid/affine.ts';
 import { createTileSource, parseBands } from '../pipeline/tileSource.ts';
@@ -43,7 +43,7 @@ export function register(program: Command, ctx: CliContext): void {
       const tileSize = numberOption('size', opts.size, { integer: true, example: 224 });
       const overlap = opts.overlap === undefined ? defaultModelOverlap() : numberOption('overlap', opts.overlap, { integer: true, example: 32 });
       await assertWritableDir(opts.out, '--out');
-      const scene = await openScene(source, { detectBlackCollar: true });
+      const scene = await openImagery(source);
       try {
         const bands = opts.bands ? parseBands(opts.bands, scene.info) : undefined;
         const tiles = await createTileSource(scene, { tileSize, overlap, bands });

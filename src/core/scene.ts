@@ -57,7 +57,7 @@ export interface SceneInfo {
   /**
    * True when the file declares no nodata value, mask or alpha band, yet its corners are exactly 0 in every band
    * (core/bands/blackCollar.ts): every band's `noDataValue` is then 0, as if the file had declared it. Only imagery
-   * opened with `detectBlackCollar` is checked; absent otherwise.
+   * opened as imagery (openImagery) is checked; absent otherwise.
    */
   blackCollar?: true;
 }

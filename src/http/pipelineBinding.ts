@@ -3,7 +3,7 @@
  * open the stored scenes and run the pipeline on them; on-demand segmentation's `segmentWindow` runs it on
  * a window of an open scene.
  */
-import { openScene } from '../adapters/raster/openScene.ts';
+import { openImagery } from '../adapters/raster/openScene.ts';
 import { jobSceneModelRequest, segmenterForScene } from '../pipeline/sceneSegmenter.ts';
 import { segmentScene } from '../pipeline/segmentScene.ts';
 import { sceneWindow } from '../pipeline/sceneWindow.ts';
@@ -12,7 +12,7 @@ import { changeScenes } from '../pipeline/changeScenes.ts';
 import type { SegmentWindowFn, ServerPipeline } from './serverPipeline.ts';
 
 export const pipelineSegmentScene: SegmentSceneFn = async (req) => {
-  const scene = await openScene(req.scenePath, { signal: req.signal, detectBlackCollar: true });
+  const scene = await openImagery(req.scenePath, { signal: req.signal });
   try {
     // Band roles, water index calibration and fusion are per scene; the learned model is the server's (cached).
     const { segmenter, bands } = await segmenterForScene(scene, jobSceneModelRequest(req.model, req.options, req.signal), async () => req.segmenter);

@@ -5,7 +5,7 @@
  * outlined in yellow, or — for GeoJSON / mask inputs — its water in blue; and the change map in the class
  * colours (permanent blue, gained green, lost red, unknown grey, dry land white). RGBA, row-major.
  */
-import { openScene } from '../adapters/raster/openScene.ts';
+import { openImagery } from '../adapters/raster/openScene.ts';
 import { CHANGE_CLASS_COLOURS, CHANGE_CODE, type ChangeClass } from '../core/change/changeClasses.ts';
 import type { PixelMapping } from '../core/change/gridResample.ts';
 import { stretchValue } from '../core/grid/bandStretch.ts';
@@ -55,7 +55,7 @@ function reducedGrid(info: SceneInfo, maxSize: number) {
 
 /** RGB of a scene at each output pixel's A pixel centre mapped into it (nearest), with the model's stretch. */
 async function sceneImage(date: ReportDate, grid: ReducedGrid, gridA: SceneInfo, rgba: Uint8Array): Promise<void> {
-  const scene = await openScene(date.scene!.path, { detectBlackCollar: true });
+  const scene = await openImagery(date.scene!.path);
   try {
     const bands = date.scene!.bands ?? defaultBands(scene.info);
     const stretch = await computeSceneStretch(scene, bands, undefined);

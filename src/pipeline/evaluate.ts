@@ -102,9 +102,9 @@ export interface SceneEvaluationResult extends EvaluationResult {
  * counted. `count` is 1 (one scene).
  */
 export async function evaluateScene(scenePath: string, truthPaths: string[], options: EvaluateSceneOptions): Promise<SceneEvaluationResult> {
-  const { openScene } = await import('../adapters/raster/openScene.ts');
+  const { openImagery } = await import('../adapters/raster/openScene.ts');
   const { blendSceneProbability } = await import('./segmentScene.ts');
-  const scene = await openScene(scenePath, { signal: options.signal, detectBlackCollar: true });
+  const scene = await openImagery(scenePath, { signal: options.signal });
   try {
     const { width, height } = scene.info;
     const truth = await readSceneTruth(truthPaths, scene.info, options.signal);

@@ -3,7 +3,7 @@
  * scenes it reads open, and does plan and tile units. Running here keeps the worker's main event loop free
  * to renew BullMQ locks however long a unit's model calls and tile reads take.
  */
-import { openScene, type Scene } from '../adapters/raster/openScene.ts';
+import { openImagery, type Scene } from '../adapters/raster/openScene.ts';
 import { serveThread, threadInit } from '../adapters/threads/threadRpc.ts';
 import { importSegmenterLoader, type SegmenterModuleRef } from './segmenterModule.ts';
 import { openJobTileSource, planTiles, segmentTileUnit, tileShapingOptions, type JobTileSource, type TileJobSpec, type TileUnit } from './tileWork.ts';
@@ -30,7 +30,7 @@ serveThread(async () => {
       open.delete(key);
     } else {
       entry = (async () => {
-        const scene = await openScene(scenePath, { signal, detectBlackCollar: true });
+        const scene = await openImagery(scenePath, { signal });
         try {
           return { scene, ...(await openJobTileSource(scene, segmenter, spec, signal)) };
         } catch (err) {

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { openScene, type Scene } from '../adapters/raster/openScene.ts';
+import { openImagery, openScene, type Scene } from '../adapters/raster/openScene.ts';
 import { CancelledError, InputError, describeError } from '../core/errors.ts';
 import { PROBABILITY_NODATA, PROBABILITY_SCALE } from '../core/masks/probabilityCodec.ts';
 import { rasterizePolygons } from '../core/masks/polygonRasterizer.ts';
@@ -90,7 +90,8 @@ export interface PreparedWaterDate {
 
 export async function prepareWaterDate(input: WaterInput, model: SceneModel | undefined, signal?: AbortSignal): Promise<PreparedWaterDate> {
   if (input.kind !== 'scene') {
-    const grid = await openScene(input.kind === 'geojson' ? await geoJsonGridScene(input) : input.path, { signal, detectBlackCollar: input.kind === 'geojson' });
+    // a GeoJSON date's grid is the other date's imagery; a mask date's grid is the mask itself (its 0 is dry)
+    const grid = input.kind === 'geojson' ? await openImagery(await geoJsonGridScene(input), { signal }) : await openScene(input.path, { signal });
     await grid.close();
     return {
       input,
@@ -101,7 +102,7 @@ export async function prepareWaterDate(input: WaterInput, model: SceneModel | un
     };
   }
   if (!model) throw new Error(`no model to map the scene ${input.path}`);
-  const scene = await openScene(input.path, { signal, detectBlackCollar: true });
+  const scene = await openImagery(input.path, { signal });
   try {
     const { segmenter, bands } = await model.forScene(scene);
     const { tiles } = planTileGrid({ width: scene.info.width, height: scene.info.height, tileSize: segmenter.info.inputSize, overlap: chosenOverlap(model.options.overlap, segmenter.info.tileOverlap) });
@@ -196,7 +197,7 @@ async function waterFromGeoJson(input: Extract<WaterInput, { kind: 'geojson' }>,
   } catch (err) {
     throw new InputError('bad_geojson', `${input.path}: ${describeError(err)}`, { hint: 'pass a GeoJSON FeatureCollection of water polygons' });
   }
-  const scene = await openScene(gridPath, { signal: hooks.signal, detectBlackCollar: true });
+  const scene = await openImagery(gridPath, { signal: hooks.signal });
   try {
     const { info } = scene;
     const valid = await readValidity(scene, hooks.signal);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COLLAR_CORNER_PX, hasBlackCollar, isBlackCorner } from '../../src/core/bands/blackCollar.ts';
 import type { RasterWindow } from '../../src/core/rasterWindow.ts';
-import { openScene } from '../../src/adapters/raster/openScene.ts';
+import { openImagery, openScene } from '../../src/adapters/raster/openScene.ts';
 import type { WaterCollection } from '../../src/core/vector/waterCollection.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
 import { runCli } from '../helpers/runCli.ts';
@@ -61,14 +61,14 @@ function diamondScene(blackCorners = 4): Buffer {
   return buf;
 }
 
-describe('openScene detectBlackCollar (synthetic)', () => {
+describe('openImagery: the black collar (synthetic)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'waterline-collar-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads the collar as nodata 0 for imagery, and leaves masks alone', async () => {
     const file = join(dir, 'diamond.tif');
     writeFileSync(file, diamondScene());
-    const imagery = await openScene(file, { detectBlackCollar: true });
+    const imagery = await openImagery(file);
     expect(imagery.info.blackCollar).toBe(true);
     expect(imagery.info.bands[0].noDataValue).toBe(0);
     const r = await imagery.readWindow({ x: 0, y: 0, width: 64, height: 64 });
@@ -86,7 +86,7 @@ describe('openScene detectBlackCollar (synthetic)', () => {
     for (const [black, collar] of [[2, true], [1, false], [0, false]] as const) {
       const file = join(dir, `corners-${black}.tif`);
       writeFileSync(file, diamondScene(black));
-      const scene = await openScene(file, { detectBlackCollar: true });
+      const scene = await openImagery(file);
       expect(scene.info.blackCollar === true, `${black} black corners`).toBe(collar);
       await scene.close();
     }

@@ -325,7 +325,6 @@ function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
   }
 }
 
-/** Open a local GeoTIFF or a COG URL. Reads only the header; pixels come through `readWindow`. */
 /** The first 16 bytes of a local file (fewer for a shorter file; none when it cannot be read). */
 async function firstBytes(path: string): Promise<Uint8Array> {
   try {
@@ -342,6 +341,15 @@ async function firstBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * Open imagery — a scene to segment, render or evaluate — as opposed to a label or mask raster: openScene with
+ * `detectBlackCollar`, so every path that reads a scene's pixels agrees on what is nodata.
+ */
+export function openImagery(source: string, opts: Omit<OpenSceneOptions, 'detectBlackCollar'> = {}): Promise<Scene> {
+  return openScene(source, { ...opts, detectBlackCollar: true });
+}
+
+/** Open a local GeoTIFF or a COG URL. Reads only the header; pixels come through `readWindow`. */
 export async function openScene(source: string, opts: OpenSceneOptions = {}): Promise<Scene> {
   let tiff: GeoTIFF;
   let fileSize: number | null = null;

@@ -5,7 +5,7 @@
  * scene whose corners are exactly 0 in every band reads 0 as nodata (GDAL's `nearblack` idea, decided from the
  * corners instead of a scan of every row).
  *
- * The decision is made once, when imagery is opened (openScene's `detectBlackCollar`), from a small window at each
+ * The decision is made once, when imagery is opened (the raster adapter's openImagery), from a small window at each
  * of the four corners: the scene has a collar when at least COLLAR_MIN_CORNERS of them hold nothing but exact zeros
  * in every band. Natural dark ground (shadow, deep water) is not exactly 0 in every band over a whole corner window;
  * a file that declares any nodata value, a mask or an alpha band is never guessed at (its author said what is

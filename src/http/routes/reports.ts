@@ -4,7 +4,7 @@
  * and its scene. Pages are kept in a small LRU (a result never changes once the job succeeded).
  */
 import type { Router } from 'express';
-import { openScene } from '../../adapters/raster/openScene.ts';
+import { openImagery } from '../../adapters/raster/openScene.ts';
 import { ConflictError } from '../../core/errors.ts';
 import type { WaterCollection } from '../../core/vector/waterCollection.ts';
 import { renderRunReport } from '../../pipeline/runReport.ts';
@@ -24,7 +24,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     let html = pages.get(job.id);
     if (html === undefined) {
       const record = findScene(ctx, job.scene);
-      const scene = await openScene(record.path, { detectBlackCollar: true });
+      const scene = await openImagery(record.path);
       try {
         html = await renderRunReport(scene, JSON.parse(geojson) as WaterCollection, { sceneName: record.name, clientText: ctx.clientText });
       } finally {

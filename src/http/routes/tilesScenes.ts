@@ -12,7 +12,7 @@
  * version. A request still reading an old handle when it closes fails (the file it read is gone); the next
  * one reads the new file.
  */
-import { openScene, type Scene } from '../../adapters/raster/openScene.ts';
+import { openImagery, openScene, type Scene } from '../../adapters/raster/openScene.ts';
 import { createSceneTileRenderer, type SceneTileRenderer } from '../../adapters/raster/tileRenderer.ts';
 import { computeSceneStretch, defaultBands } from '../../pipeline/tileSource.ts';
 import type { BandStretch } from '../../core/grid/bandStretch.ts';
@@ -62,7 +62,7 @@ async function unreadable(path: string, err: unknown): Promise<never> {
  */
 async function openVersion(record: SceneRecord, before: SceneFileIdentity): Promise<{ scene: Scene; identity: SceneFileIdentity }> {
   for (let tries = 1; ; tries++) {
-    const scene = await openScene(record.path, { detectBlackCollar: true });
+    const scene = await openImagery(record.path);
     let after: SceneFileIdentity;
     try {
       after = await sceneFileIdentity(record.path);
