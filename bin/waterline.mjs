@@ -9,13 +9,19 @@ async function sourcesThroughTsx() {
   return import('../src/cli/main.ts');
 }
 
-// `waterline info x.tif --json | head`: a reader that stops early is not an error (as for cat or gdalinfo).
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
+// A reader that goes away is not a crash. Standard output (`waterline info x.tif --json | head`): stop as cat does
+// on SIGPIPE, with 141 while the command was still running (so `set -o pipefail` sees a cut-off run), else with its
+// own status. Standard error (progress piped into `grep -m1`): stop writing there, finish the work.
+let finished = false;
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(finished ? (process.exitCode ?? 0) : 141);
+});
+process.stderr.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.stderr.write = () => true;
+});
 
 const { main } = (await loadBuiltCli()) ?? (await sourcesThroughTsx());
 process.exitCode = await main(process.argv.slice(2));
+finished = true;

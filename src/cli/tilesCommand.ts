@@ -24,9 +24,18 @@ interface TilesOptions {
   bands?: string;
 }
 
-/** The overlap `segment` uses with the default model (its manifest's `tiling.overlap`), else the grid's default. */
-function defaultModelOverlap(): number {
-  return readUnetModel().tileOverlap ?? DEFAULT_OVERLAP;
+/**
+ * The overlap `segment` uses with the default model (its manifest's `tiling.overlap`, else the grid's default),
+ * kept under half of a smaller `--size`. `tiles` needs no model: an unreadable manifest falls back to the default.
+ */
+function defaultModelOverlap(tileSize: number): number {
+  let overlap = DEFAULT_OVERLAP;
+  try {
+    overlap = readUnetModel().tileOverlap ?? DEFAULT_OVERLAP;
+  } catch {
+    // keep DEFAULT_OVERLAP
+  }
+  return Math.min(overlap, Math.ceil(tileSize / 2) - 1);
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -41,7 +50,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--bands <list>', '1-based bands as R,G,B (e.g. 3,2,1) or one grey band')
     .action(async (source: string, opts: TilesOptions) => {
       const tileSize = numberOption('size', opts.size, { integer: true, example: 224 });
-      const overlap = opts.overlap === undefined ? defaultModelOverlap() : numberOption('overlap', opts.overlap, { integer: true, example: 32 });
+      const overlap = opts.overlap === undefined ? defaultModelOverlap(tileSize) : numberOption('overlap', opts.overlap, { integer: true, example: 32 });
       await assertWritableDir(opts.out, '--out');
       const scene = await openImagery(source);
       try {

@@ -72,7 +72,10 @@ export function register(program: Command, ctx: CliContext): void {
         `vectorize: ${count} polygon(s), ${(area / 1e6).toFixed(4)} km² → ${flags.output === '-' ? 'stdout' : flags.output} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
       );
       if (count === 0) {
-        ctx.stderr.write(`  no water found where ${vectorized.waterline.waterRule} in band ${flags.band}: for a mask whose water has another value pass --value N, for a continuous raster (NDWI, probability) --above T; to map water in imagery use waterline segment\n`);
+        const minArea = Number(flags.minArea);
+        ctx.stderr.write(minArea > 0
+          ? `  no polygon left: none where ${vectorized.waterline.waterRule} in band ${flags.band}, or every one smaller than --min-area ${minArea} m²\n`
+          : `  no water found where ${vectorized.waterline.waterRule} in band ${flags.band}: for a mask whose water has another value pass --value N, for a continuous raster (NDWI, probability) --above T; to map water in imagery use waterline segment\n`);
       }
     });
 }

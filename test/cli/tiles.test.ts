@@ -39,6 +39,15 @@ describe('bad input gives one clear error line', () => {
     });
   }
 
+  it('keeps the default overlap under half of a smaller --size', async () => {
+    const file = join(dir, 'small-size.tif');
+    writeFileSync(file, syntheticTiff({ width: 300, height: 300 }));
+    const out = join(dir, 'small-size');
+    const r = await runCli(['tiles', file, '--out', out, '--size', '96']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).overlap).toBe(47);
+  });
+
   it('refuses an overlap of half the tile size', async () => {
     const file = join(dir, 'ok.tif');
     writeFileSync(file, ok);

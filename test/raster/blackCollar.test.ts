@@ -82,6 +82,17 @@ describe('openImagery: the black collar (synthetic)', () => {
     await mask.close();
   });
 
+  it('keeps 0 as data in a label raster: vectorize --value 0 traces the collar and the pond', async () => {
+    const file = join(dir, 'labels.tif');
+    writeFileSync(file, diamondScene());
+    const out = join(dir, 'zeros.geojson');
+    const r = await runCli(['vectorize', file, '-o', out, '--value', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const features = (JSON.parse(readFileSync(out, 'utf8')) as WaterCollection).features;
+    // four corner wedges and the pond: 5 polygons of 0 (4-connectivity keeps the wedges apart at the diamond's tips)
+    expect(features.length).toBe(5);
+  });
+
   it('needs two black corners', async () => {
     for (const [black, collar] of [[2, true], [1, false], [0, false]] as const) {
       const file = join(dir, `corners-${black}.tif`);

@@ -34,6 +34,8 @@ const OTHER_FORMATS: Readonly<Record<string, string>> = {
   '.parquet': 'GeoParquet', '.gpx': 'GPX', '.dxf': 'DXF', '.tif': 'a GeoTIFF', '.tiff': 'a GeoTIFF', '.png': 'a PNG image', '.html': 'HTML',
 };
 
+const RASTERS = new Set(['.tif', '.tiff', '.png']);
+
 /**
  * Refuse an output path whose extension names another format (`-o water.kml`); GeoJSON names (.geojson, .json,
  * .geojsons, .geojsonl, none) and `-` (stdout) pass. `option`: the flag, for the message.
@@ -45,9 +47,12 @@ export function checkWaterOutputPath(path: string, format: WaterFormat, option =
   if (!other) return;
   const stem = path.slice(0, dot);
   const geojson = `${stem}.${format === 'geojsonseq' ? 'geojsons' : 'geojson'}`;
-  throw new InputError('bad_output', `${option} ${path}: waterline writes ${format === 'geojsonseq' ? 'GeoJSON text sequences' : 'GeoJSON'}, not ${other}`, {
-    hint: `write ${geojson} and convert it with GDAL: ogr2ogr ${path} ${geojson}`,
-  });
+  const hint = ext === '.html'
+    ? `write ${geojson}; --report ${path} adds the HTML run report`
+    : RASTERS.has(ext)
+      ? `write ${geojson}; a raster mask of it: gdal_rasterize -burn 1 -tr RES RES -ot Byte ${geojson} ${path}`
+      : `write ${geojson} and convert it with GDAL: ogr2ogr ${path} ${geojson}`;
+  throw new InputError('bad_output', `${option} ${path}: waterline writes ${format === 'geojsonseq' ? 'GeoJSON text sequences' : 'GeoJSON'}, not ${other}`, { hint });
 }
 
 /** Text is written in chunks of about this many characters: fewer writes than one per feature, and strings small enough for V8's young generation (larger ones go to large-object space, freed only by a full GC). */

@@ -95,6 +95,9 @@ export interface OpenSceneOptions {
   detectBlackCollar?: boolean;
 }
 
+/** Black-collar detection reads the four corner blocks only when one decodes to at most this many bytes (as float64). */
+const COLLAR_MAX_BLOCK_BYTES = 64 * 1024 * 1024;
+
 /** Opening a COG URL ends within this time: a server that never answers is an error, not a hang. */
 export const URL_OPEN_TIMEOUT_MS = 60_000;
 
@@ -527,16 +530,19 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     });
   }
 
-  if (opts.detectBlackCollar && !info.hasMask && info.bands.every((b) => b.noDataValue === null)) {
+  // Four corner blocks are decoded; a file of a few huge strips (one strip of 10 000² px) is not checked, so opening
+  // it — `info`, an upload — never decodes most of the file.
+  const blockBytes = info.blockWidth * info.blockHeight * info.bands.length * 8;
+  if (opts.detectBlackCollar && !info.hasMask && info.bands.every((b) => b.noDataValue === null) && blockBytes <= COLLAR_MAX_BLOCK_BYTES) {
     const k = Math.min(COLLAR_CORNER_PX, info.width, info.height);
     const at: [number, number][] = [[0, 0], [info.width - k, 0], [0, info.height - k], [info.width - k, info.height - k]];
     let corners: RasterWindow[];
     try {
-      corners = await Promise.all(at.map(([x, y]) => readWindow({ x, y, width: k, height: k }, { signal: opts.signal })));
+      corners = await Promise.all(at.map(([x, y]) => readWindow({ x, y, width: k, height: k }, { signal: openSignal })));
     } catch (err) {
       cache.clear();
       tiff.close();
-      throw err;
+      throw url && isTimeout(err, openSignal) ? timedOut() : err;
     }
     if (hasBlackCollar(corners)) {
       for (const band of info.bands) band.noDataValue = 0;
