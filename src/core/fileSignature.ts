@@ -24,10 +24,14 @@ const SIGNATURES: { bytes: number[]; kind: FileKind }[] = [
   { bytes: [0x25, 0x50, 0x44, 0x46], kind: { name: 'a PDF document', hint: 'export the map as a GeoTIFF; gdal_translate in.pdf out.tif converts a GeoPDF' } },
 ];
 
-/** The kind of a non-TIFF file from its first bytes (at least 8 for every signature), or null when unknown. */
+/** The kind of a non-TIFF file from its first bytes (16 suffice for every signature), or null when unknown. */
 export function nonTiffKind(header: Uint8Array): FileKind | null {
   for (const { bytes, kind } of SIGNATURES) {
     if (header.length >= bytes.length && bytes.every((b, i) => header[i] === b)) return kind;
+  }
+  const text = String.fromCharCode(...header).trimStart().toLowerCase();
+  if (text.startsWith('<!doctype html') || text.startsWith('<html') || text.startsWith('<head')) {
+    return { name: 'a web page (HTML)', hint: 'point at the GeoTIFF itself: its download link, not the page that shows it (a login or error page answers like this too)' };
   }
   if (header.length > 0 && header.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f))) {
     return { name: 'a text file', hint: 'pass the GeoTIFF itself; GeoJSON water polygons go to waterline change or eval --truth' };

@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openScene } from '../../src/adapters/raster/openScene.ts';
 import { nonTiffKind } from '../../src/core/fileSignature.ts';
 import { runCli } from '../helpers/runCli.ts';
 import { syntheticTiff } from './syntheticTiff.ts';
@@ -17,6 +20,7 @@ describe('nonTiffKind', () => {
     expect(nonTiffKind(bytes(0x50, 0x4b, 0x03, 0x04))?.name).toBe('a ZIP archive');
     expect(nonTiffKind(bytes(0x89, 0x48, 0x44, 0x46))?.name).toMatch(/HDF5/);
     expect(nonTiffKind(new TextEncoder().encode('{"type":"Featur'))?.name).toBe('a text file');
+    expect(nonTiffKind(new TextEncoder().encode('\n <!DOCTYPE html>'))?.name).toBe('a web page (HTML)');
   });
 
   it('says nothing of a TIFF, of random bytes or of an empty file', () => {
@@ -36,5 +40,22 @@ describe('waterline info on a file that is not a TIFF', () => {
     const r = await runCli(['info', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: ${file}: a PNG image, not a TIFF/GeoTIFF (georeference it into a GeoTIFF: gdal_translate -of GTiff -a_srs EPSG:4326 -a_ullr WEST NORTH EAST SOUTH in.png out.tif, or just gdal_translate -of GTiff in.png out.tif when its world file lies beside it)\n`);
+  });
+});
+
+describe('a URL that answers with a web page', () => {
+  it('is named as such, whether or not the server honours Range', async () => {
+    const page = `<!DOCTYPE html><html><body>${'Sign in to download. '.repeat(4000)}</body></html>`;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+      res.end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scene.tif`;
+      await expect(openScene(url)).rejects.toThrow(`${url}: a web page (HTML), not a TIFF/GeoTIFF`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

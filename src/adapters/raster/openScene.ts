@@ -328,8 +328,20 @@ function ycbcrToRgb(y: SampleArray, cb: SampleArray, cr: SampleArray): void {
   }
 }
 
-/** The first 16 bytes of a local file (fewer for a shorter file; none when it cannot be read). */
-async function firstBytes(path: string): Promise<Uint8Array> {
+/** The first 16 bytes of a local file or URL (fewer for a shorter file; none when they cannot be read). */
+async function firstBytes(path: string, url: boolean): Promise<Uint8Array> {
+  if (url) {
+    try {
+      // a server that ignores Range sends the whole body: read its first chunk only
+      const res = await fetch(path, { headers: { Range: 'bytes=0-15' }, signal: AbortSignal.timeout(10_000) });
+      const reader = res.body?.getReader();
+      const first = reader ? await reader.read() : { value: undefined };
+      await reader?.cancel();
+      return (first.value ?? new Uint8Array(0)).subarray(0, 16);
+    } catch {
+      return new Uint8Array(0);
+    }
+  }
   try {
     const handle = await open(path, 'r');
     try {
@@ -380,9 +392,10 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     if (url && isTimeout(err, openSignal)) throw timedOut();
     if (err instanceof Error && err.name === 'AbortError') throw new CancelledError(`${source}: open cancelled`);
     const msg = err instanceof Error ? err.message : String(err);
+    // what the file (or the URL's answer: a sign-in page, an error page) is, when it is a known other kind
+    const kind = nonTiffKind(await firstBytes(source, url));
+    if (kind) throw new InputError('not_tiff', `${source}: ${kind.name}, not a TIFF/GeoTIFF`, { hint: kind.hint, cause: err });
     if (/byte order|magic|Invalid|not a TIFF|offset/i.test(msg)) {
-      const kind = url ? null : nonTiffKind(await firstBytes(source));
-      if (kind) throw new InputError('not_tiff', `${source}: ${kind.name}, not a TIFF/GeoTIFF`, { hint: kind.hint, cause: err });
       throw new InputError('not_tiff', `${source}: not a TIFF/GeoTIFF file (${msg})`, { hint: 'pass a GeoTIFF or COG', cause: err });
     }
     throw new InputError('unreadable_scene', `${source}: cannot open (${msg})`, { hint: 'check the path or URL and that it is a GeoTIFF', cause: err });
