@@ -8,6 +8,7 @@ answering /slow), ``fail_jobs_with`` (problem+json answer to POST /jobs).
 """
 
 import json
+import re
 import sys
 import threading
 import time
@@ -206,6 +207,10 @@ class FakeWaterline:
                 ctype = self.headers.get("Content-Type", "")
                 body = self._read_body()
                 if "name" in query:
+                    # the real server's rule (src/http/validation.ts uploadSceneQuery)
+                    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(tif|tiff)$", query["name"], re.I):
+                        return self._problem(400, "Bad Request", "invalid upload query: name: must be a plain file "
+                                             "name ending in .tif or .tiff (letters, digits, . _ -)", "bad_request")
                     if not body.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
                         return self._problem(400, "Bad Request", "{} is not a GeoTIFF".format(query["name"]),
                                              "not_tiff")
@@ -215,6 +220,9 @@ class FakeWaterline:
                 else:
                     doc = json.loads(body.decode("utf-8") or "{}")
                     name = doc.get("path", "")
+                    if name.startswith("/"):
+                        return self._problem(403, "Forbidden", 'the scene path "{}" is outside the server\'s data '
+                                             "directory".format(name), "path_outside_data_dir")
                     if ".." in name:
                         return self._problem(400, "Bad Request", "path {} leaves the data directory".format(name),
                                              "path_traversal")

@@ -39,9 +39,9 @@ class ClientTest(unittest.TestCase):
         self.addCleanup(os.unlink, fh.name)
         size = os.path.getsize(fh.name)
         seen = []
-        scene = self.client.upload_scene(fh.name, name="my scene.tif", on_progress=lambda s, t: seen.append((s, t)))
-        self.assertEqual(scene["name"], "my scene.tif")
-        self.assertEqual(self.fake.uploads, [{"name": "my scene.tif", "bytes": size, "content_type": "image/tiff"}])
+        scene = self.client.upload_scene(fh.name, name="my-scene.tif", on_progress=lambda s, t: seen.append((s, t)))
+        self.assertEqual(scene["name"], "my-scene.tif")
+        self.assertEqual(self.fake.uploads, [{"name": "my-scene.tif", "bytes": size, "content_type": "image/tiff"}])
         # streamed in blocks, not one read: several progress reports ending at the full size
         self.assertGreater(len(seen), 3)
         self.assertEqual(seen[-1], (size, size))
@@ -95,6 +95,25 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(wl.ServerResponseError) as ctx:
             self.client.start_job("s1")
         self.assertIn("model 'x' is not installed", str(ctx.exception))
+
+    def test_upload_names_are_made_plain(self):
+        for given, sent in [("Grenada scene (2020).tif", "Grenada_scene_2020.tif"), ("grenadé.TIF", "grenade.tif"),
+                            ("(1) copy.tiff", "1_copy.tiff"), ("日本.tif", "scene.tif"), ("a.b-c_d.tif", "a.b-c_d.tif")]:
+            self.assertEqual(wl.upload_name(given), sent)
+        folder = tempfile.mkdtemp()
+        self.addCleanup(lambda: __import__("shutil").rmtree(folder))
+        path = os.path.join(folder, "Grenada scene (2020).tif")
+        with open(path, "wb") as fh:
+            fh.write(TIFF_HEADER + b"\0" * 64)
+        scene = self.client.upload_scene(path)
+        self.assertEqual(scene["name"], "Grenada_scene_2020.tif")
+
+    def test_forbidden_path_is_not_an_api_key_matter(self):
+        with self.assertRaises(wl.ServerResponseError) as ctx:
+            self.client.register_scene("/etc/scene.tif")
+        self.assertNotIsInstance(ctx.exception, wl.AuthenticationError)
+        self.assertIn("outside the server's data directory", str(ctx.exception))
+        self.assertNotIn("API key", str(ctx.exception))
 
     def test_wrong_api_key_says_to_fix_settings(self):
         bad = wl.WaterlineClient(self.fake.url, api_key="wrong")

@@ -3,6 +3,7 @@ processing.run of both algorithms, progress/cancel/error paths, the plugin objec
 settings and the settings dialog, and the packaged zip."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -180,7 +181,7 @@ class QgisPluginTest(unittest.TestCase):
         out = os.path.join(self.tmp, "change-{}.gpkg".format(len(os.listdir(self.tmp))))
         result = processing.run("waterline:waterchange", {
             "INPUT": self.raster, "INPUT_B": self.raster, "THRESHOLD": 0.4, "MIN_AREA": 0,
-            "BAND_ROLES": "red=1,green=2,nir=3", "FLIP_VIEWS": 1, "OUTPUT": out}, feedback=feedback)
+            "BAND_ROLES": "red=1,green=2,nir=3", "FLIP_VIEWS": 2, "OUTPUT": out}, feedback=feedback)
         self.assertEqual(len(self.fake.uploads) - n_uploads, 2)  # date A and date B
         job = self.fake.jobs[result["JOB_ID"]]
         self.assertEqual(job["request"], {"kind": "change", "scenes": [result["SCENE_ID"], result["SCENE_ID_B"]],
@@ -279,6 +280,25 @@ class QgisPluginTest(unittest.TestCase):
         self.assertIn("not a local GeoTIFF file", errors)
         errors = self.failing_segment(INPUT=None)
         self.assertIn("needs a raster layer", errors)
+
+    def test_a_non_tiff_raster_file_is_refused_before_upload(self):
+        png = os.path.join(self.tmp, "scene copy.png")
+        gdal.Translate(png, self.raster, format="PNG").FlushCache()  # the returned dataset closes here, not at exit
+        n_uploads = len(self.fake.uploads)
+        errors = self.failing_segment(INPUT=png)  # a path: the Processing context owns the layer it loads
+        self.assertIn("is a PNG file, not a GeoTIFF; export it to GeoTIFF first", errors)
+        self.assertEqual(len(self.fake.uploads), n_uploads)
+
+    def test_a_file_name_with_spaces_and_accents_uploads(self):
+        named = os.path.join(self.tmp, "Grenada scène (2020).tif")
+        shutil.copy(self.raster, named)
+        result = self.run_segment(INPUT=named)
+        self.assertEqual(self.fake.scenes[result["SCENE_ID"]]["name"], "Grenada_scene_2020.tif")
+
+    def test_flip_views_is_a_count(self):
+        result = self.run_segment(FLIP_VIEWS=4)
+        self.assertEqual(self.fake.jobs[result["JOB_ID"]]["request"]["options"]["flipViews"], 4)
+        self.assertIn("Flip views 3 is not one of 1, 2, 4", self.failing_segment(FLIP_VIEWS=3))
 
     # ---------------------------------------------------------------- Add layers
     def test_add_layers_adds_oapif_and_xyz_layers(self):

@@ -10,7 +10,9 @@ server become the message.
 
 import json
 import os
+import re
 import socket
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -38,7 +40,8 @@ class ServerResponseError(WaterlineClientError):
 
 
 class AuthenticationError(ServerResponseError):
-    """401/403: the API key is missing or wrong."""
+    """401: the API key is missing or wrong. (A 403 — a scene path outside the server's data directory — is a plain
+    ServerResponseError: no key helps there.)"""
 
 
 class NotFoundError(ServerResponseError):
@@ -174,10 +177,11 @@ class WaterlineClient:
         return self.get_json("/readyz")
 
     def upload_scene(self, file_path, name=None, on_progress=None, timeout=None):
-        """Stream a GeoTIFF from disk to ``POST /scenes?name=`` (never loaded into memory)."""
+        """Stream a GeoTIFF from disk to ``POST /scenes?name=`` (never loaded into memory), under ``name`` or the file's
+        name made plain (``upload_name``: the server takes letters, digits, . _ - only)."""
         if not os.path.isfile(file_path):
             raise WaterlineClientError("Scene file {} does not exist; pick a file-based GeoTIFF layer".format(file_path))
-        name = name or os.path.basename(file_path)
+        name = name or upload_name(os.path.basename(file_path))
         size = os.path.getsize(file_path)
         path = "/scenes?" + urllib.parse.urlencode({"name": name})
         with open(file_path, "rb") as fh:
@@ -252,6 +256,16 @@ def _job_body(body, prompt, model, options):
     return body
 
 
+def upload_name(file_name):
+    """A file name as the server's upload takes it: accents dropped (é -> e), every other character outside
+    letters, digits, . _ - replaced by _, starting with a letter or digit; the .tif/.tiff ending kept
+    (``Grenada scene (2020).tif`` -> ``Grenada_scene_2020.tif``)."""
+    stem, ext = os.path.splitext(file_name)
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("._-") or "scene"
+    return plain + ext.lower()
+
+
 def _seg(value):
     return urllib.parse.quote(str(value), safe="")
 
@@ -268,7 +282,7 @@ def _decode_json(raw, path):
 
 def _error_for_status(status, message, code, where):
     text = "Waterline server refused {} (HTTP {}): {}".format(where, status, message)
-    if status in (401, 403):
+    if status == 401:  # the server's API-key answers (api_key_required, bad_api_key)
         return AuthenticationError(text + " — set the API key in Waterline settings", status, code)
     if status == 404:
         return NotFoundError(text, status, code)

@@ -13,7 +13,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputString,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -112,11 +111,11 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_AREA, min_area, QgsProcessingParameterNumber.Double,
             defaultValue=None, minValue=0.0, optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.FLIP_VIEWS, "Flip views: the learned model also sees each tile mirrored, averaged (a little "
-            "better water, N times the model's time)",
-            options=["1 (off)", "2 (and mirrored left-right)", "4 (and top-bottom)"],
-            defaultValue=0))
+        # a count, as --flip-views and the job option take it (an enum would take list positions in scripts)
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FLIP_VIEWS, "Flip views: 1 (off), 2 (and mirrored left-right) or 4 (and top-bottom); the learned "
+            "model's probabilities are averaged over them (a little better water, N times the model's time)",
+            QgsProcessingParameterNumber.Integer, defaultValue=1, minValue=1, maxValue=4))
         self.addParameter(QgsProcessingParameterCrs(
             self.OUTPUT_CRS, "Output CRS (empty: the project CRS)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, output, QgsProcessing.TypeVectorPolygon))
@@ -126,7 +125,10 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
         """``(model or None, job options)`` from the MODEL, THRESHOLD, MIN_AREA, BAND_ROLES and FLIP_VIEWS parameters
         (``flipViews`` only when more than one view is asked for)."""
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip() or None
-        flip_views = FLIP_VIEW_COUNTS[self.parameterAsEnum(parameters, self.FLIP_VIEWS, context)]
+        flip_views = self.parameterAsInt(parameters, self.FLIP_VIEWS, context)
+        if flip_views not in FLIP_VIEW_COUNTS:
+            raise QgsProcessingException("Flip views {} is not one of {}: 1 turns it off, 2 adds each tile mirrored "
+                                         "left-right, 4 also top-bottom".format(flip_views, ", ".join(map(str, FLIP_VIEW_COUNTS))))
         threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         min_area = (self.parameterAsDouble(parameters, self.MIN_AREA, context)
                     if parameters.get(self.MIN_AREA) not in (None, "") else None)
@@ -179,6 +181,11 @@ class SegmentWaterAlgorithm(WaterlineAlgorithm):
             raise QgsProcessingException(
                 "Segment water needs a raster layer (a GeoTIFF file) or a scene path in the server's data directory")
         path = raster_file_path(layer)
+        if path is not None and not path.lower().endswith((".tif", ".tiff")):
+            raise QgsProcessingException(
+                "Raster layer {!r} is a {} file, not a GeoTIFF; export it to GeoTIFF first (Raster > Conversion > "
+                "Translate, or right-click > Export > Save As... GeoTIFF)".format(
+                    layer.name(), os.path.splitext(path)[1].lstrip(".").upper() or "file without extension"))
         if path is None:
             raise QgsProcessingException(
                 "Raster layer {!r} is not a local GeoTIFF file (provider {}, source {}); export it to GeoTIFF "
