@@ -40,7 +40,7 @@ export function cors(origins: string[]): RequestHandler {
     res.setHeader('Access-Control-Expose-Headers', 'Location, X-Request-Id, ETag');
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, DELETE, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-API-Key, Authorization, X-Request-Id');
+      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-API-Key, Authorization, X-Request-Id, If-None-Match');
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();
       return;

@@ -64,8 +64,11 @@ export const bboxSchema = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   const [minX, minY, maxX, maxY] = parts.length === 6 ? [parts[0], parts[1], parts[3], parts[4]] : parts;
-  if (minY > maxY || minY < -90 || maxY > 90 || minX < -180 || maxX > 180) {
-    ctx.addIssue({ code: 'custom', message: 'must be lon/lat in degrees with minLat <= maxLat' });
+  const problem = minX < -180 || maxX > 180 || minX > 180 || maxX < -180 ? `longitudes ${minX},${maxX} must lie within -180..180 (the whole world: -180,-90,180,90)`
+    : minY < -90 || maxY > 90 ? `latitudes ${minY},${maxY} must lie within -90..90`
+      : minY > maxY ? `minLat ${minY} is above maxLat ${maxY}` : null;
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `must be lon/lat in degrees: ${problem}` });
     return z.NEVER;
   }
   return [minX, minY, maxX, maxY] as [number, number, number, number];

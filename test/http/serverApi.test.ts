@@ -93,6 +93,7 @@ describe('server without scenes', () => {
     const pre = await fetch(`${h.url}/jobs`, { method: 'OPTIONS', headers: { origin: 'https://maps.example.org', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/X-API-Key/);
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/If-None-Match/); // a script's own conditional tile request
   });
 
   it('refuses paths outside the data directory: .., absolute, encoded, symlinks', async () => {
@@ -305,6 +306,10 @@ describeShared('scenes, jobs and OGC API – Features on a real scene', () => {
     const bad = await fetch(`${base}?bbox=1,2,3`);
     expect(bad.status).toBe(400);
     await problem(bad);
+    // the message names what is wrong: here the longitudes, not "minLat <= maxLat"
+    const huge = await fetch(`${base}?bbox=-181,-90,180,90`);
+    expect(huge.status).toBe(400);
+    expect(((await huge.json()) as { detail: string }).detail).toMatch(/longitudes -181,180 must lie within -180\.\.180/);
 
     const one = await fetch(`${base}/${p1.features[0].id}`);
     expect(one.status).toBe(200);

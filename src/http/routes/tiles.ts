@@ -110,8 +110,9 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
   /** The water tile index of a succeeded job (built once from its GeoJSON), with the zooms of its scene. */
   async function waterOf(id: string): Promise<{ job: JobRecord; tiles: WaterTiles; scene: OpenSceneEntry }> {
     const job = findJob(ctx, id);
-    const notYet = () => new ConflictError('job_not_succeeded', `job ${id} has no water result yet (state: ${job.state})`, {
-      hint: 'water tiles exist once the job has succeeded; poll GET /jobs/{id}',
+    const ended = job.state === 'failed' || job.state === 'cancelled';
+    const notYet = () => new ConflictError('job_not_succeeded', `job ${id} has no water result${ended ? '' : ' yet'} (state: ${job.state})`, {
+      hint: ended ? `the job ${job.state}: GET /jobs/{id} says why; run it again to get water tiles` : 'water tiles exist once the job has succeeded; poll GET /jobs/{id}',
     });
     if (job.state !== 'succeeded') throw notYet();
     const scene = await scenes.get(job.scene);
