@@ -76,8 +76,30 @@ export const bboxSchema = z.string().transform((s, ctx) => {
 
 export const MAX_ITEMS_LIMIT = 10_000;
 
+/**
+ * OGC API – Features `datetime`: an instant (`2026-11-30T12:00:00Z`, or a date) or an interval `start/end` whose open
+ * end is `..` or empty → [start ms | null, end ms | null] (a date alone spans its whole UTC day).
+ */
+export const datetimeSchema = z.string().transform((s, ctx) => {
+  const instant = (t: string, end: boolean): number | null | undefined => {
+    if (t === '' || t === '..') return null;
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(t);
+    const ms = Date.parse(day ? `${t}T00:00:00Z` : t);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(t) || Number.isNaN(ms)) return undefined;
+    return day && end ? ms + 86_400_000 - 1 : ms;
+  };
+  const parts = s.split('/');
+  const [start, end] = parts.length === 1 ? [instant(parts[0], false), instant(parts[0], true)] : parts.length === 2 ? [instant(parts[0], false), instant(parts[1], true)] : [undefined, undefined];
+  if (start === undefined || end === undefined || (parts.length === 1 && start === null) || (start !== null && end !== null && start > end)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 instant or interval, e.g. 2026-11-30T00:00:00Z or 2026-11-01/.. ' });
+    return z.NEVER;
+  }
+  return [start, end] as [number | null, number | null];
+});
+
 export const itemsQuery = z.object({
   bbox: bboxSchema.optional(),
+  datetime: datetimeSchema.optional(),
   // OGC API – Features: a limit above the maximum is not an error; the maximum is used.
   limit: z.coerce.number().int().min(1).default(100).transform((n) => Math.min(n, MAX_ITEMS_LIMIT)),
   offset: z.coerce.number().int().min(0).default(0),

@@ -306,6 +306,15 @@ describeShared('scenes, jobs and OGC API – Features on a real scene', () => {
     const bad = await fetch(`${base}?bbox=1,2,3`);
     expect(bad.status).toBe(400);
     await problem(bad);
+    // datetime (OGC Core): a feature's time is its job's run
+    const before = (await (await fetch(`${base}?datetime=2001-01-01/2001-12-31`)).json()) as typeof p1;
+    expect(before.numberMatched).toBe(0);
+    const since = (await (await fetch(`${base}?datetime=2001-01-01T00:00:00Z/..&limit=1`)).json()) as typeof p1 & { links: { rel: string; href: string }[] };
+    expect(since.numberMatched).toBe(total);
+    expect(since.links.find((l) => l.rel === 'next')!.href).toMatch(/datetime=2001-01-01T00%3A00%3A00Z%2F\.\./);
+    const until = (await (await fetch(`${base}?datetime=../2999-01-01`)).json()) as typeof p1;
+    expect(until.numberMatched).toBe(total);
+    for (const badTime of ['yesterday', '2001-02-01/2001-01-01', '../..x']) expect((await fetch(`${base}?datetime=${badTime}`)).status).toBe(400);
     // the message names what is wrong: here the longitudes, not "minLat <= maxLat"
     const huge = await fetch(`${base}?bbox=-181,-90,180,90`);
     expect(huge.status).toBe(400);

@@ -6,6 +6,7 @@
  * `OAPIF:http://host:port/ogc`.
  */
 import { bbox as turfBbox } from '@turf/bbox';
+import { featureIntersectsBox } from '../../core/vector/boxIntersection.ts';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { Request, Router } from 'express';
 import { NotFoundError } from '../../core/errors.ts';
@@ -36,11 +37,6 @@ interface CachedCollection {
 /** Parsed job results, most recently used last (results are immutable once a job succeeded). */
 const MAX_CACHED = 8;
 
-function intersects(a: BBox, b: BBox): boolean {
-  // b may cross the antimeridian (minLon > maxLon): test both halves.
-  if (b[0] > b[2]) return intersects(a, [b[0], b[1], 180, b[3]]) || intersects(a, [-180, b[1], b[2], b[3]]);
-  return a[0] <= b[2] && a[2] >= b[0] && a[1] <= b[3] && a[3] >= b[1];
-}
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
   const cache = new Lru<string, CachedCollection>(MAX_CACHED);
@@ -166,26 +162,34 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const q = parseInput(itemsQuery, query, 'items query');
     let features: Feature[];
     let bboxes: BBox[];
+    // a feature's time is its job's run, as the collection's temporal extent says
+    const ranThen = (job: JobRecord): boolean => {
+      if (!q.datetime) return true;
+      const [from, to] = q.datetime;
+      return (to === null || Date.parse(job.createdAt) <= to) && (from === null || Date.parse(job.finishedAt ?? job.updatedAt) >= from);
+    };
     if (req.params.cid === ALL) {
       features = [];
       bboxes = [];
-      for (const job of allJobs(jobFilter)) {
+      for (const job of allJobs(jobFilter).filter(ranThen)) {
         const c = load(job);
         for (let i = 0; i < c.features.length; i++) {
-          if (q.bbox && !intersects(c.bboxes[i], q.bbox)) continue;
+          if (q.bbox && !featureIntersectsBox(c.features[i], c.bboxes[i], q.bbox)) continue;
           features.push(withJob(job, c.features[i]));
           bboxes.push(c.bboxes[i]);
         }
       }
     } else {
-      ({ features, bboxes } = load(collectionJob(req.params.cid)));
+      const job = collectionJob(req.params.cid);
+      ({ features, bboxes } = ranThen(job) ? load(job) : { features: [], bboxes: [] });
     }
-    const matching = q.bbox && req.params.cid !== ALL ? features.filter((_f, i) => intersects(bboxes[i], q.bbox!)) : features;
+    const matching = q.bbox && req.params.cid !== ALL ? features.filter((f, i) => featureIntersectsBox(f, bboxes[i], q.bbox!)) : features;
     const page = matching.slice(q.offset, q.offset + q.limit);
     const self = new URL(`${baseUrl(req)}/ogc/collections/${req.params.cid}/items`);
     const link = (rel: string, offset: number) => {
       const u = new URL(self);
       if (q.bbox) u.searchParams.set('bbox', q.bbox.join(','));
+      if (typeof query.datetime === 'string') u.searchParams.set('datetime', query.datetime);
       if (typeof jobFilter === 'string') u.searchParams.set('job', jobFilter);
       u.searchParams.set('limit', String(q.limit));
       u.searchParams.set('offset', String(offset));
@@ -243,6 +247,7 @@ export const openapiPaths = {
         { name: 'bbox', in: 'query', required: false, style: 'form', explode: false, schema: { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } } },
         { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } },
         { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+        { name: 'datetime', in: 'query', required: false, schema: { type: 'string' }, description: 'RFC 3339 instant or interval (`a/b`, `../b`, `a/..`): the water of jobs that ran then (a feature\'s time is its job\'s, from creation to finish)' },
         { name: 'job', in: 'query', required: false, schema: { type: 'string' }, description: 'collection `water` only: the water of this job' },
       ],
       responses: { '200': jsonResponse('features', { type: 'object' }, GEOJSON), '400': problemResponses['400'], '404': problemResponses['404'] },
