@@ -101,3 +101,25 @@ describe('water overlay PNG tiles', () => {
     expect(await tiles.png(12, t.x, t.y)).toBeNull();
   });
 });
+
+describe('rings collapsed by the tile grid (GDAL read 4 of 52 low-zoom polygons of a real job as invalid)', () => {
+  /** Ring signed area as an MVT decoder (and GDAL) sees it: shoelace over the decoded tile coordinates. */
+  const area2 = (ring: { x: number; y: number }[]) => ring.reduce((s, p, i) => (i ? s + ring[i - 1].x * p.y - p.x * ring[i - 1].y : s), 0);
+
+  it('withoutCollapsedRings keeps exteriors and their holes, drops collapsed rings and the holes of a collapsed exterior', async () => {
+    const { withoutCollapsedRings } = await import('../../src/adapters/tiles/waterTiles.ts');
+    const square = (x: number, y: number, s: number, hole = false): [number, number][] => {
+      const r: [number, number][] = [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
+      return hole ? r.reverse() : r;
+    };
+    const flat: [number, number][] = [[5, 5], [6, 5], [7, 5], [5, 5]];
+    const poly = (...rings: [number, number][][]) => ({ type: 3 as const, tags: null, geometry: rings });
+    const kept = withoutCollapsedRings([
+      poly(square(0, 0, 100), flat, square(10, 10, 5, true)),
+      poly(flat, square(300, 300, 5, true)),
+      poly(square(500, 500, 10)),
+    ]);
+    expect(kept.map((f) => f.geometry.length)).toEqual([2, 1]);
+    expect(area2((kept[0].geometry[1] as [number, number][]).map(([x, y]) => ({ x, y })))).toBeLessThan(0);
+  });
+});

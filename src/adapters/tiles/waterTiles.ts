@@ -70,6 +70,42 @@ function svgPath(features: LegacyFeature[], keep: (f: LegacyFeature) => boolean 
   return d;
 }
 
+/**
+ * Twice the signed area of a ring of tile coordinates (shoelace, y down): positive for an exterior ring, negative for
+ * a hole, as geojson-vt writes RFC 7946 polygons into a tile and as the MVT specification orders them.
+ */
+function ringArea2(ring: [number, number][]): number {
+  let sum = 0;
+  for (let i = 0; i < ring.length - 1; i++) sum += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return sum;
+}
+
+/**
+ * The tile's polygons without the rings that snapping to the 4096-unit grid collapsed (zero area: a small lake or
+ * island at a low zoom), and without the holes of an exterior ring that collapsed. Left in, they make GDAL and QGIS
+ * read the feature as an invalid geometry. A polygon whose every ring collapsed is dropped.
+ */
+export function withoutCollapsedRings(features: LegacyFeature[]): LegacyFeature[] {
+  const kept: LegacyFeature[] = [];
+  for (const f of features) {
+    if (f.type !== 3) {
+      kept.push(f);
+      continue;
+    }
+    const rings: [number, number][][] = [];
+    let inKeptExterior = false;
+    for (const ring of f.geometry) {
+      const area = ring.length >= 4 ? ringArea2(ring) : 0;
+      if (area > 0) inKeptExterior = true;
+      // a collapsed ring after a kept exterior is taken for a collapsed hole; holes after a collapsed first ring go
+      if (area > 0 || (area < 0 && inKeptExterior)) rings.push(ring);
+    }
+    if (rings.length === f.geometry.length) kept.push(f);
+    else if (rings.length) kept.push({ ...f, geometry: rings });
+  }
+  return kept;
+}
+
 export function createWaterTiles(collection: FeatureCollection, options: WaterTileOptions = {}): WaterTiles {
   const maxZoom = Math.max(0, Math.min(24, Math.round(options.maxZoom ?? 16)));
   const fill = options.fill ?? 'rgba(0, 112, 255, 0.55)';
@@ -80,8 +116,9 @@ export function createWaterTiles(collection: FeatureCollection, options: WaterTi
   function mvt(z: number, x: number, y: number): Uint8Array | null {
     if (z > maxZoom) return null;
     const tile = index.getTile(z, x, y);
-    if (!tile || tile.features.length === 0) return null;
-    return fromGeojsonVt({ [WATER_LAYER]: tile }, { version: 2, extent: MVT_EXTENT });
+    const features = tile ? withoutCollapsedRings(tile.features) : [];
+    if (features.length === 0) return null;
+    return fromGeojsonVt({ [WATER_LAYER]: { ...tile, features } }, { version: 2, extent: MVT_EXTENT });
   }
 
   async function png(z: number, x: number, y: number): Promise<Buffer | null> {
