@@ -6,7 +6,8 @@
  * 404 → problem+json error mapping.
  */
 import express, { type Express } from 'express';
-import { NotFoundError } from '../core/errors.ts';
+import { NotFoundError, WaterlineError } from '../core/errors.ts';
+import { allowedMethods, methodTable } from './allowedMethods.ts';
 import { realDataDir } from './dataDir.ts';
 import { problemHandler } from './problem.ts';
 import { requestLog } from './requestLog.ts';
@@ -59,7 +60,16 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   for (const m of modules) m.registerRoutes(router, ctx);
   app.use(router);
 
-  app.use((req, _res, next) => next(new NotFoundError('not_found', `no resource at ${req.method} ${req.path}`, { hint: 'see /openapi.json for the API' })));
+  const methods = methodTable((ctx.openapi as { paths: Record<string, unknown> }).paths);
+  app.use((req, res, next) => {
+    const allow = allowedMethods(methods, req.path);
+    if (allow && !allow.includes(req.method)) {
+      res.setHeader('Allow', allow.join(', '));
+      next(new WaterlineError('method_not_allowed', `${req.method} is not allowed on ${req.path}; it takes ${allow.join(', ')}`, 405, { hint: 'see /openapi.json for the API' }));
+      return;
+    }
+    next(new NotFoundError('not_found', `no resource at ${req.method} ${req.path}`, { hint: 'see /openapi.json for the API' }));
+  });
   app.use(problemHandler(deps.logger, ctx.clientText));
   return app;
 }

@@ -83,6 +83,13 @@ describe('server without scenes', () => {
       expect(res.status, path).toBe(404);
       await problem(res);
     }
+    // a path the API has, with a method it does not take: 405 and what it takes
+    for (const [method, path, allow] of [['DELETE', '/scenes/abc', 'GET, HEAD, OPTIONS'], ['GET', '/jobs/abc/cancel', 'POST, OPTIONS'], ['POST', '/healthz', 'GET, HEAD, OPTIONS']]) {
+      const res = await fetch(`${h.url}${path}`, { method, headers: { 'x-api-key': API_KEY } });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      expect((await problem(res)).code).toBe('method_not_allowed');
+    }
   });
 
   it('sends CORS headers to allowed origins only, and answers preflights', async () => {
