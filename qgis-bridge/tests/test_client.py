@@ -115,6 +115,14 @@ class ClientTest(unittest.TestCase):
         self.assertIn("outside the server's data directory", str(ctx.exception))
         self.assertNotIn("API key", str(ctx.exception))
 
+    def test_check_api_key_tells_a_wrong_key_from_a_right_one_and_creates_nothing(self):
+        self.assertTrue(self.client.check_api_key())
+        with self.assertRaises(wl.AuthenticationError):
+            wl.WaterlineClient(self.fake.url, api_key="wrong").check_api_key()
+        with self.assertRaises(wl.AuthenticationError):
+            wl.WaterlineClient(self.fake.url).check_api_key()
+        self.assertEqual(self.fake.jobs, {})
+
     def test_wrong_api_key_says_to_fix_settings(self):
         bad = wl.WaterlineClient(self.fake.url, api_key="wrong")
         with self.assertRaises(wl.AuthenticationError) as ctx:

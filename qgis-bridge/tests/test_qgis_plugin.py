@@ -349,6 +349,9 @@ class QgisPluginTest(unittest.TestCase):
             self.assertTrue(plugin.check_server())
             self.assertEqual(iface.bar.messages[-1][2], Qgis.Success)
             self.assertIn("model fake on cpu", iface.bar.messages[-1][1])
+            wl_settings.save(self.fake.url, "wrong")  # reads need no key: the check must still catch it
+            self.assertFalse(plugin.check_server())
+            self.assertIn("API key in Waterline settings", iface.bar.messages[-1][1])
             wl_settings.save("http://127.0.0.1:{}".format(free_port()), "")
             self.assertFalse(plugin.check_server())
             title, text, level = iface.bar.messages[-1]
@@ -374,6 +377,11 @@ class QgisPluginTest(unittest.TestCase):
         dialog = SettingsDialog()
         self.assertEqual(dialog.url_edit.text(), "http://example.invalid:1/")
         dialog.url_edit.setText(self.fake.url)
+        dialog.key_edit.setText("k")
+        dialog.key_edit.setText("wrong")
+        ok, message = dialog.test_connection()
+        self.assertFalse(ok)
+        self.assertIn("API key", message)
         dialog.key_edit.setText("k")
         ok, message = dialog.test_connection()
         self.assertTrue(ok, message)

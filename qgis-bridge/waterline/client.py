@@ -176,6 +176,18 @@ class WaterlineClient:
     def ready(self):
         return self.get_json("/readyz")
 
+    def check_api_key(self):
+        """Raise AuthenticationError when the server refuses this client's key (or its lack of one) for writes. Reads
+        need no key, so ``ready()`` cannot tell: this sends a write that can only fail validation (``POST /jobs {}``,
+        which creates nothing), and a 401 is the key's answer."""
+        try:
+            self.post_json("/jobs", {})
+        except AuthenticationError:
+            raise
+        except ServerResponseError:
+            pass  # 400/404: the key was accepted, the empty job was not
+        return True
+
     def upload_scene(self, file_path, name=None, on_progress=None, timeout=None):
         """Stream a GeoTIFF from disk to ``POST /scenes?name=`` (never loaded into memory), under ``name`` or the file's
         name made plain (``upload_name``: the server takes letters, digits, . _ - only)."""

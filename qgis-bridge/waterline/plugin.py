@@ -69,7 +69,9 @@ class WaterlinePlugin:
         """Ask /readyz and report in the message bar: success, not ready, or the server's error."""
         bar = self.iface.messageBar()
         try:
-            ready = settings.client_from_settings().ready()
+            client = settings.client_from_settings()
+            ready = client.ready()
+            client.check_api_key()
         except WaterlineClientError as err:
             bar.pushMessage("Waterline", str(err), level=Qgis.Critical, duration=10)
             return False

@@ -53,6 +53,7 @@ class SettingsDialog(QDialog):
         try:
             client = WaterlineClient(self.url_edit.text(), self.key_edit.text(), self.timeout_spin.value())
             ready = client.ready()
+            client.check_api_key()
             model = ready.get("model") or {}
             ok = True
             message = "Connected: server {} — model {} on {}".format(
