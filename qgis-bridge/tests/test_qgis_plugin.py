@@ -205,6 +205,16 @@ class QgisPluginTest(unittest.TestCase):
         self.assertEqual([c.value() for c in categories], list(CLASS_COLOURS))
         self.assertEqual(categories[2].symbol().color().getRgb()[:3], CLASS_COLOURS["lost"])
 
+    def test_water_change_run_from_a_script_loads_the_classed_style(self):
+        # processing.runAndLoadResults deletes the algorithm copy before it loads the layer: the style must survive it
+        result = processing.runAndLoadResults("waterline:waterchange", {
+            "INPUT": self.raster, "INPUT_B": self.raster, "THRESHOLD": 0.4, "MIN_AREA": 0,
+            "OUTPUT": "TEMPORARY_OUTPUT"}, feedback=RecordingFeedback())
+        layer = QgsProject.instance().mapLayer(result["OUTPUT"])
+        self.assertIsNotNone(layer)
+        self.assertEqual(layer.renderer().type(), "categorizedSymbol")
+        self.assertEqual(layer.renderer().classAttribute(), "class")
+
     def test_water_change_needs_both_dates(self):
         with self.assertRaises(QgsProcessingException) as ctx:
             processing.run("waterline:waterchange", {"INPUT": self.raster, "OUTPUT": "memory:"},

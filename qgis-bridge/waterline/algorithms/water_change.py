@@ -41,8 +41,18 @@ def apply_change_style(layer):
 
 
 class ChangeStyler(QgsProcessingLayerPostProcessorInterface):
+    _instance = None
+
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         apply_change_style(layer)
+
+    @classmethod
+    def shared(cls):
+        """One styler for every run, held here: the context keeps only a pointer, and the algorithm copy that ran
+        (where it used to be kept) is deleted before ``processing.runAndLoadResults`` loads the layer."""
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
 
 
 class WaterChangeAlgorithm(SegmentWaterAlgorithm):
@@ -109,9 +119,7 @@ class WaterChangeAlgorithm(SegmentWaterAlgorithm):
         self._report_summary(raw, feedback)
         dest_id = self._write_polygons(parameters, context, feedback, raw, job_id, layer_a, "change")
         if context.willLoadLayerOnCompletion(dest_id):
-            # kept on the instance: the context holds only a pointer until the layer is loaded
-            self._styler = ChangeStyler()
-            context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(self._styler)
+            context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(ChangeStyler.shared())
         feedback.setProgress(100)
         return {self.OUTPUT: dest_id, self.JOB_ID: job_id, self.SCENE_ID: scenes[0], self.SCENE_ID_B: scenes[1]}
 
