@@ -38,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--device <device>', 'with --model: auto | cpu | cuda | webgpu (default: WATERLINE_DEVICE or auto)')
     .option('--vae <file>', 'with a PaliGemma --model: segmentation VAE (default: <models dir>/vae/vae-oid.npz)')
     .action(async (source: string | undefined, flags: InfoFlags) => {
-      const report = source ? await readSceneReport(source, { detectBlackCollar: true }) : undefined;
+      const report = source ? await readSceneReport(source) : undefined;
       const runtime = await describeRuntime(flags, ctx);
       if (flags.json) {
         ctx.stdout.write(`${JSON.stringify({ ...report, runtime }, null, 2)}\n`);

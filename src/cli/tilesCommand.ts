@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readUnetModel } from '../adapters/onnx/unetModelDir.ts';
-import { DEFAULT_OVERLAP } from '../core/grid/tileGrid.ts';
+import { chosenOverlap } from '../core/grid/tileGrid.ts';
 import sharp from 'sharp';
 import { assertWritableDir } from '../adapters/files/writableOutput.ts';
 import { openImagery } from '../adapters/raster/openScene.ts';
@@ -29,13 +29,13 @@ interface TilesOptions {
  * kept under half of a smaller `--size`. `tiles` needs no model: an unreadable manifest falls back to the default.
  */
 function defaultModelOverlap(tileSize: number): number {
-  let overlap = DEFAULT_OVERLAP;
+  let declared: number | undefined;
   try {
-    overlap = readUnetModel().tileOverlap ?? DEFAULT_OVERLAP;
+    declared = readUnetModel().tileOverlap;
   } catch {
-    // keep DEFAULT_OVERLAP
+    // no readable manifest: the grid's default
   }
-  return Math.min(overlap, Math.ceil(tileSize / 2) - 1);
+  return Math.min(chosenOverlap(undefined, declared), Math.ceil(tileSize / 2) - 1);
 }
 
 export function register(program: Command, ctx: CliContext): void {

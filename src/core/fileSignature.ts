@@ -2,6 +2,7 @@
  * What a file that is not a TIFF is, from its first bytes: so "not a TIFF" can say "this is a PNG image" and how to
  * turn it into a GeoTIFF, instead of the TIFF parser's "Invalid byte order value".
  */
+import { InputError } from './errors.ts';
 
 /** A format recognised by its signature, and what to do with it. */
 export interface FileKind {
@@ -23,6 +24,12 @@ const SIGNATURES: { bytes: number[]; kind: FileKind }[] = [
   { bytes: [0x43, 0x44, 0x46], kind: { name: 'a NetCDF file', hint: 'extract a variable as a GeoTIFF: gdal_translate NETCDF:"in.nc":variable out.tif' } },
   { bytes: [0x25, 0x50, 0x44, 0x46], kind: { name: 'a PDF document', hint: 'export the map as a GeoTIFF; gdal_translate in.pdf out.tif converts a GeoPDF' } },
 ];
+
+/** The `not_tiff` error naming what `name` is instead, from its first bytes; null when they name no known kind. */
+export function notTiffError(name: string, header: Uint8Array, cause?: unknown): InputError | null {
+  const kind = nonTiffKind(header);
+  return kind ? new InputError('not_tiff', `${name}: ${kind.name}, not a TIFF/GeoTIFF`, { hint: kind.hint, cause }) : null;
+}
 
 /** The kind of a non-TIFF file from its first bytes (16 suffice for every signature), or null when unknown. */
 export function nonTiffKind(header: Uint8Array): FileKind | null {

@@ -2,4 +2,4 @@
 import { readSceneReport } from '../adapters/raster/sceneReport.ts';
 import type { SceneInspector } from './appContext.ts';
 
-export const inspectSceneFile: SceneInspector = (path, limits) => readSceneReport(path, { limits, detectBlackCollar: true });
+export const inspectSceneFile: SceneInspector = (path, limits) => readSceneReport(path, { limits });

@@ -8,7 +8,7 @@ import type { BandInfo, PixelWindow, SampleType, SceneInfo } from '../../core/sc
 import { pixelArea, type GeoTransform } from '../../core/grid/affine.ts';
 import type { RasterWindow, SampleArray } from '../../core/rasterWindow.ts';
 import { COLLAR_CORNER_PX, hasBlackCollar } from '../../core/bands/blackCollar.ts';
-import { nonTiffKind } from '../../core/fileSignature.ts';
+import { notTiffError } from '../../core/fileSignature.ts';
 import { CancelledError, InputError, NotFoundError, TooLargeError, UnsupportedError, WaterlineError } from '../../core/errors.ts';
 import { crsFromGeoKeys } from './crs.ts';
 import { mergeBandMetadata, parseGdalMetadataTag, readPamSidecar, type GdalBandMetadata } from './gdalBandMetadata.ts';
@@ -393,8 +393,8 @@ export async function openScene(source: string, opts: OpenSceneOptions = {}): Pr
     if (err instanceof Error && err.name === 'AbortError') throw new CancelledError(`${source}: open cancelled`);
     const msg = err instanceof Error ? err.message : String(err);
     // what the file (or the URL's answer: a sign-in page, an error page) is, when it is a known other kind
-    const kind = nonTiffKind(await firstBytes(source, url));
-    if (kind) throw new InputError('not_tiff', `${source}: ${kind.name}, not a TIFF/GeoTIFF`, { hint: kind.hint, cause: err });
+    const named = notTiffError(source, await firstBytes(source, url), err);
+    if (named) throw named;
     if (/byte order|magic|Invalid|not a TIFF|offset/i.test(msg)) {
       throw new InputError('not_tiff', `${source}: not a TIFF/GeoTIFF file (${msg})`, { hint: 'pass a GeoTIFF or COG', cause: err });
     }

@@ -8,7 +8,7 @@ import { applyGeoTransform } from '../../core/grid/affine.ts';
 import type { SceneInfo } from '../../core/scene.ts';
 import { inferBandRoles, type BandRole, type RoleSource } from '../../core/bands/bandRoles.ts';
 import { createCrsTransform } from './crs.ts';
-import { openScene, type OpenSceneOptions } from './openScene.ts';
+import { openImagery, type OpenSceneOptions } from './openScene.ts';
 
 export interface SceneReport {
   description: string;
@@ -93,9 +93,12 @@ export function sceneReport(info: SceneInfo): SceneReport {
   };
 }
 
-/** Open a scene (path or http(s) URL), report it and close it: `waterline info` and the server's scene validation. */
-export async function readSceneReport(source: string, options: OpenSceneOptions = {}): Promise<SceneReport> {
-  const scene = await openScene(source, options);
+/**
+ * Open a scene (path or http(s) URL) as imagery, report it and close it: `waterline info` and the server's scene
+ * validation (both about imagery, so a black collar is reported as the pipeline will read it).
+ */
+export async function readSceneReport(source: string, options: Omit<OpenSceneOptions, 'detectBlackCollar'> = {}): Promise<SceneReport> {
+  const scene = await openImagery(source, options);
   try {
     return sceneReport(scene.info);
   } finally {

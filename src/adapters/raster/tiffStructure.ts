@@ -7,7 +7,7 @@
  * It reads only the header, the IFDs and the offset/byte-count arrays (through `read`, so local files and
  * range-read URLs share it); geotiff.js then parses the same, already-checked structure.
  */
-import { nonTiffKind } from '../../core/fileSignature.ts';
+import { notTiffError } from '../../core/fileSignature.ts';
 import { InputError, TooLargeError } from '../../core/errors.ts';
 
 export interface TiffLimits {
@@ -72,9 +72,7 @@ export async function checkTiffStructure(read: ReadBytes, size: number | null, n
   if (header.length < 8) throw new InputError('not_tiff', `${name}: not a TIFF/GeoTIFF file (only ${header.length} bytes)`, { hint: 'pass a GeoTIFF or COG' });
   const order = String.fromCharCode(header[0], header[1]);
   if (order !== 'II' && order !== 'MM') {
-    const kind = nonTiffKind(header);
-    if (kind) throw new InputError('not_tiff', `${name}: ${kind.name}, not a TIFF/GeoTIFF`, { hint: kind.hint });
-    throw new InputError('not_tiff', `${name}: not a TIFF/GeoTIFF file (no II/MM byte-order mark)`, { hint: 'pass a GeoTIFF or COG' });
+    throw notTiffError(name, header) ?? new InputError('not_tiff', `${name}: not a TIFF/GeoTIFF file (no II/MM byte-order mark)`, { hint: 'pass a GeoTIFF or COG' });
   }
   const le = order === 'II';
   const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -18,9 +18,11 @@ function boxPolygon([w, s, e, n]: LonLatBox): Feature<Polygon> {
   return { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] } };
 }
 
-/** Whether `feature` (its bounding box `featureBox`) meets `box`: the boxes first, then the geometry. */
+/**
+ * Whether `feature` (its bounding box `featureBox`) meets `box`: for each half of a box across the antimeridian, the
+ * boxes first, then the geometry.
+ */
 export function featureIntersectsBox(feature: Feature, featureBox: LonLatBox, box: LonLatBox): boolean {
-  if (!boxesIntersect(featureBox, box)) return false;
   const parts: LonLatBox[] = box[0] > box[2] ? [[box[0], box[1], 180, box[3]], [-180, box[1], box[2], box[3]]] : [box];
   return parts.some((part) => boxesIntersect(featureBox, part) && booleanIntersects(feature, boxPolygon(part)));
 }

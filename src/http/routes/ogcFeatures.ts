@@ -6,7 +6,7 @@
  * `OAPIF:http://host:port/ogc`.
  */
 import { bbox as turfBbox } from '@turf/bbox';
-import { featureIntersectsBox } from '../../core/vector/boxIntersection.ts';
+import { featureIntersectsBox, type LonLatBox as BBox } from '../../core/vector/boxIntersection.ts';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { Request, Router } from 'express';
 import { NotFoundError } from '../../core/errors.ts';
@@ -26,7 +26,6 @@ export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
 ];
 
-type BBox = [number, number, number, number];
 
 interface CachedCollection {
   features: Feature[];
@@ -36,7 +35,6 @@ interface CachedCollection {
 
 /** Parsed job results, most recently used last (results are immutable once a job succeeded). */
 const MAX_CACHED = 8;
-
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
   const cache = new Lru<string, CachedCollection>(MAX_CACHED);

@@ -16,6 +16,7 @@ import type { FeatureCollection } from 'geojson';
 import { ConflictError, InputError } from '../../core/errors.ts';
 import { clampLat, isValidTile, MAX_ZOOM } from '../../core/grid/webMercator.ts';
 import { createWaterTiles, WATER_LAYER, type WaterTiles } from '../../adapters/tiles/waterTiles.ts';
+import type { SceneFootprint } from '../../adapters/raster/tileRenderer.ts';
 import { CHANGE_CLASS_COLOURS } from '../../core/change/changeClasses.ts';
 import type { JobRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
@@ -71,10 +72,11 @@ function sendTile(req: Request, res: Response, tile: CachedTile, format: TileFor
 }
 
 /**
- * `centerZoom`: where a client opens — the scene footprint's own opening zoom (its minzoom + 1), also for water
- * tiles whose minzoom is 0 (a job's TileJSON opened at zoom 1, the whole world).
+ * A TileJSON over a scene's footprint. A client opens at the footprint's centre and its own opening zoom (its minzoom
+ * + 1) — also for water tiles, whose minzoom is 0 (a job's TileJSON opened at zoom 1, the whole world).
  */
-function tileJson(name: string, tiles: string, bounds: number[], center: [number, number], centerZoom: number, minzoom: number, maxzoom: number, extra: Record<string, unknown> = {}) {
+function tileJson(name: string, tiles: string, footprint: SceneFootprint, minzoom: number, maxzoom: number, extra: Record<string, unknown> = {}) {
+  const { bbox: bounds, center } = footprint;
   const b = [bounds[0], clampLat(bounds[1]), bounds[2], clampLat(bounds[3])];
   return {
     tilejson: '3.0.0',
@@ -82,7 +84,7 @@ function tileJson(name: string, tiles: string, bounds: number[], center: [number
     scheme: 'xyz',
     tiles: [tiles],
     bounds: b,
-    center: [center[0], center[1], Math.max(minzoom, Math.min(maxzoom, centerZoom))],
+    center: [center[0], center[1], Math.max(minzoom, Math.min(maxzoom, footprint.zoom.minzoom + 1))],
     minzoom,
     maxzoom,
     attribution: 'Waterline',
@@ -159,7 +161,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const entry = await scenes.get(req.params.id);
     const f = entry.renderer.footprint;
     res.set('Cache-Control', 'no-cache');
-    res.json(tileJson(entry.record.name, `${baseUrl(req)}/scenes/${entry.record.id}/tiles/{z}/{x}/{y}.${format}`, f.bbox, f.center, f.zoom.minzoom + 1, f.zoom.minzoom, f.zoom.maxzoom, {
+    res.json(tileJson(entry.record.name, `${baseUrl(req)}/scenes/${entry.record.id}/tiles/{z}/{x}/{y}.${format}`, f, f.zoom.minzoom, f.zoom.maxzoom, {
       description: `Scene imagery (bands ${entry.bands.join(',')}, scene-wide stretch)`,
     }));
   });
@@ -188,7 +190,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
       delete extra.fillzoom;
     }
     res.set('Cache-Control', 'no-cache');
-    res.json(tileJson(`water-${job.id}`, `${baseUrl(req)}/jobs/${job.id}/tiles/{z}/{x}/{y}.${format}`, f.bbox, f.center, f.zoom.minzoom + 1, 0, tiles.maxZoom, extra));
+    res.json(tileJson(`water-${job.id}`, `${baseUrl(req)}/jobs/${job.id}/tiles/{z}/{x}/{y}.${format}`, f, 0, tiles.maxZoom, extra));
   });
 }
 
