@@ -278,8 +278,9 @@ class FakeWaterline:
                     if len(parts) == 2:
                         return self._send(200, collection(job))
                     if parts[2:] == ["items"]:
-                        feats = fake.water["features"]
-                        body = dict(fake.water, numberMatched=len(feats), numberReturned=len(feats), links=[])
+                        water = CHANGE if job["kind"] == "change" else fake.water
+                        feats = water["features"]
+                        body = dict(water, numberMatched=len(feats), numberReturned=len(feats), links=[])
                         return self._send(200, body, "application/geo+json")
                 return self._problem(404, "Not Found", "no OGC resource /{}".format("/".join(parts)), "not_found")
 

@@ -328,6 +328,18 @@ class QgisPluginTest(unittest.TestCase):
             "%2F", "/"))
         self.assertIn("/scenes/{}/tiles/".format(scene_id), scene_tiles.source().replace("%2F", "/"))
 
+    def test_add_layers_styles_a_change_job_by_class(self):
+        result = processing.run("waterline:waterchange", {
+            "INPUT": self.raster, "INPUT_B": self.raster, "OUTPUT": "memory:"}, feedback=RecordingFeedback())
+        added = processing.run("waterline:addlayers", {"JOB_ID": result["JOB_ID"], "ADD_WATER_TILES": False,
+                                                       "ADD_SCENE_TILES": False}, feedback=RecordingFeedback())
+        features = QgsProject.instance().mapLayer(added["FEATURES_LAYER"])
+        self.assertEqual(features.providerType(), "OAPIF")
+        self.assertEqual(features.name(), "Waterline water change {}".format(result["JOB_ID"]))
+        self.assertEqual(sorted(f["class"] for f in features.getFeatures()), ["gained", "permanent"])
+        self.assertEqual(features.renderer().type(), "categorizedSymbol")
+        self.assertEqual(features.renderer().classAttribute(), "class")
+
     def test_add_layers_for_an_unfinished_or_unknown_job(self):
         feedback = RecordingFeedback()
         with self.assertRaises(QgsProcessingException) as ctx:

@@ -13,6 +13,7 @@ from qgis.core import (
 )
 
 from ..client import WaterlineClientError
+from .water_change import apply_change_style
 from .waterline_algorithm import WaterlineAlgorithm
 
 
@@ -58,7 +59,8 @@ class AddLayersAlgorithm(WaterlineAlgorithm):
         return (
             "Adds a finished Waterline job's water polygons as an OGC API – Features layer (served live by "
             "the Waterline server, collection water-<job id>), its water overlay as XYZ raster tiles, and the "
-            "scene imagery as XYZ tiles, to the current project. The job id is an output of Segment water "
+            "scene imagery as XYZ tiles, to the current project. A Water change job's polygons are styled by "
+            "class (permanent, gained, lost, unknown). The job id is an output of Segment water or Water change "
             "(and shown in the server's viewer)."
         )
 
@@ -108,8 +110,11 @@ class AddLayersAlgorithm(WaterlineAlgorithm):
             layers.append((self.WATER_TILES_LAYER, layer))
         if self.parameterAsBoolean(parameters, self.ADD_FEATURES, context):
             collection = "water-{}".format(job_id)
+            change = job.get("kind") == "change"
             layer = QgsVectorLayer(oapif_layer_uri(client.ogc_url(), collection),
-                                   "Waterline water {}".format(job_id), "OAPIF")
+                                   "Waterline {} {}".format("water change" if change else "water", job_id), "OAPIF")
+            if change and layer.isValid():
+                apply_change_style(layer)
             layers.append((self.FEATURES_LAYER, layer))
 
         for key, layer in layers:
