@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readUnetModel } from '../adapters/onnx/unetModelDir.ts';
-import { chosenOverlap } from '../core/grid/tileGrid.ts';
+import { chosenOverlap, maxOverlap } from '../core/grid/tileGrid.ts';
 import sharp from 'sharp';
 import { assertWritableDir } from '../adapters/files/writableOutput.ts';
 import { openImagery } from '../adapters/raster/openScene.ts';
@@ -35,7 +35,7 @@ function defaultModelOverlap(tileSize: number): number {
   } catch {
     // no readable manifest: the grid's default
   }
-  return Math.min(chosenOverlap(undefined, declared), Math.ceil(tileSize / 2) - 1);
+  return Math.min(chosenOverlap(undefined, declared), maxOverlap(tileSize));
 }
 
 export function register(program: Command, ctx: CliContext): void {

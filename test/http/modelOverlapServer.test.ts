@@ -45,6 +45,20 @@ describe('a model that declares its tile overlap, served', () => {
     expect([asked.overlap, asked.tilesTotal]).toEqual([16, tiles(16)]);
   });
 
+  it('refuses at submission an overlap the job\'s model cannot tile with, naming the range', async () => {
+    const post = (body: object) => fetch(`${h.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene: sceneId, ...body }) });
+    for (const body of [{ options: { overlap: 112 } }, { model: 'waterline-unet', options: { overlap: 150 } }, { model: 'waterline-spectral', options: { overlap: 112 } }]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      const problem = (await res.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('bad_overlap');
+      expect(problem.detail).toContain(`options.overlap ${body.options.overlap} is too large: the model reads 224 px tiles`);
+      expect(problem.detail).toContain('use an overlap between 0 and 111');
+    }
+    const edge = await job({ overlap: 111 });
+    expect([edge.overlap, edge.tilesTotal]).toEqual([111, tiles(111)]);
+  });
+
   it('on-demand water runs on the model\'s grid: a whole-globe bbox covers its tiles', async () => {
     const res = await fetch(`${h.url}/scenes/${sceneId}/water.geojson?bbox=-180,-90,180,90`);
     expect(res.status).toBe(200);

@@ -12,7 +12,7 @@ import { readUnetManifest, readUnetModel } from '../../src/adapters/onnx/unetMod
 import { readStretchedImageTile, readStretchedMaskGrey } from '../../src/adapters/images/stretchedImageFiles.ts';
 import { loadSegmenter, resolveModel } from '../../src/adapters/onnx/loadSegmenter.ts';
 import { builtinUnet, builtinUnetDir, builtinUnetList } from '../../src/adapters/onnx/builtinUnets.ts';
-import { BUILTIN_MODEL_NAMES, DEFAULT_UNET_VERSION, RETIRED_UNETS, VERSIONED_UNET_NAMES } from '../../src/core/model/modelNames.ts';
+import { BUILTIN_MODEL_NAMES, BUILTIN_MODEL_TILE_SIZE, DEFAULT_UNET_VERSION, RETIRED_UNETS, VERSIONED_UNET_NAMES } from '../../src/core/model/modelNames.ts';
 import { describeShared, sharedData } from '../helpers/shared.ts';
 
 /** The first 12 names of the committed fixed validation split (never seen in training). */
@@ -48,6 +48,12 @@ describe('U-Net manifest and packing', () => {
     expect(model).toMatchObject({ name: DEFAULT_UNET_VERSION, ensemble: false, tileOverlap: 64, manifestPath: join(builtinUnetDir(DEFAULT_UNET_VERSION), 'manifest.json') });
     expect(DEFAULT_UNET_VERSION).toBe('waterline-unet11');
     expect(model.members.map((m) => m.onnxPath)).toEqual([join(builtinUnetDir('waterline-unet11'), 'unet11.onnx')]);
+  });
+
+  it('every built-in U-Net reads the tile size requests are checked against (BUILTIN_MODEL_TILE_SIZE)', () => {
+    for (const name of VERSIONED_UNET_NAMES) {
+      for (const { manifest } of readUnetModel(builtinUnetDir(name)).members) expect([name, manifest.input.size]).toEqual([name, BUILTIN_MODEL_TILE_SIZE]);
+    }
   });
 
   it('reads the committed ensemble waterline-unet9: v1 and unet8, each member a committed graph', () => {

@@ -42,6 +42,11 @@ export function chosenOverlap(requested: number | undefined, model: number | und
   return requested ?? model ?? DEFAULT_OVERLAP;
 }
 
+/** The largest overlap a grid of `tileSize` px tiles accepts (less than half a tile). */
+export function maxOverlap(tileSize: number): number {
+  return Math.ceil(tileSize / 2) - 1;
+}
+
 /** Thrown for invalid grid parameters (the caller maps it to an InputError naming the flag). */
 export class TileGridError extends RangeError {
   /** Which setting is wrong, so a caller can name its own flag; `fix` says what would be accepted. */
@@ -65,7 +70,7 @@ export function planTileGrid(opts: TileGridOptions): TileGrid {
     throw new TileGridError(`tile size must be a whole number of pixels between 8 and 4096, got ${tileSize}`, 'tileSize', '8 to 4096');
   }
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tileSize / 2) {
-    throw new TileGridError(`overlap must be a whole number of pixels, at least 0 and less than half the tile size (${tileSize / 2}), got ${overlap}`, 'overlap', `0 to ${Math.ceil(tileSize / 2) - 1}`);
+    throw new TileGridError(`overlap must be a whole number of pixels, at least 0 and less than half the tile size (${tileSize / 2}), got ${overlap}`, 'overlap', `0 to ${maxOverlap(tileSize)}`);
   }
   const stride = tileSize - overlap;
   const rows = count(height, tileSize, stride);

@@ -71,6 +71,12 @@ export function retiredUnetMessage(name: string, retired: RetiredUnet): { messag
   };
 }
 
+/**
+ * The tile size every built-in model reads: the U-Nets' manifests (`input.size`; test/unet checks each) and the
+ * water index. A request naming a built-in model can be checked against it before any model is loaded.
+ */
+export const BUILTIN_MODEL_TILE_SIZE = 224;
+
 /** The water index alone (no learned model). */
 export const SPECTRAL_MODEL_NAME: BuiltinModelName = 'waterline-spectral';
 

@@ -11,7 +11,7 @@ import type { IndexThreshold } from './indexThreshold.ts';
 import type { WaterIndex } from './waterIndex.ts';
 import { sigmoid, spectralBandsOf, tileWaterLogOdds } from './waterLogOdds.ts';
 
-import { SPECTRAL_MODEL_NAME } from '../model/modelNames.ts';
+import { BUILTIN_MODEL_TILE_SIZE, SPECTRAL_MODEL_NAME } from '../model/modelNames.ts';
 
 /** Everything the spectral model needs to know about one scene, decided once from a scene-wide sample. */
 export interface SpectralCalibration {
@@ -48,7 +48,7 @@ export function calibrationProvenance(c: SpectralCalibration): Record<string, un
   };
 }
 
-export function createSpectralSegmenter(calibration: SpectralCalibration, inputSize = 224): Segmenter {
+export function createSpectralSegmenter(calibration: SpectralCalibration, inputSize = BUILTIN_MODEL_TILE_SIZE): Segmenter {
   const info: SegmenterInfo = {
     name: SPECTRAL_MODEL_NAME,
     kind: 'spectral',

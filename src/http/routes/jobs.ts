@@ -8,6 +8,8 @@ import { ConflictError, InputError, NotFoundError, WaterlineError } from '../../
 import { JOB_KIND_SCENES, JOB_STATES, type JobKind, type JobRecord, type SceneRecord } from '../../core/jobRecords.ts';
 import type { AppContext } from '../appContext.ts';
 import { createJobBody, idSchema, listJobsQuery, parseInput } from '../validation.ts';
+import { maxOverlap } from '../../core/grid/tileGrid.ts';
+import { BUILTIN_MODEL_TILE_SIZE, isBuiltinModelName } from '../../core/model/modelNames.ts';
 import { jsonResponse, problemResponses } from '../openapiDocument.ts';
 
 export const DEFAULT_PROMPT = 'segment water';
@@ -87,6 +89,20 @@ function jobScenes(ctx: AppContext, body: { kind?: JobKind; scene?: string; scen
   return { kind, scenes };
 }
 
+/**
+ * An overlap the job's model cannot tile with is refused at submission when the model's tile size is known
+ * without loading anything: a built-in model's, or the loaded default's. Otherwise (a cached PaliGemma not yet
+ * loaded, the default still loading) the job itself stops with the same rule's message.
+ */
+function checkOverlap(ctx: AppContext, model: string | null, overlap: number | undefined): void {
+  if (overlap === undefined) return;
+  const tileSize = model === null ? ctx.segmenters.info?.inputSize : isBuiltinModelName(model) ? BUILTIN_MODEL_TILE_SIZE : undefined;
+  if (tileSize === undefined || overlap <= maxOverlap(tileSize)) return;
+  throw new InputError('bad_overlap', `options.overlap ${overlap} is too large: the model reads ${tileSize} px tiles, and an overlap must be less than half a tile`, {
+    hint: `use an overlap between 0 and ${maxOverlap(tileSize)}, or leave it out for the model's own`,
+  });
+}
+
 export function registerRoutes(router: Router, ctx: AppContext): void {
   router.post('/jobs', async (req, res) => {
     if (!req.is('application/json')) throw new WaterlineError('unsupported_media_type', 'POST /jobs takes a JSON body {"scene": ...}', 415);
@@ -107,6 +123,8 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
         }
       }
     }
+    const model = ctx.models.resolve(body.model);
+    checkOverlap(ctx, model, body.options?.overlap);
     const { queued } = await ctx.queue.stats();
     if (queued >= ctx.config.maxQueuedJobs) {
       res.setHeader('Retry-After', '30');
@@ -117,7 +135,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
       scene: scenes[0].id,
       scenes: scenes.map((s) => s.id),
       prompt: body.prompt ?? DEFAULT_PROMPT,
-      model: ctx.models.resolve(body.model),
+      model,
       options: body.options ?? {},
     });
     await ctx.queue.enqueue(job.id);
