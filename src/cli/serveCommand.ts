@@ -9,7 +9,6 @@ import { resolveServerConfig, type ServerSettings } from '../http/serverConfig.t
 import { startServer, type JobBackend } from '../http/server.ts';
 import { modelLoaderModule } from '../http/modelLoaderModule.ts';
 import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection.ts';
-import { DEFAULT_QUEUE_MODEL } from '../pipeline/distributedJobQueue.ts';
 import { inspectSceneFile } from '../http/sceneInspector.ts';
 import { serverModelLoader } from '../http/modelLoader.ts';
 import { resolveModel } from '../adapters/onnx/loadSegmenter.ts';
@@ -50,7 +49,7 @@ export function register(program: Command, ctx: CliContext): void {
       // and fails every job (with --queue the workers load it, from their own models cache).
       if (!queueUrl && !usesDefaultLearnedModel(config.model)) resolveModel(config.model, ctx.env.modelsDir);
       const jobs: JobBackend = queueUrl
-        ? { kind: 'redis', connection: parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE'), defaultModel: config.model ?? DEFAULT_QUEUE_MODEL, logLevel: ctx.env.logLevel }
+        ? { kind: 'redis', connection: parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE'), defaultModel: config.model, logLevel: ctx.env.logLevel }
         : { kind: 'thread', segmenter: segmenterModule, logLevel: ctx.env.logLevel };
       const running = await startServer({
         config,

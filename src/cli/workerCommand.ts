@@ -3,12 +3,12 @@
  * number, on any machine). It loads its model once (in an inference thread), prints the provider it runs
  * on, and takes units of its model's queue until SIGTERM/SIGINT, which let the unit in flight finish.
  */
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseRedisUrl, redactRedisUrl } from '../adapters/queue/redisConnection.ts';
 import { bullmqWorkUnitConsumers } from '../adapters/queue/bullmqWorkUnitConsumers.ts';
 import { InputError } from '../core/errors.ts';
 import { modelLoaderModule } from '../http/modelLoaderModule.ts';
-import { DEFAULT_QUEUE_MODEL } from '../pipeline/distributedJobQueue.ts';
 import { startTileWorker } from '../pipeline/tileWorker.ts';
 import type { WorkUnitConsumers } from '../pipeline/workUnitBroker.ts';
 import type { CliContext } from './context.ts';
@@ -20,7 +20,7 @@ interface WorkerFlags {
   model?: string;
   device?: string;
   dataDir?: string;
-  concurrency: string;
+  concurrency?: string;
   vae?: string;
 }
 
@@ -32,14 +32,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--model <name|dir>', "the model to run, as the server's --model (env WATERLINE_MODEL; default: the server's default model)")
     .option('--device <device>', 'auto | cpu | cuda | webgpu (env WATERLINE_DEVICE, default auto)')
     .option('--data-dir <dir>', "read scenes from this copy or mount of the server's data directory (default: the server's paths)")
-    .option('--concurrency <n>', 'units processed at once', '1')
+    .option('--concurrency <n>', 'units processed at once (default 1)')
     .option('--vae <file>', 'big_vision vae-oid.npz for PaliGemma masks (default: the models cache)')
     .action(async (flags: WorkerFlags) => {
       const queueUrl = flags.queue ?? ctx.env.queue;
       if (!queueUrl) throw new InputError('missing_queue', 'waterline worker needs --queue', { hint: 'pass the Redis the server uses: --queue redis://HOST:PORT' });
       const connection = parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE');
-      const concurrency = numberOption('concurrency', flags.concurrency, { integer: true, min: 1, max: 64 });
-      const model = flags.model ?? ctx.env.model ?? DEFAULT_QUEUE_MODEL;
+      const concurrency = numberOption('concurrency', flags.concurrency ?? '1', { integer: true, min: 1, max: 64 });
+      const model = flags.model ?? ctx.env.model ?? null;
+      if (flags.dataDir !== undefined && !statSync(flags.dataDir, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new InputError('missing_data_dir', `--data-dir ${flags.dataDir} is not a directory`, { hint: "give this machine's copy or mount of the server's data directory" });
+      }
       const worker = await startTileWorker({
         units: bullmqWorkUnitConsumers({ connection, logger: ctx.logger }) satisfies WorkUnitConsumers,
         model,

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { JobStore } from '../adapters/store/jobStore.ts';
 import { InProcessJobQueue, type JobExecutor, type JobQueue, type JobQueueStats } from '../pipeline/jobQueue.ts';
-import { DEFAULT_QUEUE_MODEL, DistributedJobQueue } from '../pipeline/distributedJobQueue.ts';
+import { DistributedJobQueue } from '../pipeline/distributedJobQueue.ts';
 import type { SegmenterModuleRef } from '../pipeline/segmenterModule.ts';
 import type { WorkUnitQueues } from '../pipeline/workUnitBroker.ts';
 import type { RedisConnectionOptions } from '../adapters/queue/redisConnection.ts';
@@ -101,7 +101,7 @@ function createJobQueue(services: ServerServices, backend: Exclude<JobBackend, {
       store,
       units: bullmqWorkUnitQueues({ connection: backend.connection, logger }) satisfies WorkUnitQueues,
       finisher,
-      defaultModel: backend.defaultModel ?? DEFAULT_QUEUE_MODEL,
+      defaultModel: backend.defaultModel,
       logger,
       unitTiles: backend.unitTiles,
       pollMs: backend.pollMs,

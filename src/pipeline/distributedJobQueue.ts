@@ -18,30 +18,41 @@
  * - cancel: the job is cancelled in the store and its waiting units removed; a unit being computed finishes
  *   and its result is dropped. A unit that fails on every attempt fails its job with the worker's error.
  */
+import { statSync } from 'node:fs';
 import type { Logger } from '../logger.ts';
-import type { JobRecord, JobState } from '../core/jobRecords.ts';
-import { usesDefaultLearnedModel } from '../core/model/modelNames.ts';
+import type { JobKind, JobRecord, JobState } from '../core/jobRecords.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
-import type { JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
+import type { BrokerState, JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 import { cutTileUnits, planUnitId, tileUnitId, type TileJobSpec, type TilePlan, type TileUnit, type TileUnitResult } from './tileWork.ts';
 import type { WorkUnitQueue, WorkUnitQueues } from './workUnitBroker.ts';
-
-/** The queue model of jobs that name no model (or `auto`) on a server started without --model; workers without --model serve it. */
-export const DEFAULT_QUEUE_MODEL = 'default';
-
-/** The broker queue of a model's work (workers listen on the queue of the model they loaded). */
-export function tileQueueName(model: string): string {
-  return `tiles-${model.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-}
+import { jobQueueModel, tileQueueName } from './tileQueues.ts';
 
 export type WorkUnitData = { kind: 'plan'; spec: TileJobSpec } | { kind: 'tiles'; unit: TileUnit };
 /** What a worker returns for a unit: the plan of a plan unit, the tiles of a tile unit. */
 export type WorkUnitResult = TilePlan | TileUnitResult;
 type UnitQueue = WorkUnitQueue<WorkUnitData, WorkUnitResult>;
 
-/** The job a work unit belongs to. */
-const unitJobId = (data: WorkUnitData): string => (data.kind === 'plan' ? data.spec.jobId : data.unit.jobId);
+/** The job spec a work unit carries, and the job it belongs to. */
+const unitSpecOf = (data: WorkUnitData): TileJobSpec => (data.kind === 'plan' ? data.spec : data.unit);
+const unitJobId = (data: WorkUnitData): string => unitSpecOf(data).jobId;
+
+/** How a worker's plan sees the scene, when that is not the size the server registered (`info`: waterline info --json); else undefined. */
+function sceneSizeDiffers(info: unknown, plan: TilePlan): string | undefined {
+  const { width, height } = (info ?? {}) as { width?: unknown; height?: unknown };
+  if (!plan.sceneSize || typeof width !== 'number' || typeof height !== 'number') return undefined;
+  const seen = plan.sceneSize;
+  return seen.width === width && seen.height === height ? undefined : `${seen.width} x ${seen.height} px (the server's is ${width} x ${height})`;
+}
+
+/** A file's size, or undefined when it cannot be read here (the workers' check is then skipped). */
+const fileBytes = (path: string): number | undefined => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+};
 
 /** How long close() waits for the broker before giving up (the store is consistent either way). */
 const CLOSE_WAIT_MS = 3000;
@@ -55,6 +66,12 @@ const withinMs = (p: Promise<unknown>, ms: number): Promise<unknown> => {
 const UNIT_ATTEMPTS = 3;
 const UNIT_RETRY_DELAY_MS = 1000;
 
+/** How long brokerState() waits for the broker's worker counts before it reports the broker unreachable. */
+const BROKER_ANSWER_MS = 1000;
+
+/** A job still unplanned this long after it was handed over is checked for a worker on its queue (logged once). */
+const NO_WORKER_WARN_MS = 15_000;
+
 /** Completed (or failed) units collected per queue and pass. */
 const COLLECT_BATCH = 100;
 
@@ -64,8 +81,8 @@ export interface DistributedJobQueueOptions {
   units: WorkUnitQueues;
   /** Runs a job whose tiles are all stored: stitch + vectorize + store the GeoJSON. */
   finisher: JobExecutor;
-  /** The model of jobs submitted without one (the server's --model; DEFAULT_QUEUE_MODEL without). */
-  defaultModel: string;
+  /** The server's --model: what jobs submitted without one (or with `auto`) run; undefined = the built-in default. */
+  defaultModel?: string;
   logger: Logger;
   /** Tiles per work unit (default 8). */
   unitTiles?: number;
@@ -80,9 +97,15 @@ interface Tracked {
   since?: number;
   settledAtStart?: number;
   finishing?: { controller: AbortController; done: Promise<void> };
+  /** When this server took the job (the wait for a worker is measured from it). */
+  enqueuedAt?: number;
+  /** The missing worker has been logged. */
+  warnedNoWorker?: boolean;
 }
 
 export class DistributedJobQueue implements JobQueue {
+  /** Tile plans cover one scene: a change job (two scenes) runs on a server without a queue. */
+  readonly jobKinds: readonly JobKind[] = ['segment'];
   private readonly queues = new Map<string, UnitQueue>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly unitTiles: number;
@@ -99,7 +122,7 @@ export class DistributedJobQueue implements JobQueue {
 
   async enqueue(jobId: string): Promise<void> {
     if (this.closed || this.tracked.has(jobId)) return;
-    this.tracked.set(jobId, {});
+    this.tracked.set(jobId, { enqueuedAt: Date.now() });
     this.needsReconcile = true;
     this.schedule(0);
   }
@@ -120,6 +143,26 @@ export class DistributedJobQueue implements JobQueue {
   async stats(): Promise<JobQueueStats> {
     const { store } = this.options;
     return { running: store.listJobs({ state: 'running' }).length, queued: store.listJobs({ state: 'queued' }).length };
+  }
+
+  /** The workers on the default model's queue and on every queue this server has sent work to; unreachable when the broker does not answer in time. */
+  async brokerState(): Promise<BrokerState> {
+    this.queueFor(jobQueueModel(null, this.options.defaultModel));
+    const entries = [...this.queues].map(async ([name, q]) => [name, await q.workers()] as const);
+    const counts = await withinMs(Promise.all(entries), BROKER_ANSWER_MS).catch(() => undefined) as (readonly [string, number])[] | undefined;
+    return counts ? { reachable: true, workers: Object.fromEntries(counts) } : { reachable: false, workers: {} };
+  }
+
+  /** Log once when a job still waits for its plan and no worker takes its queue (a worker of another model, or none). */
+  private async warnIfNoWorker(job: JobRecord, t: Tracked): Promise<void> {
+    if (t.warnedNoWorker || t.enqueuedAt === undefined || Date.now() - t.enqueuedAt < NO_WORKER_WARN_MS) return;
+    const spec = this.specFor(job);
+    if (!spec) return;
+    const name = tileQueueName(spec.model);
+    const workers = await withinMs(this.queueFor(spec.model).workers(), BROKER_ANSWER_MS).catch(() => undefined);
+    if (workers !== 0) return;
+    t.warnedNoWorker = true;
+    this.options.logger.warn({ job: job.id, queue: name, model: spec.model }, `job waits: no worker takes queue ${name}; start one with waterline worker --model ${spec.model} --queue <this Redis>`);
   }
 
   async close(): Promise<void> {
@@ -167,6 +210,7 @@ export class DistributedJobQueue implements JobQueue {
         continue;
       }
       const plan = this.options.store.getPlan<TilePlan>(jobId);
+      if (!plan) await this.warnIfNoWorker(job, t);
       if (!plan || t.finishing) continue;
       const settled = this.updateProgress(job, plan, t);
       if (settled >= plan.tileIds.length) this.finish(jobId, t);
@@ -176,7 +220,7 @@ export class DistributedJobQueue implements JobQueue {
   private specFor(job: JobRecord): TileJobSpec | undefined {
     if (job.scenes.length !== 1) {
       // tile plans cover one scene; a change job (two scenes) would be finished with date B missing
-      this.options.store.transitionJob(job.id, ['queued', 'running'], 'failed', { error: `${job.kind} jobs (${job.scenes.length} scenes) do not run on the Redis workers yet; run them on a server without --queue` });
+      this.options.store.transitionJob(job.id, ['queued', 'running'], 'failed', { error: `${job.kind} jobs (${job.scenes.length} scenes) do not run on the Redis workers yet; run them on a server that runs jobs itself (started without a queue)` });
       return undefined;
     }
     const scene = this.options.store.getScene(job.scene);
@@ -184,9 +228,10 @@ export class DistributedJobQueue implements JobQueue {
       this.options.store.transitionJob(job.id, ['queued', 'running'], 'failed', { error: `scene ${job.scene} is no longer registered` });
       return undefined;
     }
-    // auto / waterline-spectral jobs run the default learned model (fused with the index per scene), as in serverModelLoader.
-    const learned = usesDefaultLearnedModel(job.model) ? this.options.defaultModel : job.model;
-    return { jobId: job.id, scenePath: scene.path, sceneName: scene.name, model: learned, jobModel: job.model, prompt: job.prompt, options: job.options };
+    // auto / waterline-spectral jobs run the default learned model (fused with the index per scene), as in serverModelLoader;
+    // the queue is that of the weights, whatever name the job used (tileQueues.ts).
+    const learned = jobQueueModel(job.model, this.options.defaultModel);
+    return { jobId: job.id, scenePath: scene.path, sceneName: scene.name, sceneBytes: fileBytes(scene.path), model: learned, jobModel: job.model, prompt: job.prompt, options: job.options };
   }
 
   private queueFor(model: string): UnitQueue {
@@ -231,6 +276,14 @@ export class DistributedJobQueue implements JobQueue {
       if (job.state === 'queued' || job.state === 'running') {
         if (data.kind === 'plan') {
           const plan = unit.result as TilePlan;
+          const differs = sceneSizeDiffers(store.getScene(job.scene)?.info, plan);
+          if (differs) {
+            // the worker read another file under the scene's name: its tiles would be stitched onto this scene's grid
+            const failed = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker planned scene ${data.spec.sceneName} as ${differs}: its copy is not the server's file; point the worker at the server's data directory` });
+            if (failed) logger.error({ job: jobId, unit: unit.id, differs }, 'a worker read another file under the scene\'s name; job failed');
+            await unit.remove();
+            continue;
+          }
           store.putPlan(jobId, plan);
           store.transitionJob(jobId, ['queued'], 'running');
           logger.info({ job: jobId, tiles: plan.tileIds.length, model: plan.segmenter.name, provider: plan.segmenter.provider }, 'job planned by a worker');

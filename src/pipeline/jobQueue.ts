@@ -6,7 +6,7 @@
  * (the server's SQLite database); the queue methods are async so a queue may ask a remote broker.
  */
 import type { Logger } from '../logger.ts';
-import type { JobRecord, JobState } from '../core/jobRecords.ts';
+import type { JobKind, JobRecord, JobState } from '../core/jobRecords.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 
@@ -22,7 +22,15 @@ export interface JobQueueStats {
   queued: number;
 }
 
+export interface BrokerState {
+  reachable: boolean;
+  /** Workers connected per queue (each queue the server sends work to); empty when the broker does not answer. */
+  workers: Record<string, number>;
+}
+
 export interface JobQueue {
+  /** The job kinds this queue runs (absent: every kind); the server refuses others at submission. */
+  readonly jobKinds?: readonly JobKind[];
   /** Hand a stored job (state `queued`) to the workers. */
   enqueue(jobId: string): Promise<void>;
   /** Cancel a queued or running job. Resolves with the job after the change, or undefined if it had already finished. */
@@ -30,6 +38,8 @@ export interface JobQueue {
   /** Pick up jobs left `queued` or `running` in the store (a restart after a crash or a shutdown). */
   resume(): Promise<void>;
   stats(): Promise<JobQueueStats>;
+  /** Jobs on workers through a broker (`serve --queue`): whether it answers, and the workers on each queue (readiness). */
+  brokerState?(): Promise<BrokerState>;
   /**
    * Stop taking jobs and interrupt the running ones after the tile in flight (they stay resumable);
    * resolves when they have stopped.

@@ -23,7 +23,7 @@ serveThread(async () => {
   const segmenter = await load(init.model);
   const open = new Map<string, Promise<{ scene: Scene } & JobTileSource>>();
 
-  const sourceFor = async (spec: TileJobSpec, scenePath: string, signal: AbortSignal): Promise<JobTileSource> => {
+  const sourceFor = async (spec: TileJobSpec, scenePath: string, signal: AbortSignal): Promise<JobTileSource & { scene: Scene }> => {
     const key = JSON.stringify([scenePath, spec.jobModel, ...tileShapingOptions(spec.options)]);
     let entry = open.get(key);
     if (entry) {
@@ -46,13 +46,16 @@ serveThread(async () => {
       open.delete(oldKey);
       void old.then((o) => o.scene.close()).catch(() => undefined);
     }
-    const { segmenter: sceneSegmenter, source } = await entry;
-    return { segmenter: sceneSegmenter, source };
+    const { segmenter: sceneSegmenter, source, scene } = await entry;
+    return { segmenter: sceneSegmenter, source, scene };
   };
 
   return {
     info: async () => segmenter.info,
-    plan: async ({ spec, scenePath }: { spec: TileJobSpec; scenePath: string }, signal) => planTiles((await sourceFor(spec, scenePath, signal)).source, segmenter),
+    plan: async ({ spec, scenePath }: { spec: TileJobSpec; scenePath: string }, signal) => {
+      const { source, scene } = await sourceFor(spec, scenePath, signal);
+      return planTiles(source, segmenter, scene.info);
+    },
     tiles: async ({ unit, scenePath }: { unit: TileUnit; scenePath: string }, signal) => {
       const { segmenter: sceneSegmenter, source } = await sourceFor(unit, scenePath, signal);
       return segmentTileUnit(source, sceneSegmenter, unit, signal);

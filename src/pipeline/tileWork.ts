@@ -30,6 +30,8 @@ export interface TileJobSpec {
   scenePath: string;
   /** The scene's path relative to the data directory (workers with `--data-dir` resolve it there). */
   sceneName: string;
+  /** The scene file's size on the server: a worker whose copy differs (another file under the name) refuses the unit. */
+  sceneBytes?: number;
   /** The queue's model: the learned model the workers of this queue load. */
   model: string;
   /** The job's own model name (null = the server default, `auto`, `waterline-spectral`, a learned model). */
@@ -44,6 +46,8 @@ export interface TilePlan {
   tileSize: number;
   /** The model that planned the job (provenance of the result; the tile size comes from it). */
   segmenter: SegmenterInfo;
+  /** The scene's size as the planning worker read it (the server checks it against the scene it registered). */
+  sceneSize?: { width: number; height: number };
 }
 
 export interface TileUnit extends TileJobSpec {
@@ -129,8 +133,8 @@ export async function openJobTileSource(scene: Scene, learned: Segmenter, spec: 
 }
 
 /** The plan of a job: its tile ids, and the learned model (the finisher wraps it for the scene as the workers did). */
-export function planTiles(source: TileSource, learned: Segmenter): TilePlan {
-  return { tileIds: source.grid.tiles.map((t) => t.id), tileSize: source.grid.tileSize, segmenter: learned.info };
+export function planTiles(source: TileSource, learned: Segmenter, scene: { width: number; height: number }): TilePlan {
+  return { tileIds: source.grid.tiles.map((t) => t.id), tileSize: source.grid.tileSize, segmenter: learned.info, sceneSize: { width: scene.width, height: scene.height } };
 }
 
 /** Segment one unit's tiles: read, run the model in batches, retry a failed batch tile by tile once. */

@@ -16,19 +16,21 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Logger } from '../logger.ts';
 import type { SegmenterInfo } from '../core/model/segmenter.ts';
-import { InputError } from '../core/errors.ts';
-import { startThread, type ThreadClient } from '../adapters/threads/threadRpc.ts';
-import { DEFAULT_QUEUE_MODEL, tileQueueName, type WorkUnitData, type WorkUnitResult } from './distributedJobQueue.ts';
+import { statSync } from 'node:fs';
+import { InputError, describeError } from '../core/errors.ts';
+import { ThreadCallError, startThread, type ThreadClient } from '../adapters/threads/threadRpc.ts';
+import type { WorkUnitData, WorkUnitResult } from './distributedJobQueue.ts';
+import { queueModel, tileQueueName } from './tileQueues.ts';
 import type { SegmenterModuleRef } from './segmenterModule.ts';
 import type { TileJobSpec, TilePlan, TileUnitResult } from './tileWork.ts';
 import type { TileUnitThreadInit } from './tileUnitThread.ts';
-import type { WorkUnitConsumers } from './workUnitBroker.ts';
+import { PermanentUnitError, type WorkUnitConsumers } from './workUnitBroker.ts';
 
 export interface TileWorkerOptions {
   /** The broker the units come from (BullMQ on Redis: bullmqWorkUnitConsumers). */
   units: WorkUnitConsumers;
-  /** The model this worker runs, whose queue it takes units from ('default': the jobs of servers without --model). */
-  model: string;
+  /** The model this worker runs (null: the built-in default); it takes the queue of its weights (tileQueues.ts). */
+  model: string | null;
   /** How the inference thread loads it (null model = the module's default). */
   segmenter: SegmenterModuleRef;
   /** Read scenes as `<dataDir>/<scene name>` instead of the server's absolute path. */
@@ -61,8 +63,33 @@ export function sceneFileFor(spec: TileJobSpec, dataDir: string | undefined): st
   return path;
 }
 
+/**
+ * The scene file this worker reads for a unit, checked against the server's: it must exist and have the size
+ * the server's file has (a worker whose data directory holds another file under the name would segment the
+ * wrong scene). Either failure is the same on every attempt: a PermanentUnitError naming the scene.
+ */
+export function checkedSceneFile(spec: TileJobSpec, dataDir: string | undefined): string {
+  const path = sceneFileFor(spec, dataDir);
+  const where = dataDir ? 'this worker\'s --data-dir' : 'the server\'s path on this worker\'s machine';
+  let bytes: number;
+  try {
+    bytes = statSync(path).size;
+  } catch {
+    throw new PermanentUnitError(`scene ${spec.sceneName} is not readable in ${where}; point the worker at the server's data directory (--data-dir, a copy or mount of it)`);
+  }
+  if (spec.sceneBytes !== undefined && bytes !== spec.sceneBytes) {
+    throw new PermanentUnitError(`scene ${spec.sceneName} in ${where} is not the server's file (${bytes} bytes, the server's has ${spec.sceneBytes}); point the worker at the server's data directory`);
+  }
+  return path;
+}
+
+/** A unit error that every attempt would repeat (the job's input, not this worker): failed at once, not retried. */
+const PERMANENT_ERRORS = new Set(['InputError', 'UnsupportedError', 'NotFoundError', 'TooLargeError']);
+const permanent = (err: unknown): unknown =>
+  err instanceof Error && !(err instanceof PermanentUnitError) && PERMANENT_ERRORS.has(err instanceof ThreadCallError ? err.remoteName : err.name) ? new PermanentUnitError(err.message) : err;
+
 export async function startTileWorker(options: TileWorkerOptions): Promise<RunningTileWorker> {
-  const init: TileUnitThreadInit = { segmenter: options.segmenter, model: options.model === DEFAULT_QUEUE_MODEL ? null : options.model };
+  const init: TileUnitThreadInit = { segmenter: options.segmenter, model: options.model };
   const thread = await startThread(new URL('./tileUnitThread.ts', import.meta.url), init, 'waterline-inference');
   try {
     return await serveUnits(options, thread);
@@ -76,18 +103,23 @@ export async function startTileWorker(options: TileWorkerOptions): Promise<Runni
 async function serveUnits(options: TileWorkerOptions, thread: ThreadClient): Promise<RunningTileWorker> {
   const { logger } = options;
   const info = await thread.call<SegmenterInfo>('info', null);
-  const queue = tileQueueName(options.model);
+  const queue = tileQueueName(queueModel(options.model));
   logger.info({ model: info.name, kind: info.kind, provider: info.provider, queue }, 'worker model loaded');
 
   const processor = async (unit: { id: string; data: WorkUnitData }): Promise<WorkUnitResult> => {
     const data = unit.data;
     const spec = data.kind === 'plan' ? data.spec : data.unit;
-    const scenePath = sceneFileFor(spec, options.dataDir);
-    if (data.kind === 'plan') return thread.call<TilePlan>('plan', { spec, scenePath });
-    const started = Date.now();
-    const result = await thread.call<TileUnitResult>('tiles', { unit: data.unit, scenePath });
-    logger.debug({ job: spec.jobId, unit: unit.id, tiles: result.tiles.length, ms: Date.now() - started }, 'unit done');
-    return result;
+    try {
+      const scenePath = checkedSceneFile(spec, options.dataDir);
+      if (data.kind === 'plan') return await thread.call<TilePlan>('plan', { spec, scenePath });
+      const started = Date.now();
+      const result = await thread.call<TileUnitResult>('tiles', { unit: data.unit, scenePath });
+      logger.info({ job: spec.jobId, unit: unit.id, tiles: result.tiles.length, failed: result.failed.length, ms: Date.now() - started }, 'unit done');
+      return result;
+    } catch (err) {
+      logger.warn({ job: spec.jobId, unit: unit.id, err: describeError(err) }, 'work unit failed');
+      throw permanent(err);
+    }
   };
   const worker = await options.units.consume<WorkUnitData, WorkUnitResult>(queue, processor, {
     concurrency: Math.max(1, options.concurrency ?? 1),

@@ -45,6 +45,8 @@ export interface WorkUnitQueue<D, R> {
   failed(limit: number): Promise<FailedUnit<D>[]>;
   /** Remove a waiting or settled unit (a unit being computed finishes; nothing happens for an unknown id). */
   remove(id: string): Promise<void>;
+  /** How many workers take units of this queue now. */
+  workers(): Promise<number>;
   /** Close gracefully (may wait for the broker). */
   close(): Promise<void>;
   /** Drop the connection now (after close() gave up waiting). */
@@ -77,6 +79,15 @@ export interface WorkUnitConsumerOptions {
 /** A consumer taking units; close() stops taking them and lets the ones in flight finish and be reported. */
 export interface WorkUnitConsumer {
   close(): Promise<void>;
+}
+
+/**
+ * What a processor throws for a unit that would fail the same way on every attempt and on every worker (bad
+ * input, a scene this worker cannot read): the broker fails the unit at once instead of trying it again.
+ * Recognised by its `permanent` flag (the broker adapter does not import pipeline code).
+ */
+export class PermanentUnitError extends Error {
+  readonly permanent = true;
 }
 
 /** The worker side: take units of a named queue and answer each with `process`'s result (a throw fails the attempt). */

@@ -213,9 +213,57 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
       const j = await getJob(server.url, jobId);
       return j.state === 'failed' ? j : undefined;
     }, 'the job to fail', 30_000);
-    expect(job.error).toMatch(/^a worker failed on planning: .*no such file/);
+    expect(job.error).toMatch(new RegExp(`^a worker failed on planning: scene ${SCENE} is not readable in this worker's data-dir`));
     await Promise.all([stopChild(worker), stopChild(server.child)]);
   }, 120_000);
+
+  it('a worker whose data directory holds another file under the scene\'s name fails the job at once, naming the scene', async () => {
+    const { redis, dataDir, server } = await setup();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'waterline-other-'));
+    cleanups.push(() => rmSync(elsewhere, { recursive: true, force: true }));
+    copyFileSync(scenePath('landsat8-grenada-rgb16-utm20.tif'), join(elsewhere, SCENE));
+    const log = join(dataDir, 'w.log');
+    const worker = await startWorker(redis, log, 0, elsewhere);
+    const jobId = await submit(server.url);
+    const job = await waitFor(async () => {
+      const j = await getJob(server.url, jobId);
+      return j.state === 'failed' ? j : undefined;
+    }, 'the job to fail', 30_000);
+    expect(job.error).toMatch(new RegExp(`^a worker failed on planning: scene ${SCENE} in this worker's data-dir is not the server's file \\(\\d+ bytes, the server's has \\d+\\)`));
+    expect(tileLog(log)).toEqual([]); // not one tile of the other scene was segmented
+    await Promise.all([stopChild(worker), stopChild(server.child)]);
+  }, 120_000);
+
+  it('a job naming the default model by name runs on the default workers; readiness reports Redis and the workers; change jobs are refused at once', async () => {
+    const { redis, dataDir, server } = await setup();
+    const worker = await startWorker(redis, join(dataDir, 'w.log'), 0);
+    const ready = await waitFor(async () => {
+      const r = (await (await fetch(`${server.url}/readyz`)).json()) as { jobs: { broker?: { reachable: boolean; workers: Record<string, number> }; waiting?: string[] } };
+      return r.jobs.broker?.workers['tiles-waterline-unet11'] === 1 ? r : undefined;
+    }, 'readiness to count the worker');
+    expect(ready.jobs.broker!.reachable).toBe(true);
+    expect(ready.jobs.waiting).toBeUndefined();
+    const scene = await post(`${server.url}/scenes`, { path: SCENE });
+    const named = await post(`${server.url}/jobs`, { scene: scene.id, model: 'waterline-unet' });
+    const { fc } = await finished(server.url, named.id);
+    expect(fc.features.length).toBe((await plain()).features.length);
+    const change = await fetch(`${server.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'change', scenes: [scene.id, scene.id] }) });
+    expect(change.status).toBe(501);
+    const problem = (await change.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('job_kind_unavailable');
+    expect(problem.detail).toContain('change jobs do not run on this server\'s workers yet');
+    await stopChild(worker);
+    const idle = await waitFor(async () => {
+      const r = (await (await fetch(`${server.url}/readyz`)).json()) as { jobs: { waiting?: string[] } };
+      return r.jobs.waiting ? r : undefined;
+    }, 'readiness to say no worker takes the queue', 60_000);
+    expect(idle.jobs.waiting).toEqual(['no worker takes tiles-waterline-unet11: its jobs wait for one']);
+    await redis.stop();
+    const down = (await (await fetch(`${server.url}/readyz`)).json()) as { jobs: { broker: { reachable: boolean }; waiting: string[] } };
+    expect(down.jobs.broker.reachable).toBe(false);
+    expect(down.jobs.waiting[0]).toMatch(/^the Redis queue does not answer/);
+    await stopChild(server.child);
+  }, 150_000);
 
   it('the server SIGKILLed, then Redis SIGKILLed and restarted (AOF), mid-job: the job completes identically', async () => {
     const { redis, dataDir, server } = await setup();

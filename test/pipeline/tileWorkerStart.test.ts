@@ -16,7 +16,7 @@ it('a worker whose BullMQ worker cannot be created closes its inference thread',
   const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
   await expect(startTileWorker({
     units: bullmqWorkUnitConsumers({ connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null }, logger: silentLogger }),
-    model: 'default',
+    model: null,
     segmenter: { module: darkWaterModuleUrl, options: {} },
     maxStalledCount: -1, // BullMQ's Worker constructor refuses it, after the model has loaded
     logger: silentLogger,

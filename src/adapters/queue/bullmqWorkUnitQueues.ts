@@ -73,6 +73,10 @@ export class BullmqWorkUnitQueue<D, R> {
     await this.queue.remove(id);
   }
 
+  workers(): Promise<number> {
+    return this.queue.getWorkersCount();
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }

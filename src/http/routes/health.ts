@@ -7,7 +7,15 @@
 import type { Router } from 'express';
 import { onnxRuntimeVersion, usableProviderNames } from '../../adapters/onnx/onnxSession.ts';
 import type { AppContext } from '../appContext.ts';
+import type { BrokerState } from '../../pipeline/jobQueue.ts';
 import { jsonResponse } from '../openapiDocument.ts';
+
+/** Why queued jobs cannot move on (no broker, or a queue nobody takes), for an operator reading /readyz. */
+function waiting(broker: BrokerState): { waiting?: string[] } {
+  if (!broker.reachable) return { waiting: ['the Redis queue does not answer: jobs are stored and wait for it'] };
+  const idle = Object.entries(broker.workers).filter(([, n]) => n === 0).map(([queue]) => `no worker takes ${queue}: its jobs wait for one`);
+  return idle.length ? { waiting: idle } : {};
+}
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
   const providers = usableProviderNames();
@@ -17,7 +25,10 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
   });
   router.get('/readyz', async (_req, res) => {
     const info = ctx.segmenters.info;
-    const jobs = await ctx.queue.stats();
+    const [stats, broker] = await Promise.all([ctx.queue.stats(), ctx.queue.brokerState?.()]);
+    // With workers (serve --queue): whether Redis answers and who takes each queue. Jobs are still accepted and
+    // stored when it does not, or when no worker runs; they wait, and `waiting` says why.
+    const jobs = broker ? { ...stats, broker, ...waiting(broker) } : stats;
     if (!info) {
       const failed = ctx.segmenters.loadError;
       res.status(503).json({ status: failed ? 'failed' : 'loading', model: null, provider: null, providers, onnxruntime, ...(failed ? { error: ctx.clientText(failed) } : {}), jobs });
@@ -43,7 +54,7 @@ export const openapiPaths = {
   },
   '/readyz': {
     get: {
-      summary: 'Readiness: the model is loaded; reports the execution provider in use and those available',
+      summary: 'Readiness: the model is loaded; reports the execution provider in use and those available, and with workers (serve --queue) whether Redis answers, the workers on each queue and why jobs wait (`jobs.broker`, `jobs.waiting`)',
       responses: { '200': jsonResponse('ready'), '503': jsonResponse('model still loading or failed to load') },
     },
   },

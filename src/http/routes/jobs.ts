@@ -44,6 +44,16 @@ export function jobBody(job: JobRecord, clientText: (text: string) => string = (
   };
 }
 
+/** Why a job has no result to serve: not yet (poll), or never (it failed or was cancelled). */
+export function noResult(job: JobRecord): ConflictError {
+  if (job.state === 'queued' || job.state === 'running') {
+    return new ConflictError('job_not_succeeded', `job ${job.id} has no result yet (state: ${job.state})`, { hint: 'poll GET /jobs/{id} until state is succeeded' });
+  }
+  return new ConflictError('job_not_succeeded', `job ${job.id} ${job.state === 'failed' ? 'failed' : `was ${job.state}`} and has no result`, {
+    hint: job.state === 'failed' ? 'GET /jobs/{id} gives its error; fix that and submit the job again' : 'submit the job again to get one',
+  });
+}
+
 export function findJob(ctx: AppContext, id: string): JobRecord {
   const job = idSchema.safeParse(id).success ? ctx.store.getJob(id) : undefined;
   if (!job) throw new NotFoundError('job_not_found', `job ${id} does not exist`, { hint: 'list jobs with GET /jobs' });
@@ -108,6 +118,11 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     if (!req.is('application/json')) throw new WaterlineError('unsupported_media_type', 'POST /jobs takes a JSON body {"scene": ...}', 415);
     const body = parseInput(createJobBody, req.body, 'job body');
     const { kind, scenes } = jobScenes(ctx, body);
+    if (ctx.queue.jobKinds && !ctx.queue.jobKinds.includes(kind)) {
+      throw new WaterlineError('job_kind_unavailable', `${kind} jobs do not run on this server's workers yet (its jobs run on Redis workers)`, 501, {
+        hint: `submit ${kind} jobs to a server that runs jobs itself (started without a queue)`,
+      });
+    }
     for (const scene of scenes) {
       const bandCount = (scene.info as { bands?: unknown[] } | null)?.bands?.length;
       const badBand = bandCount ? body.options?.bands?.find((b) => b > bandCount) : undefined;
@@ -167,7 +182,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
   router.get('/jobs/:id/water.geojson', (req, res) => {
     const job = findJob(ctx, req.params.id);
     const geojson = job.state === 'succeeded' ? ctx.store.getResult(job.id) : undefined;
-    if (!geojson) throw new ConflictError('job_not_succeeded', `job ${job.id} has no result yet (state: ${job.state})`, { hint: 'poll GET /jobs/{id} until state is succeeded' });
+    if (!geojson) throw noResult(job);
     res.type('application/geo+json').send(geojson);
   });
 }

@@ -11,7 +11,7 @@ import { renderRunReport } from '../../pipeline/runReport.ts';
 import type { AppContext } from '../appContext.ts';
 import { Lru } from '../lru.ts';
 import { problemResponses } from '../openapiDocument.ts';
-import { findJob } from './jobs.ts';
+import { findJob, noResult } from './jobs.ts';
 import { findScene } from './scenes.ts';
 
 export function registerRoutes(router: Router, ctx: AppContext): void {
@@ -20,7 +20,7 @@ export function registerRoutes(router: Router, ctx: AppContext): void {
     const job = findJob(ctx, req.params.id);
     if (job.kind !== 'segment') throw new ConflictError('no_run_report', `job ${job.id} is a ${job.kind} job; run reports are made for segment jobs`);
     const geojson = job.state === 'succeeded' ? ctx.store.getResult(job.id) : undefined;
-    if (!geojson) throw new ConflictError('job_not_succeeded', `job ${job.id} has no result yet (state: ${job.state})`, { hint: 'poll GET /jobs/{id} until state is succeeded' });
+    if (!geojson) throw noResult(job);
     let html = pages.get(job.id);
     if (html === undefined) {
       const record = findScene(ctx, job.scene);
