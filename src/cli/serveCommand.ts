@@ -3,7 +3,8 @@
  * flags, then WATERLINE_* environment variables, validated at start-up. SIGTERM/SIGINT shut it down
  * gracefully: the tile in flight finishes and is stored, interrupted jobs resume at the next start.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { lockDataDir } from '../adapters/store/dataDirLock.ts';
 import type { Command } from 'commander';
 import { resolveServerConfig, type ServerSettings } from '../http/serverConfig.ts';
 import { startServer, type JobBackend } from '../http/server.ts';
@@ -51,16 +52,28 @@ export function register(program: Command, ctx: CliContext): void {
       const jobs: JobBackend = queueUrl
         ? { kind: 'redis', connection: parseRedisUrl(queueUrl, '--queue / WATERLINE_QUEUE'), defaultModel: config.model, logLevel: ctx.env.logLevel }
         : { kind: 'thread', segmenter: segmenterModule, logLevel: ctx.env.logLevel };
-      const running = await startServer({
-        config,
-        logger: ctx.logger,
-        loadSegmenter: serverModelLoader({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }),
-        inspectScene: inspectSceneFile,
-        modelsDir: ctx.env.modelsDir,
-        jobs,
-      });
+      // One server per data directory (two would run and finish the same jobs): held until this process ends.
+      mkdirSync(config.dataDir, { recursive: true });
+      const lock = lockDataDir(config.dataDir);
+      let running: Awaited<ReturnType<typeof startServer>>;
+      try {
+        running = await startServer({
+          config,
+          logger: ctx.logger,
+          loadSegmenter: serverModelLoader({ defaultModel: config.model, device: config.device, modelsDir: ctx.env.modelsDir, vaePath: flags.vae, logger: ctx.logger }),
+          inspectScene: inspectSceneFile,
+          modelsDir: ctx.env.modelsDir,
+          jobs,
+        });
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
       const queued = queueUrl ? `, jobs on workers of ${redactRedisUrl(queueUrl)}` : '';
       ctx.stderr.write(`waterline serving ${running.url} (data: ${config.dataDir}${newDataDir ? ', a new empty directory' : ''}${config.apiKey ? ', API key required for writes' : ''}${queued})\n`);
-      await untilStopSignal(ctx, () => running.close(), 'shutting down (letting the running tile finish)', 'shutdown failed');
+      await untilStopSignal(ctx, async () => {
+        await running.close();
+        lock.release();
+      }, 'shutting down (letting the running tile finish)', 'shutdown failed');
     });
 }
