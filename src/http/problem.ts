@@ -78,6 +78,7 @@ export function problemHandler(logger: Logger, clientText?: (text: string) => st
     // The log keeps what the client does not see (server paths, CLI hints).
     if (problem.status < 500 && isWaterlineError(err) && problem.detail !== err.userMessage()) (req.log ?? logger).info({ detail: err.userMessage() }, 'client error (full text)');
     if (problem.status >= 500) (req.log ?? logger).error({ err }, 'request failed');
+    res.locals.problem = { code: problem.code, detail: problem.detail };
     sendProblem(res, problem);
   };
 }

@@ -3,7 +3,7 @@
  * otherwise a UUID is generated; either way it is echoed in the response's `X-Request-Id`.
  * Errors log at error/warn, ordinary requests at info; successful tile / TileJSON / readiness requests at
  * debug (a map view fetches dozens of tiles per pan; with synchronous log writes every line costs the
- * event loop), and `/healthz` not at all.
+ * event loop), and `/healthz` not at all. A line for a request answered with a problem carries its `code` and `detail`.
  */
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
@@ -29,6 +29,11 @@ export function requestLog(logger: Logger): RequestHandler {
       if (res.statusCode >= 500 && res.statusCode !== 503) return 'error';
       if (err || res.statusCode >= 400) return 'warn';
       return CHATTY.test(req.url ?? '') ? 'debug' : 'info';
+    },
+    // A request answered with a problem says which (set by the problem handler, src/http/problem.ts).
+    customProps: (_req, res) => {
+      const problem = (res as { locals?: { problem?: { code: string; detail: string } } }).locals?.problem;
+      return problem ? { problem } : {};
     },
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/healthz?') === true },
     serializers: {

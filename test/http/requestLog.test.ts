@@ -8,6 +8,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { requestLog } from '../../src/http/requestLog.ts';
+import { problemHandler } from '../../src/http/problem.ts';
+import { InputError } from '../../src/core/errors.ts';
 
 function appWithLog() {
   let text = '';
@@ -36,6 +38,18 @@ describe('request log', () => {
     await request(app).get('/boom').expect(500);
     const byUrl = Object.fromEntries(lines().map((l) => [l.req.url, l.level]));
     expect(byUrl).toEqual({ '/readyz': 20, '/scenes/a/tiles/3/1/2.png': 20, '/jobs': 30, '/missing/tiles/1/2/3.png': 40, '/boom': 50 });
+  });
+
+  it('says which problem a request was answered with', async () => {
+    const { app, lines } = appWithLog();
+    app.get('/bad', () => {
+      throw new InputError('bad_thing', 'the thing is bad', { hint: 'send a good one' });
+    });
+    app.use(problemHandler(pino({ level: 'silent' })));
+    await request(app).get('/bad').expect(400);
+    const line = lines().find((l) => l.req.url === '/bad') as unknown as { level: number; problem: { code: string; detail: string } };
+    expect(line.level).toBe(40);
+    expect(line.problem).toEqual({ code: 'bad_thing', detail: 'the thing is bad (send a good one)' });
   });
 
   it('keeps the request id in the response header and the log line', async () => {

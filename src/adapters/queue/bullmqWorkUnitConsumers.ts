@@ -7,7 +7,7 @@
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../../logger.ts';
-import { QUEUE_PREFIX, type RedisConnectionOptions } from './redisConnection.ts';
+import { QUEUE_PREFIX, throttledRedisErrors, type RedisConnectionOptions } from './redisConnection.ts';
 
 export interface BullmqWorkUnitConsumersOptions {
   connection: RedisConnectionOptions;
@@ -52,7 +52,7 @@ export function bullmqWorkUnitConsumers(options: BullmqWorkUnitConsumersOptions)
         stalledInterval: consumer.stalledIntervalMs,
         maxStalledCount: consumer.maxStalledCount,
       });
-      worker.on('error', (err) => logger.warn({ err: err.message }, 'worker: redis error (will retry)'));
+      worker.on('error', throttledRedisErrors((fields) => logger.warn({ ...fields, queue: name }, 'worker: redis error (will retry)')));
       const waiting = setInterval(() => logger.warn({ host: connection.host, port: connection.port }, 'worker: still waiting for Redis'), 5000);
       try {
         await worker.waitUntilReady();

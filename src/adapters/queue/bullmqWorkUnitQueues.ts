@@ -8,7 +8,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Logger } from '../../logger.ts';
-import { QUEUE_PREFIX, type RedisConnectionOptions } from './redisConnection.ts';
+import { QUEUE_PREFIX, throttledRedisErrors, type RedisConnectionOptions } from './redisConnection.ts';
 
 export interface BullmqWorkUnitQueuesOptions {
   connection: RedisConnectionOptions;
@@ -32,7 +32,7 @@ export function bullmqWorkUnitQueues(options: BullmqWorkUnitQueuesOptions): { op
         prefix: options.prefix ?? QUEUE_PREFIX,
         defaultJobOptions: { attempts: unitOptions.attempts, backoff: { type: 'fixed', delay: unitOptions.retryDelayMs }, removeOnComplete: false, removeOnFail: false },
       });
-      queue.on('error', (err) => options.logger.warn({ err: err.message, queue: name }, 'redis queue error (will retry)'));
+      queue.on('error', throttledRedisErrors((fields) => options.logger.warn({ ...fields, queue: name }, 'redis queue error (will retry)')));
       return new BullmqWorkUnitQueue<D, R>(queue);
     },
   };

@@ -45,3 +45,25 @@ export function redactRedisUrl(url: string): string {
 
 /** BullMQ key prefix of Waterline's queues (the server's and the workers' must agree). */
 export const QUEUE_PREFIX = 'waterline';
+
+/** How often a Redis outage is logged again per queue (ioredis reports every failed reconnect, about once a second). */
+export const REDIS_ERROR_LOG_MS = 30_000;
+
+/**
+ * A Redis error handler that logs the first error, then at most one line per `everyMs` with how many errors came
+ * in between: an outage is visible at once without a line a second for as long as it lasts.
+ */
+export function throttledRedisErrors(log: (fields: { err: string; repeated?: number }) => void, everyMs = REDIS_ERROR_LOG_MS, now: () => number = Date.now): (err: Error) => void {
+  let last = -Infinity;
+  let repeated = 0;
+  return (err) => {
+    const t = now();
+    if (t - last < everyMs) {
+      repeated++;
+      return;
+    }
+    log({ err: err.message, ...(repeated ? { repeated } : {}) });
+    last = t;
+    repeated = 0;
+  };
+}
