@@ -136,7 +136,9 @@ export class JobRunner {
         tilesTotal: reported.tilesTotal,
         tilesSkipped: reported.tilesSkipped,
         tilesFailed: reported.tilesFailed,
-        tilesPerSecond: Math.round(reported.tilesPerSecond * 1000) / 1000,
+        // A run that computes no tile (a resumed job's last tiles, a distributed job's finisher replaying what the
+        // workers stored) keeps the rate measured while they were computed.
+        tilesPerSecond: Math.round((doneThisRun > 0 || reported.tilesPerSecond > 0 ? reported.tilesPerSecond : job.progress.tilesPerSecond) * 1000) / 1000,
         etaSeconds: eta === null ? null : Math.round(eta),
       };
     };

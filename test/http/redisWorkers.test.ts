@@ -142,6 +142,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const { job, fc } = await finished(server.url, jobId);
     expectIdentical(fc, await plain());
     expectEveryTileOnce(dataDir, job);
+    expect(job.progress.tilesPerSecond).toBeGreaterThan(0); // the workers' rate, kept after the finisher's replay
     const [a, b] = logs.map(tileLog);
     // both workers took part, and no tile was segmented twice
     expect(a.length).toBeGreaterThan(0);
