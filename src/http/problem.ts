@@ -77,7 +77,8 @@ export function problemHandler(logger: Logger, clientText?: (text: string) => st
     const problem = toProblem(err, req.originalUrl, clientText);
     // The log keeps what the client does not see (server paths, CLI hints).
     if (problem.status < 500 && isWaterlineError(err) && problem.detail !== err.userMessage()) (req.log ?? logger).info({ detail: err.userMessage() }, 'client error (full text)');
-    if (problem.status >= 500) (req.log ?? logger).error({ err }, 'request failed');
+    // 501 (a job kind this server does not run) and 503 (loading, queue full) are answers, not faults.
+    if (problem.status >= 500 && problem.status !== 501 && problem.status !== 503) (req.log ?? logger).error({ err }, 'request failed');
     res.locals.problem = { code: problem.code, detail: problem.detail };
     sendProblem(res, problem);
   };

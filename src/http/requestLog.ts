@@ -24,9 +24,9 @@ export function requestLog(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    // 503 (model loading, queue full) is an expected state, not a server fault.
+    // 503 (model loading, queue full) and 501 (a job kind this server does not run) are expected answers, not faults.
     customLogLevel: (req, res, err) => {
-      if (res.statusCode >= 500 && res.statusCode !== 503) return 'error';
+      if (res.statusCode >= 500 && res.statusCode !== 503 && res.statusCode !== 501) return 'error';
       if (err || res.statusCode >= 400) return 'warn';
       return CHATTY.test(req.url ?? '') ? 'debug' : 'info';
     },

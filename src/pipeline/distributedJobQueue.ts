@@ -24,7 +24,7 @@ import type { JobKind, JobRecord, JobState } from '../core/jobRecords.ts';
 import { ABORT_CANCEL, ABORT_SHUTDOWN } from './jobRunner.ts';
 import type { BrokerState, JobExecutor, JobQueue, JobQueueStats } from './jobQueue.ts';
 import type { JobStorePort } from './jobStorePort.ts';
-import { cutTileUnits, planUnitId, tileUnitId, type TileJobSpec, type TilePlan, type TileUnit, type TileUnitResult } from './tileWork.ts';
+import { cutTileUnits, planSceneMismatch, planUnitId, tileUnitId, type TileJobSpec, type TilePlan, type TileUnit, type TileUnitResult } from './tileWork.ts';
 import type { WorkUnitQueue, WorkUnitQueues } from './workUnitBroker.ts';
 import { jobQueueModel, tileQueueName } from './tileQueues.ts';
 
@@ -36,14 +36,6 @@ type UnitQueue = WorkUnitQueue<WorkUnitData, WorkUnitResult>;
 /** The job spec a work unit carries, and the job it belongs to. */
 const unitSpecOf = (data: WorkUnitData): TileJobSpec => (data.kind === 'plan' ? data.spec : data.unit);
 const unitJobId = (data: WorkUnitData): string => unitSpecOf(data).jobId;
-
-/** How a worker's plan sees the scene, when that is not the size the server registered (`info`: waterline info --json); else undefined. */
-function sceneSizeDiffers(info: unknown, plan: TilePlan): string | undefined {
-  const { width, height } = (info ?? {}) as { width?: unknown; height?: unknown };
-  if (!plan.sceneSize || typeof width !== 'number' || typeof height !== 'number') return undefined;
-  const seen = plan.sceneSize;
-  return seen.width === width && seen.height === height ? undefined : `${seen.width} x ${seen.height} px (the server's is ${width} x ${height})`;
-}
 
 /** A file's size, or undefined when it cannot be read here (the workers' check is then skipped). */
 const fileBytes = (path: string): number | undefined => {
@@ -68,6 +60,9 @@ const UNIT_RETRY_DELAY_MS = 1000;
 
 /** How long brokerState() waits for the broker's worker counts before it reports the broker unreachable. */
 const BROKER_ANSWER_MS = 1000;
+
+/** Queue names of the release before tileQueues.ts (see legacyQueues). */
+const LEGACY_QUEUE_NAMES = ['tiles-default', 'tiles-waterline-unet'];
 
 /** A job still unplanned this long after it was handed over is checked for a worker on its queue (logged once). */
 const NO_WORKER_WARN_MS = 15_000;
@@ -101,12 +96,16 @@ interface Tracked {
   enqueuedAt?: number;
   /** The missing worker has been logged. */
   warnedNoWorker?: boolean;
+  /** When the workers of its queue were last counted for it. */
+  workersCheckedAt?: number;
 }
 
 export class DistributedJobQueue implements JobQueue {
   /** Tile plans cover one scene: a change job (two scenes) runs on a server without a queue. */
   readonly jobKinds: readonly JobKind[] = ['segment'];
   private readonly queues = new Map<string, UnitQueue>();
+  /** Worker counts asked of the broker and not yet answered, per queue. */
+  private readonly workerCounts = new Map<string, Promise<number>>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly unitTiles: number;
   private timer: NodeJS.Timeout | undefined;
@@ -145,21 +144,53 @@ export class DistributedJobQueue implements JobQueue {
     return { running: store.listJobs({ state: 'running' }).length, queued: store.listJobs({ state: 'queued' }).length };
   }
 
-  /** The workers on the default model's queue and on every queue this server has sent work to; unreachable when the broker does not answer in time. */
+  /**
+   * Whether the broker answers, the workers on the default model's queue and on every queue this server has sent
+   * work to, and the queues that hold unfinished jobs but have no worker. One count per queue is in flight at a
+   * time (with Redis down it waits for Redis; readiness probes must not pile them up).
+   */
   async brokerState(): Promise<BrokerState> {
     this.queueFor(jobQueueModel(null, this.options.defaultModel));
-    const entries = [...this.queues].map(async ([name, q]) => [name, await q.workers()] as const);
-    const counts = await withinMs(Promise.all(entries), BROKER_ANSWER_MS).catch(() => undefined) as (readonly [string, number])[] | undefined;
-    return counts ? { reachable: true, workers: Object.fromEntries(counts) } : { reachable: false, workers: {} };
+    const names = [...this.queues.keys()];
+    const counts = await withinMs(Promise.all(names.map((name) => this.workersOn(name))), BROKER_ANSWER_MS).catch(() => undefined) as number[] | undefined;
+    if (!counts) return { reachable: false, workers: {}, idleQueues: [] };
+    const workers = Object.fromEntries(names.map((name, i) => [name, counts[i]]));
+    const busy = new Set([...this.tracked.keys()].flatMap((id) => {
+      const job = this.options.store.getJob(id);
+      return job && (job.state === 'queued' || job.state === 'running') ? [this.queueNameOf(job)] : [];
+    }));
+    return { reachable: true, workers, idleQueues: names.filter((name) => workers[name] === 0 && busy.has(name)) };
   }
 
-  /** Log once when a job still waits for its plan and no worker takes its queue (a worker of another model, or none). */
+  /** The workers taking a queue now; one request per queue in flight (a count asked while one is pending shares it). */
+  private workersOn(name: string): Promise<number> {
+    let pending = this.workerCounts.get(name);
+    if (!pending) {
+      pending = this.queues.get(name)!.workers().finally(() => this.workerCounts.delete(name));
+      pending.catch(() => undefined);
+      this.workerCounts.set(name, pending);
+    }
+    return pending;
+  }
+
+  private queueNameOf(job: JobRecord): string | undefined {
+    return job.scenes.length === 1 ? tileQueueName(jobQueueModel(job.model, this.options.defaultModel)) : undefined;
+  }
+
+  /**
+   * Log once when a job still waits for its plan and no worker takes its queue (none runs, or only workers of
+   * another model). Asked at each reconcile, not each pass: the count is a request to the broker.
+   */
   private async warnIfNoWorker(job: JobRecord, t: Tracked): Promise<void> {
-    if (t.warnedNoWorker || t.enqueuedAt === undefined || Date.now() - t.enqueuedAt < NO_WORKER_WARN_MS) return;
+    const now = Date.now();
+    if (t.warnedNoWorker || t.enqueuedAt === undefined || now - t.enqueuedAt < NO_WORKER_WARN_MS) return;
+    if (t.workersCheckedAt !== undefined && now - t.workersCheckedAt < (this.options.reconcileMs ?? 5000)) return;
+    t.workersCheckedAt = now;
     const spec = this.specFor(job);
     if (!spec) return;
     const name = tileQueueName(spec.model);
-    const workers = await withinMs(this.queueFor(spec.model).workers(), BROKER_ANSWER_MS).catch(() => undefined);
+    this.queueFor(spec.model);
+    const workers = await withinMs(this.workersOn(name), BROKER_ANSWER_MS).catch(() => undefined);
     if (workers !== 0) return;
     t.warnedNoWorker = true;
     this.options.logger.warn({ job: job.id, queue: name, model: spec.model }, `job waits: no worker takes queue ${name}; start one with waterline worker --model ${spec.model} --queue <this Redis>`);
@@ -174,8 +205,9 @@ export class DistributedJobQueue implements JobQueue {
     for (const f of finishing) f.controller.abort(ABORT_SHUTDOWN);
     await Promise.all(finishing.map((f) => f.done));
     await this.options.finisher.close?.();
-    await withinMs(Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined))), CLOSE_WAIT_MS);
-    for (const q of this.queues.values()) q.disconnect();
+    const queues = [...this.queues.values(), ...(this.legacy ?? [])];
+    await withinMs(Promise.all(queues.map((q) => q.close().catch(() => undefined))), CLOSE_WAIT_MS);
+    for (const q of queues) q.disconnect();
   }
 
   // ---- the collector loop ----
@@ -198,7 +230,7 @@ export class DistributedJobQueue implements JobQueue {
       this.lastReconcile = now;
       for (const jobId of this.tracked.keys()) await this.ensureUnits(jobId);
     }
-    for (const queue of this.queues.values()) {
+    for (const queue of [...this.queues.values(), ...this.legacyQueues()]) {
       await this.collectCompleted(queue);
       await this.collectFailed(queue);
     }
@@ -232,6 +264,17 @@ export class DistributedJobQueue implements JobQueue {
     // the queue is that of the weights, whatever name the job used (tileQueues.ts).
     const learned = jobQueueModel(job.model, this.options.defaultModel);
     return { jobId: job.id, scenePath: scene.path, sceneName: scene.name, sceneBytes: fileBytes(scene.path), model: learned, jobModel: job.model, prompt: job.prompt, options: job.options };
+  }
+
+  /**
+   * The queues of the release before queues were keyed by weights (`tiles-default`, `tiles-waterline-unet`): units
+   * that were waiting there when the server was upgraded are still collected (their tiles are the same weights'),
+   * and removed, so nothing is left in Redis. Opened with the first pass; kept for one release.
+   */
+  private legacy: UnitQueue[] | undefined;
+  private legacyQueues(): UnitQueue[] {
+    this.legacy ??= LEGACY_QUEUE_NAMES.map((name) => this.options.units.open<WorkUnitData, WorkUnitResult>(name, { attempts: UNIT_ATTEMPTS, retryDelayMs: UNIT_RETRY_DELAY_MS }));
+    return this.legacy;
   }
 
   private queueFor(model: string): UnitQueue {
@@ -276,7 +319,7 @@ export class DistributedJobQueue implements JobQueue {
       if (job.state === 'queued' || job.state === 'running') {
         if (data.kind === 'plan') {
           const plan = unit.result as TilePlan;
-          const differs = sceneSizeDiffers(store.getScene(job.scene)?.info, plan);
+          const differs = planSceneMismatch(store.getScene(job.scene)?.info, plan);
           if (differs) {
             // the worker read another file under the scene's name: its tiles would be stitched onto this scene's grid
             const failed = store.transitionJob(jobId, ['queued', 'running'], 'failed', { error: `a worker planned scene ${data.spec.sceneName} as ${differs}: its copy is not the server's file; point the worker at the server's data directory` });

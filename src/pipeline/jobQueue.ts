@@ -26,6 +26,8 @@ export interface BrokerState {
   reachable: boolean;
   /** Workers connected per queue (each queue the server sends work to); empty when the broker does not answer. */
   workers: Record<string, number>;
+  /** Queues that hold unfinished jobs and have no worker: those jobs wait. */
+  idleQueues: string[];
 }
 
 export interface JobQueue {

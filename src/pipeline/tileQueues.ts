@@ -2,8 +2,10 @@
  * Which broker queue a model's tile work goes to. Queues are keyed by the **weights** that run, so a job
  * reaches the workers that load them whatever name it uses: `waterline-unet`, its version
  * (`waterline-unet11`), `auto` and no model at all on a server without `--model` all mean the same weights
- * and the same queue, and a worker started with any of those names takes that queue. A worker of an older
- * release, whose default is another version, takes another queue (its weights would give other tiles).
+ * and the same queue, and a worker started with any of those names takes that queue. A worker whose default is
+ * another version (a later release) takes another queue, since its weights would give other tiles. Upgrading from
+ * the release before (queues `tiles-default`, `tiles-waterline-unet`): upgrade the server and the workers together;
+ * the server still collects and removes units left in the old queues (DistributedJobQueue's legacy queues).
  */
 import { DEFAULT_UNET_VERSION, builtinUnetVersion, usesDefaultLearnedModel } from '../core/model/modelNames.ts';
 

@@ -137,6 +137,18 @@ export function planTiles(source: TileSource, learned: Segmenter, scene: { width
   return { tileIds: source.grid.tiles.map((t) => t.id), tileSize: source.grid.tileSize, segmenter: learned.info, sceneSize: { width: scene.width, height: scene.height } };
 }
 
+/**
+ * How a worker's plan saw the scene, when that is not the size the server registered (`info`: `waterline info
+ * --json` of the server's file), e.g. `5000 x 4000 px (the server's is 3000 x 3000)`; undefined when they agree
+ * or either is unknown. A worker that read another file under the scene's name plans another grid.
+ */
+export function planSceneMismatch(info: unknown, plan: TilePlan): string | undefined {
+  const { width, height } = (info ?? {}) as { width?: unknown; height?: unknown };
+  if (!plan.sceneSize || typeof width !== 'number' || typeof height !== 'number') return undefined;
+  const seen = plan.sceneSize;
+  return seen.width === width && seen.height === height ? undefined : `${seen.width} x ${seen.height} px (the server's is ${width} x ${height})`;
+}
+
 /** Segment one unit's tiles: read, run the model in batches, retry a failed batch tile by tile once. */
 export async function segmentTileUnit(source: TileSource, segmenter: Segmenter, unit: TileUnit, signal?: AbortSignal): Promise<TileUnitResult> {
   const byId = new Map<string, GridTile>(source.grid.tiles.map((t) => [t.id, t]));

@@ -35,6 +35,8 @@ export interface TileWorkerOptions {
   segmenter: SegmenterModuleRef;
   /** Read scenes as `<dataDir>/<scene name>` instead of the server's absolute path. */
   dataDir?: string;
+  /** How long a stopping worker waits for a Redis that does not answer before it disconnects (default 60 s). */
+  closeWaitMs?: number;
   /** Units processed at once (default 1: one model, its own CPU threads). */
   concurrency?: number;
   /** A unit's lock lives this long without renewal before another worker may take it (default 30 s). */
@@ -66,7 +68,8 @@ export function sceneFileFor(spec: TileJobSpec, dataDir: string | undefined): st
 /**
  * The scene file this worker reads for a unit, checked against the server's: it must exist and have the size
  * the server's file has (a worker whose data directory holds another file under the name would segment the
- * wrong scene). Either failure is the same on every attempt: a PermanentUnitError naming the scene.
+ * wrong scene). Either failure is this worker's (a mount missing or late, a copy still being written), so the
+ * unit is tried again, by any worker; when every attempt fails, the job fails with this message.
  */
 export function checkedSceneFile(spec: TileJobSpec, dataDir: string | undefined): string {
   const path = sceneFileFor(spec, dataDir);
@@ -75,15 +78,15 @@ export function checkedSceneFile(spec: TileJobSpec, dataDir: string | undefined)
   try {
     bytes = statSync(path).size;
   } catch {
-    throw new PermanentUnitError(`scene ${spec.sceneName} is not readable in ${where}; point the worker at the server's data directory (--data-dir, a copy or mount of it)`);
+    throw new Error(`scene ${spec.sceneName} is not readable in ${where}; point the worker at the server's data directory (--data-dir, a copy or mount of it)`);
   }
   if (spec.sceneBytes !== undefined && bytes !== spec.sceneBytes) {
-    throw new PermanentUnitError(`scene ${spec.sceneName} in ${where} is not the server's file (${bytes} bytes, the server's has ${spec.sceneBytes}); point the worker at the server's data directory`);
+    throw new Error(`scene ${spec.sceneName} in ${where} is not the server's file (${bytes} bytes, the server's has ${spec.sceneBytes}); point the worker at the server's data directory`);
   }
   return path;
 }
 
-/** A unit error that every attempt would repeat (the job's input, not this worker): failed at once, not retried. */
+/** A unit error that every attempt on every worker would repeat (the job's input: bands, roles, a model it cannot run): failed at once, not retried. */
 const PERMANENT_ERRORS = new Set(['InputError', 'UnsupportedError', 'NotFoundError', 'TooLargeError']);
 const permanent = (err: unknown): unknown =>
   err instanceof Error && !(err instanceof PermanentUnitError) && PERMANENT_ERRORS.has(err instanceof ThreadCallError ? err.remoteName : err.name) ? new PermanentUnitError(err.message) : err;
@@ -126,6 +129,7 @@ async function serveUnits(options: TileWorkerOptions, thread: ThreadClient): Pro
     lockDurationMs: options.lockDurationMs ?? 30_000,
     stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 5,
+    closeWaitMs: options.closeWaitMs,
   });
 
   let closing: Promise<void> | undefined;

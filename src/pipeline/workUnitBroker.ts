@@ -74,6 +74,8 @@ export interface WorkUnitConsumerOptions {
   stalledIntervalMs: number;
   /** Times a unit may lose its worker before it fails. */
   maxStalledCount: number;
+  /** How long close() waits for a broker that does not answer before it disconnects (the unit in flight goes to another worker). */
+  closeWaitMs?: number;
 }
 
 /** A consumer taking units; close() stops taking them and lets the ones in flight finish and be reported. */

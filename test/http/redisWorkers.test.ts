@@ -63,6 +63,8 @@ const post = async (url: string, body: unknown) =>
   (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string }>;
 const getJob = async (url: string, id: string): Promise<Job> => (await (await fetch(`${url}/jobs/${id}`)).json()) as Job;
 const tileLog = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+/** Attempts of units that failed, from a fixture worker's JSON log (`<tile log>.json`). */
+const unitFailures = (file: string): number => tileLog(`${file}.json`).filter((l) => (JSON.parse(l) as { msg: string }).msg === 'work unit failed').length;
 
 async function submit(url: string): Promise<string> {
   const scene = await post(`${url}/scenes`, { path: SCENE });
@@ -205,20 +207,22 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     await Promise.all([stopChild(worker), stopChild(server.child)]);
   }, 120_000);
 
-  it('a unit that fails on every attempt fails the job with the worker\'s reason', async () => {
+  it('a worker that cannot read the scene: the unit is tried 3 times (another worker could), then the job fails naming the scene', async () => {
     const { redis, dataDir, server } = await setup();
     // this worker looks for scenes in an empty directory
-    const worker = await startWorker(redis, join(dataDir, 'w.log'), 0, mkdtempSync(join(tmpdir(), 'waterline-empty-')));
+    const log = join(dataDir, 'w.log');
+    const worker = await startWorker(redis, log, 0, mkdtempSync(join(tmpdir(), 'waterline-empty-')));
     const jobId = await submit(server.url);
     const job = await waitFor(async () => {
       const j = await getJob(server.url, jobId);
       return j.state === 'failed' ? j : undefined;
     }, 'the job to fail', 30_000);
     expect(job.error).toMatch(new RegExp(`^a worker failed on planning: scene ${SCENE} is not readable in this worker's data-dir`));
+    expect(unitFailures(log)).toBe(3);
     await Promise.all([stopChild(worker), stopChild(server.child)]);
   }, 120_000);
 
-  it('a worker whose data directory holds another file under the scene\'s name fails the job at once, naming the scene', async () => {
+  it('a worker whose data directory holds another file under the scene\'s name never segments it; the job fails naming the scene', async () => {
     const { redis, dataDir, server } = await setup();
     const elsewhere = mkdtempSync(join(tmpdir(), 'waterline-other-'));
     cleanups.push(() => rmSync(elsewhere, { recursive: true, force: true }));
@@ -233,6 +237,32 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expect(job.error).toMatch(new RegExp(`^a worker failed on planning: scene ${SCENE} in this worker's data-dir is not the server's file \\(\\d+ bytes, the server's has \\d+\\)`));
     expect(tileLog(log)).toEqual([]); // not one tile of the other scene was segmented
     await Promise.all([stopChild(worker), stopChild(server.child)]);
+  }, 120_000);
+
+  it('a job its scene cannot run (the water index alone on an RGB scene) fails at once: one attempt, not three', async () => {
+    const { redis, dataDir, server } = await setup();
+    const log = join(dataDir, 'w.log');
+    const worker = await startWorker(redis, log, 0);
+    const scene = await post(`${server.url}/scenes`, { path: SCENE });
+    const { id } = await post(`${server.url}/jobs`, { scene: scene.id, model: 'waterline-spectral' });
+    const job = await waitFor(async () => {
+      const j = await getJob(server.url, id);
+      return j.state === 'failed' ? j : undefined;
+    }, 'the job to fail', 30_000);
+    expect(job.error).toMatch(/^a worker failed on planning: /);
+    await new Promise((r) => setTimeout(r, 2500)); // a retried unit would be tried again within 2 s
+    expect(unitFailures(log)).toBe(1);
+    await Promise.all([stopChild(worker), stopChild(server.child)]);
+  }, 120_000);
+
+  it('a worker stopped while Redis is down exits after its close wait instead of waiting for Redis forever', async () => {
+    const { redis, dataDir, server } = await setup();
+    const worker = await startWorker(redis, join(dataDir, 'w.log'), 0);
+    await stopChild(server.child);
+    await redis.stop();
+    const started = Date.now();
+    await stopChild(worker); // SIGTERM; the fixture waits 3 s for Redis
+    expect(Date.now() - started).toBeLessThan(20_000);
   }, 120_000);
 
   it('a job naming the default model by name runs on the default workers; readiness reports Redis and the workers; change jobs are refused at once', async () => {
@@ -254,6 +284,9 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expect(problem.code).toBe('job_kind_unavailable');
     expect(problem.detail).toContain('change jobs do not run on this server\'s workers yet');
     await stopChild(worker);
+    // no worker now: a queue without unfinished jobs is no cause for alarm; one with a job waiting is
+    expect(((await (await fetch(`${server.url}/readyz`)).json()) as { jobs: { waiting?: string[] } }).jobs.waiting).toBeUndefined();
+    await post(`${server.url}/jobs`, { scene: scene.id });
     const idle = await waitFor(async () => {
       const r = (await (await fetch(`${server.url}/readyz`)).json()) as { jobs: { waiting?: string[] } };
       return r.jobs.waiting ? r : undefined;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_UNET_VERSION } from '../../src/core/model/modelNames.ts';
 import { jobQueueModel, queueModel, tileQueueName } from '../../src/pipeline/tileQueues.ts';
+import { planSceneMismatch, type TilePlan } from '../../src/pipeline/tileWork.ts';
 
 describe('tile queues', () => {
   it('key the default model by its weights, whatever the name', () => {
@@ -22,5 +23,16 @@ describe('tile queues', () => {
     expect(tileQueueName(jobQueueModel(null, 'waterline-unet9'))).toBe(tileQueueName(queueModel('waterline-unet9')));
     expect(tileQueueName(jobQueueModel('auto', 'acme/paligemma-water'))).toBe('tiles-acme_paligemma-water');
     expect(tileQueueName(jobQueueModel(null, 'waterline-unet'))).toBe(tileQueueName(queueModel(undefined)));
+  });
+});
+
+describe('a worker\'s plan against the registered scene', () => {
+  const plan = (sceneSize?: { width: number; height: number }): TilePlan => ({ tileIds: ['r0c0'], tileSize: 224, segmenter: { name: 'm', kind: 'test', inputSize: 224, provider: 'cpu', usesPrompt: false }, sceneSize });
+  it('names the size a worker saw when it is not the server\'s', () => {
+    expect(planSceneMismatch({ width: 3000, height: 3000 }, plan({ width: 5000, height: 4000 }))).toBe('5000 x 4000 px (the server\'s is 3000 x 3000)');
+    expect(planSceneMismatch({ width: 3000, height: 3000 }, plan({ width: 3000, height: 3000 }))).toBeUndefined();
+    // a plan from a worker of the release before sceneSize, or a scene registered without info: nothing to compare
+    expect(planSceneMismatch({ width: 3000, height: 3000 }, plan())).toBeUndefined();
+    expect(planSceneMismatch(null, plan({ width: 1, height: 1 }))).toBeUndefined();
   });
 });

@@ -16,11 +16,11 @@ export interface BullmqWorkUnitConsumersOptions {
   prefix?: string;
 }
 
-/** How long close() waits for the units in flight and Redis before it closes by force. */
+/** How long close() waits for Redis to answer before it disconnects without reporting the unit in flight. */
 const CLOSE_WAIT_MS = 60_000;
 
 export interface BullmqConsumerOptions {
-  /** close() waits this long before closing by force (default 60 s). */
+  /** close() disconnects once Redis has not answered for this long (default 60 s). */
   closeWaitMs?: number;
   concurrency: number;
   lockDurationMs: number;
@@ -52,7 +52,12 @@ export function bullmqWorkUnitConsumers(options: BullmqWorkUnitConsumersOptions)
         stalledInterval: consumer.stalledIntervalMs,
         maxStalledCount: consumer.maxStalledCount,
       });
-      worker.on('error', throttledRedisErrors((fields) => logger.warn({ ...fields, queue: name }, 'worker: redis error (will retry)')));
+      const logError = throttledRedisErrors((fields) => logger.warn({ ...fields, queue: name }, 'worker: error (will retry)'));
+      let lastError = -Infinity;
+      worker.on('error', (err) => {
+        lastError = Date.now();
+        logError(err);
+      });
       const waiting = setInterval(() => logger.warn({ host: connection.host, port: connection.port }, 'worker: still waiting for Redis'), 5000);
       try {
         await worker.waitUntilReady();
@@ -63,17 +68,23 @@ export function bullmqWorkUnitConsumers(options: BullmqWorkUnitConsumersOptions)
         clearInterval(waiting);
       }
       return {
-        // Graceful: the units in flight finish and are reported. With Redis down that never ends (the report waits
-        // for it): after CLOSE_WAIT_MS the worker is closed by force; a unit it held is handed on by the stalled check.
+        // Graceful: the units in flight finish and are reported, however long they take while Redis answers. With
+        // Redis down the report never ends: once it has not answered for CLOSE_WAIT_MS the worker disconnects, and a
+        // unit it held is handed on by the stalled check.
         async close() {
-          let timer: NodeJS.Timeout | undefined;
           const graceful = worker.close().then(() => true, () => true);
-          const done = await Promise.race([graceful, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), consumer.closeWaitMs ?? CLOSE_WAIT_MS)))]);
-          clearTimeout(timer);
-          if (done) return;
-          logger.warn({ queue: name, waitedMs: consumer.closeWaitMs ?? CLOSE_WAIT_MS }, 'worker: Redis did not let the worker close in time; closing by force (a unit in flight goes to another worker)');
-          void worker.close(true).catch(() => undefined);
-          void worker.disconnect().catch(() => undefined);
+          const waitMs = consumer.closeWaitMs ?? CLOSE_WAIT_MS;
+          for (;;) {
+            let timer: NodeJS.Timeout | undefined;
+            const done = await Promise.race([graceful, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs)))]);
+            clearTimeout(timer);
+            if (done) return;
+            // Redis reports its failures (a failed reconnect about once a second): none lately, so a long unit is still computing
+            if (Date.now() - lastError > waitMs) continue;
+            logger.warn({ queue: name, waitedMs: waitMs }, 'worker: Redis does not answer; closing without reporting the unit in flight (another worker takes it)');
+            void worker.disconnect().catch(() => undefined);
+            return;
+          }
         },
       };
     },

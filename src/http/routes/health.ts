@@ -13,7 +13,7 @@ import { jsonResponse } from '../openapiDocument.ts';
 /** Why queued jobs cannot move on (no broker, or a queue nobody takes), for an operator reading /readyz. */
 function waiting(broker: BrokerState): { waiting?: string[] } {
   if (!broker.reachable) return { waiting: ['the Redis queue does not answer: jobs are stored and wait for it'] };
-  const idle = Object.entries(broker.workers).filter(([, n]) => n === 0).map(([queue]) => `no worker takes ${queue}: its jobs wait for one`);
+  const idle = broker.idleQueues.map((queue) => `no worker takes ${queue}: its jobs wait for one`);
   return idle.length ? { waiting: idle } : {};
 }
 
