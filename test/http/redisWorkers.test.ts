@@ -81,6 +81,12 @@ async function finished(url: string, jobId: string): Promise<{ job: Job; fc: Fea
   return { job, fc: (await (await fetch(`${url}/jobs/${jobId}/water.geojson`)).json()) as FeatureCollection };
 }
 
+/** The job once it has failed. */
+const failedJob = (url: string, jobId: string): Promise<Job> => waitFor(async () => {
+  const j = await getJob(url, jobId);
+  return j.state === 'failed' ? j : undefined;
+}, 'the job to fail', 30_000);
+
 let plainResult: FeatureCollection | undefined;
 /** The uninterrupted single-process run of the same scene, model and options (what `waterline segment` runs). */
 async function plain(): Promise<FeatureCollection> {
@@ -213,10 +219,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const log = join(dataDir, 'w.log');
     const worker = await startWorker(redis, log, 0, mkdtempSync(join(tmpdir(), 'waterline-empty-')));
     const jobId = await submit(server.url);
-    const job = await waitFor(async () => {
-      const j = await getJob(server.url, jobId);
-      return j.state === 'failed' ? j : undefined;
-    }, 'the job to fail', 30_000);
+    const job = await failedJob(server.url, jobId);
     expect(job.error).toMatch(new RegExp(`^a worker failed on planning: scene ${SCENE} is not readable in this worker's data-dir`));
     expect(unitFailures(log)).toBe(3);
     await Promise.all([stopChild(worker), stopChild(server.child)]);
@@ -230,10 +233,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const log = join(dataDir, 'w.log');
     const worker = await startWorker(redis, log, 0, elsewhere);
     const jobId = await submit(server.url);
-    const job = await waitFor(async () => {
-      const j = await getJob(server.url, jobId);
-      return j.state === 'failed' ? j : undefined;
-    }, 'the job to fail', 30_000);
+    const job = await failedJob(server.url, jobId);
     expect(job.error).toMatch(new RegExp(`^a worker failed on planning: scene ${SCENE} in this worker's data-dir is not the server's file \\(\\d+ bytes, the server's has \\d+\\)`));
     expect(tileLog(log)).toEqual([]); // not one tile of the other scene was segmented
     await Promise.all([stopChild(worker), stopChild(server.child)]);
@@ -245,10 +245,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     const worker = await startWorker(redis, log, 0);
     const scene = await post(`${server.url}/scenes`, { path: SCENE });
     const { id } = await post(`${server.url}/jobs`, { scene: scene.id, model: 'waterline-spectral' });
-    const job = await waitFor(async () => {
-      const j = await getJob(server.url, id);
-      return j.state === 'failed' ? j : undefined;
-    }, 'the job to fail', 30_000);
+    const job = await failedJob(server.url, id);
     expect(job.error).toMatch(/^a worker failed on planning: /);
     await new Promise((r) => setTimeout(r, 2500)); // a retried unit would be tried again within 2 s
     expect(unitFailures(log)).toBe(1);
