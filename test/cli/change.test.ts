@@ -12,6 +12,7 @@ import type { ChangeCollection } from '../../src/core/change/changeFeatures.ts';
 import type { WaterCollection } from '../../src/core/vector/waterCollection.ts';
 import { describeShared, scenePath } from '../helpers/shared.ts';
 import { runCli } from '../helpers/runCli.ts';
+import { waterIndexWarnings } from '../../src/cli/changeCommand.ts';
 
 const A = scenePath('landsat5-pucallpa-1985-4326.tif');
 const B = scenePath('landsat8-pucallpa-2020-4326.tif');
@@ -58,6 +59,18 @@ describeShared('waterline change (real U-Net, Pucallpa 1985 → 2020)', () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toMatch(/<script|<link/);
     for (const c of fromScenes.waterline.summary.classes) expect(html).toContain(`${c.class}</td><td>${c.areaKm2.toFixed(4)}</td>`);
+    // what a reader needs to read the table: the radius the areas use, and why the polygons can sum to less
+    expect(html).toContain('a sphere of radius 6371008.8 m');
+    expect(html).toMatch(/The table counts every pixel of each class; the polygons leave out those under \d+ m²/);
+    expect(html).not.toContain('class="warn"'); // the band roles were given: both dates used their water index
+  });
+
+  it('warns in the report when a date was mapped without its water index', () => {
+    const rejected = { waterIndex: { rejected: 'MNDWI of the guessed roles is implausible' } };
+    expect(waterIndexWarnings([{ kind: 'scene', provenance: {} }, { kind: 'scene', provenance: rejected }])).toEqual([
+      'Date B was mapped by the learned model alone: its water index was not used (MNDWI of the guessed roles is implausible). If the file\'s band roles are known, run again with them (--band-roles) for the index\'s water.',
+    ]);
+    expect(waterIndexWarnings([{ kind: 'geojson', provenance: rejected }, { kind: 'scene', provenance: {} }])).toEqual([]);
   });
 
   it('gives the same classes from two segment outputs (GeoJSON inputs rasterized on their scenes\' grids)', async () => {

@@ -21,6 +21,8 @@ export interface ChangeReportPage {
   pictures: ReportPicture[];
   /** Lines under the pictures (model, threshold, resampling). */
   notes: string[];
+  /** What a reader must know before trusting the table (a date mapped without its water index), shown above it. */
+  warnings?: string[];
 }
 
 export async function renderChangeReport(page: ChangeReportPage): Promise<string> {
@@ -44,8 +46,10 @@ body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:${Math.max(96
 h1{font-size:1.5em}figure{display:inline-block;margin:0 1em 1.5em 0;vertical-align:top}figure img{max-width:100%;height:auto;border:1px solid #ccc;image-rendering:pixelated}
 table{border-collapse:collapse;margin:1em 0}td,th{padding:.3em .9em;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
 .sw{display:inline-block;width:.9em;height:.9em;margin-right:.5em;border:1px solid #888;vertical-align:-.1em}.notes{color:#555;font-size:.9em}
+.warn{background:#fff3cd;border:1px solid #e0c36a;padding:.5em .8em}
 </style></head><body>
 <h1>${escapeHtml(page.title)}</h1>
+${(page.warnings ?? []).map((w) => `<p class="warn">${escapeHtml(w)}</p>`).join('\n')}
 <table><thead><tr><th>class</th><th>km²</th><th>% of common valid area</th></tr></thead><tbody>
 ${rows}
 </tbody><tfoot><tr><th>common valid area</th><th>${s.commonValidKm2.toFixed(4)}</th><th>100 %</th></tr></tfoot></table>

@@ -6,8 +6,9 @@
  * lineString per segment — what a polygon of hundreds of thousands of vertices would cost.
  */
 
-/** @turf/helpers `earthRadius` (metres): turf's area and length both use it. */
-const EARTH_RADIUS = 6371008.8;
+/** @turf/helpers `earthRadius` (metres, the mean Earth radius): turf's area and length both use it. */
+export const GEODESIC_EARTH_RADIUS_M = 6371008.8;
+const EARTH_RADIUS = GEODESIC_EARTH_RADIUS_M;
 const AREA_FACTOR = (EARTH_RADIUS * EARTH_RADIUS) / 2;
 const PI_OVER_180 = Math.PI / 180;
 
