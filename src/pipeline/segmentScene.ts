@@ -43,6 +43,17 @@ import { RowSpill } from '../adapters/raster/rowSpill.ts';
 import { createSceneMask } from '../adapters/raster/sceneMask.ts';
 import { waterCollection, type TileDefectReport, type WaterCollection } from '../core/vector/waterCollection.ts';
 import { createTileSource } from './tileSource.ts';
+import type { SceneInfo } from '../core/scene.ts';
+
+/**
+ * What a colleague needs of the scene to reproduce or check a run: its size, CRS and nodata values (the values
+ * as read; a black collar's 0 shows as `blackCollar`). Distinct nodata values only, in band order.
+ */
+function sceneDescription(info: SceneInfo): { sceneSize: [number, number]; sceneCrs: string; sceneNodata: number[] } {
+  const crs = info.crs.epsg ? `EPSG:${info.crs.epsg}` : info.crs.name ?? 'user-defined (proj4 in waterline info)';
+  const nodata = [...new Set(info.bands.map((b) => b.noDataValue).filter((v): v is number => v !== null && !info.blackCollar))];
+  return { sceneSize: [info.width, info.height], sceneCrs: crs, sceneNodata: nodata };
+}
 
 export type SegmentProgress = TileProgress;
 
@@ -448,6 +459,7 @@ export async function segmentScene(scene: Scene, segmenter: Segmenter, options: 
     tileSize: grid.tileSize,
     overlap: grid.overlap,
     bands,
+    ...sceneDescription(info),
     ...(info.blackCollar ? { blackCollar: true } : {}),
     ...segmenter.info.provenance,
     tilesTotal,

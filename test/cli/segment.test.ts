@@ -21,12 +21,13 @@ const SCENE = 'landsat8-stlawrence-rgb16-4326-cog.tif';
 const run = (args: string[]) => runCli(args, { env: { ...readEnvConfig(), modelsDir: join(tmpdir(), 'waterline-no-models') } });
 
 /** GDAL's view of the scene: geotransform, valid (band-1 mask) pixel count and valid extent. */
-function gdalFacts(path: string): { gt: number[]; valid: number; cols: [number, number]; rows: [number, number] } {
+function gdalFacts(path: string): { gt: number[]; valid: number; cols: [number, number]; rows: [number, number]; epsg: string; nodata: number | null } {
   const py = `
 import json; from osgeo import gdal; import numpy as np
 d = gdal.Open(${JSON.stringify(path)}); m = d.GetRasterBand(1).GetMaskBand().ReadAsArray() > 0
 r, c = np.nonzero(m)
-print(json.dumps({"gt": d.GetGeoTransform(), "valid": int(m.sum()), "cols": [int(c.min()), int(c.max()) + 1], "rows": [int(r.min()), int(r.max()) + 1]}))`;
+print(json.dumps({"gt": d.GetGeoTransform(), "valid": int(m.sum()), "cols": [int(c.min()), int(c.max()) + 1], "rows": [int(r.min()), int(r.max()) + 1],
+  "epsg": d.GetSpatialRef().GetAuthorityCode(None), "nodata": d.GetRasterBand(1).GetNoDataValue()}))`;
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', py]).toString());
 }
 
@@ -52,6 +53,8 @@ describeShared('waterline segment (scripted PaliGemma + fill VAE, real scene)', 
     const fc = JSON.parse(readFileSync(out, 'utf8')) as WaterCollection;
     expect(fc.type).toBe('FeatureCollection');
     expect(fc.waterline).toMatchObject({ prompt: 'segment water', threshold: 0.5, failedTiles: [] });
+    // the scene as GDAL reads it: size, CRS and nodata, for whoever checks or reruns the result
+    expect(fc.waterline).toMatchObject({ sceneSize: [168, 112], sceneCrs: `EPSG:${facts.epsg}`, sceneNodata: [facts.nodata] });
     expect(fc.waterline.skippedTiles!.length).toBeGreaterThan(0); // the nodata collar's corners
     const total = fc.features.reduce((s, f) => s + f.properties.pixel_count, 0);
     expect(Math.abs(total - facts.valid)).toBeLessThanOrEqual(2); // band masks differ by a pixel or two
