@@ -3,6 +3,7 @@
  * Progress on stderr (bar on a TTY, lines otherwise); a summary at the end; failed tiles are listed
  * (and recorded in the output's `waterline.failedTiles`), never silently left out.
  */
+import { formatArea } from './formatArea.ts';
 import type { Command } from 'commander';
 import { writeTextFileAtomic } from '../adapters/files/atomicWrite.ts';
 import { assertWritableFile } from '../adapters/files/writableOutput.ts';
@@ -27,11 +28,6 @@ interface SegmentFlags extends SceneModelFlags {
   connectivity: string;
   format: string;
   report?: string;
-}
-
-/** m² below a hectare, ha below a km², else km². */
-function formatArea(m2: number): string {
-  return m2 < 1e4 ? `${Math.round(m2)} m²` : m2 < 1e6 ? `${(m2 / 1e4).toFixed(2)} ha` : `${(m2 / 1e6).toFixed(3)} km²`;
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -61,7 +61,7 @@ describeShared('waterline change (real U-Net, Pucallpa 1985 → 2020)', () => {
     for (const c of fromScenes.waterline.summary.classes) expect(html).toContain(`${c.class}</td><td>${c.areaKm2.toFixed(4)}</td>`);
     // what a reader needs to read the table: the radius the areas use, and why the polygons can sum to less
     expect(html).toContain('a sphere of radius 6371008.8 m');
-    expect(html).toMatch(/The table counts every pixel of each class; the polygons leave out those under \d+ m²/);
+    expect(html).toMatch(/The table counts every pixel of each class; the polygons leave out those under \d+(\.\d+)? (m²|ha)/);
     expect(html).not.toContain('class="warn"'); // the band roles were given: both dates used their water index
   });
 
