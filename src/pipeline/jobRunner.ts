@@ -14,6 +14,16 @@ import type { TileProgress } from '../core/tileProgress.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 
 /** What the job runner asks of the pipeline (`segmentScene` in src/pipeline/segmentScene.ts). */
+
+/**
+ * A run that computed no tile (a distributed job's finisher replaying what the workers stored, a resumed job's
+ * last run) measured no rate: its provenance keeps the rate the tiles were computed at, as its progress does.
+ */
+function keepMeasuredRate(geojson: FeatureCollection, doneThisRun: number, tilesPerSecond: number): void {
+  const timings = (geojson as { waterline?: { timings?: { tilesPerSecond?: number } } }).waterline?.timings;
+  if (doneThisRun === 0 && timings && !timings.tilesPerSecond && tilesPerSecond > 0) timings.tilesPerSecond = tilesPerSecond;
+}
+
 export interface SegmentSceneRequest {
   scenePath: string;
   /** The scene's name for provenance (never a server path). */
@@ -189,6 +199,7 @@ export class JobRunner {
       }
       if (signal.aborted) throw signal.reason ?? new CancelledError();
       writeProgress(true);
+      keepMeasuredRate(geojson, doneThisRun, progress().tilesPerSecond);
       store.putResult(jobId, JSON.stringify(geojson));
       const final = store.transitionJob(jobId, ['running'], 'succeeded');
       log.info({ tilesDone: progress().tilesDone, features: geojson.features.length }, 'job succeeded');

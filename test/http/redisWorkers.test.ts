@@ -151,6 +151,7 @@ suite('jobs on BullMQ workers (serve --queue, waterline worker)', () => {
     expectIdentical(fc, await plain());
     expectEveryTileOnce(dataDir, job);
     expect(job.progress.tilesPerSecond).toBeGreaterThan(0); // the workers' rate, kept after the finisher's replay
+    expect((fc as unknown as { waterline: { timings: { tilesPerSecond: number } } }).waterline.timings.tilesPerSecond).toBe(job.progress.tilesPerSecond);
     const [a, b] = logs.map(tileLog);
     // both workers took part, and no tile was segmented twice
     expect(a.length).toBeGreaterThan(0);
