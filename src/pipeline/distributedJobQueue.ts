@@ -33,9 +33,8 @@ export type WorkUnitData = { kind: 'plan'; spec: TileJobSpec } | { kind: 'tiles'
 export type WorkUnitResult = TilePlan | TileUnitResult;
 type UnitQueue = WorkUnitQueue<WorkUnitData, WorkUnitResult>;
 
-/** The job spec a work unit carries, and the job it belongs to. */
-const unitSpecOf = (data: WorkUnitData): TileJobSpec => (data.kind === 'plan' ? data.spec : data.unit);
-const unitJobId = (data: WorkUnitData): string => unitSpecOf(data).jobId;
+/** The job a work unit belongs to. */
+const unitJobId = (data: WorkUnitData): string => (data.kind === 'plan' ? data.spec.jobId : data.unit.jobId);
 
 /** A file's size, or undefined when it cannot be read here (the workers' check is then skipped). */
 const fileBytes = (path: string): number | undefined => {
@@ -186,14 +185,14 @@ export class DistributedJobQueue implements JobQueue {
     if (t.warnedNoWorker || t.enqueuedAt === undefined || now - t.enqueuedAt < NO_WORKER_WARN_MS) return;
     if (t.workersCheckedAt !== undefined && now - t.workersCheckedAt < (this.options.reconcileMs ?? 5000)) return;
     t.workersCheckedAt = now;
-    const spec = this.specFor(job);
-    if (!spec) return;
-    const name = tileQueueName(spec.model);
-    this.queueFor(spec.model);
+    if (job.scenes.length !== 1) return; // a change job: refused at submission, failed by specFor
+    const model = jobQueueModel(job.model, this.options.defaultModel);
+    const name = tileQueueName(model);
+    this.queueFor(model);
     const workers = await withinMs(this.workersOn(name), BROKER_ANSWER_MS).catch(() => undefined);
     if (workers !== 0) return;
     t.warnedNoWorker = true;
-    this.options.logger.warn({ job: job.id, queue: name, model: spec.model }, `job waits: no worker takes queue ${name}; start one with waterline worker --model ${spec.model} --queue <this Redis>`);
+    this.options.logger.warn({ job: job.id, queue: name, model }, `job waits: no worker takes queue ${name}; start one with waterline worker --model ${model} --queue <this Redis>`);
   }
 
   async close(): Promise<void> {

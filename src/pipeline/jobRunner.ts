@@ -14,16 +14,6 @@ import type { TileProgress } from '../core/tileProgress.ts';
 import type { JobStorePort } from './jobStorePort.ts';
 
 /** What the job runner asks of the pipeline (`segmentScene` in src/pipeline/segmentScene.ts). */
-
-/**
- * A run that computed no tile (a distributed job's finisher replaying what the workers stored, a resumed job's
- * last run) measured no rate: its provenance keeps the rate the tiles were computed at, as its progress does.
- */
-function keepMeasuredRate(geojson: FeatureCollection, doneThisRun: number, tilesPerSecond: number): void {
-  const timings = (geojson as { waterline?: { timings?: { tilesPerSecond?: number } } }).waterline?.timings;
-  if (doneThisRun === 0 && timings && !timings.tilesPerSecond && tilesPerSecond > 0) timings.tilesPerSecond = tilesPerSecond;
-}
-
 export interface SegmentSceneRequest {
   scenePath: string;
   /** The scene's name for provenance (never a server path). */
@@ -110,6 +100,15 @@ export interface JobRunnerDeps {
   logger: Logger;
   /** Minimum time between progress writes to the database (default 500 ms). */
   progressIntervalMs?: number;
+}
+
+/**
+ * A run that computed no tile (a distributed job's finisher replaying what the workers stored, a resumed job's
+ * last run) measured no rate: its provenance keeps the rate the tiles were computed at, as its progress does.
+ */
+function keepMeasuredRate(geojson: FeatureCollection, doneThisRun: number, tilesPerSecond: number): void {
+  const timings = (geojson as { waterline?: { timings?: { tilesPerSecond?: number } } }).waterline?.timings;
+  if (doneThisRun === 0 && timings && !timings.tilesPerSecond && tilesPerSecond > 0) timings.tilesPerSecond = tilesPerSecond;
 }
 
 export class JobRunner {

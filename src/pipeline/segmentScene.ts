@@ -51,7 +51,7 @@ import type { SceneInfo } from '../core/scene.ts';
  */
 function sceneDescription(info: SceneInfo): { sceneSize: [number, number]; sceneCrs: string; sceneNodata: number[] } {
   const crs = info.crs.epsg ? `EPSG:${info.crs.epsg}` : info.crs.name ?? 'user-defined (proj4 in waterline info)';
-  const nodata = [...new Set(info.bands.map((b) => b.noDataValue).filter((v): v is number => v !== null && !info.blackCollar))];
+  const nodata = info.blackCollar ? [] : [...new Set(info.bands.map((b) => b.noDataValue).filter((v): v is number => v !== null))];
   return { sceneSize: [info.width, info.height], sceneCrs: crs, sceneNodata: nodata };
 }
 

@@ -84,8 +84,9 @@ export interface WorkUnitConsumer {
 }
 
 /**
- * What a processor throws for a unit that would fail the same way on every attempt and on every worker (bad
- * input, a scene this worker cannot read): the broker fails the unit at once instead of trying it again.
+ * What a processor throws for a unit that would fail the same way on every attempt and on every worker (the
+ * job's own input: bands, roles, a model the scene cannot run): the broker fails the unit at once instead of
+ * trying it again. A worker's own trouble (a scene it cannot read) is an ordinary error, tried again.
  * Recognised by its `permanent` flag (the broker adapter does not import pipeline code).
  */
 export class PermanentUnitError extends Error {
